@@ -1,0 +1,260 @@
+/// A position in a spec file: 1-based line and column (columns count Unicode
+/// scalars), plus the UTF-8 offset for slicing.
+public struct SourcePosition: Sendable, Hashable, Comparable, CustomStringConvertible {
+  public var line: Int
+  public var column: Int
+  public var offset: Int
+
+  public init(line: Int, column: Int, offset: Int) {
+    self.line = line
+    self.column = column
+    self.offset = offset
+  }
+
+  public static func < (a: Self, b: Self) -> Bool { a.offset < b.offset }
+  public var description: String { "\(line):\(column)" }
+}
+
+/// A half-open span of a spec file.
+public struct SourceRange: Sendable, Hashable {
+  public var start: SourcePosition
+  public var end: SourcePosition
+
+  public init(start: SourcePosition, end: SourcePosition) {
+    self.start = start
+    self.end = end
+  }
+
+  /// The smallest range that covers both.
+  public func union(_ other: SourceRange) -> SourceRange {
+    SourceRange(start: min(start, other.start), end: max(end, other.end))
+  }
+}
+
+/// A value together with where it was written.
+public struct Located<Value: Sendable & Hashable>: Sendable, Hashable {
+  public var value: Value
+  public var range: SourceRange
+
+  public init(_ value: Value, _ range: SourceRange) {
+    self.value = value
+    self.range = range
+  }
+}
+
+/// One parsed `.pfnspec` file.
+public struct SpecFile: Sendable {
+  public var path: String
+  /// The `suite NAME "title"` line; a file without one is an error, reported
+  /// by the checker, and its rules go to a suite named after the file.
+  public var suite: SuiteDeclaration?
+  public var rules: [Rule]
+
+  public init(path: String, suite: SuiteDeclaration?, rules: [Rule]) {
+    self.path = path
+    self.suite = suite
+    self.rules = rules
+  }
+
+  /// The suite name rules of this file belong to.
+  public var suiteName: String {
+    if let suite { return suite.name.value }
+    let base = path.split(separator: "/").last.map(String.init) ?? path
+    return base.hasSuffix(".pfnspec") ? String(base.dropLast(8)) : base
+  }
+}
+
+/// `suite lifetime "Results live only between start() and end()"`
+public struct SuiteDeclaration: Sendable {
+  public var name: Located<String>
+  public var title: Located<String>
+  public var range: SourceRange
+
+  public init(name: Located<String>, title: Located<String>, range: SourceRange) {
+    self.name = name
+    self.title = title
+    self.range = range
+  }
+}
+
+/// A rule: identity, then clauses in the order written.
+///
+/// The order matters: `for` clauses bind variables for the clauses after them,
+/// `given` clauses build the world before the first `call`, and each `expect`
+/// judges the state after the `call` before it.
+public struct Rule: Sendable {
+  public var id: Located<String>
+  public var title: Located<String>
+  public var clauses: [Clause]
+  /// From the `rule` keyword to the end of its last clause.
+  public var range: SourceRange
+
+  public init(id: Located<String>, title: Located<String>, clauses: [Clause], range: SourceRange) {
+    self.id = id
+    self.title = title
+    self.clauses = clauses
+    self.range = range
+  }
+}
+
+/// One line of a rule.
+public struct Clause: Sendable {
+  public var kind: Kind
+  public var range: SourceRange
+
+  public init(_ kind: Kind, range: SourceRange) {
+    self.kind = kind
+    self.range = range
+  }
+
+  public enum Kind: Sendable {
+    /// `tags lifetime locking`
+    case tags([Located<String>])
+    /// `source contract#C14`, `source msg <id@host>`, `source commit ffef67b93aa3`
+    case source(Located<SourceReference>)
+    /// `why "text shown with failures"`
+    case why(Located<String>)
+    /// `requires pmd_pfnmap`, `requires api >= 6.15`: a boolean expression over
+    /// the target's capabilities and the walker's claims; false means skipped.
+    case requires(Expr)
+    /// `for level in leaf_levels`: every value of the domain makes its own case.
+    case forEach(variable: Located<String>, domain: Expr)
+    /// `given leaf at level pfn 0x1234 writable true`
+    case given(Given)
+    /// `call start(vma.start)`, `call end()`
+    case call(Call)
+    /// `expect result == 0 implies held == lock_of(level)`
+    case expect(Expr)
+  }
+}
+
+/// Where a rule's promise comes from.
+public enum SourceReference: Sendable, Hashable, CustomStringConvertible {
+  /// An anchor in the project's contract document: `contract#C14`.
+  case contract(anchor: String)
+  /// A mailing-list Message-ID, without the angle brackets.
+  case message(id: String)
+  /// A kernel commit id (hex, 7 to 40 digits).
+  case commit(id: String)
+
+  public var description: String {
+    switch self {
+    case .contract(let anchor): "contract#\(anchor)"
+    case .message(let id): "msg <\(id)>"
+    case .commit(let id): "commit \(id)"
+    }
+  }
+}
+
+/// `given SUBJECT ATTRIBUTE VALUE ATTRIBUTE VALUE ...`
+///
+/// The subjects and their attributes are not keywords of the language: the
+/// vocabulary (see ``Vocabulary``) says which exist, so the model can grow
+/// without touching the parser.
+public struct Given: Sendable {
+  public var subject: Located<String>
+  public var attributes: [Attribute]
+
+  public init(subject: Located<String>, attributes: [Attribute]) {
+    self.subject = subject
+    self.attributes = attributes
+  }
+
+  public struct Attribute: Sendable {
+    public var name: Located<String>
+    public var value: Expr
+
+    public init(name: Located<String>, value: Expr) {
+      self.name = name
+      self.value = value
+    }
+  }
+}
+
+/// `call NAME(ARGUMENTS)`
+public struct Call: Sendable {
+  public var name: Located<String>
+  public var arguments: [Expr]
+
+  public init(name: Located<String>, arguments: [Expr]) {
+    self.name = name
+    self.arguments = arguments
+  }
+}
+
+/// An expression, with its span.
+public indirect enum ExprKind: Sendable {
+  /// `42`, `0x7f00_0000_0000`, `2M`, `1G` (suffixes K, M, G, T multiply by 1024^n).
+  /// Stored as a bit pattern: `0xffff_ffff_ffff_ffff` is representable.
+  case integer(UInt64)
+  /// `6.15`: a kernel release, major and minor.
+  case version(major: Int, minor: Int)
+  /// `"text"`
+  case string(String)
+  /// `true`, `false`, `level`, `result`, `PFNMAP`, `leaf_levels`: any name; the
+  /// vocabulary and the rule's variables say what it means.
+  case identifier(String)
+  /// `vma.start`, `expected.pfn`
+  case member(Expr, Located<String>)
+  /// `lock_of(level)`, `random(4, vma.start, vma.end)`
+  case call(Located<String>, [Expr])
+  case unary(UnaryOperator, Expr)
+  case binary(BinaryOperator, Expr, Expr)
+  /// `{pte, pmd}`, `{IO, PFNMAP, IO|PFNMAP}`, `{}`
+  case list([Expr])
+}
+
+public struct Expr: Sendable {
+  public var kind: ExprKind
+  public var range: SourceRange
+
+  public init(_ kind: ExprKind, range: SourceRange) {
+    self.kind = kind
+    self.range = range
+  }
+}
+
+public enum UnaryOperator: String, Sendable, CaseIterable {
+  case negate = "-"
+  case bitNot = "~"
+  case not = "not"
+}
+
+/// Binary operators, loosest first in ``precedence``.
+public enum BinaryOperator: String, Sendable, CaseIterable {
+  case implies = "implies"
+  case or = "or"
+  case and = "and"
+  case equal = "=="
+  case notEqual = "!="
+  case less = "<"
+  case lessEqual = "<="
+  case greater = ">"
+  case greaterEqual = ">="
+  /// `in`: membership of a value in a list or set (`level in huge_levels`).
+  case member = "in"
+  case bitOr = "|"
+  case bitAnd = "&"
+  case shiftLeft = "<<"
+  case shiftRight = ">>"
+  case add = "+"
+  case subtract = "-"
+  case multiply = "*"
+  case divide = "/"
+  case remainder = "%"
+
+  /// Higher binds tighter. `implies` is right-associative; the others left.
+  public var precedence: Int {
+    switch self {
+    case .implies: 1
+    case .or: 2
+    case .and: 3
+    case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual, .member: 4
+    case .bitOr: 5
+    case .bitAnd: 6
+    case .shiftLeft, .shiftRight: 7
+    case .add, .subtract: 8
+    case .multiply, .divide, .remainder: 9
+    }
+  }
+}
