@@ -1,0 +1,197 @@
+/// Called before every host call that touches shared state; the race explorer
+/// uses it to let another CPU act at that point.
+public protocol SchedulingObserver: AnyObject {
+  func willPerform(_ call: String, in world: World) throws
+}
+
+/// The host interface backed by the model: every call is checked, counted and
+/// written to a trace that failure reports show.
+public final class ModelHost: WalkerHost {
+  public let world: World
+  public var observer: (any SchedulingObserver)?
+  /// Host calls allowed per walk; more means the walker does not terminate.
+  public var stepLimit: Int
+  public private(set) var steps = 0
+  /// The most recent host calls, oldest first (bounded).
+  public private(set) var trace: [String] = []
+  public var traceLimit = 400
+  public private(set) var droppedTraceLines = 0
+
+  public init(world: World, stepLimit: Int = 10_000) {
+    self.world = world
+    self.stepLimit = stepLimit
+  }
+
+  private var arch: any Architecture { world.arch }
+
+  /// Counts a shared-state access, gives the observer its turn, and checks the limit.
+  private func step(_ call: @autoclosure () -> String) throws {
+    steps += 1
+    if steps > stepLimit { throw WalkerFault.stepLimit(stepLimit) }
+    if let observer { try observer.willPerform(call(), in: world) }
+  }
+
+  private func log(_ line: String) {
+    trace.append(line)
+    if trace.count > traceLimit {
+      trace.removeFirst(trace.count - traceLimit)
+      droppedTraceLines += 1
+    }
+  }
+
+  /// Starts a new walk's count (the trace goes on, so a case shows every call).
+  public func resetSteps() { steps = 0 }
+
+  // MARK: Architecture constants
+  public var pageShift: Int { arch.pageShift }
+  public func shift(_ level: PageLevel) -> Int { arch.shift(level) }
+
+  // MARK: Page-table access
+
+  public func pgdOffset(_ mm: MMRef, _ address: UInt64) throws -> EntryPointer {
+    guard mm == world.mm else { throw WalkerFault.nullDereference("mm \(mm.id) is not the VMA's mm") }
+    let pointer = world.pointer(pfn: world.rootPFN, index: arch.index(address, .pgd))
+    log("pgd_offset(\(hex(address))) = \(pointer)")
+    return pointer
+  }
+
+  public func offset(_ level: PageLevel, below parent: EntryPointer, _ address: UInt64) throws
+    -> EntryPointer
+  {
+    guard let parentLevel = level.above else { return try pgdOffset(world.mm, address) }
+    if arch.isFolded(level) {
+      log("\(level)_offset(\(parent)) = \(parent) (folded)")
+      return parent
+    }
+    try step("\(level)_offset reads \(parentLevel)@\(parent)")
+    guard let value = world.value(at: parent) else { throw WalkerFault.wildPointer(parent) }
+    let table = arch.tableAddress(value, parentLevel)
+    let pointer = EntryPointer(address: table + UInt64(arch.index(address, level) * 8))
+    log("\(level)_offset(\(parent) = \(hex(value))) = \(pointer)")
+    return pointer
+  }
+
+  public func read(_ entry: EntryPointer, _ level: PageLevel) throws -> UInt64 {
+    try step("read \(level)@\(entry)")
+    guard let value = world.value(at: entry) else { throw WalkerFault.wildPointer(entry) }
+    log("read \(level)@\(entry) = \(hex(value))")
+    return value
+  }
+
+  public func write(_ entry: EntryPointer, _ level: PageLevel, _ value: UInt64) throws {
+    try step("write \(level)@\(entry)")
+    guard let old = world.store(value, at: entry) else { throw WalkerFault.wildPointer(entry) }
+    world.recordWrite(EntryWrite(pointer: entry, level: level, old: old, new: value, by: "walker"))
+    log("WRITE \(level)@\(entry): \(hex(old)) -> \(hex(value))")
+  }
+
+  // MARK: Helpers
+  public func isNone(_ entry: UInt64, _ level: PageLevel) -> Bool { arch.isNone(entry, level) }
+  public func isPresent(_ entry: UInt64, _ level: PageLevel) -> Bool { arch.isPresent(entry, level) }
+  public func isLeaf(_ entry: UInt64, _ level: PageLevel) -> Bool { arch.isLeaf(entry, level) }
+  public func isBad(_ entry: UInt64, _ level: PageLevel) -> Bool { arch.isBad(entry, level) }
+  public func pfn(_ entry: UInt64, _ level: PageLevel) -> UInt64 { arch.pfn(entry, level) }
+  public func isWrite(_ entry: UInt64, _ level: PageLevel) -> Bool { arch.isWrite(entry, level) }
+  public func isSpecial(_ entry: UInt64, _ level: PageLevel) -> Bool { arch.isSpecial(entry, level) }
+  public func pgprot(_ entry: UInt64, _ level: PageLevel) -> UInt64 { arch.pgprot(entry, level) }
+
+  // MARK: Locks
+
+  public func pudLock(_ mm: MMRef, _ pud: EntryPointer) throws -> LockRef {
+    try step("pud_lock")
+    guard world.value(at: pud) != nil else { throw WalkerFault.wildPointer(pud) }
+    try world.acquire(.pageTableLock)
+    log("pud_lock(\(pud)) takes \(LockID.pageTableLock)")
+    return LockRef(.pageTableLock)
+  }
+
+  public func pmdLock(_ mm: MMRef, _ pmd: EntryPointer) throws -> LockRef {
+    try step("pmd_lock")
+    guard world.value(at: pmd) != nil else { throw WalkerFault.wildPointer(pmd) }
+    let lock = world.pmdLockID(pmd)
+    try world.acquire(lock)
+    log("pmd_lock(\(pmd)) takes \(lock)")
+    return LockRef(lock)
+  }
+
+  public func pteOffsetMapLock(_ mm: MMRef, _ pmd: EntryPointer, _ address: UInt64) throws
+    -> (pte: EntryPointer, lock: LockRef)?
+  {
+    while true {
+      try step("pte_offset_map_lock reads pmd@\(pmd)")
+      guard let value = world.value(at: pmd) else { throw WalkerFault.wildPointer(pmd) }
+      if arch.isNone(value, .pmd) || !arch.isPresent(value, .pmd) || arch.isTransHuge(value, .pmd)
+        || arch.isLeaf(value, .pmd)
+      {
+        log("pte_offset_map_lock(pmd@\(pmd) = \(hex(value))) = NULL")
+        return nil
+      }
+      if arch.isBad(value, .pmd) {
+        // pmd_clear_bad(): the kernel reports and clears a corrupt entry.
+        let empty = arch.emptyEntry(.pmd)
+        _ = world.store(empty, at: pmd)
+        world.recordWrite(EntryWrite(pointer: pmd, level: .pmd, old: value, new: empty, by: "pmd_clear_bad"))
+        log("pte_offset_map_lock(pmd@\(pmd) = \(hex(value))) = NULL (bad pmd cleared)")
+        return nil
+      }
+      let tablePFN = arch.tableAddress(value, .pmd) >> UInt64(arch.pageShift)
+      guard world.frames[tablePFN]?.level == .pte else {
+        throw WalkerFault.wildPointer(EntryPointer(address: arch.tableAddress(value, .pmd)))
+      }
+      let lock = LockID.pteTable(pfn: tablePFN)
+      world.mapTable(tablePFN)
+      try step("pte_offset_map_lock takes \(lock)")
+      try world.acquire(lock)
+      // Recheck that the pmd still points to this table now that the lock is held.
+      if world.value(at: pmd) != value {
+        try world.release(lock)
+        try world.unmapTable(containing: world.pointer(pfn: tablePFN, index: 0))
+        log("pte_offset_map_lock: pmd@\(pmd) changed while locking; retrying")
+        continue
+      }
+      let pte = world.pointer(pfn: tablePFN, index: arch.index(address, .pte))
+      log("pte_offset_map_lock(pmd@\(pmd) = \(hex(value))) = \(pte), takes \(lock)")
+      return (pte, LockRef(lock))
+    }
+  }
+
+  public func spinUnlock(_ lock: LockRef) throws {
+    try step("spin_unlock")
+    try world.release(lock.id)
+    log("spin_unlock(\(lock.id))")
+  }
+
+  public func pteUnmap(_ pte: EntryPointer) throws {
+    try step("pte_unmap")
+    try world.unmapTable(containing: pte)
+    log("pte_unmap(\(pte))")
+  }
+
+  // MARK: VMA, file and lockdep
+
+  public func fileMapping(_ file: FileRef?) throws -> MappingRef {
+    guard let file else {
+      log("vma->vm_file->f_mapping with vm_file == NULL")
+      throw WalkerFault.nullDereference("vma->vm_file is NULL (a VMA without a backing file)")
+    }
+    guard let mapping = world.mapping(of: file) else {
+      throw WalkerFault.nullDereference("file \(file.id) has no mapping")
+    }
+    return mapping
+  }
+
+  public func lockdepIsHeld(_ lock: CallerLock) -> Bool {
+    let held: Bool
+    switch lock {
+    case .mmapLock: held = world.mmapMode != .none
+    case .iMmapRwsem(let mapping): held = world.heldMappings.contains(mapping)
+    }
+    log("lockdep_is_held(\(lock)) = \(held)")
+    return held
+  }
+
+  public func lockdepAssert(_ condition: Bool, _ what: String) {
+    log("lockdep_assert(\(what)) \(condition ? "holds" : "FAILS")")
+    if !condition { world.recordLockdepWarning(what) }
+  }
+}

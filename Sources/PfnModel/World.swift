@@ -1,0 +1,283 @@
+/// Something wrong with the world a rule asked for (a leaf where the
+/// architecture has none, a misaligned pfn, two givens that overlap).
+public struct WorldError: Error, Sendable, CustomStringConvertible {
+  public var description: String
+  public init(_ description: String) { self.description = description }
+}
+
+/// How the caller holds `mmap_lock`.
+public enum MmapMode: String, Sendable, Hashable, Codable, CaseIterable {
+  case none, read, write
+}
+
+/// One write to an entry, by the walker or by the kernel on its behalf.
+public struct EntryWrite: Sendable, Hashable, Codable, CustomStringConvertible {
+  public var pointer: EntryPointer
+  public var level: PageLevel
+  public var old: UInt64
+  public var new: UInt64
+  /// Who wrote: `walker`, or the kernel helper that did (`pmd_clear_bad`).
+  public var by: String
+
+  public var description: String {
+    "\(by) wrote \(level)@\(pointer): \(hex(old)) -> \(hex(new))"
+  }
+}
+
+func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
+
+/// What the oracle knows about the leaf that maps an address: read off the
+/// model with the architecture's helpers, never through a walker.
+public struct Translation: Sendable, Hashable, Codable {
+  public var level: PageLevel
+  public var pointer: EntryPointer
+  public var entry: UInt64
+  /// The pfn of the 4 KiB frame that holds the address (C21).
+  public var pfn: UInt64
+  public var pgprot: UInt64
+  public var writable: Bool
+  public var special: Bool
+  /// `PAGE_MASK`, `PMD_MASK` or `PUD_MASK`.
+  public var addrMask: UInt64
+  /// The spinlock that protects the entry.
+  public var lock: LockID
+}
+
+/// An address space with its page tables, VMAs and locks: the shared state a
+/// walker runs against, and the record of what the walker did to it.
+public final class World {
+  public let arch: any Architecture
+  public let release: KernelRelease
+  public let capabilities: Capabilities
+  public let mm = MMRef(id: 1)
+
+  struct Frame {
+    /// The level whose entries this table holds.
+    var level: PageLevel
+    var entries: [UInt64]
+  }
+
+  var frames: [UInt64: Frame] = [:]
+  private var nextFramePFN: UInt64 = 0x1000
+  /// The pfn of the top-level table.
+  public private(set) var rootPFN: UInt64 = 0
+
+  public private(set) var vmas: [VMAView] = []
+  private var mappings: [FileRef: MappingRef] = [:]
+
+  // What the caller holds on entry.
+  public var mmapMode: MmapMode = .read
+  public var heldMappings: Set<MappingRef> = []
+
+  // What the walker did.
+  public private(set) var heldLocks: [LockID] = []
+  public private(set) var mappedTables: [UInt64: Int] = [:]
+  public private(set) var lockdepWarnings: [String] = []
+  public private(set) var writes: [EntryWrite] = []
+
+  public init(arch: any Architecture, release: KernelRelease = .newest) {
+    self.arch = arch
+    self.release = release
+    self.capabilities = arch.capabilities(release)
+    rootPFN = allocateTable(level: .pgd)
+  }
+
+  // MARK: Memory
+
+  private func allocateTable(level: PageLevel) -> UInt64 {
+    let pfn = nextFramePFN
+    nextFramePFN += 1
+    let count = arch.entriesPerTable(level == .pgd ? .pgd : level)
+    frames[pfn] = Frame(level: level, entries: Array(repeating: arch.emptyEntry(level), count: count))
+    return pfn
+  }
+
+  /// The frame and index an entry pointer designates, if it points into a table.
+  func locate(_ pointer: EntryPointer) -> (pfn: UInt64, index: Int)? {
+    let pfn = pointer.address >> UInt64(arch.pageShift)
+    let offset = pointer.address & (arch.pageSize - 1)
+    guard offset % 8 == 0, let frame = frames[pfn], Int(offset / 8) < frame.entries.count else {
+      return nil
+    }
+    return (pfn, Int(offset / 8))
+  }
+
+  /// The raw value at a pointer; `nil` for a wild pointer.
+  public func value(at pointer: EntryPointer) -> UInt64? {
+    guard let (pfn, index) = locate(pointer) else { return nil }
+    return frames[pfn]!.entries[index]
+  }
+
+  /// Stores a value; the caller records who did it.
+  func store(_ value: UInt64, at pointer: EntryPointer) -> UInt64? {
+    guard let (pfn, index) = locate(pointer) else { return nil }
+    let old = frames[pfn]!.entries[index]
+    frames[pfn]!.entries[index] = value
+    return old
+  }
+
+  func pointer(pfn: UInt64, index: Int) -> EntryPointer {
+    EntryPointer(address: pfn << UInt64(arch.pageShift) | UInt64(index * 8))
+  }
+
+  /// A copy of every table, to tell whether anything changed.
+  public func snapshot() -> [UInt64: [UInt64]] { frames.mapValues(\.entries) }
+
+  // MARK: Building
+
+  /// The pointer to the entry for `address` at `level`, creating the tables
+  /// above it when `create` is set. Folded levels share their parent's entry.
+  public func entryPointer(_ address: UInt64, at level: PageLevel, create: Bool) throws -> EntryPointer? {
+    var pointer = pointer(pfn: rootPFN, index: arch.index(address, .pgd))
+    var pointerLevel = PageLevel.pgd
+    for next in PageLevel.allCases.dropFirst() where next <= level {
+      if arch.isFolded(next) {
+        pointerLevel = next
+        continue
+      }
+      let parent = value(at: pointer)!
+      let tablePFN: UInt64
+      if arch.isNone(parent, pointerLevel) || parent == arch.emptyEntry(pointerLevel) {
+        guard create else { return nil }
+        tablePFN = allocateTable(level: next)
+        _ = store(arch.makeTable(tablePFN << UInt64(arch.pageShift), pointerLevel), at: pointer)
+      } else if arch.isPresent(parent, pointerLevel) && !arch.isLeaf(parent, pointerLevel)
+        && !arch.isBad(parent, pointerLevel)
+      {
+        tablePFN = arch.tableAddress(parent, pointerLevel) >> UInt64(arch.pageShift)
+      } else {
+        guard create else { return nil }
+        throw WorldError(
+          "cannot build below the \(pointerLevel) entry for \(hex(address)): it is not a table (\(hex(parent)))")
+      }
+      pointer = self.pointer(pfn: tablePFN, index: arch.index(address, next))
+      pointerLevel = next
+    }
+    return pointer
+  }
+
+  /// Adds a VMA; returns its view.
+  @discardableResult
+  public func addVMA(start: UInt64, end: UInt64, flags: VMAFlags, fileBacked: Bool) throws -> VMAView {
+    guard start < end, start % arch.pageSize == 0, end % arch.pageSize == 0 else {
+      throw WorldError("a VMA must be page-aligned and non-empty: [\(hex(start)), \(hex(end)))")
+    }
+    guard end <= arch.userAddressLimit else {
+      throw WorldError("VMA end \(hex(end)) is above the user address limit \(hex(arch.userAddressLimit))")
+    }
+    if let other = vmas.first(where: { $0.start < end && start < $0.end }) {
+      throw WorldError("VMA [\(hex(start)), \(hex(end))) overlaps [\(hex(other.start)), \(hex(other.end)))")
+    }
+    var file: FileRef?
+    if fileBacked {
+      let ref = FileRef(id: mappings.count + 1)
+      mappings[ref] = MappingRef(id: mappings.count + 1)
+      file = ref
+    }
+    let vma = VMAView(start: start, end: end, flags: flags, file: file, mm: mm)
+    vmas.append(vma)
+    return vma
+  }
+
+  /// The mapping of a VMA's file.
+  public func mapping(of file: FileRef) -> MappingRef? { mappings[file] }
+
+  /// Installs a leaf at `level` covering `address`.
+  public func installLeaf(_ leaf: LeafProperties, at level: PageLevel, covering address: UInt64) throws {
+    let pagesPerLeaf = arch.size(level) >> UInt64(arch.pageShift)
+    guard leaf.pfn % pagesPerLeaf == 0 else {
+      throw WorldError("pfn \(hex(leaf.pfn)) of a \(level) leaf must be aligned to \(pagesPerLeaf) pages")
+    }
+    guard let value = arch.makeLeaf(leaf, level) else {
+      throw WorldError("\(arch.name) cannot encode a leaf at \(level)")
+    }
+    try install(value, at: level, covering: address)
+  }
+
+  /// Installs a non-leaf entry (empty, swap, PROT_NONE, bad) at `level`.
+  public func installEntry(_ state: EntryState, at level: PageLevel, covering address: UInt64, pfn: UInt64) throws {
+    guard let value = arch.makeNonLeaf(state, level, pfn: pfn) else {
+      throw WorldError("\(arch.name) has no \(state) entry at \(level)")
+    }
+    try install(value, at: level, covering: address)
+  }
+
+  private func install(_ value: UInt64, at level: PageLevel, covering address: UInt64) throws {
+    guard !arch.isFolded(level) else { throw WorldError("\(level) is folded on \(arch.name)") }
+    guard let pointer = try entryPointer(address, at: level, create: true) else {
+      throw WorldError("no \(level) entry for \(hex(address))")
+    }
+    let current = self.value(at: pointer)!
+    guard current == arch.emptyEntry(level) else {
+      throw WorldError("the \(level) entry for \(hex(address)) is already set (\(hex(current)))")
+    }
+    _ = store(value, at: pointer)
+  }
+
+  // MARK: Locks (the walker's side)
+
+  func acquire(_ lock: LockID) throws {
+    if heldLocks.contains(lock) { throw WalkerFault.selfDeadlock(lock) }
+    heldLocks.append(lock)
+  }
+
+  func release(_ lock: LockID) throws {
+    guard let index = heldLocks.lastIndex(of: lock) else { throw WalkerFault.unlockNotHeld(lock) }
+    heldLocks.remove(at: index)
+  }
+
+  func mapTable(_ pfn: UInt64) { mappedTables[pfn, default: 0] += 1 }
+
+  func unmapTable(containing pointer: EntryPointer) throws {
+    let pfn = pointer.address >> UInt64(arch.pageShift)
+    guard let count = mappedTables[pfn], count > 0 else { throw WalkerFault.unmapNotMapped(pointer) }
+    mappedTables[pfn] = count == 1 ? nil : count - 1
+  }
+
+  func recordWrite(_ write: EntryWrite) { writes.append(write) }
+  func recordLockdepWarning(_ what: String) { lockdepWarnings.append(what) }
+
+  /// The PMD lock for a pmd entry pointer: split or mm-wide.
+  public func pmdLockID(_ pmd: EntryPointer) -> LockID {
+    capabilities.splitPMDLocks ? .pmdTable(pfn: pmd.address >> UInt64(arch.pageShift)) : .pageTableLock
+  }
+
+  // MARK: Oracle
+
+  /// The present leaf that maps `address`, read with the architecture's
+  /// helpers, or `nil` when a walker must fail.
+  public func translate(_ address: UInt64) -> Translation? {
+    for level in [PageLevel.pud, .pmd, .pte] where !arch.isFolded(level) {
+      guard let pointer = try? entryPointer(address, at: level, create: false),
+        let entry = value(at: pointer)
+      else { return nil }
+      guard arch.isPresent(entry, level), !arch.isNone(entry, level) else { return nil }
+      if level == .pte || arch.isLeaf(entry, level) {
+        let mask = arch.mask(level)
+        let pfn = arch.pfn(entry, level) + ((address & ~mask) >> UInt64(arch.pageShift))
+        return Translation(
+          level: level, pointer: pointer, entry: entry, pfn: pfn,
+          pgprot: arch.pgprot(entry, level), writable: arch.isWrite(entry, level),
+          special: arch.isSpecial(entry, level), addrMask: mask,
+          lock: lockProtecting(pointer, level))
+      }
+      if arch.isBad(entry, level) { return nil }
+    }
+    return nil
+  }
+
+  /// The lock that protects the entry at `level` for `address`, if that entry
+  /// exists.
+  public func lock(of level: PageLevel, for address: UInt64) -> LockID? {
+    guard let pointer = try? entryPointer(address, at: level, create: false) else { return nil }
+    return lockProtecting(pointer, level)
+  }
+
+  func lockProtecting(_ pointer: EntryPointer, _ level: PageLevel) -> LockID {
+    switch level {
+    case .pte: .pteTable(pfn: pointer.address >> UInt64(arch.pageShift))
+    case .pmd: pmdLockID(pointer)
+    default: .pageTableLock
+    }
+  }
+}
