@@ -1,0 +1,525 @@
+/// Checks parsed spec files against the engine's ``Vocabulary``.
+///
+/// The checker reports unknown names (with did-you-mean), names used where they
+/// mean nothing, wrong arities, best-effort type errors, rules without a source
+/// or expectation, and duplicate rule ids across all files.
+public struct Checker {
+  /// Checks all files together; rule ids must be unique across them.
+  public static func check(files: [SpecFile], vocabulary: Vocabulary) -> [Diagnostic] {
+    var checker = Checker(vocabulary: vocabulary)
+    var firstDefinition: [String: (file: String, range: SourceRange)] = [:]
+    for file in files {
+      checker.path = file.path
+      if file.suite == nil {
+        let start = SourcePosition(line: 1, column: 1, offset: 0)
+        checker.report(
+          .missingSuite, "missing 'suite' line", SourceRange(start: start, end: start),
+          hints: ["start the file with 'suite \(file.suiteName) \"title\"'"])
+      }
+      for rule in file.rules {
+        if let first = firstDefinition[rule.id.value] {
+          checker.report(
+            .duplicateRuleID, "duplicate rule id '\(rule.id.value)'", rule.id.range,
+            hints: ["rule ids are unique across all spec files"],
+            notes: [.init(message: "'\(rule.id.value)' is first defined here", file: first.file, range: first.range)])
+        } else {
+          firstDefinition[rule.id.value] = (file.path, rule.id.range)
+        }
+        checker.check(rule)
+      }
+    }
+    return checker.diagnostics
+  }
+
+  // MARK: - State
+
+  private let vocabulary: Vocabulary
+  private var path = ""
+  private var diagnostics: [Diagnostic] = []
+  /// Member tables of record types, from the names that carry them.
+  private let recordMembers: [String: [String: Vocabulary.ValueType]]
+
+  private struct Variable {
+    var type: Vocabulary.ValueType
+    var range: SourceRange
+    var used = false
+  }
+
+  /// Per-rule state, rebuilt for each rule.
+  private var variables: [String: Variable] = [:]
+  private var variableOrder: [String] = []
+  private var seenCall = false
+
+  private init(vocabulary: Vocabulary) {
+    self.vocabulary = vocabulary
+    var members: [String: [String: Vocabulary.ValueType]] = [:]
+    for name in vocabulary.names.values {
+      if case .record(let record) = name.type, !name.members.isEmpty {
+        members[record, default: [:]].merge(name.members) { first, _ in first }
+      }
+    }
+    self.recordMembers = members
+  }
+
+  private mutating func report(
+    _ code: DiagnosticCode, _ message: String, _ range: SourceRange, hints: [String] = [],
+    fixIt: FixIt? = nil, notes: [Diagnostic.Note] = []
+  ) {
+    diagnostics.append(
+      Diagnostic(code, message, file: path, range: range, hints: hints, fixIt: fixIt, notes: notes))
+  }
+
+  /// Reports an unknown name with a did-you-mean hint and fix-it, and the valid names.
+  private mutating func reportUnknown(
+    _ code: DiagnosticCode, _ message: String, _ name: Located<String>, candidates: [String],
+    listing: String
+  ) {
+    var hints: [String] = []
+    var fixIt: FixIt?
+    if let near = Suggestions.closest(to: name.value, among: candidates) {
+      hints.append("did you mean '\(near)'?")
+      fixIt = FixIt(range: name.range, replacement: near)
+    }
+    if !candidates.isEmpty {
+      hints.append("\(listing): \(Suggestions.list(candidates))")
+    }
+    report(code, message, name.range, hints: hints, fixIt: fixIt)
+  }
+
+  // MARK: - Rules
+
+  private mutating func check(_ rule: Rule) {
+    variables = [:]
+    variableOrder = []
+    seenCall = false
+    var hasSource = false
+    var hasExpect = false
+    var tags: [String: SourceRange] = [:]
+    var sources: [SourceReference: SourceRange] = [:]
+    var subjects: [String: SourceRange] = [:]
+
+    for clause in rule.clauses {
+      switch clause.kind {
+      case .tags(let list):
+        for tag in list {
+          if let first = tags[tag.value] {
+            report(
+              .duplicateTag, "tag '\(tag.value)' is listed twice", tag.range,
+              fixIt: FixIt(range: tag.range, replacement: ""),
+              notes: [.init(message: "first listed here", file: path, range: first)])
+          } else {
+            tags[tag.value] = tag.range
+          }
+        }
+      case .source(let reference):
+        hasSource = true
+        if let first = sources[reference.value] {
+          report(
+            .duplicateSource, "source \(reference.value) is cited twice", reference.range,
+            notes: [.init(message: "first cited here", file: path, range: first)])
+        } else {
+          sources[reference.value] = reference.range
+        }
+        checkAnchor(reference)
+      case .why:
+        break
+      case .requires(let expr):
+        expectBoolean(expr, in: .requires, clause: "requires")
+      case .forEach(let variable, let domain):
+        checkForEach(variable: variable, domain: domain)
+      case .given(let given):
+        if seenCall {
+          report(
+            .givenAfterCall, "'given' after a 'call'", clause.range,
+            hints: ["'given' clauses build the world before the first call; move it up"])
+        }
+        checkGiven(given, subjects: &subjects)
+      case .call(let call):
+        checkCall(call)
+        seenCall = true
+      case .expect(let expr):
+        hasExpect = true
+        if !seenCall {
+          report(
+            .expectBeforeCall, "'expect' before any 'call'", clause.range,
+            hints: ["an expectation judges the state after a call; add 'call start(...)' before it"])
+        }
+        expectBoolean(expr, in: .expect, clause: "expect")
+      }
+    }
+
+    if !hasSource {
+      report(
+        .missingSource, "rule '\(rule.id.value)' has no 'source'", rule.id.range,
+        hints: [
+          "cite where the promise comes from: 'source contract#ANCHOR', 'source msg <MESSAGE-ID>' or 'source commit HASH'"
+        ])
+    }
+    if !hasExpect {
+      report(
+        .noExpectation, "rule '\(rule.id.value)' has no 'expect'", rule.id.range,
+        hints: ["a rule without expectations cannot fail"])
+    }
+    for name in variableOrder {
+      if let variable = variables[name], !variable.used {
+        report(
+          .unusedVariable, "variable '\(name)' is never used", variable.range,
+          hints: ["an unused variable only multiplies the cases; remove the 'for' clause"])
+      }
+    }
+  }
+
+  private mutating func checkAnchor(_ reference: Located<SourceReference>) {
+    guard case .contract(let anchor) = reference.value else { return }
+    // Without a loaded contract document there is nothing to check against.
+    guard !vocabulary.contractAnchors.isEmpty, !vocabulary.contractAnchors.contains(anchor) else {
+      return
+    }
+    // The anchor starts after `contract#`.
+    var start = reference.range.start
+    start.column += 9
+    start.offset += 9
+    let anchorName = Located(anchor, SourceRange(start: start, end: reference.range.end))
+    reportUnknown(
+      .unknownAnchor, "unknown contract anchor '\(anchor)'", anchorName,
+      candidates: Array(vocabulary.contractAnchors), listing: "anchors in docs/contract.md")
+  }
+
+  private mutating func checkForEach(variable: Located<String>, domain: Expr) {
+    let domainType = type(of: domain, in: .domain)
+    var elementType = Vocabulary.ValueType.any
+    switch domainType {
+    case .list(let element): elementType = element
+    case .any: break
+    default:
+      report(
+        .typeMismatch, "'for' needs a list to iterate over, found \(domainType)", domain.range)
+    }
+    if case .list(let elements) = domain.kind, elements.isEmpty {
+      report(
+        .emptyDomain, "'for \(variable.value)' iterates over an empty list", domain.range,
+        hints: ["the rule yields no case"])
+    }
+    if let existing = variables[variable.value] {
+      report(
+        .shadowedVariable, "variable '\(variable.value)' is already bound", variable.range,
+        hints: ["choose another name"],
+        notes: [.init(message: "'\(variable.value)' is first bound here", file: path, range: existing.range)])
+    } else if vocabulary.names[variable.value] != nil || vocabulary.functions[variable.value] != nil
+      || Checker.builtinNames[variable.value] != nil
+    {
+      report(
+        .shadowedVariable, "variable '\(variable.value)' shadows a vocabulary name", variable.range,
+        hints: ["choose another name; '\(variable.value)' already means something to the engine"])
+    }
+    if variables[variable.value] == nil { variableOrder.append(variable.value) }
+    variables[variable.value] = Variable(type: elementType, range: variable.range)
+  }
+
+  private mutating func checkGiven(_ given: Given, subjects: inout [String: SourceRange]) {
+    guard let subject = vocabulary.subjects[given.subject.value] else {
+      reportUnknown(
+        .unknownSubject, "unknown given subject '\(given.subject.value)'", given.subject,
+        candidates: Array(vocabulary.subjects.keys), listing: "subjects are")
+      for attribute in given.attributes { _ = type(of: attribute.value, in: .given) }
+      return
+    }
+    if let first = subjects[given.subject.value], !subject.repeatable {
+      report(
+        .repeatedSubject, "'\(given.subject.value)' is given more than once", given.subject.range,
+        hints: ["a rule has one '\(given.subject.value)'; put all its attributes on one line"],
+        notes: [.init(message: "first given here", file: path, range: first)])
+    } else if subjects[given.subject.value] == nil {
+      subjects[given.subject.value] = given.subject.range
+    }
+
+    var seen: [String: SourceRange] = [:]
+    for attribute in given.attributes {
+      let name = attribute.name
+      guard let expected = subject.attributes[name.value] else {
+        reportUnknown(
+          .unknownAttribute, "unknown given attribute '\(name.value)' for '\(given.subject.value)'",
+          name, candidates: Array(subject.attributes.keys),
+          listing: "attributes of '\(given.subject.value)' are")
+        _ = type(of: attribute.value, in: .given)
+        continue
+      }
+      if let first = seen[name.value] {
+        report(
+          .repeatedAttribute, "attribute '\(name.value)' is given twice", name.range,
+          notes: [.init(message: "first given here", file: path, range: first)])
+      } else {
+        seen[name.value] = name.range
+      }
+      let found = type(of: attribute.value, in: .given)
+      if !Checker.compatible(found, expected) {
+        report(
+          .typeMismatch,
+          "attribute '\(name.value)' of '\(given.subject.value)' expects \(expected), found \(found)",
+          attribute.value.range)
+      }
+    }
+    let missing = subject.required.subtracting(seen.keys).sorted()
+    if !missing.isEmpty {
+      let names = missing.map { "'\($0)'" }.joined(separator: ", ")
+      report(
+        .missingAttribute,
+        "'given \(given.subject.value)' is missing required attribute\(missing.count == 1 ? "" : "s") \(names)",
+        given.subject.range,
+        hints: ["add \(missing.map { "'\($0) VALUE'" }.joined(separator: " "))"])
+    }
+  }
+
+  private mutating func checkCall(_ call: Call) {
+    guard let signature = vocabulary.calls[call.name.value] else {
+      reportUnknown(
+        .unknownCall, "unknown call '\(call.name.value)'", call.name,
+        candidates: Array(vocabulary.calls.keys), listing: "calls are")
+      for argument in call.arguments { _ = type(of: argument, in: .call) }
+      return
+    }
+    checkArguments(call.arguments, of: call.name, signature: signature, context: .call)
+  }
+
+  private mutating func checkArguments(
+    _ arguments: [Expr], of name: Located<String>, signature: Vocabulary.Signature,
+    context: Vocabulary.Context
+  ) {
+    if arguments.count != signature.parameters.count {
+      let expected = signature.parameters.count
+      report(
+        .wrongArity,
+        "'\(name.value)' takes \(expected) argument\(expected == 1 ? "" : "s"), found \(arguments.count)",
+        arguments.isEmpty ? name.range : arguments[0].range.union(arguments[arguments.count - 1].range),
+        hints: [Checker.usage(name.value, signature)])
+    }
+    for (position, argument) in arguments.enumerated() {
+      let found = type(of: argument, in: context)
+      if position < signature.parameters.count {
+        let expected = signature.parameters[position]
+        if !Checker.compatible(found, expected) {
+          report(
+            .typeMismatch,
+            "argument \(position + 1) of '\(name.value)' expects \(expected), found \(found)",
+            argument.range)
+        }
+      }
+    }
+  }
+
+  private static func usage(_ name: String, _ signature: Vocabulary.Signature) -> String {
+    "usage: \(name)(\(signature.parameters.map(\.description).joined(separator: ", ")))"
+  }
+
+  // MARK: - Expressions
+
+  private static let builtinNames: [String: Vocabulary.ValueType] = ["true": .boolean, "false": .boolean]
+
+  private static func clauseName(_ context: Vocabulary.Context) -> String {
+    switch context {
+    case .requires: "a 'requires' clause"
+    case .domain: "a 'for' domain"
+    case .given: "a 'given' clause"
+    case .call: "'call' arguments"
+    default: "an 'expect' clause"
+    }
+  }
+
+  private static func contextList(_ contexts: Vocabulary.Context) -> String {
+    let all: [(Vocabulary.Context, String)] = [
+      (.requires, "requires"), (.domain, "for"), (.given, "given"), (.call, "call"),
+      (.expect, "expect"),
+    ]
+    return all.filter { contexts.contains($0.0) }.map { "'\($0.1)'" }.joined(separator: ", ")
+  }
+
+  private mutating func expectBoolean(_ expr: Expr, in context: Vocabulary.Context, clause: String) {
+    let found = type(of: expr, in: context)
+    if !Checker.compatible(found, .boolean) {
+      report(.typeMismatch, "'\(clause)' needs a boolean expression, found \(found)", expr.range)
+    }
+  }
+
+  /// Whether a value of type `a` may stand where `b` is expected (or be compared with it).
+  static func compatible(_ a: Vocabulary.ValueType, _ b: Vocabulary.ValueType) -> Bool {
+    switch (a, b) {
+    case (.any, _), (_, .any): true
+    case (.list(let x), .list(let y)): compatible(x, y)
+    default: a == b
+    }
+  }
+
+  /// Checks a name's context and whether a call has happened yet.
+  private mutating func checkUse(
+    _ name: String, range: SourceRange, contexts: Vocabulary.Context, needsCall: Bool,
+    in context: Vocabulary.Context
+  ) {
+    if !contexts.contains(context) {
+      report(
+        .wrongContext, "'\(name)' cannot be used in \(Checker.clauseName(context))", range,
+        hints: contexts.isEmpty ? [] : ["'\(name)' can be used in \(Checker.contextList(contexts))"])
+    } else if needsCall && !seenCall && context != .expect {
+      // An `expect` before any call is reported once, as E214.
+      report(
+        .needsCall, "'\(name)' is only meaningful after a 'call'", range,
+        hints: ["add 'call start(...)' before this clause"])
+    }
+  }
+
+  private mutating func type(of expr: Expr, in context: Vocabulary.Context) -> Vocabulary.ValueType {
+    switch expr.kind {
+    case .integer: return .integer
+    case .version: return .version
+    case .string: return .string
+    case .identifier(let name):
+      return typeOfName(Located(name, expr.range), in: context)
+    case .member(let base, let member):
+      let baseType = type(of: base, in: context)
+      var members: [String: Vocabulary.ValueType]?
+      if case .identifier(let name) = base.kind, variables[name] == nil,
+        let entry = vocabulary.names[name], !entry.members.isEmpty
+      {
+        members = entry.members
+      } else if case .record(let record) = baseType {
+        members = recordMembers[record]
+      }
+      if baseType == .any && members == nil { return .any }
+      guard let members else {
+        report(
+          .unknownMember, "value of type \(baseType) has no member '\(member.value)'", member.range)
+        return .any
+      }
+      guard let memberType = members[member.value] else {
+        reportUnknown(
+          .unknownMember, "\(baseType) has no member '\(member.value)'", member,
+          candidates: Array(members.keys), listing: "members are")
+        return .any
+      }
+      return memberType
+    case .call(let name, let arguments):
+      guard let signature = vocabulary.functions[name.value] else {
+        var hints: [String] = []
+        if vocabulary.names[name.value] != nil || variables[name.value] != nil {
+          hints.append("'\(name.value)' is a name, not a function")
+        }
+        if vocabulary.calls[name.value] != nil {
+          hints.append("'\(name.value)' is an operation; use it in a 'call' clause")
+        }
+        if hints.isEmpty {
+          reportUnknown(
+            .unknownFunction, "unknown function '\(name.value)'", name,
+            candidates: Array(vocabulary.functions.keys), listing: "functions are")
+        } else {
+          report(.unknownFunction, "unknown function '\(name.value)'", name.range, hints: hints)
+        }
+        for argument in arguments { _ = type(of: argument, in: context) }
+        return .any
+      }
+      checkUse(name.value, range: name.range, contexts: signature.contexts, needsCall: false, in: context)
+      checkArguments(arguments, of: name, signature: signature, context: context)
+      return signature.result
+    case .unary(let op, let operand):
+      let found = type(of: operand, in: context)
+      let needed: Vocabulary.ValueType = op == .not ? .boolean : .integer
+      if !Checker.compatible(found, needed) {
+        report(.typeMismatch, "operand of '\(op.rawValue)' must be \(needed), found \(found)", operand.range)
+      }
+      return needed
+    case .binary(let op, let lhs, let rhs):
+      return typeOfBinary(op, lhs, rhs, range: expr.range, in: context)
+    case .list(let elements):
+      var elementType = Vocabulary.ValueType.any
+      for element in elements {
+        let found = type(of: element, in: context)
+        if elementType == .any {
+          elementType = found
+        } else if !Checker.compatible(found, elementType) {
+          report(.typeMismatch, "list mixes \(elementType) and \(found)", element.range)
+        }
+      }
+      return .list(elementType)
+    }
+  }
+
+  private mutating func typeOfName(_ name: Located<String>, in context: Vocabulary.Context)
+    -> Vocabulary.ValueType
+  {
+    if variables[name.value] != nil {
+      variables[name.value]!.used = true
+      return variables[name.value]!.type
+    }
+    if let entry = vocabulary.names[name.value] {
+      checkUse(name.value, range: name.range, contexts: entry.contexts, needsCall: entry.needsCall, in: context)
+      return entry.type
+    }
+    if let builtin = Checker.builtinNames[name.value] { return builtin }
+    var hints: [String] = []
+    if vocabulary.functions[name.value] != nil {
+      hints.append("'\(name.value)' is a function; call it with arguments")
+    }
+    if hints.isEmpty {
+      let candidates = Array(vocabulary.names.keys) + Array(variables.keys) + Checker.builtinNames.keys
+      reportUnknown(
+        .unknownName, "unknown name '\(name.value)'", name,
+        candidates: candidates, listing: "names are")
+    } else {
+      report(.unknownName, "unknown name '\(name.value)'", name.range, hints: hints)
+    }
+    return .any
+  }
+
+  private mutating func typeOfBinary(
+    _ op: BinaryOperator, _ lhs: Expr, _ rhs: Expr, range: SourceRange, in context: Vocabulary.Context
+  ) -> Vocabulary.ValueType {
+    let left = type(of: lhs, in: context)
+    let right = type(of: rhs, in: context)
+    switch op {
+    case .implies, .or, .and:
+      for (side, found) in [(lhs, left), (rhs, right)] where !Checker.compatible(found, .boolean) {
+        report(.typeMismatch, "operand of '\(op.rawValue)' must be boolean, found \(found)", side.range)
+      }
+      return .boolean
+    case .equal, .notEqual:
+      if !Checker.compatible(left, right) {
+        report(.typeMismatch, "'\(op.rawValue)' cannot compare \(left) with \(right)", range)
+      }
+      return .boolean
+    case .less, .lessEqual, .greater, .greaterEqual:
+      let ordered: Set<Vocabulary.ValueType> = [.integer, .version, .level, .any]
+      if !Checker.compatible(left, right) {
+        report(.typeMismatch, "'\(op.rawValue)' cannot compare \(left) with \(right)", range)
+      } else if !ordered.contains(left) || !ordered.contains(right) {
+        let found = ordered.contains(left) ? right : left
+        report(.typeMismatch, "'\(op.rawValue)' needs integers or versions, found \(found)", range)
+      }
+      return .boolean
+    case .member:
+      switch right {
+      case .list(let element):
+        if !Checker.compatible(left, element) {
+          report(.typeMismatch, "'in' looks for \(left) in a \(right)", range)
+        }
+      case .any: break
+      default:
+        report(.typeMismatch, "right side of 'in' must be a list, found \(right)", rhs.range)
+      }
+      return .boolean
+    case .bitOr, .bitAnd:
+      let sets: Set<Vocabulary.ValueType> = [.integer, .vmaFlags, .locks]
+      if !Checker.compatible(left, right) {
+        report(.typeMismatch, "'\(op.rawValue)' cannot combine \(left) with \(right)", range)
+        return .any
+      }
+      let type = left == .any ? right : left
+      if type != .any && !sets.contains(type) {
+        report(.typeMismatch, "'\(op.rawValue)' needs integers or flag sets, found \(type)", range)
+      }
+      return type
+    case .shiftLeft, .shiftRight, .add, .subtract, .multiply, .divide, .remainder:
+      for (side, found) in [(lhs, left), (rhs, right)] where !Checker.compatible(found, .integer) {
+        report(.typeMismatch, "operand of '\(op.rawValue)' must be integer, found \(found)", side.range)
+      }
+      return .integer
+    }
+  }
+}

@@ -1,0 +1,463 @@
+/// A token of a spec file.
+struct Token: Sendable {
+  enum Kind: Sendable, Equatable {
+    case identifier
+    case integer(UInt64)
+    case version(major: Int, minor: Int)
+    case string(String)
+    /// A whitespace-delimited word: a rule id, or a word of a `source` clause.
+    case word
+    /// `<id@host>` in a `source msg` clause; the payload is without brackets.
+    case messageID(String)
+    /// An operator or punctuation; `text` says which.
+    case symbol
+    case newline
+    case end
+    /// Already diagnosed by the lexer; the parser skips the clause silently.
+    case invalid
+  }
+
+  var kind: Kind
+  /// The token as the parser should read it (for operators fixed by E008, the fixed one).
+  var text: String
+  var range: SourceRange
+
+  func isSymbol(_ symbol: String) -> Bool { kind == .symbol && text == symbol }
+  func isKeyword(_ keyword: String) -> Bool { kind == .identifier && text == keyword }
+
+  /// How a message names this token.
+  var quoted: String {
+    switch kind {
+    case .newline: "end of line"
+    case .end: "end of file"
+    case .string: "a string"
+    case .messageID: "a message id"
+    default: "'\(text)'"
+    }
+  }
+}
+
+/// Turns a spec file into tokens, one line at a time.
+///
+/// The language is mostly context-free, with two exceptions handled here so the
+/// parser sees clean tokens: after a leading `rule` the id is one word
+/// (`LT-001`), and the rest of a `source` line is words (`contract#C14`,
+/// `msg <id>`, `commit abc123`) in which `#` glued to a word is not a comment.
+struct Lexer {
+  private let scalars: [Unicode.Scalar]
+  private let path: String
+  private let sourceHadInvalidUTF8: Bool
+  private var index = 0
+  private var position = SourcePosition(line: 1, column: 1, offset: 0)
+  private(set) var diagnostics: [Diagnostic] = []
+
+  private enum LineMode { case normal, ruleID, source }
+  private var lineMode = LineMode.normal
+  private var tokensOnLine = 0
+
+  init(source: String, path: String, sourceHadInvalidUTF8: Bool = false) {
+    self.scalars = Array(source.unicodeScalars)
+    self.path = path
+    self.sourceHadInvalidUTF8 = sourceHadInvalidUTF8
+  }
+
+  /// All tokens, ending with `.end`.
+  mutating func tokenize() -> [Token] {
+    if peek() == "\u{FEFF}" { advance() }
+    var tokens: [Token] = []
+    while true {
+      let token = next()
+      tokens.append(token)
+      if token.kind == .end { return tokens }
+    }
+  }
+
+  // MARK: - Characters
+
+  private func peek(_ ahead: Int = 0) -> Unicode.Scalar? {
+    let at = index + ahead
+    return at < scalars.count ? scalars[at] : nil
+  }
+
+  private mutating func advance() {
+    let scalar = scalars[index]
+    index += 1
+    position.offset += UTF8.width(scalar)
+    if scalar == "\n" {
+      position.line += 1
+      position.column = 1
+    } else {
+      position.column += 1
+    }
+  }
+
+  private static func isIdentifierStart(_ c: Unicode.Scalar) -> Bool {
+    c == "_" || ("a"..."z").contains(c) || ("A"..."Z").contains(c)
+  }
+
+  private static func isIdentifierPart(_ c: Unicode.Scalar) -> Bool {
+    isIdentifierStart(c) || isDigit(c)
+  }
+
+  private static func isDigit(_ c: Unicode.Scalar) -> Bool { ("0"..."9").contains(c) }
+
+  private static func isHexDigit(_ c: Unicode.Scalar) -> Bool {
+    isDigit(c) || ("a"..."f").contains(c) || ("A"..."F").contains(c)
+  }
+
+  private static func isBlank(_ c: Unicode.Scalar) -> Bool { c == " " || c == "\t" || c == "\r" }
+
+  private func text(from start: SourcePosition, startIndex: Int) -> String {
+    var result = String.UnicodeScalarView()
+    result.append(contentsOf: scalars[startIndex..<index])
+    return String(result)
+  }
+
+  private mutating func report(
+    _ code: DiagnosticCode, _ message: String, _ range: SourceRange, hints: [String] = [],
+    fixIt: FixIt? = nil
+  ) {
+    diagnostics.append(
+      Diagnostic(code, message, file: path, range: range, hints: hints, fixIt: fixIt))
+  }
+
+  private func range(from start: SourcePosition) -> SourceRange {
+    SourceRange(start: start, end: position)
+  }
+
+  // MARK: - Tokens
+
+  private mutating func next() -> Token {
+    // In `contract#C14` the `#` is glued to the word before it: not a comment.
+    if lineMode == .source, tokensOnLine > 0, peek() == "#" {
+      let start = position
+      advance()
+      tokensOnLine += 1
+      return Token(kind: .symbol, text: "#", range: range(from: start))
+    }
+    skipBlanksAndComments()
+    let start = position
+    let startIndex = index
+    guard let c = peek() else { return Token(kind: .end, text: "", range: range(from: start)) }
+
+    if c == "\n" {
+      advance()
+      lineMode = .normal
+      tokensOnLine = 0
+      return Token(kind: .newline, text: "\n", range: range(from: start))
+    }
+    if c == "\\" {
+      // A line continuation: backslash, optional blanks or a comment, newline.
+      var ahead = 1
+      while let next = peek(ahead), Lexer.isBlank(next) { ahead += 1 }
+      if peek(ahead) == "\n" || peek(ahead) == "#" || peek(ahead) == nil {
+        advance()
+        skipBlanksAndComments()
+        if peek() == "\n" { advance() }
+        return next()
+      }
+    }
+
+    tokensOnLine += 1
+    let token: Token
+    switch lineMode {
+    case .ruleID:
+      lineMode = .normal
+      if c != "\"" {
+        token = lexWord(start: start, startIndex: startIndex)
+      } else {
+        token = lexNormal(c, start: start, startIndex: startIndex)
+      }
+    case .source:
+      token = lexSourceToken(c, start: start, startIndex: startIndex)
+    case .normal:
+      token = lexNormal(c, start: start, startIndex: startIndex)
+      if tokensOnLine == 1 && token.kind == .identifier {
+        if token.text == "rule" { lineMode = .ruleID }
+        if token.text == "source" { lineMode = .source }
+      }
+    }
+    return token
+  }
+
+  private mutating func skipBlanksAndComments() {
+    while let c = peek() {
+      if Lexer.isBlank(c) {
+        advance()
+      } else if c == "#" {
+        while let c = peek(), c != "\n" { advance() }
+      } else if c.value > 0x7F, c != "\u{FFFD}", c.properties.isWhitespace, c != "\n" {
+        // Invisible look-alikes of a space: say so once, then treat as a space.
+        let start = position
+        advance()
+        report(
+          .unexpectedCharacter, "unexpected character \(Lexer.describe(c))", range(from: start),
+          hints: ["replace it with a plain space"],
+          fixIt: FixIt(range: range(from: start), replacement: " "))
+      } else {
+        return
+      }
+    }
+  }
+
+  private mutating func lexNormal(_ c: Unicode.Scalar, start: SourcePosition, startIndex: Int)
+    -> Token
+  {
+    if Lexer.isIdentifierStart(c) {
+      while let c = peek(), Lexer.isIdentifierPart(c) { advance() }
+      return Token(
+        kind: .identifier, text: text(from: start, startIndex: startIndex), range: range(from: start))
+    }
+    if Lexer.isDigit(c) { return lexNumber(start: start, startIndex: startIndex) }
+    if c == "\"" { return lexString(start: start, startIndex: startIndex) }
+    return lexSymbol(c, start: start, startIndex: startIndex)
+  }
+
+  private mutating func lexSymbol(_ c: Unicode.Scalar, start: SourcePosition, startIndex: Int)
+    -> Token
+  {
+    let two = peek(1).map { String(c) + String($0) } ?? String(c)
+    let twoCharacter: Set<String> = ["==", "!=", "<=", ">=", "<<", ">>"]
+    if twoCharacter.contains(two) {
+      advance()
+      advance()
+      return Token(kind: .symbol, text: two, range: range(from: start))
+    }
+    // Operators from other languages: report, then read them as what they mean.
+    let foreign: [String: String] = ["&&": "and", "||": "or"]
+    if let meant = foreign[two] {
+      advance()
+      advance()
+      return foreignOperator(two, meant: meant, start: start)
+    }
+    if c == "=" {
+      advance()
+      return foreignOperator("=", meant: "==", start: start)
+    }
+    if c == "!" {
+      advance()
+      return foreignOperator("!", meant: "not", start: start)
+    }
+    if "<>|&+-*/%~(){},.".unicodeScalars.contains(c) {
+      advance()
+      return Token(kind: .symbol, text: String(c), range: range(from: start))
+    }
+    return unexpectedCharacter(c, start: start)
+  }
+
+  private mutating func foreignOperator(_ written: String, meant: String, start: SourcePosition)
+    -> Token
+  {
+    let range = range(from: start)
+    let message =
+      written == "="
+      ? "'=' is not an operator; use '==' to compare"
+      : "'\(written)' is not an operator; use '\(meant)'"
+    report(
+      .foreignOperator, message, range, fixIt: FixIt(range: range, replacement: meant))
+    let isWord = meant.first!.isLetter
+    return Token(kind: isWord ? .identifier : .symbol, text: meant, range: range)
+  }
+
+  private mutating func unexpectedCharacter(_ c: Unicode.Scalar, start: SourcePosition) -> Token {
+    advance()
+    let range = range(from: start)
+    if c == "\u{FFFD}" && sourceHadInvalidUTF8 {
+      // Already reported once per file by the loader.
+      return Token(kind: .invalid, text: String(c), range: range)
+    }
+    var hints: [String] = []
+    switch c {
+    case "\u{201C}", "\u{201D}", "\u{201E}", "\u{00AB}", "\u{00BB}":
+      hints.append("strings use plain double quotes '\"'")
+    case "\u{2018}", "\u{2019}", "'":
+      hints.append("strings use double quotes '\"'")
+    case "\u{2013}", "\u{2014}", "\u{2212}":
+      hints.append("use a plain hyphen-minus '-'")
+    default:
+      break
+    }
+    report(.unexpectedCharacter, "unexpected character \(Lexer.describe(c))", range, hints: hints)
+    return Token(kind: .invalid, text: String(c), range: range)
+  }
+
+  /// `'@'` for printable ASCII, `U+00A0 no-break space` otherwise.
+  static func describe(_ c: Unicode.Scalar) -> String {
+    if c.value >= 0x21 && c.value < 0x7F { return "'\(c)'" }
+    let hex = String(c.value, radix: 16, uppercase: true)
+    let code = "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+    let names: [UInt32: String] = [
+      0x09: "character tabulation", 0xA0: "no-break space", 0xAD: "soft hyphen",
+      0x200B: "zero width space", 0xFEFF: "zero width no-break space",
+      0xFFFD: "replacement character",
+    ]
+    if let name = names[c.value] ?? c.properties.name?.lowercased() {
+      return "\(code) \(name)"
+    }
+    return code
+  }
+
+  // MARK: Numbers
+
+  private mutating func lexNumber(start: SourcePosition, startIndex: Int) -> Token {
+    let isHex = peek() == "0" && (peek(1) == "x" || peek(1) == "X")
+    var value: UInt64 = 0
+    var overflow = false
+    var digits = 0
+    if isHex {
+      advance()
+      advance()
+    }
+    while let c = peek(), (isHex ? Lexer.isHexDigit(c) : Lexer.isDigit(c)) || c == "_" {
+      advance()
+      if c == "_" { continue }
+      digits += 1
+      let digit = UInt64(Int(String(c), radix: 16)!)
+      let (shifted, o1) = value.multipliedReportingOverflow(by: isHex ? 16 : 10)
+      let (sum, o2) = shifted.addingReportingOverflow(digit)
+      overflow = overflow || o1 || o2
+      value = sum
+    }
+
+    // `6.15`: a kernel version.
+    if !isHex, peek() == ".", let after = peek(1), Lexer.isDigit(after) {
+      let majorText = text(from: start, startIndex: startIndex)
+      advance()
+      let minorIndex = index
+      while let c = peek(), Lexer.isDigit(c) { advance() }
+      let minorText = String(String.UnicodeScalarView(scalars[minorIndex..<index]))
+      if let c = peek(), Lexer.isIdentifierPart(c) || c == "." {
+        return invalidNumber(start: start, startIndex: startIndex)
+      }
+      guard let major = Int(majorText.filter { $0 != "_" }), let minor = Int(minorText),
+        major < 1000, minor < 1000
+      else {
+        report(
+          .integerOverflow,
+          "version '\(text(from: start, startIndex: startIndex))' is out of range",
+          range(from: start))
+        return Token(kind: .invalid, text: "", range: range(from: start))
+      }
+      return Token(
+        kind: .version(major: major, minor: minor), text: text(from: start, startIndex: startIndex),
+        range: range(from: start))
+    }
+
+    if digits == 0 { return invalidNumber(start: start, startIndex: startIndex) }
+    let suffixes: [Unicode.Scalar: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
+    if let c = peek(), let multiplier = suffixes[c], !(peek(1).map(Lexer.isIdentifierPart) ?? false)
+    {
+      advance()
+      let (product, o) = value.multipliedReportingOverflow(by: multiplier)
+      overflow = overflow || o
+      value = product
+    }
+    if let c = peek(), Lexer.isIdentifierPart(c) {
+      return invalidNumber(start: start, startIndex: startIndex)
+    }
+    let text = text(from: start, startIndex: startIndex)
+    if overflow {
+      report(.integerOverflow, "integer literal '\(text)' does not fit in 64 bits", range(from: start))
+      return Token(kind: .invalid, text: text, range: range(from: start))
+    }
+    return Token(kind: .integer(value), text: text, range: range(from: start))
+  }
+
+  private mutating func invalidNumber(start: SourcePosition, startIndex: Int) -> Token {
+    while let c = peek(), Lexer.isIdentifierPart(c) || c == "." { advance() }
+    let text = text(from: start, startIndex: startIndex)
+    report(
+      .invalidNumber, "invalid number '\(text)'", range(from: start),
+      hints: [
+        "numbers are decimal or 0x hexadecimal, with '_' separators and an optional suffix K, M, G or T"
+      ])
+    return Token(kind: .invalid, text: text, range: range(from: start))
+  }
+
+  // MARK: Strings
+
+  private mutating func lexString(start: SourcePosition, startIndex: Int) -> Token {
+    advance()
+    var value = ""
+    var valid = true
+    while let c = peek(), c != "\n" {
+      if c == "\"" {
+        advance()
+        let kind: Token.Kind = valid ? .string(value) : .invalid
+        return Token(kind: kind, text: text(from: start, startIndex: startIndex), range: range(from: start))
+      }
+      if c == "\\" {
+        let escapeStart = position
+        advance()
+        switch peek() {
+        case "\"": value.append("\""); advance()
+        case "\\": value.append("\\"); advance()
+        case "n": value.append("\n"); advance()
+        case let other?:
+          if other != "\n" { advance() }
+          valid = false
+          report(
+            .unknownEscape, "unknown escape sequence '\\\(other == "\n" ? "" : String(other))' in string",
+            range(from: escapeStart), hints: [#"strings know only the escapes \", \\ and \n"#])
+        case nil:
+          break
+        }
+        continue
+      }
+      if c == "\u{FFFD}" && sourceHadInvalidUTF8 { valid = false }
+      value.unicodeScalars.append(c)
+      advance()
+    }
+    let range = range(from: start)
+    report(
+      .unterminatedString, "unterminated string", range,
+      hints: ["add a closing '\"' before the end of the line"],
+      fixIt: FixIt(range: SourceRange(start: range.end, end: range.end), replacement: "\""))
+    return Token(kind: .invalid, text: text(from: start, startIndex: startIndex), range: range)
+  }
+
+  // MARK: Words (rule ids, source clauses)
+
+  private mutating func lexWord(start: SourcePosition, startIndex: Int) -> Token {
+    while let c = peek(), !Lexer.isBlank(c), c != "\n", c != "#", c != "<", c != "\"" {
+      if c.value > 0x7F {
+        if index > startIndex {
+          break
+        }
+        return unexpectedCharacter(c, start: start)
+      }
+      advance()
+    }
+    if index == startIndex { return unexpectedCharacter(peek()!, start: start) }
+    return Token(kind: .word, text: text(from: start, startIndex: startIndex), range: range(from: start))
+  }
+
+  private mutating func lexSourceToken(_ c: Unicode.Scalar, start: SourcePosition, startIndex: Int)
+    -> Token
+  {
+    if c == "<" {
+      advance()
+      let idStart = index
+      while let c = peek(), c != ">", c != "\n", !Lexer.isBlank(c) { advance() }
+      guard peek() == ">" else {
+        report(
+          .unterminatedMessageID, "message id has no closing '>'", range(from: start),
+          hints: ["write the Message-ID as 'msg <local@domain>'"],
+          fixIt: FixIt(range: SourceRange(start: position, end: position), replacement: ">"))
+        return Token(kind: .invalid, text: "", range: range(from: start))
+      }
+      let id = String(String.UnicodeScalarView(scalars[idStart..<index]))
+      advance()
+      if let bad = id.unicodeScalars.first(where: { $0.value > 0x7F || $0.value < 0x21 }) {
+        report(
+          .unexpectedCharacter, "unexpected character \(Lexer.describe(bad)) in message id",
+          range(from: start))
+        return Token(kind: .invalid, text: id, range: range(from: start))
+      }
+      return Token(
+        kind: .messageID(id), text: text(from: start, startIndex: startIndex), range: range(from: start))
+    }
+    if c == "\"" { return lexString(start: start, startIndex: startIndex) }
+    return lexWord(start: start, startIndex: startIndex)
+  }
+}

@@ -1,0 +1,613 @@
+/// Parses `.pfnspec` text into a located ``SpecFile``, recovering from errors.
+///
+/// An error inside a clause drops that clause (the rest of its line is skipped);
+/// an error in a `rule` line drops the rule up to the next `rule` or `suite`.
+/// So one run reports every mistake of a file, each once.
+public struct Parser {
+  /// Clause keywords, in the order the documentation lists them.
+  public static let clauseKeywords = ["tags", "source", "why", "requires", "for", "given", "call", "expect"]
+
+  /// Parses one file's text.
+  ///
+  /// - Parameters:
+  ///   - source: The text of the file.
+  ///   - path: The path shown in diagnostics and stored in the result.
+  /// - Returns: The file (with the rules that parsed) and the lexical and syntax diagnostics.
+  public static func parse(source: String, path: String) -> (SpecFile, [Diagnostic]) {
+    parse(source: source, path: path, sourceHadInvalidUTF8: false)
+  }
+
+  /// Parses one file's bytes; invalid UTF-8 is reported (E001) and decoded lossily.
+  public static func parse(bytes: [UInt8], path: String) -> (SpecFile, [Diagnostic]) {
+    let decoded = SourceDecoding.decode(bytes, path: path)
+    var (file, diagnostics) = parse(
+      source: decoded.text, path: path, sourceHadInvalidUTF8: decoded.diagnostic != nil)
+    if let diagnostic = decoded.diagnostic { diagnostics.insert(diagnostic, at: 0) }
+    return (file, diagnostics)
+  }
+
+  static func parse(source: String, path: String, sourceHadInvalidUTF8: Bool) -> (
+    SpecFile, [Diagnostic]
+  ) {
+    var lexer = Lexer(source: source, path: path, sourceHadInvalidUTF8: sourceHadInvalidUTF8)
+    let tokens = lexer.tokenize()
+    var parser = Parser(tokens: tokens, path: path)
+    let file = parser.parseFile()
+    let diagnostics = (lexer.diagnostics + parser.diagnostics).sorted {
+      ($0.range?.start.offset ?? 0) < ($1.range?.start.offset ?? 0)
+    }
+    return (file, diagnostics)
+  }
+
+  // MARK: - State
+
+  private let tokens: [Token]
+  private let path: String
+  private var index = 0
+  private var diagnostics: [Diagnostic] = []
+  /// Operators and nesting in the current clause, to bound recursion on hostile input.
+  private var depth = 0
+  private var nodes = 0
+  private static let maximumDepth = 32
+  private static let maximumNodes = 400
+
+  /// Thrown after a diagnostic has been recorded; the clause or rule is dropped.
+  private struct Failure: Error {}
+
+  private init(tokens: [Token], path: String) {
+    self.tokens = tokens
+    self.path = path
+  }
+
+  private var current: Token { tokens[index] }
+  private var atLineEnd: Bool { current.kind == .newline || current.kind == .end }
+
+  private mutating func advance() {
+    if current.kind != .end { index += 1 }
+  }
+
+  private mutating func skipLine() {
+    while !atLineEnd { advance() }
+  }
+
+  private mutating func report(
+    _ code: DiagnosticCode, _ message: String, _ range: SourceRange, hints: [String] = [],
+    fixIt: FixIt? = nil, notes: [Diagnostic.Note] = []
+  ) {
+    diagnostics.append(
+      Diagnostic(code, message, file: path, range: range, hints: hints, fixIt: fixIt, notes: notes))
+  }
+
+  /// Reports that something else was expected here, unless the lexer already
+  /// reported the token, then fails.
+  private mutating func fail(
+    _ code: DiagnosticCode, _ message: String, hints: [String] = [], fixIt: FixIt? = nil,
+    notes: [Diagnostic.Note] = []
+  ) -> Failure {
+    if current.kind != .invalid {
+      report(code, message, current.range, hints: hints, fixIt: fixIt, notes: notes)
+    }
+    return Failure()
+  }
+
+  // MARK: - File structure
+
+  private mutating func parseFile() -> SpecFile {
+    var suite: SuiteDeclaration?
+    var rules: [Rule] = []
+    var openRule: Rule?
+    var skippingRule = false
+
+    func close(_ rule: inout Rule?, into rules: inout [Rule]) {
+      if let rule { rules.append(rule) }
+      rule = nil
+    }
+
+    while current.kind != .end {
+      if current.kind == .newline {
+        advance()
+        continue
+      }
+      let first = current
+      if first.isKeyword("suite") {
+        close(&openRule, into: &rules)
+        skippingRule = false
+        if let parsed = try? parseSuite() {
+          if let existing = suite {
+            report(
+              .misplacedSuite, "a file has only one 'suite' line", parsed.range,
+              notes: [.init(message: "the suite is declared here", file: path, range: existing.range)])
+          } else if let firstRule = rules.first {
+            report(
+              .misplacedSuite, "the 'suite' line must come before the rules", parsed.range,
+              notes: [.init(message: "first rule is here", file: path, range: firstRule.range)])
+            suite = parsed
+          } else {
+            suite = parsed
+          }
+        }
+        skipLine()
+      } else if first.isKeyword("rule") {
+        close(&openRule, into: &rules)
+        do {
+          openRule = try parseRuleHeader()
+          skippingRule = false
+        } catch {
+          skippingRule = true
+        }
+        skipLine()
+      } else if skippingRule {
+        skipLine()
+      } else if openRule != nil {
+        depth = 0
+        nodes = 0
+        if let clause = try? parseClause() {
+          openRule!.clauses.append(clause)
+          openRule!.range = openRule!.range.union(clause.range)
+        }
+        skipLine()
+      } else {
+        if first.kind == .identifier && Parser.clauseKeywords.contains(first.text) {
+          report(
+            .clauseOutsideRule, "'\(first.text)' clause outside a rule", first.range,
+            hints: ["start a rule with 'rule ID \"title\"' before its clauses"])
+        } else if first.kind != .invalid {
+          var hints = ["a spec file holds a 'suite' line and 'rule' blocks"]
+          if first.kind == .identifier,
+            let near = Suggestions.closest(to: first.text, among: ["suite", "rule"])
+          {
+            hints.insert("did you mean '\(near)'?", at: 0)
+          }
+          report(
+            .clauseOutsideRule, "expected 'suite' or 'rule', found \(first.quoted)", first.range,
+            hints: hints)
+        }
+        skipLine()
+      }
+    }
+    close(&openRule, into: &rules)
+    return SpecFile(path: path, suite: suite, rules: rules)
+  }
+
+  private mutating func parseSuite() throws -> SuiteDeclaration {
+    let keyword = current
+    advance()
+    guard current.kind == .identifier else {
+      throw fail(
+        .invalidSuiteLine, "expected a suite name after 'suite', found \(current.quoted)",
+        hints: ["write 'suite NAME \"title\"'"])
+    }
+    let name = Located(current.text, current.range)
+    advance()
+    guard case .string(let title) = current.kind else {
+      throw fail(
+        .invalidSuiteLine, "expected a quoted title after the suite name, found \(current.quoted)",
+        hints: ["write 'suite \(name.value) \"title\"'"])
+    }
+    let titleRange = current.range
+    advance()
+    try expectLineEnd(after: "suite line")
+    return SuiteDeclaration(
+      name: name, title: Located(title, titleRange),
+      range: keyword.range.union(titleRange))
+  }
+
+  private mutating func parseRuleHeader() throws -> Rule {
+    let keyword = current
+    advance()
+    guard current.kind == .word else {
+      throw fail(
+        .invalidRuleHeader, "expected a rule id after 'rule', found \(current.quoted)",
+        hints: ["write 'rule ID \"title\"' with an id such as 'LT-001'"])
+    }
+    let id = current
+    let scalars = Array(id.text.unicodeScalars)
+    let valid =
+      scalars.first.map { $0.properties.isAlphabetic && $0.isASCII } == true
+      && scalars.allSatisfy { ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0) || $0 == "-" }
+    guard valid else {
+      throw fail(
+        .invalidRuleHeader, "invalid rule id '\(id.text)'",
+        hints: ["a rule id is letters, digits and hyphens, starting with a letter, such as 'LT-001'"])
+    }
+    advance()
+    guard case .string(let title) = current.kind else {
+      throw fail(
+        .invalidRuleHeader, "expected a quoted title after the rule id, found \(current.quoted)",
+        hints: ["write 'rule \(id.text) \"title\"'"])
+    }
+    let titleRange = current.range
+    advance()
+    try expectLineEnd(after: "rule line")
+    return Rule(
+      id: Located(id.text, id.range), title: Located(title, titleRange), clauses: [],
+      range: keyword.range.union(titleRange))
+  }
+
+  private mutating func expectLineEnd(after what: String) throws {
+    guard atLineEnd else {
+      throw fail(.extraTokens, "unexpected \(current.quoted) after the \(what)")
+    }
+  }
+
+  // MARK: - Clauses
+
+  private mutating func parseClause() throws -> Clause {
+    let keyword = current
+    guard keyword.kind == .identifier, Parser.clauseKeywords.contains(keyword.text) else {
+      var hints: [String] = []
+      var fixIt: FixIt?
+      if keyword.kind == .identifier,
+        let near = Suggestions.closest(to: keyword.text, among: Parser.clauseKeywords)
+      {
+        hints.append("did you mean '\(near)'?")
+        fixIt = FixIt(range: keyword.range, replacement: near)
+      }
+      hints.append("clauses are: \(Parser.clauseKeywords.joined(separator: ", "))")
+      throw fail(.unknownClause, "unknown clause \(keyword.quoted)", hints: hints, fixIt: fixIt)
+    }
+    advance()
+    let kind: Clause.Kind
+    switch keyword.text {
+    case "tags":
+      var tags: [Located<String>] = []
+      while current.kind == .identifier {
+        tags.append(Located(current.text, current.range))
+        advance()
+      }
+      if tags.isEmpty {
+        throw fail(.expectedToken, "expected a tag name, found \(current.quoted)")
+      }
+      kind = .tags(tags)
+    case "source":
+      kind = .source(try parseSourceReference())
+    case "why":
+      guard case .string(let text) = current.kind else {
+        throw fail(.expectedToken, "expected a quoted explanation after 'why', found \(current.quoted)")
+      }
+      kind = .why(Located(text, current.range))
+      advance()
+    case "requires":
+      kind = .requires(try parseExpression())
+    case "for":
+      guard current.kind == .identifier, !Parser.expressionKeywords.contains(current.text) else {
+        throw fail(.expectedToken, "expected a variable name after 'for', found \(current.quoted)")
+      }
+      let variable = Located(current.text, current.range)
+      advance()
+      guard current.isKeyword("in") else {
+        throw fail(
+          .expectedToken, "expected 'in' after the variable '\(variable.value)', found \(current.quoted)",
+          hints: ["write 'for \(variable.value) in DOMAIN'"])
+      }
+      advance()
+      kind = .forEach(variable: variable, domain: try parseExpression())
+    case "given":
+      guard current.kind == .identifier else {
+        throw fail(.expectedToken, "expected a subject after 'given', found \(current.quoted)")
+      }
+      let subject = Located(current.text, current.range)
+      advance()
+      var attributes: [Given.Attribute] = []
+      while !atLineEnd {
+        guard current.kind == .identifier, !Parser.expressionKeywords.contains(current.text) else {
+          throw fail(
+            .expectedToken,
+            "expected an attribute name in 'given \(subject.value)', found \(current.quoted)",
+            hints: ["write 'given SUBJECT ATTRIBUTE VALUE ...'"])
+        }
+        let name = Located(current.text, current.range)
+        advance()
+        if atLineEnd {
+          throw fail(.expectedExpression, "expected a value for attribute '\(name.value)', found \(current.quoted)")
+        }
+        attributes.append(Given.Attribute(name: name, value: try parseExpression()))
+      }
+      kind = .given(Given(subject: subject, attributes: attributes))
+    case "call":
+      guard current.kind == .identifier else {
+        throw fail(.expectedToken, "expected an operation name after 'call', found \(current.quoted)")
+      }
+      let name = Located(current.text, current.range)
+      advance()
+      guard current.isSymbol("(") else {
+        throw fail(
+          .expectedToken, "expected '(' after '\(name.value)', found \(current.quoted)",
+          hints: ["write 'call \(name.value)()' or 'call \(name.value)(ARGUMENTS)'"],
+          fixIt: FixIt(range: SourceRange(start: name.range.end, end: name.range.end), replacement: "()"))
+      }
+      let (arguments, _) = try parseArguments(opening: current)
+      kind = .call(Call(name: name, arguments: arguments))
+    default:  // "expect"
+      kind = .expect(try parseExpression())
+    }
+    let end = tokens[index - 1].range
+    guard atLineEnd else {
+      var hints: [String] = []
+      if case .expect = kind, current.kind == .identifier || current.kind == .symbol {
+        hints.append("one clause per line; combine conditions with 'and'")
+      }
+      throw fail(
+        .extraTokens, "unexpected \(current.quoted) after the '\(keyword.text)' clause", hints: hints)
+    }
+    return Clause(kind, range: keyword.range.union(end))
+  }
+
+  private mutating func parseSourceReference() throws -> Located<SourceReference> {
+    let kinds = ["contract", "msg", "commit"]
+    let usage = "write 'source contract#ANCHOR', 'source msg <MESSAGE-ID>' or 'source commit HASH'"
+    guard current.kind == .word, kinds.contains(current.text) else {
+      var hints: [String] = []
+      if current.kind == .word, let near = Suggestions.closest(to: current.text, among: kinds) {
+        hints.append("did you mean '\(near)'?")
+      }
+      hints.append(usage)
+      throw fail(.invalidSource, "expected a source reference, found \(current.quoted)", hints: hints)
+    }
+    let kindToken = current
+    advance()
+    switch kindToken.text {
+    case "contract":
+      guard current.isSymbol("#") else {
+        throw fail(
+          .invalidSource, "expected '#' and an anchor after 'contract'",
+          hints: ["write the anchor without spaces, as in 'contract#C14'"])
+      }
+      advance()
+      guard current.kind == .word, current.range.start == tokens[index - 1].range.end else {
+        throw fail(.invalidSource, "expected an anchor after 'contract#', found \(current.quoted)")
+      }
+      let anchor = current
+      advance()
+      return Located(.contract(anchor: anchor.text), kindToken.range.union(anchor.range))
+    case "msg":
+      guard case .messageID(let id) = current.kind, !id.isEmpty else {
+        throw fail(
+          .invalidSource, "expected a message id in angle brackets after 'msg', found \(current.quoted)",
+          hints: ["write 'source msg <local@domain>'"])
+      }
+      let range = current.range
+      advance()
+      return Located(.message(id: id), kindToken.range.union(range))
+    default:
+      let hash = current
+      let isHex = hash.text.unicodeScalars.allSatisfy {
+        ("0"..."9").contains($0) || ("a"..."f").contains($0) || ("A"..."F").contains($0)
+      }
+      guard hash.kind == .word, isHex, (7...40).contains(hash.text.count) else {
+        throw fail(
+          .invalidSource,
+          hash.kind == .word
+            ? "invalid commit id '\(hash.text)'" : "expected a commit id after 'commit', found \(hash.quoted)",
+          hints: ["a commit id is 7 to 40 hexadecimal digits"])
+      }
+      advance()
+      return Located(.commit(id: hash.text.lowercased()), kindToken.range.union(hash.range))
+    }
+  }
+
+  // MARK: - Expressions
+
+  static let expressionKeywords: Set<String> = ["and", "or", "not", "implies", "in"]
+  private static let comparisons: [String: BinaryOperator] = [
+    "==": .equal, "!=": .notEqual, "<": .less, "<=": .lessEqual, ">": .greater, ">=": .greaterEqual,
+  ]
+
+  private mutating func enter() throws {
+    depth += 1
+    nodes += 1
+    if depth > Parser.maximumDepth || nodes > Parser.maximumNodes {
+      throw fail(
+        .expressionTooComplex, "expression is too complex",
+        hints: ["split it across several clauses"])
+    }
+  }
+
+  private mutating func parseExpression() throws -> Expr {
+    try enter()
+    defer { depth -= 1 }
+    return try parseImplies()
+  }
+
+  private mutating func binary(_ op: BinaryOperator, _ lhs: Expr, _ rhs: Expr) throws -> Expr {
+    nodes += 1
+    if nodes > Parser.maximumNodes {
+      throw fail(.expressionTooComplex, "expression is too complex", hints: ["split it across several clauses"])
+    }
+    return Expr(.binary(op, lhs, rhs), range: lhs.range.union(rhs.range))
+  }
+
+  private mutating func parseImplies() throws -> Expr {
+    let lhs = try parseOr()
+    guard current.isKeyword("implies") else { return lhs }
+    advance()
+    try enter()
+    defer { depth -= 1 }
+    return try binary(.implies, lhs, try parseImplies())
+  }
+
+  private mutating func parseOr() throws -> Expr {
+    var lhs = try parseAnd()
+    while current.isKeyword("or") {
+      advance()
+      lhs = try binary(.or, lhs, try parseAnd())
+    }
+    return lhs
+  }
+
+  private mutating func parseAnd() throws -> Expr {
+    var lhs = try parseNot()
+    while current.isKeyword("and") {
+      advance()
+      lhs = try binary(.and, lhs, try parseNot())
+    }
+    return lhs
+  }
+
+  private mutating func parseNot() throws -> Expr {
+    guard current.isKeyword("not") else { return try parseCompare() }
+    let keyword = current
+    advance()
+    try enter()
+    defer { depth -= 1 }
+    let operand = try parseNot()
+    return Expr(.unary(.not, operand), range: keyword.range.union(operand.range))
+  }
+
+  private mutating func comparisonOperator() -> BinaryOperator? {
+    if current.kind == .symbol, let op = Parser.comparisons[current.text] { return op }
+    if current.isKeyword("in") { return .member }
+    return nil
+  }
+
+  private mutating func parseCompare() throws -> Expr {
+    let lhs = try parseBitOr()
+    guard let op = comparisonOperator() else { return lhs }
+    advance()
+    let result = try binary(op, lhs, try parseBitOr())
+    if comparisonOperator() != nil {
+      throw fail(
+        .chainedComparison, "comparisons cannot be chained",
+        hints: ["combine them with 'and', as in 'a < b and b < c'"])
+    }
+    return result
+  }
+
+  private mutating func parseLeftAssociative(
+    _ operators: [String: BinaryOperator], operand: (inout Parser) throws -> Expr
+  ) throws -> Expr {
+    var lhs = try operand(&self)
+    while current.kind == .symbol, let op = operators[current.text] {
+      advance()
+      lhs = try binary(op, lhs, try operand(&self))
+    }
+    return lhs
+  }
+
+  private mutating func parseBitOr() throws -> Expr {
+    try parseLeftAssociative(["|": .bitOr]) { try $0.parseBitAnd() }
+  }
+
+  private mutating func parseBitAnd() throws -> Expr {
+    try parseLeftAssociative(["&": .bitAnd]) { try $0.parseShift() }
+  }
+
+  private mutating func parseShift() throws -> Expr {
+    try parseLeftAssociative(["<<": .shiftLeft, ">>": .shiftRight]) { try $0.parseAdd() }
+  }
+
+  private mutating func parseAdd() throws -> Expr {
+    try parseLeftAssociative(["+": .add, "-": .subtract]) { try $0.parseMultiply() }
+  }
+
+  private mutating func parseMultiply() throws -> Expr {
+    try parseLeftAssociative(["*": .multiply, "/": .divide, "%": .remainder]) { try $0.parseUnary() }
+  }
+
+  private mutating func parseUnary() throws -> Expr {
+    let operators: [String: UnaryOperator] = ["-": .negate, "~": .bitNot]
+    guard current.kind == .symbol, let op = operators[current.text] else { return try parsePostfix() }
+    let symbol = current
+    advance()
+    try enter()
+    defer { depth -= 1 }
+    let operand = try parseUnary()
+    return Expr(.unary(op, operand), range: symbol.range.union(operand.range))
+  }
+
+  private mutating func parsePostfix() throws -> Expr {
+    var expr = try parsePrimary()
+    while true {
+      if current.isSymbol(".") {
+        advance()
+        guard current.kind == .identifier else {
+          throw fail(.expectedToken, "expected a member name after '.', found \(current.quoted)")
+        }
+        let member = Located(current.text, current.range)
+        advance()
+        nodes += 1
+        expr = Expr(.member(expr, member), range: expr.range.union(member.range))
+      } else if current.isSymbol("(") {
+        guard case .identifier(let name) = expr.kind else {
+          throw fail(
+            .callOfNonName, "only a function name can be called",
+            hints: ["functions are called by name, as in 'lock_of(level)'"])
+        }
+        let (arguments, closing) = try parseArguments(opening: current)
+        expr = Expr(
+          .call(Located(name, expr.range), arguments), range: expr.range.union(closing))
+      } else {
+        return expr
+      }
+    }
+  }
+
+  /// Parses `( [expr {, expr}] )` with the current token at `(`.
+  private mutating func parseArguments(opening: Token) throws -> ([Expr], SourceRange) {
+    try parseSequence(opening: opening, closing: ")")
+  }
+
+  private mutating func parseSequence(opening: Token, closing: String) throws -> (
+    [Expr], SourceRange
+  ) {
+    advance()
+    try enter()
+    defer { depth -= 1 }
+    var elements: [Expr] = []
+    if !current.isSymbol(closing) {
+      while true {
+        elements.append(try parseExpression())
+        if current.isSymbol(",") {
+          advance()
+          continue
+        }
+        break
+      }
+    }
+    guard current.isSymbol(closing) else {
+      throw fail(
+        .expectedToken, "expected ',' or '\(closing)', found \(current.quoted)",
+        notes: [.init(message: "to match this '\(opening.text)'", file: path, range: opening.range)])
+    }
+    let end = current.range
+    advance()
+    return (elements, opening.range.union(end))
+  }
+
+  private mutating func parsePrimary() throws -> Expr {
+    let token = current
+    switch token.kind {
+    case .integer(let value):
+      advance()
+      return Expr(.integer(value), range: token.range)
+    case .version(let major, let minor):
+      advance()
+      return Expr(.version(major: major, minor: minor), range: token.range)
+    case .string(let text):
+      advance()
+      return Expr(.string(text), range: token.range)
+    case .identifier where !Parser.expressionKeywords.contains(token.text):
+      advance()
+      return Expr(.identifier(token.text), range: token.range)
+    case .symbol where token.text == "(":
+      advance()
+      try enter()
+      defer { depth -= 1 }
+      let inner = try parseExpression()
+      guard current.isSymbol(")") else {
+        throw fail(
+          .expectedToken, "expected ')', found \(current.quoted)",
+          notes: [.init(message: "to match this '('", file: path, range: token.range)])
+      }
+      let end = current.range
+      advance()
+      // Parentheses only group: the node keeps its kind but spans the parentheses.
+      return Expr(inner.kind, range: token.range.union(end))
+    case .symbol where token.text == "{":
+      let (elements, range) = try parseSequence(opening: token, closing: "}")
+      return Expr(.list(elements), range: range)
+    default:
+      throw fail(.expectedExpression, "expected an expression, found \(token.quoted)")
+    }
+  }
+}

@@ -1,0 +1,91 @@
+/// Did-you-mean suggestions by edit distance.
+enum Suggestions {
+  /// The candidate nearest to `name`, if it is near enough to be a likely typo.
+  static func closest<S: Sequence>(to name: String, among candidates: S) -> String?
+  where S.Element == String {
+    let target = Array(name.lowercased().unicodeScalars)
+    let limit = max(1, min(3, (target.count + 1) / 3))
+    var best: (distance: Int, name: String)?
+    for candidate in candidates.sorted() where candidate != name {
+      let distance = editDistance(target, Array(candidate.lowercased().unicodeScalars))
+      if distance <= limit, distance < (best?.distance ?? .max) {
+        best = (distance, candidate)
+      }
+    }
+    return best?.name
+  }
+
+  /// Optimal string alignment distance: insertions, deletions, substitutions
+  /// and swaps of neighbours each cost one.
+  static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous2 = [Int](repeating: 0, count: b.count + 1)
+    var previous = Array(0...b.count)
+    var row = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+      row[0] = i
+      for j in 1...b.count {
+        let cost = a[i - 1] == b[j - 1] ? 0 : 1
+        row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost)
+        if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+          row[j] = min(row[j], previous2[j - 2] + 1)
+        }
+      }
+      (previous2, previous, row) = (previous, row, previous2)
+    }
+    return previous[b.count]
+  }
+
+  /// `'a', 'b', 'c'`, cut after `limit` names with a pointer to the full list.
+  static func list<S: Sequence>(_ names: S, limit: Int = 12) -> String where S.Element == String {
+    let sorted = names.sorted()
+    let shown = sorted.prefix(limit).map { "'\($0)'" }.joined(separator: ", ")
+    if sorted.count <= limit { return shown }
+    return shown + " and \(sorted.count - limit) more (see 'pfnspec list vocabulary')"
+  }
+}
+
+/// Decoding of file bytes that may not be valid UTF-8.
+enum SourceDecoding {
+  /// The text (invalid bytes replaced by U+FFFD) and, if there were any, one E001 diagnostic.
+  static func decode(_ bytes: [UInt8], path: String) -> (text: String, diagnostic: Diagnostic?) {
+    let text = String(decoding: bytes, as: UTF8.self)
+    var iterator = bytes.makeIterator()
+    var decoder = UTF8()
+    var position = SourcePosition(line: 1, column: 1, offset: 0)
+    var invalidCount = 0
+    var firstInvalid: SourcePosition?
+    loop: while true {
+      switch decoder.decode(&iterator) {
+      case .scalarValue(let scalar):
+        position.offset += UTF8.width(scalar)
+        if scalar == "\n" {
+          position.line += 1
+          position.column = 1
+        } else {
+          position.column += 1
+        }
+      case .error:
+        invalidCount += 1
+        if firstInvalid == nil { firstInvalid = position }
+        // Offsets follow the decoded text, where U+FFFD takes three bytes.
+        position.offset += 3
+        position.column += 1
+      case .emptyInput:
+        break loop
+      }
+    }
+    guard let start = firstInvalid else { return (text, nil) }
+    var end = start
+    end.offset += 3
+    end.column += 1
+    let diagnostic = Diagnostic(
+      .invalidUTF8,
+      invalidCount == 1
+        ? "file is not valid UTF-8" : "file is not valid UTF-8 (\(invalidCount) invalid sequences)",
+      file: path, range: SourceRange(start: start, end: end),
+      hints: ["save the file as UTF-8; invalid bytes are read as U+FFFD"])
+    return (text, diagnostic)
+  }
+}
