@@ -1,0 +1,180 @@
+import PfnModel
+import PfnResults
+import PfnSpecLanguage
+import PfnWalkers
+
+/// What to run and how.
+public struct RunOptions: Sendable {
+  /// Seeds every random choice; the same seed gives the same cases.
+  public var seed: UInt64 = 0
+  /// The kernel release the architectures are taken at.
+  public var release: KernelRelease = .newest
+  /// Only these rule ids (all when empty).
+  public var rules: Set<String> = []
+  /// Only rules with one of these tags (all when empty).
+  public var tags: Set<String> = []
+  /// Only these cases, by `CaseIdentity.caseName` (all when empty).
+  public var cases: Set<String> = []
+  /// A rule that expands to more cases than this for one target is an error.
+  public var maxCasesPerRule = 4096
+  public var toolVersion = "0.1.0"
+  public var hostname = "localhost"
+  /// Seconds since 1970 at the start of the run.
+  public var startTime: Double = 0
+
+  public init() {}
+}
+
+/// Executes every rule against every walker and architecture, and streams the
+/// verdicts to a sink.
+///
+/// Verdicts are grouped by suite, then walker, then architecture, so each
+/// ``SuiteKey`` arrives in one piece. The runner interprets rules only through
+/// the vocabulary's meanings: it has no code for any particular rule.
+public final class Runner {
+  public let files: [SpecFile]
+  public let sources: [String: String]
+  public let walkers: [any Walker]
+  public let arches: [any Architecture]
+  public let options: RunOptions
+
+  /// - Parameters:
+  ///   - files: Checked spec files (run only files without errors).
+  ///   - sources: Each file's text by path, to quote expressions in failures.
+  public init(
+    files: [SpecFile], sources: [String: String], walkers: [any Walker], arches: [any Architecture],
+    options: RunOptions
+  ) {
+    self.files = files
+    self.sources = sources
+    self.walkers = walkers
+    self.arches = arches
+    self.options = options
+  }
+
+  /// The rules of each suite, in the order the suites first appear.
+  var suites: [(name: String, rules: [(Rule, SpecFile)])] {
+    var order: [String] = []
+    var rules: [String: [(Rule, SpecFile)]] = [:]
+    for file in files {
+      let name = file.suiteName
+      if rules[name] == nil { order.append(name) }
+      for rule in file.rules where selected(rule) { rules[name, default: []].append((rule, file)) }
+    }
+    return order.compactMap { name in rules[name].map { (name, $0) } }
+  }
+
+  private func selected(_ rule: Rule) -> Bool {
+    if !options.rules.isEmpty && !options.rules.contains(rule.id.value) { return false }
+    if !options.tags.isEmpty {
+      let tags = rule.clauses.flatMap { clause -> [String] in
+        if case .tags(let t) = clause.kind { t.map(\.value) } else { [] }
+      }
+      if options.tags.isDisjoint(with: tags) { return false }
+    }
+    return true
+  }
+
+  /// Runs everything and returns the tally.
+  @discardableResult
+  public func run(into sink: any VerdictSink) throws -> Tally {
+    let clock = ContinuousClock()
+    let began = clock.now
+    sink.runStarted(
+      RunInfo(
+        toolVersion: options.toolVersion, seed: options.seed, specPaths: files.map(\.path),
+        walkers: walkers.map(\.descriptor.name), arches: arches.map(\.name),
+        startTime: options.startTime, hostname: options.hostname))
+    var tally = Tally()
+    for (suite, rules) in suites {
+      for walker in walkers {
+        for arch in arches {
+          let key = SuiteKey(suite: suite, walker: walker.descriptor.name, arch: arch.name)
+          var started = false
+          for (rule, file) in rules {
+            for verdict in verdicts(rule, file, walker, arch, key) {
+              if !started {
+                sink.suiteStarted(key)
+                started = true
+              }
+              sink.record(verdict)
+              tally.add(verdict.outcome)
+            }
+          }
+          if started { sink.suiteFinished(key) }
+        }
+      }
+    }
+    let elapsed = clock.now - began
+    try sink.runFinished(
+      tally, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+    return tally
+  }
+
+  /// The verdicts of one rule for one walker and architecture.
+  func verdicts(_ rule: Rule, _ file: SpecFile, _ walker: any Walker, _ arch: any Architecture, _ key: SuiteKey)
+    -> [Verdict]
+  {
+    let clock = ContinuousClock()
+    let descriptor = walker.descriptor
+    let target = Target(
+      arch: arch, release: options.release, capabilities: arch.capabilities(options.release), walker: descriptor)
+    let sources = rule.clauses.compactMap { clause -> String? in
+      if case .source(let s) = clause.kind { s.value.description } else { nil }
+    }
+    let profile = "\(descriptor.apiLevel.rawValue)/\(descriptor.profile.rawValue)"
+    func identity(_ parameters: [CaseParameter]) -> CaseIdentity {
+      CaseIdentity(
+        key: key, ruleID: rule.id.value, ruleTitle: rule.title.value, parameters: parameters,
+        location: SpecLocation(file: file.path, line: rule.range.start.line))
+    }
+    func verdict(_ parameters: [CaseParameter], _ outcome: Outcome, _ message: String, _ details: String, _ seconds: Double) -> Verdict {
+      Verdict(
+        identity: identity(parameters), outcome: outcome, message: message, details: details,
+        sources: sources, profile: profile, seed: options.seed, seconds: seconds)
+    }
+
+    let planner = CasePlanner(
+      rule: rule, source: self.sources[file.path] ?? "", target: target, seed: options.seed,
+      maxCases: options.maxCasesPerRule)
+    let began = clock.now
+    switch planner.plan() {
+    case .skipped(let reason):
+      guard options.cases.isEmpty || options.cases.contains(rule.id.value) else { return [] }
+      return [verdict([], .skipped, reason, "", 0)]
+    case .error(let message):
+      guard options.cases.isEmpty || options.cases.contains(rule.id.value) else { return [] }
+      return [verdict([], .error, message, "Rule: \(rule.id.value) at \(file.path):\(rule.range.start.line)", seconds(since: began))]
+    case .cases(let planned):
+      return planned.compactMap { plannedCase in
+        let name = identity(plannedCase.parameters).caseName
+        guard options.cases.isEmpty || options.cases.contains(name) else { return nil }
+        let caseBegan = clock.now
+        let executor = CaseExecutor(
+          rule: rule, file: file, walker: walker, planned: plannedCase,
+          replay: replayCommand(file: file, rule: rule, caseName: name, walker: descriptor.name, arch: arch.name))
+        let (outcome, message, details) = executor.execute()
+        return verdict(plannedCase.parameters, outcome, message, details, seconds(since: caseBegan))
+      }
+    }
+  }
+
+  private func seconds(since instant: ContinuousClock.Instant) -> Double {
+    let d = ContinuousClock().now - instant
+    return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+  }
+
+  func replayCommand(file: SpecFile, rule: Rule, caseName: String, walker: String, arch: String) -> String {
+    var parts = ["pfnspec", "run", file.path, "--rule", rule.id.value, "--case", caseName, "--walker", walker, "--arch", arch]
+    parts += ["--seed", String(options.seed)]
+    if options.release != .newest { parts += ["--kernel", options.release.description] }
+    return parts.map(shellQuoted).joined(separator: " ")
+  }
+}
+
+/// Quotes a word for a POSIX shell when it needs it.
+func shellQuoted(_ word: String) -> String {
+  let safe = word.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=@%+,".contains($0) }
+  if safe && !word.isEmpty { return word }
+  return "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+}

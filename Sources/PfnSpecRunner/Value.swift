@@ -1,0 +1,110 @@
+import PfnModel
+
+/// A value while a rule is evaluated.
+public indirect enum Value: Sendable, Hashable, CustomStringConvertible {
+  /// A 64-bit bit pattern: addresses and masks read unsigned, results signed.
+  case integer(UInt64)
+  case boolean(Bool)
+  case version(KernelRelease)
+  case string(String)
+  case level(PageLevel)
+  case flags(VMAFlags)
+  case locks(Set<LockID>)
+  case callerLocks(Set<CallerHold>)
+  case entryState(EntryState)
+  /// `none`: the empty set of anything, and the empty entry state.
+  case none
+  /// Named fields, in a fixed order.
+  case record(String, [Field])
+  case list([Value])
+  /// A value the oracle does not have, with the reason (no leaf maps the address).
+  case missing(String)
+
+  public struct Field: Sendable, Hashable {
+    public var name: String
+    public var value: Value
+    public init(_ name: String, _ value: Value) {
+      self.name = name
+      self.value = value
+    }
+  }
+
+  public static func signed(_ value: Int64) -> Value { .integer(UInt64(bitPattern: value)) }
+
+  /// Reads well in failure messages: small negatives as errnos, large values in hex.
+  public var description: String {
+    switch self {
+    case .integer(let bits):
+      let signed = Int64(bitPattern: bits)
+      if signed < 0 && signed > -4096 {
+        let name = Self.errnoNames[Int32(-signed)].map { " (-\($0))" } ?? ""
+        return "\(signed)\(name)"
+      }
+      return bits < 4096 ? "\(bits)" : "0x" + String(bits, radix: 16)
+    case .boolean(let b): return b ? "true" : "false"
+    case .version(let v): return v.description
+    case .string(let s): return s
+    case .level(let l): return l.description
+    case .flags(let f): return f.description
+    case .locks(let set):
+      return set.isEmpty ? "none" : "{" + set.sorted().map(\.description).joined(separator: ", ") + "}"
+    case .callerLocks(let set):
+      return set.isEmpty ? "nothing" : set.map(\.rawValue).sorted().joined(separator: ", ")
+    case .entryState(let s): return s.rawValue
+    case .none: return "none"
+    case .record(_, let fields):
+      return "{" + fields.map { "\($0.name): \($0.value)" }.joined(separator: ", ") + "}"
+    case .list(let items): return "{" + items.map(\.description).joined(separator: ", ") + "}"
+    case .missing(let why): return "<\(why)>"
+    }
+  }
+
+  static let errnoNames: [Int32: String] = [22: "EINVAL", 2: "ENOENT", 14: "EFAULT", 11: "EAGAIN"]
+
+  /// Whether `none` stands for this value: an empty set or the empty entry state.
+  var isEmptyLike: Bool {
+    switch self {
+    case .none: true
+    case .locks(let s): s.isEmpty
+    case .flags(let f): f.isEmpty
+    case .callerLocks(let s): s.isEmpty
+    case .entryState(let s): s == .none
+    case .list(let l): l.isEmpty
+    default: false
+    }
+  }
+}
+
+/// What a caller may hold on entry, as rules name it.
+public enum CallerHold: String, Sendable, Hashable, CaseIterable {
+  case mmapRead = "mmap_read"
+  case mmapWrite = "mmap_write"
+  case iMmapRwsem = "i_mmap_rwsem"
+}
+
+/// Equality as rules mean it: `none` equals any empty set, a single lock
+/// equals the set that holds only it, and records compare the fields they share.
+func valuesEqual(_ a: Value, _ b: Value) -> Bool {
+  switch (a, b) {
+  case (.missing, _), (_, .missing): return false
+  case (.none, _): return b.isEmptyLike
+  case (_, .none): return a.isEmptyLike
+  case (.record(_, let fa), .record(_, let fb)):
+    let right = Dictionary(fb.map { ($0.name, $0.value) }, uniquingKeysWith: { x, _ in x })
+    let shared = fa.filter { right[$0.name] != nil }
+    return !shared.isEmpty && shared.allSatisfy { valuesEqual($0.value, right[$0.name]!) }
+  case (.list(let la), .list(let lb)):
+    return la.count == lb.count && zip(la, lb).allSatisfy { valuesEqual($0, $1) }
+  default: return a == b
+  }
+}
+
+/// The fields of two records that differ, for failure messages.
+func recordDifferences(_ a: Value, _ b: Value) -> [String] {
+  guard case .record(_, let fa) = a, case .record(_, let fb) = b else { return [] }
+  let right = Dictionary(fb.map { ($0.name, $0.value) }, uniquingKeysWith: { x, _ in x })
+  return fa.compactMap { field in
+    guard let other = right[field.name], !valuesEqual(field.value, other) else { return nil }
+    return "\(field.name) \(field.value) != \(other)"
+  }
+}

@@ -1,0 +1,91 @@
+import PfnModel
+
+/// The world a case asks for, collected from its `given` clauses before
+/// anything is built, so that `for` domains can refer to it (`leaf.start`).
+struct WorldSpec {
+  /// The default VMA: 2 GiB at a 1 GiB-aligned address, so that a PUD leaf fits
+  /// at its start on every 4 KiB-page architecture.
+  var vmaStart: UInt64 = 0x7f00_4000_0000
+  var vmaSize: UInt64 = 2 << 30
+  var vmaFlags: VMAFlags = [.io, .pfnmap]
+  var fileBacked = false
+  var leaves: [(level: PageLevel, properties: LeafProperties, covering: UInt64)] = []
+  var entries: [(level: PageLevel, state: EntryState, covering: UInt64, pfn: UInt64)] = []
+  var caller: Set<CallerHold> = [.mmapRead]
+
+  /// Distinct, well-aligned default pfns, one per leaf.
+  func defaultPFN(index: Int) -> UInt64 { 0x10_0000 + UInt64(index) * 0x4_0000 }
+
+  /// Builds the world.
+  func build(_ target: Target) throws -> World {
+    let world = World(arch: target.arch, release: target.release)
+    let vma = try world.addVMA(
+      start: vmaStart, end: vmaStart &+ vmaSize, flags: vmaFlags, fileBacked: fileBacked)
+    for leaf in leaves {
+      try world.installLeaf(leaf.properties, at: leaf.level, covering: leaf.covering)
+    }
+    for entry in entries {
+      try world.installEntry(entry.state, at: entry.level, covering: entry.covering, pfn: entry.pfn)
+    }
+    switch (caller.contains(.mmapWrite), caller.contains(.mmapRead)) {
+    case (true, _): world.mmapMode = .write
+    case (false, true): world.mmapMode = .read
+    default: world.mmapMode = .none
+    }
+    if caller.contains(.iMmapRwsem), let file = vma.file, let mapping = world.mapping(of: file) {
+      world.heldMappings.insert(mapping)
+    }
+    return world
+  }
+
+  /// One line per part, for failure reports.
+  func describe(_ arch: any Architecture) -> [String] {
+    var lines = [
+      "vma [\(Value.integer(vmaStart)), \(Value.integer(vmaStart &+ vmaSize))) flags \(vmaFlags)"
+        + (fileBacked ? ", file-backed" : ", no file")
+    ]
+    for leaf in leaves {
+      let p = leaf.properties
+      lines.append(
+        "\(leaf.level) leaf covering \(Value.integer(leaf.covering)): pfn \(Value.integer(p.pfn))"
+          + (p.writable ? " writable" : " read-only") + (p.special ? " special" : "")
+          + (p.uncached ? " uncached" : "") + (p.dirty ? " dirty" : "") + (p.executable ? " exec" : ""))
+    }
+    for entry in entries {
+      lines.append("\(entry.level) entry covering \(Value.integer(entry.covering)) is \(entry.state.rawValue)")
+    }
+    lines.append(
+      "caller holds " + (caller.isEmpty ? "nothing" : caller.map(\.rawValue).sorted().joined(separator: ", ")))
+    return lines
+  }
+}
+
+/// SplitMix64: small, fast and the same everywhere, so a seed means one thing.
+struct SeededGenerator: RandomNumberGenerator {
+  var state: UInt64
+
+  init(seed: UInt64) { state = seed }
+
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}
+
+/// FNV-1a, for seeds derived from names: stable across runs and platforms,
+/// unlike `Hasher`.
+func stableHash(_ parts: [String], seed: UInt64) -> UInt64 {
+  var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ seed
+  for part in parts {
+    for byte in part.utf8 {
+      hash ^= UInt64(byte)
+      hash &*= 0x100_0000_01b3
+    }
+    hash ^= 0xff
+    hash &*= 0x100_0000_01b3
+  }
+  return hash
+}
