@@ -6,17 +6,35 @@
 public struct Checker {
   /// Checks all files together; rule ids must be unique across them.
   public static func check(files: [SpecFile], vocabulary: Vocabulary) -> [Diagnostic] {
+    check(files: files, vocabulary: vocabulary, syntaxDiagnostics: [])
+  }
+
+  /// Checks all files, knowing the parser's diagnostics for them.
+  ///
+  /// A rule in which the parser dropped a clause is not told that it lacks a
+  /// `source`, a `call` or an `expect`: the dropped line may have been it.
+  public static func check(
+    files: [SpecFile], vocabulary: Vocabulary, syntaxDiagnostics: [Diagnostic]
+  ) -> [Diagnostic] {
     var checker = Checker(vocabulary: vocabulary)
     var firstDefinition: [String: (file: String, range: SourceRange)] = [:]
     for file in files {
       checker.path = file.path
-      if file.suite == nil {
+      let errorLines = syntaxDiagnostics.compactMap { diagnostic in
+        diagnostic.file == file.path && diagnostic.severity == .error ? diagnostic.range?.start.line : nil
+      }
+      let brokenSuite = syntaxDiagnostics.contains { $0.file == file.path && $0.code == .invalidSuiteLine }
+      if file.suite == nil && !brokenSuite {
         let start = SourcePosition(line: 1, column: 1, offset: 0)
         checker.report(
           .missingSuite, "missing 'suite' line", SourceRange(start: start, end: start),
           hints: ["start the file with 'suite \(file.suiteName) \"title\"'"])
       }
-      for rule in file.rules {
+      for (index, rule) in file.rules.enumerated() {
+        // A rule's lines run up to the next rule (or the end of the file).
+        let nextLine = index + 1 < file.rules.count ? file.rules[index + 1].range.start.line : Int.max
+        let lines = rule.range.start.line..<nextLine
+        checker.ruleHasSyntaxErrors = errorLines.contains { lines.contains($0) }
         if let first = firstDefinition[rule.id.value] {
           checker.report(
             .duplicateRuleID, "duplicate rule id '\(rule.id.value)'", rule.id.range,
@@ -49,6 +67,7 @@ public struct Checker {
   private var variables: [String: Variable] = [:]
   private var variableOrder: [String] = []
   private var seenCall = false
+  private var ruleHasSyntaxErrors = false
 
   private init(vocabulary: Vocabulary) {
     self.vocabulary = vocabulary
@@ -65,6 +84,11 @@ public struct Checker {
     _ code: DiagnosticCode, _ message: String, _ range: SourceRange, hints: [String] = [],
     fixIt: FixIt? = nil, notes: [Diagnostic.Note] = []
   ) {
+    // These say something is missing; after a dropped clause that is likely a cascade.
+    let cascades: Set<DiagnosticCode> = [
+      .needsCall, .expectBeforeCall, .missingSource, .noExpectation, .unusedVariable,
+    ]
+    if ruleHasSyntaxErrors && cascades.contains(code) { return }
     diagnostics.append(
       Diagnostic(code, message, file: path, range: range, hints: hints, fixIt: fixIt, notes: notes))
   }
@@ -384,14 +408,16 @@ public struct Checker {
         members = recordMembers[record]
       }
       if baseType == .any && members == nil { return .any }
+      let owner: String
+      if case .identifier(let name) = base.kind { owner = "'\(name)'" } else { owner = "\(baseType)" }
       guard let members else {
         report(
-          .unknownMember, "value of type \(baseType) has no member '\(member.value)'", member.range)
+          .unknownMember, "\(owner) of type \(baseType) has no members", member.range)
         return .any
       }
       guard let memberType = members[member.value] else {
         reportUnknown(
-          .unknownMember, "\(baseType) has no member '\(member.value)'", member,
+          .unknownMember, "\(owner) has no member '\(member.value)'", member,
           candidates: Array(members.keys), listing: "members are")
         return .any
       }

@@ -84,7 +84,7 @@ public enum SpecLoader {
       files.append(file)
       diagnostics += parseDiagnostics
     }
-    diagnostics += Checker.check(files: files, vocabulary: vocabulary)
+    diagnostics += Checker.check(files: files, vocabulary: vocabulary, syntaxDiagnostics: diagnostics)
     return SpecSet(files: files, diagnostics: ordered(diagnostics, files: files), sources: sources)
   }
 
@@ -99,7 +99,7 @@ public enum SpecLoader {
       texts[path] = text
       diagnostics += parseDiagnostics
     }
-    diagnostics += Checker.check(files: files, vocabulary: vocabulary)
+    diagnostics += Checker.check(files: files, vocabulary: vocabulary, syntaxDiagnostics: diagnostics)
     return SpecSet(files: files, diagnostics: ordered(diagnostics, files: files), sources: texts)
   }
 

@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+@testable import PfnSpecLanguage
+
+/// One diagnostic code, a file that triggers it, and the full rendered output.
+struct GoldenCase: Sendable, CustomTestStringConvertible {
+  var code: String
+  var suite: Bool
+  var source: String
+
+  init(_ code: String, suite: Bool, _ source: String) {
+    self.code = code
+    self.suite = suite
+    self.source = source
+  }
+
+  var testDescription: String { code }
+}
+
+let goldenCases: [GoldenCase] = [
+    GoldenCase("E002", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  given leaf at\u{00A0}pmd\n  call start(0x1000) @\n  expect result == 0\n"),
+    GoldenCase("E003", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  why \"unterminated\n  call start(1)\n  expect result == 0\n"),
+    GoldenCase("E004", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  why \"bad \\q escape\"\n  call start(1)\n  expect result == 0\n"),
+    GoldenCase("E005", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  call start(12abc)\n  expect result == 0\n"),
+    GoldenCase("E006", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  call start(0x1_0000_0000_0000_0000)\n  expect result == 0\n"),
+    GoldenCase("E007", suite: true, "rule A-1 \"t\"\n  source msg <abc@example.com\n  call start(1)\n  expect result == 0\n"),
+    GoldenCase("E008", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  call start(1)\n  expect result = 0 && not lockdep_warned\n"),
+    GoldenCase("E101", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  call start(1)\n  expct result == 0\n  expect result == 0\n"),
+    GoldenCase("E102", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  call start(1)\n  expect result ==\n"),
+    GoldenCase("E103", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  call start(1, 2\n  expect result == 0\n"),
+    GoldenCase("E104", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  call start(1)\n  expect result == 0 held == none\n"),
+    GoldenCase("E105", suite: true, "rule 1-A \"t\"\n  source contract#C1\n  call start(1)\n  expect result == 0\n"),
+    GoldenCase("E106", suite: false, "suite \"t\"\n"),
+    GoldenCase("E107", suite: true, "suite again \"t\"\n"),
+    GoldenCase("E108", suite: true, "  given vma flags IO\n"),
+    GoldenCase("E109", suite: true, "rule A-1 \"t\"\n  source commit xyz\n  call start(1)\n  expect result == 0\n"),
+    GoldenCase("E110", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  call start(1)\n  expect ((((((((((((((((((((((((((((((((((((((((1)))))))))))))))))))))))))))))))))))))))) == result\n"),
+    GoldenCase("E111", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  call start(1)\n  expect vma.start(1) == 0\n"),
+    GoldenCase("E112", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  call start(1)\n  expect 1 < result < 3\n"),
+    GoldenCase("E201", suite: false, "rule A-1 \"t\"\n  source contract#C1\n  call start(1)\n  expect result == 0\n"),
+    GoldenCase("E202", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  given leef at pmd\n  call start(1)\n  expect result == 0\n"),
+    GoldenCase("E203", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  given leaf at pmd pfm 0x12345\n  call start(1)\n  expect result == 0\n"),
+    GoldenCase("E204", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  given entry at pmd\n  call start(1)\n  expect result == 0\n"),
+    GoldenCase("E205", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  given vma flags IO\n  given vma flags PFNMAP\n  call start(1)\n  expect result == 0\n"),
+    GoldenCase("E206", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  given leaf at pmd at pud\n  call start(1)\n  expect result == 0\n"),
+    GoldenCase("E207", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  call stat(1)\n  expect result == 0\n"),
+    GoldenCase("E208", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  call start(1)\n  expect lock_off(pmd) == held\n"),
+    GoldenCase("E209", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  call start(1)\n  expect reslt == 0\n"),
+    GoldenCase("E210", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  call start(vma.strt)\n  expect result == 0\n"),
+    GoldenCase("E211", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  call start()\n  expect result == 0\n"),
+    GoldenCase("E212", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  requires result == 0\n  call start(1)\n  expect result == 0\n"),
+    GoldenCase("E213", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  call start(expected.pfn)\n  expect result == 0\n"),
+    GoldenCase("E214", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  expect held == none\n  call start(1)\n  expect result == 0\n"),
+    GoldenCase("E216", suite: true, "rule A-1 \"t\"\n  call start(1)\n  expect result == 0\n"),
+    GoldenCase("E217", suite: true, "rule A-1 \"t\"\n  source contract#C41\n  call start(1)\n  expect result == 0\n"),
+    GoldenCase("E218", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  for pmd in leaf_levels\n  given leaf at pmd\n  call start(1)\n  expect result == 0\n"),
+    GoldenCase("E219", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  given leaf at IO\n  call start(1)\n  expect result == 0\n"),
+    GoldenCase("E220", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  call start(1)\n  given vma flags IO\n  expect result == 0\n"),
+    GoldenCase("W301", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  for level in {}\n  given leaf at level\n  call start(1)\n  expect result == 0\n"),
+    GoldenCase("W302", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  call start(1)\n"),
+    GoldenCase("W303", suite: true, "rule A-1 \"t\"\n  tags lifetime locking lifetime\n  source contract#C1\n  call start(1)\n  expect result == 0\n"),
+    GoldenCase("W304", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  for level in leaf_levels\n  call start(1)\n  expect result == 0\n"),
+    GoldenCase("W305", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  source contract#C1\n  call start(1)\n  expect result == 0\n")
+,
+]
+
+@Suite("Golden diagnostics")
+struct GoldenDiagnosticTests {
+  /// Set `PFNSPEC_RECORD_GOLDEN=DIR` to write the actual renderings to DIR for review.
+  static let recordDirectory = ProcessInfo.processInfo.environment["PFNSPEC_RECORD_GOLDEN"]
+
+  @Test(arguments: goldenCases)
+  func rendersDiagnostic(_ golden: GoldenCase) throws {
+    let set = check((golden.suite ? suiteLine : "") + golden.source)
+    let rendered = set.render()
+    if let directory = Self.recordDirectory {
+      try rendered.write(toFile: "\(directory)/\(golden.code).txt", atomically: true, encoding: .utf8)
+    }
+    #expect(set.diagnostics.contains { $0.code.rawValue == golden.code }, "\(rendered)")
+    #expect(rendered == goldenExpectations[golden.code], "\(rendered)")
+  }
+
+  @Test func coversTwentyCodesAtLeast() {
+    let codes = Set(goldenCases.map(\.code)).union(["E001", "E010", "E215", "W306"])
+    #expect(codes.count >= 20)
+    #expect(codes.allSatisfy { DiagnosticCode(code: $0) != nil })
+  }
+}
