@@ -1,0 +1,289 @@
+import PfnResults
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// When the console reporter uses ANSI colours.
+public enum ColorMode: String, Sendable, CaseIterable {
+  /// Colour when the output is a terminal and `NO_COLOR` is not set to a
+  /// non-empty value (the no-color.org convention).
+  case auto
+  /// Always colour, for CI logs that render ANSI codes.
+  case always
+  /// Never colour.
+  case never
+
+  /// Whether this mode colours an output, given the value of `NO_COLOR`.
+  func enablesColor(isTerminal: Bool, noColor: String?) -> Bool {
+    switch self {
+    case .always: return true
+    case .never: return false
+    case .auto: return isTerminal && (noColor ?? "").isEmpty
+    }
+  }
+}
+
+/// Prints a run for people: failures as they happen, then a matrix of rules
+/// against walker/architecture, the failing cases, and a closing line that CI
+/// can match.
+///
+/// The last two lines are always
+///
+///     errors: 1
+///     pfnspec: 40 passed, 2 failed, 3 skipped
+///
+/// Memory stays bounded: the matrix keeps one mark per (rule, column), and
+/// only the failures that will be printed are kept.
+public final class ConsoleReporter: VerdictSink {
+  /// Above this many rules the matrix shows one row per suite instead.
+  public var matrixRuleLimit = 60
+  /// How many failures and errors the final list prints; the rest are counted.
+  public var failureListLimit = 200
+
+  private var output: any ConsoleOutputStream
+  private let quiet: Bool
+  private let colored: Bool
+
+  private var counts = Tally()
+  private var ruleRows = OrderedNames()
+  private var suiteRows = OrderedNames()
+  private var columns = OrderedNames()
+  private var ruleMarks: [Cell: Mark] = [:]
+  private var suiteMarks: [Cell: Mark] = [:]
+  private var problems: [Problem] = []
+  private var problemCount = 0
+
+  /// Creates a console reporter.
+  ///
+  /// - Parameters:
+  ///   - color: When to use ANSI colours; `.auto` asks the output and `NO_COLOR`.
+  ///   - quiet: Print only the header and the summary, not failures as they happen.
+  ///   - output: Where the text goes; standard output by default.
+  public init(
+    color: ColorMode = .auto, quiet: Bool = false,
+    output: any ConsoleOutputStream = FileDescriptorOutputStream()
+  ) {
+    self.output = output
+    self.quiet = quiet
+    let noColor = getenv("NO_COLOR").map { String(cString: $0) }
+    self.colored = color.enablesColor(isTerminal: output.isTerminal, noColor: noColor)
+  }
+
+  public func runStarted(_ info: RunInfo) {
+    counts = Tally()
+    ruleRows = OrderedNames()
+    suiteRows = OrderedNames()
+    columns = OrderedNames()
+    ruleMarks = [:]
+    suiteMarks = [:]
+    problems = []
+    problemCount = 0
+    var header = "pfnspec \(info.toolVersion): seed \(info.seed)"
+    if !info.walkers.isEmpty { header += "; walkers " + info.walkers.joined(separator: ", ") }
+    if !info.arches.isEmpty { header += "; arches " + info.arches.joined(separator: ", ") }
+    print(Self.oneLine(header))
+  }
+
+  public func suiteStarted(_ key: SuiteKey) {}
+
+  public func record(_ verdict: Verdict) {
+    let identity = verdict.identity
+    counts.add(verdict.outcome)
+    let column = columns.index(of: "\(identity.key.walker)/\(identity.key.arch)")
+    let mark = Mark(verdict.outcome)
+    ruleMarks[Cell(row: ruleRows.index(of: identity.ruleID), column: column), default: mark].merge(
+      mark)
+    suiteMarks[Cell(row: suiteRows.index(of: identity.key.suite), column: column), default: mark]
+      .merge(mark)
+
+    guard verdict.outcome == .fail || verdict.outcome == .error else { return }
+    let problem = Problem(verdict)
+    problemCount += 1
+    if problems.count < failureListLimit { problems.append(problem) }
+    if !quiet {
+      var line = "\(label(problem.outcome)) \(problem.key) \(problem.caseName): \(problem.message)"
+      if let location = problem.location { line += " (\(location))" }
+      print(line)
+    }
+  }
+
+  public func suiteFinished(_ key: SuiteKey) {}
+
+  public func runFinished(_ tally: Tally, seconds: Double) throws {
+    print("")
+    if counts.total == 0 {
+      print("no cases were run")
+    } else if ruleRows.names.count <= matrixRuleLimit {
+      printMatrix(corner: "rule", rows: ruleRows.names, marks: ruleMarks)
+    } else {
+      print("\(ruleRows.names.count) rules: one row per suite")
+      printMatrix(corner: "suite", rows: suiteRows.names, marks: suiteMarks)
+    }
+
+    if problemCount > 0 {
+      print("")
+      print("failures and errors (\(problemCount)):")
+      for problem in problems {
+        var title = "  \(label(problem.outcome)) \(problem.key) \(problem.caseName)"
+        if !problem.title.isEmpty { title += " " + problem.title }
+        print(title)
+        print("        " + problem.message)
+        if let location = problem.location { print("        at \(location)") }
+      }
+      if problemCount > problems.count {
+        print("  … and \(problemCount - problems.count) more (see the JUnit report)")
+      }
+    }
+
+    print("")
+    print("ran \(counts.total) cases in \(ReportText.seconds(seconds)) s")
+    print("errors: \(counts.errors)")
+    // CI matches this line; it stays plain, without colour.
+    print("pfnspec: \(counts.passed) passed, \(counts.failed) failed, \(counts.skipped) skipped")
+  }
+
+  // MARK: - Rendering
+
+  private func printMatrix(corner: String, rows: [String], marks: [Cell: Mark]) {
+    let rowLabels = rows.map { Self.oneLine($0) }
+    let columnLabels = columns.names.map { Self.oneLine($0) }
+    let rowWidth = max(corner.count, rowLabels.map(\.count).max() ?? 0)
+    // Wide matrices number their columns and explain the numbers below.
+    let naturalWidth = rowWidth + columnLabels.reduce(0) { $0 + 2 + $1.count }
+    let numbered = naturalWidth > 120
+    let headers = numbered ? columnLabels.indices.map { String($0 + 1) } : columnLabels
+
+    var header = Self.padded(corner, rowWidth)
+    for label in headers { header += "  " + label }
+    print(Self.trimmed(header))
+    for (rowIndex, rowLabel) in rowLabels.enumerated() {
+      var line = Self.padded(rowLabel, rowWidth)
+      for (columnIndex, columnHeader) in headers.enumerated() {
+        let mark = marks[Cell(row: rowIndex, column: columnIndex)]
+        let symbol = mark?.symbol ?? "·"
+        line +=
+          "  " + paint(symbol, mark?.color) + String(repeating: " ", count: columnHeader.count - 1)
+      }
+      print(Self.trimmed(line))
+    }
+    if numbered {
+      for (index, label) in columnLabels.enumerated() { print("  \(index + 1) = \(label)") }
+    }
+    print("(✓ pass, ✗ fail, E error, - skipped, · not run)")
+  }
+
+  private func label(_ outcome: Outcome) -> String {
+    outcome == .error ? paint("ERROR", "1;33") : paint("FAIL ", "1;31")
+  }
+
+  private func paint(_ text: String, _ code: String?) -> String {
+    guard colored, let code else { return text }
+    return "\u{1B}[\(code)m\(text)\u{1B}[0m"
+  }
+
+  private func print(_ line: String) {
+    output.write(line + "\n")
+  }
+
+  static func padded(_ text: String, _ width: Int) -> String {
+    text + String(repeating: " ", count: max(0, width - text.count))
+  }
+
+  static func trimmed(_ line: String) -> String {
+    var line = Substring(line)
+    while line.last == " " { line.removeLast() }
+    return String(line)
+  }
+
+  /// Text from walkers and specs, made safe for one terminal line: no
+  /// escape sequences, no line breaks, and not too long.
+  static func oneLine(_ text: String, limit: Int = 300) -> String {
+    let cleaned = ReportText.visible(text, keepingLineBreaks: false)
+    return cleaned.count > limit ? cleaned.prefix(limit) + "…" : cleaned
+  }
+}
+
+/// A cell of the summary matrix.
+private struct Cell: Hashable {
+  var row: Int
+  var column: Int
+}
+
+/// The aggregate of a cell's cases: the worst outcome wins, and a pass wins
+/// over a skip because something ran.
+private enum Mark: Int, Comparable {
+  case skipped, pass, error, fail
+
+  init(_ outcome: Outcome) {
+    switch outcome {
+    case .pass: self = .pass
+    case .fail: self = .fail
+    case .error: self = .error
+    case .skipped: self = .skipped
+    }
+  }
+
+  static func < (lhs: Mark, rhs: Mark) -> Bool { lhs.rawValue < rhs.rawValue }
+
+  mutating func merge(_ other: Mark) { self = max(self, other) }
+
+  var symbol: String {
+    switch self {
+    case .skipped: "-"
+    case .pass: "✓"
+    case .error: "E"
+    case .fail: "✗"
+    }
+  }
+
+  var color: String {
+    switch self {
+    case .skipped: "2"
+    case .pass: "32"
+    case .error: "33"
+    case .fail: "31"
+    }
+  }
+}
+
+/// Names in the order they first appeared, each with a stable index.
+private struct OrderedNames {
+  private(set) var names: [String] = []
+  private var indices: [String: Int] = [:]
+
+  mutating func index(of name: String) -> Int {
+    if let index = indices[name] { return index }
+    indices[name] = names.count
+    names.append(name)
+    return names.count - 1
+  }
+}
+
+/// A failure or error, kept for the final list with its texts cut to one line.
+private struct Problem {
+  var outcome: Outcome
+  var key: String
+  var caseName: String
+  var title: String
+  var message: String
+  var location: String?
+
+  init(_ verdict: Verdict) {
+    let identity = verdict.identity
+    outcome = verdict.outcome
+    key = ConsoleReporter.oneLine(identity.key.description)
+    caseName = ConsoleReporter.oneLine(identity.caseName)
+    title = ConsoleReporter.oneLine(identity.ruleTitle)
+    message = ConsoleReporter.oneLine(
+      verdict.message.isEmpty
+        ? (verdict.outcome == .fail
+          ? "the walker broke the contract" : "the case could not be judged")
+        : verdict.message)
+    location = identity.location.map { ConsoleReporter.oneLine($0.description) }
+  }
+}
