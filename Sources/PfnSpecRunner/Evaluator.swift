@@ -111,7 +111,9 @@ struct Evaluator {
       return .integer(try integer(a, lhs) & integer(b, rhs))
     case .shiftLeft: return .integer(try integer(a, lhs) << min(integer(b, rhs), 64))
     case .shiftRight: return .integer(try integer(a, lhs) >> min(integer(b, rhs), 64))
-    case .add: return .integer(try integer(a, lhs) &+ integer(b, rhs))
+    case .add:
+      if case .list(let x) = a, case .list(let y) = b { return .list(x + y) }
+      return .integer(try integer(a, lhs) &+ integer(b, rhs))
     case .subtract: return .integer(try integer(a, lhs) &- integer(b, rhs))
     case .multiply: return .integer(try integer(a, lhs) &* integer(b, rhs))
     case .divide, .remainder:
@@ -192,6 +194,8 @@ struct Evaluator {
     case "huge_levels": return .list(target.huge.map(Value.level))
     case "table_levels":
       return .list(target.arch.hardwareLevels.filter { $0 != .pte && $0 != .pgd }.map(Value.level))
+    case "entry_levels":
+      return .list(target.arch.hardwareLevels.filter { $0 != .pgd }.map(Value.level))
     default: return nil
     }
   }
@@ -298,8 +302,11 @@ struct Evaluator {
 
   private func call(_ name: String, _ arguments: [Value], _ range: SourceRange) throws -> Value {
     func level(_ i: Int) throws -> PageLevel {
-      guard i < arguments.count, case .level(let l) = arguments[i] else {
+      guard i < arguments.count else {
         throw EvaluationError(message: "\(name)() takes a page-table level", range: range)
+      }
+      guard case .level(let l) = arguments[i] else {
+        throw EvaluationError(message: "\(name)() takes a page-table level, not \(arguments[i])", range: range)
       }
       return l
     }

@@ -49,7 +49,8 @@ public enum PfnVocabulary {
     name("page_size", .integer, any, "PAGE_SIZE")
     name("leaf_levels", .list(.level), any, "levels a pfnmap leaf can sit at on the target (pud, pmd, pte)")
     name("huge_levels", .list(.level), any, "leaf levels above pte on the target")
-    name("table_levels", .list(.level), any, "levels whose entries point to tables (not folded, not pte)")
+    name("table_levels", .list(.level), any, "levels whose entries point to tables (not folded, not pgd or pte)")
+    name("entry_levels", .list(.level), any, "every level a walk reads an entry at: table_levels and pte")
 
     // The world as given so far.
     name(
@@ -73,8 +74,9 @@ public enum PfnVocabulary {
       "outputs", .record("outputs"), expect,
       "every output the walker's API level has (pfn, pgprot, writable, special, addr_mask)",
       members: outputs, needsCall: true)
+    // The same record type as 'outputs', so that the two compare field by field.
     name(
-      "expected", .record("expected"), expect,
+      "expected", .record("outputs"), expect,
       "what the oracle reads off the model for the address when start() returned",
       members: outputs.merging(["exists": .boolean, "level": .level]) { a, _ in a }, needsCall: true)
     name("held", .locks, expect, "page-table spinlocks the walker holds now", needsCall: true)

@@ -22,8 +22,8 @@ public struct ReferenceWalker: Walker {
     case derefNullFile = "deref-null-file"
     /// The caller's locking precondition is never asserted.
     case skipLockdepAssert = "skip-lockdep-assert"
-    /// A huge leaf is trusted as read before its lock was taken, never re-read.
-    case staleHugeEntry = "stale-huge-entry"
+    /// The assertion demands `mmap_lock` even where `i_mmap_rwsem` suffices.
+    case assertMmapLockOnly = "assert-mmap-lock-only"
     /// `pud_leaf()`/`pmd_leaf()` are trusted without asking `pXd_present()` first.
     case leafBeforePresent = "leaf-before-present"
     /// end() drops the PTE lock but never unmaps the PTE table.
@@ -43,7 +43,7 @@ public struct ReferenceWalker: Walker {
       case .inclusiveEnd: "accepts address == vm_end"
       case .derefNullFile: "dereferences vma->vm_file for a VMA without a backing file"
       case .skipLockdepAssert: "never asserts that the caller holds mmap_lock or i_mmap_rwsem"
-      case .staleHugeEntry: "reports a huge leaf read before taking its lock without reading it again"
+      case .assertMmapLockOnly: "asserts mmap_lock even for a file mapping whose i_mmap_rwsem is held"
       case .leafBeforePresent: "asks pXd_leaf() before pXd_present() at PUD and PMD level"
       case .endSkipsUnmap: "end() unlocks the PTE lock but leaves the PTE table mapped"
       case .specialFromVMA: "reports special from VM_PFNMAP instead of the entry's special bit"
@@ -128,7 +128,7 @@ public struct ReferenceWalker: Walker {
   /// by its mapping's `i_mmap_rwsem` instead of `mmap_lock`.
   private func assertCallerLocks(_ vma: VMAView, _ host: any WalkerHost) throws {
     if mutated(.skipLockdepAssert) { return }
-    if vma.file != nil || mutated(.derefNullFile) {
+    if (vma.file != nil && !mutated(.assertMmapLockOnly)) || mutated(.derefNullFile) {
       let mapping = try host.fileMapping(vma.file)
       host.lockdepAssert(
         host.lockdepIsHeld(.iMmapRwsem(mapping)) || host.lockdepIsHeld(.mmapLock),
@@ -163,7 +163,7 @@ public struct ReferenceWalker: Walker {
     guard host.isPresent(lockless, level) else { return .failed }
     guard host.isLeaf(lockless, level) else { return .notLeaf }
     let lock = try lockFor(level, pointer, args.vma.mm, host)
-    let entry = mutated(.staleHugeEntry) ? lockless : try host.read(pointer, level)
+    let entry = try host.read(pointer, level)
     guard host.isPresent(entry, level) else {
       try host.spinUnlock(lock)
       return .failed

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import PfnModel
+import PfnResults
+import PfnSpecLanguage
+import PfnSpecRunner
+import PfnWalkers
+
+struct List: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "List rules, walkers, architectures or the rule vocabulary.")
+
+  enum What: String, ExpressibleByArgument, CaseIterable {
+    case rules, walkers, arches, vocabulary
+  }
+
+  @Argument(help: "rules, walkers, arches or vocabulary.")
+  var what: What
+
+  @OptionGroup var specs: SpecOptions
+
+  func run() throws {
+    switch what {
+    case .rules:
+      let set = try specs.load()
+      for file in set.files {
+        for rule in file.rules {
+          let tags = rule.clauses.flatMap { c -> [String] in if case .tags(let t) = c.kind { t.map(\.value) } else { [] } }
+          let sources = rule.clauses.compactMap { c -> String? in
+            if case .source(let s) = c.kind { s.value.description } else { nil }
+          }
+          print("\(rule.id.value)\t\(file.suiteName)\t\(rule.title.value)")
+          print("\t\(file.path):\(rule.range.start.line)  tags: \(tags.joined(separator: " "))  sources: \(sources.joined(separator: ", "))")
+        }
+      }
+    case .walkers:
+      for walker in BuiltinWalkers.all {
+        let d = walker.descriptor
+        print("\(d.name)\t\(d.role.rawValue), API \(d.apiLevel.rawValue), \(d.profile.rawValue)\n\t\(d.summary)")
+      }
+    case .arches:
+      print("arch\tkernel\tpmd_pfnmap\tpud_pfnmap\tpage\tlevels\tsummary")
+      for arch in Architectures.all {
+        for release in [KernelRelease.v6_12, .v6_15, .newest] {
+          let c = arch.capabilities(release)
+          let levels = arch.hardwareLevels.map(\.description).joined(separator: "/")
+          print("\(arch.name)\t\(release)\t\(c.pmdPfnmap ? "yes" : "no")\t\(c.pudPfnmap ? "yes" : "no")\t\(arch.pageSize / 1024)K\t\(levels)\t\(arch.summary)")
+        }
+      }
+    case .vocabulary:
+      let vocabulary = PfnVocabulary.make(contractAnchors: try specs.contractAnchors())
+      print("given subjects:")
+      for (name, subject) in vocabulary.subjects.sorted(by: { $0.key < $1.key }) {
+        let attributes = subject.attributes.sorted { $0.key < $1.key }.map { "\($0.key) <\($0.value)>" }
+        print("  \(name): \(subject.summary)\n    attributes: \(attributes.joined(separator: ", "))")
+      }
+      print("calls:")
+      for (name, call) in vocabulary.calls.sorted(by: { $0.key < $1.key }) {
+        print("  \(name)(\(call.parameters.map(\.description).joined(separator: ", "))): \(call.summary)")
+      }
+      print("functions:")
+      for (name, function) in vocabulary.functions.sorted(by: { $0.key < $1.key }) {
+        print("  \(name)(\(function.parameters.map(\.description).joined(separator: ", "))) -> \(function.result): \(function.summary)")
+      }
+      print("names:")
+      for (name, info) in vocabulary.names.sorted(by: { $0.key < $1.key }) {
+        let members = info.members.isEmpty ? "" : " {" + info.members.keys.sorted().joined(separator: ", ") + "}"
+        print("  \(name) <\(info.type)>\(members): \(info.summary)")
+      }
+    }
+  }
+}
+
+struct Mutants: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Run every built-in walker and show which rules catch which mutant.",
+    discussion: "Exit status 0 when the reference passes every rule and every mutant fails at least one.")
+
+  @OptionGroup var specs: SpecOptions
+
+  @Option(help: "The seed of every random choice.")
+  var seed: UInt64 = 0
+
+  func run() throws {
+    let set = try specs.load()
+    var options = RunOptions()
+    options.seed = seed
+    let walkers = BuiltinWalkers.all
+    let sink = CollectingSink()
+    try Runner(files: set.files, sources: set.sources, walkers: walkers, arches: Architectures.all, options: options)
+      .run(into: sink)
+    let analysis = MutationAnalysis(verdicts: sink.verdicts, walkers: walkers.map(\.descriptor))
+    print(analysis.render())
+    if !analysis.isHealthy { throw Exit.failures }
+  }
+}

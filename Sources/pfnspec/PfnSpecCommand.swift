@@ -1,0 +1,208 @@
+import ArgumentParser
+import Foundation
+import PfnModel
+import PfnReports
+import PfnResults
+import PfnSpecLanguage
+import PfnSpecRunner
+import PfnWalkers
+
+@main
+struct PfnSpecCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "pfnspec",
+    abstract: "Check page-table walkers against the follow_pfnmap_start()/end() contract.",
+    discussion: """
+      Rules live in .pfnspec files (default: Specs/). Each rule runs against every walker and \
+      architecture you choose, and every verdict says which promise of the contract it checked.
+      """,
+    version: PfnSpecVersion.current,
+    subcommands: [Run.self, Check.self, List.self, Mutants.self],
+    defaultSubcommand: Run.self)
+}
+
+enum PfnSpecVersion {
+  static let current = "0.1.0"
+}
+
+/// Exit codes: 0 all good, 1 a case failed or errored, 2 the specs have errors.
+enum Exit {
+  static let failures = ExitCode(1)
+  static let specErrors = ExitCode(2)
+}
+
+/// Where the specs are and how to read them.
+struct SpecOptions: ParsableArguments {
+  @Argument(help: "Spec files or folders (default: Specs/).")
+  var specPaths: [String] = []
+
+  @Option(help: "The contract document whose clause anchors rules cite (default: docs/contract.md).")
+  var contract: String?
+
+  @Option(help: "Colour for diagnostics and the console: auto, always, never.")
+  var color: ColorMode = .auto
+
+  var paths: [String] { specPaths.isEmpty ? ["Specs"] : specPaths }
+
+  /// The clause anchors, from the contract document next to the specs.
+  func contractAnchors() throws -> Set<String> {
+    let candidates: [String]
+    if let contract {
+      candidates = [contract]
+    } else {
+      let specParent = URL(fileURLWithPath: paths[0]).deletingLastPathComponent().path
+      candidates = ["docs/contract.md", specParent + "/docs/contract.md", specParent + "/../docs/contract.md"]
+    }
+    for path in candidates {
+      if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+        return Set(ContractDocument.anchors(markdown: text).keys)
+      }
+    }
+    if contract != nil { throw ValidationError("cannot read the contract document '\(contract!)'") }
+    return []
+  }
+
+  /// Loads and checks the specs, printing diagnostics; throws exit 2 on errors.
+  func load() throws -> SpecSet {
+    let vocabulary = PfnVocabulary.make(contractAnchors: try contractAnchors())
+    let set = SpecLoader.load(paths: paths, vocabulary: vocabulary)
+    if !set.diagnostics.isEmpty {
+      let useColor = color.enablesColorOnStandardError
+      FileHandle.standardError.write(Data(set.render(color: useColor).utf8))
+    }
+    if set.hasErrors {
+      FileHandle.standardError.write(
+        Data("pfnspec: \(set.errorCount) error(s) in the specs; nothing was run\n".utf8))
+      throw Exit.specErrors
+    }
+    return set
+  }
+}
+
+extension ColorMode: ExpressibleByArgument {
+  var enablesColorOnStandardError: Bool {
+    switch self {
+    case .always: true
+    case .never: false
+    case .auto: isatty(STDERR_FILENO) == 1 && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+    }
+  }
+}
+
+/// Walker and architecture selection.
+struct TargetOptions: ParsableArguments {
+  @Option(
+    name: .customLong("walker"),
+    help: "A walker to check (repeatable): a name from 'pfnspec list walkers', 'mutants' or 'all'.")
+  var walkerNames: [String] = []
+
+  @Option(name: .customLong("arch"), help: "An architecture (repeatable; default: every one the model has).")
+  var archNames: [String] = []
+
+  @Option(help: "The kernel release the architectures are taken at (default: the newest known).")
+  var kernel: String?
+
+  func walkers() throws -> [any Walker] {
+    let names = walkerNames.isEmpty ? ["reference"] : walkerNames
+    var walkers: [any Walker] = []
+    for name in names {
+      switch name {
+      case "all": walkers += BuiltinWalkers.all
+      case "mutants": walkers += BuiltinWalkers.mutants
+      default:
+        guard let walker = BuiltinWalkers.named(name) else {
+          let known = BuiltinWalkers.all.map(\.descriptor.name).joined(separator: ", ")
+          throw ValidationError("unknown walker '\(name)'; known: \(known), mutants, all")
+        }
+        walkers.append(walker)
+      }
+    }
+    var seen = Set<String>()
+    return walkers.filter { seen.insert($0.descriptor.name).inserted }
+  }
+
+  func arches() throws -> [any Architecture] {
+    guard !archNames.isEmpty else { return Architectures.all }
+    return try archNames.map { name in
+      guard let arch = Architectures.named(name) else {
+        let known = Architectures.all.map(\.name).joined(separator: ", ")
+        throw ValidationError("unknown architecture '\(name)'; known: \(known)")
+      }
+      return arch
+    }
+  }
+
+  func release() throws -> KernelRelease {
+    guard let kernel else { return .newest }
+    guard let release = KernelRelease(kernel), release >= .v6_12 else {
+      throw ValidationError("--kernel takes a release from 6.12 on, such as 6.12 or 6.15")
+    }
+    return release
+  }
+}
+
+struct Run: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Run the rules against walkers and architectures.",
+    discussion: "Exit status: 0 when nothing failed or errored, 1 when something did, 2 for errors in the specs.")
+
+  @OptionGroup var specs: SpecOptions
+  @OptionGroup var targets: TargetOptions
+
+  @Option(help: "Write a JUnit XML report to this path.")
+  var junit: String?
+
+  @Option(help: "The seed of every random choice; the same seed gives the same cases.")
+  var seed: UInt64 = 0
+
+  @Option(name: .customLong("rule"), help: "Run only this rule (repeatable).")
+  var rules: [String] = []
+
+  @Option(name: .customLong("tag"), help: "Run only rules with this tag (repeatable).")
+  var tags: [String] = []
+
+  @Option(name: .customLong("case"), help: "Run only this case, as named in reports (repeatable).")
+  var cases: [String] = []
+
+  @Flag(help: "Leave times, timestamps and host names out of reports, so that runs compare byte for byte.")
+  var deterministic = false
+
+  @Flag(help: "Print only the summary, not each failure as it happens.")
+  var quiet = false
+
+  func run() throws {
+    let set = try specs.load()
+    var options = RunOptions()
+    options.seed = seed
+    options.release = try targets.release()
+    options.rules = Set(rules)
+    options.tags = Set(tags)
+    options.cases = Set(cases)
+    options.toolVersion = PfnSpecVersion.current
+    options.hostname = deterministic ? "localhost" : ProcessInfo.processInfo.hostName
+    options.startTime = deterministic ? 0 : Date().timeIntervalSince1970
+    let runner = Runner(
+      files: set.files, sources: set.sources, walkers: try targets.walkers(), arches: try targets.arches(),
+      options: options)
+
+    var sinks: [any VerdictSink] = [ConsoleReporter(color: specs.color, quiet: quiet)]
+    if let junit { sinks.append(JUnitReporter(path: junit, deterministic: deterministic)) }
+    let tally = try runner.run(into: FanOutSink(sinks))
+    if tally.total == 0 {
+      FileHandle.standardError.write(Data("pfnspec: no case matched the filters\n".utf8))
+    }
+    if tally.failed + tally.errors > 0 { throw Exit.failures }
+  }
+}
+
+struct Check: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Check spec files and print diagnostics; exit 2 on any error.")
+
+  @OptionGroup var specs: SpecOptions
+
+  func run() throws {
+    let set = try specs.load()
+    print("\(set.rules.count) rules in \(set.files.count) files, \(set.warningCount) warning(s)")
+  }
+}
