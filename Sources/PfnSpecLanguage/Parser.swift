@@ -409,11 +409,17 @@ public struct Parser {
     return try parseImplies()
   }
 
-  private mutating func binary(_ op: BinaryOperator, _ lhs: Expr, _ rhs: Expr) throws -> Expr {
+  /// Counts a node built in a loop rather than by recursion (`a + b + c`, `a.b.c`).
+  private mutating func countNode() throws {
     nodes += 1
     if nodes > Parser.maximumNodes {
-      throw fail(.expressionTooComplex, "expression is too complex", hints: ["split it across several clauses"])
+      throw fail(
+        .expressionTooComplex, "expression is too complex", hints: ["split it across several clauses"])
     }
+  }
+
+  private mutating func binary(_ op: BinaryOperator, _ lhs: Expr, _ rhs: Expr) throws -> Expr {
+    try countNode()
     return Expr(.binary(op, lhs, rhs), range: lhs.range.union(rhs.range))
   }
 
@@ -525,7 +531,7 @@ public struct Parser {
         }
         let member = Located(current.text, current.range)
         advance()
-        nodes += 1
+        try countNode()
         expr = Expr(.member(expr, member), range: expr.range.union(member.range))
       } else if current.isSymbol("(") {
         guard case .identifier(let name) = expr.kind else {
@@ -534,6 +540,7 @@ public struct Parser {
             hints: ["functions are called by name, as in 'lock_of(level)'"])
         }
         let (arguments, closing) = try parseArguments(opening: current)
+        try countNode()
         expr = Expr(
           .call(Located(name, expr.range), arguments), range: expr.range.union(closing))
       } else {
