@@ -96,7 +96,7 @@ public struct Checker {
   /// Reports an unknown name with a did-you-mean hint and fix-it, and the valid names.
   private mutating func reportUnknown(
     _ code: DiagnosticCode, _ message: String, _ name: Located<String>, candidates: [String],
-    listing: String
+    listing: String, fullList: String = "see 'pfnspec list vocabulary'"
   ) {
     var hints: [String] = []
     var fixIt: FixIt?
@@ -105,7 +105,7 @@ public struct Checker {
       fixIt = FixIt(range: name.range, replacement: near)
     }
     if !candidates.isEmpty {
-      hints.append("\(listing): \(Suggestions.list(candidates))")
+      hints.append("\(listing): \(Suggestions.list(candidates, fullList: fullList))")
     }
     report(code, message, name.range, hints: hints, fixIt: fixIt)
   }
@@ -206,7 +206,8 @@ public struct Checker {
     let anchorName = Located(anchor, SourceRange(start: start, end: reference.range.end))
     reportUnknown(
       .unknownAnchor, "unknown contract anchor '\(anchor)'", anchorName,
-      candidates: Array(vocabulary.contractAnchors), listing: "anchors in docs/contract.md")
+      candidates: Array(vocabulary.contractAnchors), listing: "anchors in docs/contract.md",
+      fullList: "see docs/contract.md")
   }
 
   private mutating func checkForEach(variable: Located<String>, domain: Expr) {

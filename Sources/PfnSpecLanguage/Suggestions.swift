@@ -37,12 +37,33 @@ enum Suggestions {
     return previous[b.count]
   }
 
-  /// `'a', 'b', 'c'`, cut after `limit` names with a pointer to the full list.
-  static func list<S: Sequence>(_ names: S, limit: Int = 12) -> String where S.Element == String {
-    let sorted = names.sorted()
+  /// `'a', 'b', 'c'`, in natural order (`C2` before `C10`), cut after `limit`
+  /// names with a pointer to where the full list is.
+  static func list<S: Sequence>(
+    _ names: S, limit: Int = 12, fullList: String = "see 'pfnspec list vocabulary'"
+  ) -> String where S.Element == String {
+    let sorted = names.sorted { naturalKey($0) < naturalKey($1) }
     let shown = sorted.prefix(limit).map { "'\($0)'" }.joined(separator: ", ")
     if sorted.count <= limit { return shown }
-    return shown + " and \(sorted.count - limit) more (see 'pfnspec list vocabulary')"
+    return shown + " and \(sorted.count - limit) more (\(fullList))"
+  }
+
+  /// The name with every run of digits padded to a fixed width, so that numbers sort by value.
+  private static func naturalKey(_ name: String) -> String {
+    var key = ""
+    var digits = ""
+    for character in name + " " {
+      if character.isASCII && character.isNumber {
+        digits.append(character)
+        continue
+      }
+      if !digits.isEmpty {
+        key += String(repeating: "0", count: max(0, 12 - digits.count)) + digits
+        digits = ""
+      }
+      key.append(character)
+    }
+    return key
   }
 }
 
