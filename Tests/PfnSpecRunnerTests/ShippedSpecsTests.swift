@@ -1,0 +1,100 @@
+import PfnModel
+import PfnResults
+import PfnSpecLanguage
+import PfnWalkers
+import Testing
+
+@testable import PfnSpecRunner
+
+@Suite("The shipped specs against the built-in walkers")
+struct ShippedSpecsTests {
+  @Test("the specs check without errors or warnings, and every rule cites a contract clause")
+  func specsAreClean() {
+    #expect(shippedSpecs.diagnostics.isEmpty, "\(shippedSpecs.render())")
+    #expect(shippedSpecs.rules.count >= 20)
+    for rule in shippedSpecs.rules {
+      let anchors = rule.clauses.compactMap { clause -> String? in
+        if case .source(let s) = clause.kind, case .contract(let anchor) = s.value { anchor } else { nil }
+      }
+      #expect(!anchors.isEmpty, "\(rule.id.value) cites no contract clause")
+    }
+  }
+
+  @Test("the reference walker passes every case on every architecture")
+  func referencePasses() {
+    let reference = verdicts(of: "reference")
+    #expect(!reference.isEmpty)
+    for verdict in failing(reference) {
+      Issue.record("\(verdict.identity.caseName): \(verdict.message)\n\(verdict.details)")
+    }
+    #expect(reference.filter { $0.outcome == .skipped }.isEmpty)
+  }
+
+  /// The rule that must catch each mutant: the class of bug it stands for.
+  static let killers: [(ReferenceWalker.Mutation, String)] = [
+    (.leakLockOnFailure, "FA-002"),
+    (.ignoreHugeOffset, "HG-002"),
+    (.dropFlagCheck, "FL-002"),
+    (.inclusiveEnd, "RG-002"),
+    (.derefNullFile, "LK-001"),
+    (.skipLockdepAssert, "LK-004"),
+    (.assertMmapLockOnly, "LK-003"),
+    (.leafBeforePresent, "FA-003"),
+    (.endSkipsUnmap, "LT-002"),
+    (.specialFromVMA, "OU-002"),
+    (.writesEntry, "RO-001"),
+    (.writableFromVMA, "OU-001"),
+  ]
+
+  @Test("every mutant is caught by the rule written for its defect", arguments: killers)
+  func mutantIsCaught(mutation: ReferenceWalker.Mutation, rule: String) {
+    let failed = Set(failing(verdicts(of: "mutant:\(mutation.rawValue)")).map(\.identity.ruleID))
+    #expect(failed.contains(rule), "mutant:\(mutation.rawValue) fails only \(failed.sorted())")
+  }
+
+  @Test("the killer table names every mutation")
+  func killerTableIsComplete() {
+    #expect(Set(Self.killers.map(\.0)) == Set(ReferenceWalker.Mutation.allCases))
+  }
+
+  @Test("mutation analysis: the reference passes, no mutant survives, every rule catches one")
+  func mutationAnalysis() {
+    let analysis = MutationAnalysis(verdicts: allVerdicts, walkers: BuiltinWalkers.all.map(\.descriptor))
+    #expect(analysis.survivors.isEmpty)
+    #expect(analysis.brokenImplementations.isEmpty)
+    #expect(analysis.rulesKillingNoMutant.isEmpty, "\(analysis.rulesKillingNoMutant)")
+    #expect(analysis.isHealthy)
+  }
+
+  /// Rules whose cases all use a huge leaf, or that need one to mean anything.
+  static let hugeOnlyRules: Set<String> = ["LT-005", "HG-005"]
+
+  @Test("follow_pte fails the PMD and PUD cases, passes every PTE case, and differs in one lockdep rule")
+  func followPTE() {
+    let walker = verdicts(of: "follow_pte")
+    for verdict in failing(walker) {
+      let level = verdict.identity.parameters.first { $0.name == "level" }?.value
+      let huge = level == "pmd" || level == "pud" || Self.hugeOnlyRules.contains(verdict.identity.ruleID)
+      // The one difference that is not about huge leaves: follow_pte() asserted
+      // mmap_lock only (mmap_assert_locked), so a caller that holds just the
+      // file's i_mmap_rwsem trips it.
+      let lockdep = verdict.identity.ruleID == "LK-003"
+      #expect(huge || lockdep, "\(verdict.identity.caseName): \(verdict.message)")
+      if lockdep { #expect(verdict.message.contains("lockdep_warned")) }
+    }
+    let pteCases = walker.filter { $0.identity.parameters.contains { $0.name == "level" && $0.value == "pte" } }
+    #expect(!pteCases.isEmpty)
+    for verdict in pteCases where verdict.identity.ruleID != "HG-004" {
+      #expect(verdict.outcome == .pass, "\(verdict.identity.caseName): \(verdict.message)")
+    }
+    // addr_mask is an output of 6.15; follow_pte claims 6.12.
+    #expect(walker.filter { $0.identity.ruleID == "HG-004" }.allSatisfy { $0.outcome == .skipped })
+    #expect(Set(failing(walker).map(\.identity.ruleID)).isSuperset(of: ["HG-001", "HG-002", "LT-001", "LK-003"]))
+  }
+
+  @Test("mainline 6.12 differs only by reporting a PROT_NONE PUD, which pud_present() denies")
+  func mainline612() {
+    let walker = verdicts(of: "mainline-6.12")
+    #expect(Set(failing(walker).map(\.identity.ruleID)) == ["FA-003"])
+  }
+}
