@@ -214,7 +214,7 @@ struct LoaderTests {
       Array((suiteLine + "rule A-1 \"t").utf8) + [0xFF]
       + Array("\"\n  source contract#C1\n  call end()\n  expect result == 0 ".utf8) + [0xFE, 0xFF, 0x0A]
     let path = directory + "/bad.pfnspec"
-    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
     let set = SpecLoader.load(paths: [path], vocabulary: testVocabulary)
     #expect(codes(set) == ["E001"], "\(set.render())")
     #expect(
