@@ -97,10 +97,14 @@ public struct Verdict: Sendable, Codable {
   public var seed: UInt64
   /// Wall-clock seconds spent on the case.
   public var seconds: Double
+  /// Where the case stands in the whole run's order (set by the runner), so
+  /// that the reports of a sharded run merge back in the unsharded order.
+  public var ordinal: CaseOrdinal?
 
   public init(
     identity: CaseIdentity, outcome: Outcome, message: String = "", details: String = "",
-    sources: [String] = [], profile: String = "", seed: UInt64 = 0, seconds: Double = 0
+    sources: [String] = [], profile: String = "", seed: UInt64 = 0, seconds: Double = 0,
+    ordinal: CaseOrdinal? = nil
   ) {
     self.identity = identity
     self.outcome = outcome
@@ -110,6 +114,7 @@ public struct Verdict: Sendable, Codable {
     self.profile = profile
     self.seed = seed
     self.seconds = seconds
+    self.ordinal = ordinal
   }
 }
 

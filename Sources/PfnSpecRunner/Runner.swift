@@ -21,6 +21,9 @@ public struct RunOptions: Sendable {
   public var hostname = "localhost"
   /// Seconds since 1970 at the start of the run.
   public var startTime: Double = 0
+  /// Run only this shard's cases (all when `nil`); the planner still expands
+  /// every rule, the cases of other shards are dropped before they execute.
+  public var shard: Shard?
 
   public init() {}
 }
@@ -86,13 +89,17 @@ public final class Runner {
         walkers: walkers.map(\.descriptor.name), arches: arches.map(\.name),
         startTime: options.startTime, hostname: options.hostname))
     var tally = Tally()
+    var suiteOrdinal = -1  // positions for merging shard reports (CaseOrdinal)
     for (suite, rules) in suites {
       for walker in walkers {
         for arch in arches {
+          suiteOrdinal += 1
           let key = SuiteKey(suite: suite, walker: walker.descriptor.name, arch: arch.name)
           var started = false
-          for (rule, file) in rules {
-            for verdict in verdicts(rule, file, walker, arch, key) {
+          for (ruleOrdinal, (rule, file)) in rules.enumerated() {
+            for var verdict in verdicts(rule, file, walker, arch, key) {
+              verdict.ordinal?.suite = suiteOrdinal
+              verdict.ordinal?.rule = ruleOrdinal
               if !started {
                 sink.suiteStarted(key)
                 started = true
@@ -128,11 +135,13 @@ public final class Runner {
         key: key, ruleID: rule.id.value, ruleTitle: rule.title.value, parameters: parameters,
         location: SpecLocation(file: file.path, line: rule.range.start.line))
     }
-    func verdict(_ parameters: [CaseParameter], _ outcome: Outcome, _ message: String, _ details: String, _ seconds: Double) -> Verdict {
+    func verdict(_ parameters: [CaseParameter], _ outcome: Outcome, _ message: String, _ details: String, _ seconds: Double, index: Int = 0) -> Verdict {
       Verdict(
         identity: identity(parameters), outcome: outcome, message: message, details: details,
-        sources: sources, profile: profile, seed: options.seed, seconds: seconds)
+        sources: sources, profile: profile, seed: options.seed, seconds: seconds,
+        ordinal: CaseOrdinal(suite: 0, rule: 0, index: index))
     }
+    func inShard(_ parameters: [CaseParameter]) -> Bool { options.shard?.contains(identity(parameters)) ?? true }
 
     let planner = CasePlanner(
       rule: rule, source: self.sources[file.path] ?? "", target: target, seed: options.seed,
@@ -140,21 +149,21 @@ public final class Runner {
     let began = clock.now
     switch planner.plan() {
     case .skipped(let reason):
-      guard options.cases.isEmpty || options.cases.contains(rule.id.value) else { return [] }
+      guard options.cases.isEmpty || options.cases.contains(rule.id.value), inShard([]) else { return [] }
       return [verdict([], .skipped, reason, "", 0)]
     case .error(let message):
-      guard options.cases.isEmpty || options.cases.contains(rule.id.value) else { return [] }
+      guard options.cases.isEmpty || options.cases.contains(rule.id.value), inShard([]) else { return [] }
       return [verdict([], .error, message, "Rule: \(rule.id.value) at \(file.path):\(rule.range.start.line)", seconds(since: began))]
     case .cases(let planned):
-      return planned.compactMap { plannedCase in
+      return planned.enumerated().compactMap { index, plannedCase in
         let name = identity(plannedCase.parameters).caseName
-        guard options.cases.isEmpty || options.cases.contains(name) else { return nil }
+        guard options.cases.isEmpty || options.cases.contains(name), inShard(plannedCase.parameters) else { return nil }
         let caseBegan = clock.now
         let executor = CaseExecutor(
           rule: rule, file: file, walker: walker, planned: plannedCase,
           replay: replayCommand(file: file, rule: rule, caseName: name, walker: descriptor.name, arch: arch.name))
         let (outcome, message, details) = executor.execute()
-        return verdict(plannedCase.parameters, outcome, message, details, seconds(since: caseBegan))
+        return verdict(plannedCase.parameters, outcome, message, details, seconds(since: caseBegan), index: index)
       }
     }
   }
