@@ -1,7 +1,7 @@
 /// Called before every host call that touches shared state; the race explorer
 /// uses it to let another CPU act at that point.
 public protocol SchedulingObserver: AnyObject {
-  func willPerform(_ call: String, in world: World) throws
+  func willPerform(_ call: HostCall, host: ModelHost) throws
 }
 
 /// The host interface backed by the model: every call is checked, counted and
@@ -25,18 +25,25 @@ public final class ModelHost: WalkerHost {
   private var arch: any Architecture { world.arch }
 
   /// Counts a shared-state access, gives the observer its turn, and checks the limit.
-  private func step(_ call: @autoclosure () -> String) throws {
+  private func step(_ call: @autoclosure () -> HostCall) throws {
     steps += 1
     if steps > stepLimit { throw WalkerFault.stepLimit(stepLimit) }
-    if let observer { try observer.willPerform(call(), in: world) }
+    if let observer { try observer.willPerform(call(), host: self) }
   }
 
-  private func log(_ line: String) {
+  /// Adds a line to the trace: the host's own calls, and what another CPU did.
+  public func log(_ line: String) {
     trace.append(line)
     if trace.count > traceLimit {
       trace.removeFirst(trace.count - traceLimit)
       droppedTraceLines += 1
     }
+  }
+
+  /// A scheduling point that is not a walker call: the moment the caller uses
+  /// the outputs, between start() and end(). Another CPU may act here too.
+  public func checkpoint(_ call: HostCall) throws {
+    if let observer { try observer.willPerform(call, host: self) }
   }
 
   /// Starts a new walk's count (the trace goes on, so a case shows every call).
@@ -63,7 +70,7 @@ public final class ModelHost: WalkerHost {
       log("\(level)_offset(\(parent)) = \(parent) (folded)")
       return parent
     }
-    try step("\(level)_offset reads \(parentLevel)@\(parent)")
+    try step(HostCall("\(level)_offset", reads: [parent]))
     guard let value = world.value(at: parent) else { throw WalkerFault.wildPointer(parent) }
     let table = arch.tableAddress(value, parentLevel)
     let pointer = EntryPointer(address: table + UInt64(arch.index(address, level) * 8))
@@ -72,14 +79,14 @@ public final class ModelHost: WalkerHost {
   }
 
   public func read(_ entry: EntryPointer, _ level: PageLevel) throws -> UInt64 {
-    try step("read \(level)@\(entry)")
+    try step(HostCall("read \(level)", reads: [entry]))
     guard let value = world.value(at: entry) else { throw WalkerFault.wildPointer(entry) }
     log("read \(level)@\(entry) = \(hex(value))")
     return value
   }
 
   public func write(_ entry: EntryPointer, _ level: PageLevel, _ value: UInt64) throws {
-    try step("write \(level)@\(entry)")
+    try step(HostCall("write \(level)", writes: [entry]))
     guard let old = world.store(value, at: entry) else { throw WalkerFault.wildPointer(entry) }
     world.recordWrite(EntryWrite(pointer: entry, level: level, old: old, new: value, by: "walker"))
     log("WRITE \(level)@\(entry): \(hex(old)) -> \(hex(value))")
@@ -98,7 +105,7 @@ public final class ModelHost: WalkerHost {
   // MARK: Locks
 
   public func pudLock(_ mm: MMRef, _ pud: EntryPointer) throws -> LockRef {
-    try step("pud_lock")
+    try step(HostCall("pud_lock", locks: [.pageTableLock]))
     guard world.value(at: pud) != nil else { throw WalkerFault.wildPointer(pud) }
     try world.acquire(.pageTableLock)
     log("pud_lock(\(pud)) takes \(LockID.pageTableLock)")
@@ -106,7 +113,7 @@ public final class ModelHost: WalkerHost {
   }
 
   public func pmdLock(_ mm: MMRef, _ pmd: EntryPointer) throws -> LockRef {
-    try step("pmd_lock")
+    try step(HostCall("pmd_lock", locks: [world.pmdLockID(pmd)]))
     guard world.value(at: pmd) != nil else { throw WalkerFault.wildPointer(pmd) }
     let lock = world.pmdLockID(pmd)
     try world.acquire(lock)
@@ -118,7 +125,7 @@ public final class ModelHost: WalkerHost {
     -> (pte: EntryPointer, lock: LockRef)?
   {
     while true {
-      try step("pte_offset_map_lock reads pmd@\(pmd)")
+      try step(HostCall("pte_offset_map_lock", reads: [pmd]))
       guard let value = world.value(at: pmd) else { throw WalkerFault.wildPointer(pmd) }
       if arch.isNone(value, .pmd) || !arch.isPresent(value, .pmd) || arch.isTransHuge(value, .pmd)
         || arch.isLeaf(value, .pmd)
@@ -140,7 +147,7 @@ public final class ModelHost: WalkerHost {
       }
       let lock = LockID.pteTable(pfn: tablePFN)
       world.mapTable(tablePFN)
-      try step("pte_offset_map_lock takes \(lock)")
+      try step(HostCall("pte_offset_map_lock (lock)", reads: [pmd], locks: [lock]))
       try world.acquire(lock)
       // Recheck that the pmd still points to this table now that the lock is held.
       if world.value(at: pmd) != value {
@@ -156,13 +163,13 @@ public final class ModelHost: WalkerHost {
   }
 
   public func spinUnlock(_ lock: LockRef) throws {
-    try step("spin_unlock")
+    try step(HostCall("spin_unlock", locks: [lock.id]))
     try world.release(lock.id)
     log("spin_unlock(\(lock.id))")
   }
 
   public func pteUnmap(_ pte: EntryPointer) throws {
-    try step("pte_unmap")
+    try step(HostCall("pte_unmap"))
     try world.unmapTable(containing: pte)
     log("pte_unmap(\(pte))")
   }

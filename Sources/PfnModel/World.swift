@@ -74,6 +74,8 @@ public final class World {
   public private(set) var mappedTables: [UInt64: Int] = [:]
   public private(set) var lockdepWarnings: [String] = []
   public private(set) var writes: [EntryWrite] = []
+  /// Operations another CPU performed (see `Adversary.swift`).
+  public internal(set) var adversarySteps = 0
 
   public init(arch: any Architecture, release: KernelRelease = .newest) {
     self.arch = arch
@@ -84,7 +86,7 @@ public final class World {
 
   // MARK: Memory
 
-  private func allocateTable(level: PageLevel) -> UInt64 {
+  func allocateTable(level: PageLevel) -> UInt64 {
     let pfn = nextFramePFN
     nextFramePFN += 1
     let count = arch.entriesPerTable(level == .pgd ? .pgd : level)
@@ -264,6 +266,14 @@ public final class World {
       if arch.isBad(entry, level) { return nil }
     }
     return nil
+  }
+
+  /// The entries a walk for `address` reads below the top level, as far as
+  /// they exist now.
+  public func pathPointers(_ address: UInt64) -> [EntryPointer] {
+    [PageLevel.p4d, .pud, .pmd, .pte].compactMap { level in
+      arch.isFolded(level) ? nil : (try? entryPointer(address, at: level, create: false)) ?? nil
+    }
   }
 
   /// The lock that protects the entry at `level` for `address`, if that entry

@@ -3,13 +3,32 @@ import PfnResults
 import PfnSpecLanguage
 import PfnWalkers
 
-/// Runs one planned case against one walker and judges it.
+/// How races are explored; from the command line, or fixed by a replay token.
+struct ExplorationSettings {
+  /// Overrides every rule's bound when set.
+  var bound: Int?
+  /// Random schedules beyond the bound, per case.
+  var randomSchedules = 16
+  /// Stop exploring a case after this many schedules.
+  var scheduleLimit = 50_000
+  /// Run exactly this schedule and nothing else (replay).
+  var forced: Schedule?
+  var totals: ExplorationTotals?
+  /// The run's seed, for the random schedules.
+  var seed: UInt64 = 0
+}
+
+/// Runs one planned case against one walker and judges it; explores the
+/// schedules of another CPU when the rule gives a race.
 struct CaseExecutor {
   var rule: Rule
   var file: SpecFile
   var walker: any Walker
   var planned: PlannedCase
   var replay: String
+  var settings = ExplorationSettings()
+  /// Makes the replay token of a schedule.
+  var token: (Schedule) -> String = { _ in "" }
 
   /// Values an output field holds before start(), so that a failure which
   /// writes args shows.
@@ -23,21 +42,169 @@ struct CaseExecutor {
     return args
   }
 
+  /// One run of the case under one schedule.
+  struct Run {
+    var outcome: Outcome
+    var message: String
+    var failures: [String]
+    var host: ModelHost?
+    var evaluator: Evaluator
+    var observer: RaceObserver?
+    /// Identifies the end state, to count distinct ones.
+    var stateHash: Int
+
+    var failed: Bool { outcome == .fail || outcome == .error }
+  }
+
   /// The outcome, a one-line message and the details.
   func execute() -> (Outcome, String, String) {
+    let race = planned.evaluator.spec.race
+    if let forced = settings.forced {
+      let run = runOnce(RaceObserver(kinds: AdversaryKind.allCases, mode: .fixed(forced)))
+      if run.observer?.infeasible == true {
+        return (.error, "the replayed schedule is not feasible any more (\(forced))", details(run))
+      }
+      return verdict(run, schedule: forced, statistics: nil)
+    }
+    guard let race else { return verdict(runOnce(nil), schedule: nil, statistics: nil) }
+    return explore(kinds: race.kinds, bound: settings.bound ?? race.bound)
+  }
+
+  // MARK: Exploration
+
+  /// Every schedule of up to `bound` adversary steps, fewest steps first and
+  /// earliest points first, so the first failure found is already minimal;
+  /// then seeded random schedules with more steps, shrunk when one fails.
+  private func explore(kinds: [AdversaryKind], bound: Int) -> (Outcome, String, String) {
+    let clock = ContinuousClock()
+    let began = clock.now
+    var statistics = ExplorationStatistics()
+    statistics.bound = bound
+    var states = Set<Int>()
+    func finish(_ run: Run, _ schedule: Schedule) -> (Outcome, String, String) {
+      statistics.distinctStates = states.count
+      let elapsed = clock.now - began
+      statistics.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+      settings.totals?.add(statistics)
+      return verdict(run, schedule: schedule, statistics: statistics)
+    }
+    func attempt(_ schedule: Schedule) -> Run {
+      statistics.schedules += 1
+      let run = runOnce(RaceObserver(kinds: kinds, mode: .fixed(schedule)))
+      if run.observer?.infeasible != true { states.insert(run.stateHash) }
+      return run
+    }
+
+    let base = attempt(Schedule())
+    if base.failed { return finish(base, Schedule()) }
+    var frontier: [(Schedule, [RaceObserver.Point])] = [(Schedule(), base.observer?.points ?? [])]
+    var last = base
+    for _ in 0..<bound {
+      var next: [(Schedule, [RaceObserver.Point])] = []
+      for (schedule, points) in frontier {
+        let first = (schedule.steps.last?.point ?? -1) + 1
+        guard first < points.count else { continue }
+        for index in first..<points.count {
+          for enabled in points[index].enabled {
+            // An operation before a call it cannot interfere with is the same
+            // schedule as the operation one point later: keep only the
+            // insertion right before a call that touches what it touches.
+            let isLast = index == points.count - 1
+            if !isLast && !points[index].call.conflicts(writing: enabled.writes, locking: enabled.locks) { continue }
+            let candidate = schedule.appending(.init(point: index, op: enabled.op))
+            let run = attempt(candidate)
+            if run.observer?.infeasible == true { continue }
+            if run.failed { return finish(run, candidate) }
+            last = run
+            next.append((candidate, run.observer?.points ?? []))
+            if statistics.schedules >= settings.scheduleLimit {
+              statistics.truncated = true
+              return finish(last, Schedule())
+            }
+          }
+        }
+      }
+      frontier = next
+    }
+
+    // Beyond the bound: random schedules with a few more steps.
+    let points = max(base.observer?.points.count ?? 1, 1)
+    let evaluator = planned.evaluator
+    var generator = SeededGenerator(seed: stableHash(
+        [rule.id.value, evaluator.target.arch.name, "random"] + planned.parameters.map(\.value), seed: settings.seed))
+    for _ in 0..<settings.randomSchedules {
+      let steps = bound + 1 + Int(generator.next() % 2)
+      let chance = UInt64(min(1000, 1000 * steps / points))
+      statistics.schedules += 1
+      statistics.random += 1
+      let run = runOnce(RaceObserver(kinds: kinds, mode: .random(generator, chance: chance, maxSteps: steps)))
+      _ = generator.next()
+      states.insert(run.stateHash)
+      if run.failed, let performed = run.observer?.performed {
+        let (shrunk, shrunkRun) = shrink(Schedule(performed), run, kinds: kinds, statistics: &statistics)
+        return finish(shrunkRun, shrunk)
+      }
+    }
+    return finish(last.failed ? last : base, Schedule())
+  }
+
+  /// Fewer steps first, then earlier points, as long as the case still fails.
+  private func shrink(_ schedule: Schedule, _ run: Run, kinds: [AdversaryKind], statistics: inout ExplorationStatistics)
+    -> (Schedule, Run)
+  {
+    var best = (schedule, run)
+    func stillFails(_ candidate: Schedule) -> Run? {
+      statistics.schedules += 1
+      let run = runOnce(RaceObserver(kinds: kinds, mode: .fixed(candidate)))
+      return run.observer?.infeasible != true && run.failed ? run : nil
+    }
+    var index = 0
+    while index < best.0.steps.count {
+      var steps = best.0.steps
+      steps.remove(at: index)
+      if let run = stillFails(Schedule(steps)) { best = (Schedule(steps), run) } else { index += 1 }
+    }
+    for index in best.0.steps.indices {
+      let floor = index == 0 ? 0 : best.0.steps[index - 1].point + 1
+      var point = floor
+      while point < best.0.steps[index].point {
+        var steps = best.0.steps
+        steps[index].point = point
+        if let run = stillFails(Schedule(steps)) {
+          best = (Schedule(steps), run)
+          break
+        }
+        point += 1
+      }
+    }
+    return best
+  }
+
+  // MARK: One run
+
+  func runOnce(_ observer: RaceObserver?) -> Run {
     var evaluator = planned.evaluator
     let target = evaluator.target
     let world: World
     do {
       world = try evaluator.spec.build(target)
     } catch {
-      return (.error, "the rule's world cannot be built: \(error)", details([], host: nil, evaluator))
+      return Run(
+        outcome: .error, message: "the rule's world cannot be built: \(error)", failures: [], host: nil,
+        evaluator: evaluator, observer: observer, stateHash: 0)
     }
     let host = ModelHost(world: world)
+    host.observer = observer
     var failures: [String] = []
     var args: FollowPfnmapArgs?
+    func stopped(_ outcome: Outcome, _ message: String) -> Run {
+      Run(
+        outcome: outcome, message: message, failures: failures, host: host, evaluator: evaluator,
+        observer: observer, stateHash: stateHash(world, args))
+    }
 
     for clause in rule.clauses.dropFirst(CasePlanner.firstCall(in: rule)) {
+      if observer?.infeasible == true { break }
       do {
         switch clause.kind {
         case .call(let call):
@@ -51,6 +218,7 @@ struct CaseExecutor {
             var current = Self.poisoned(FollowPfnmapArgs(vma: vma, address: address))
             let before = current
             host.resetSteps()
+            observer?.address = address
             let result = try walker.start(&current, host: host)
             evaluator.state = CallState(
               address: address, result: result, args: current, argsBefore: before,
@@ -60,6 +228,9 @@ struct CaseExecutor {
             guard var current = args, var state = evaluator.state else {
               throw EvaluationError(message: "end() before any start()", range: call.name.range)
             }
+            // The caller uses the outputs now; another CPU may act here too.
+            try host.checkpoint(HostCall("caller uses the outputs", reads: world.pathPointers(state.address)))
+            state.protectedUntilEnd = world.translate(state.address) == state.expected
             let before = current
             host.resetSteps()
             try walker.end(&current, host: host)
@@ -84,42 +255,73 @@ struct CaseExecutor {
         }
       } catch let fault as WalkerFault {
         let message = "the walker faulted: \(fault)"
-        return (.fail, message, details(failures + [message], host: host, evaluator))
+        failures.append(message)
+        return stopped(.fail, message)
       } catch let skip as NotApplicable {
-        return (.skipped, skip.reason, "")
+        return stopped(.skipped, skip.reason)
       } catch let error as EvaluationError {
         let at = error.range.map { "\(file.path):\($0.start): " } ?? ""
-        return (.error, "\(at)\(error.message)", details(failures, host: host, evaluator))
+        return stopped(.error, "\(at)\(error.message)")
       } catch {
-        return (.error, "\(error)", details(failures, host: host, evaluator))
+        return stopped(.error, "\(error)")
       }
     }
-    guard let first = failures.first else { return (.pass, "", "") }
-    let headline = first.split(separator: "\n").dropFirst().first.map {
-      String($0.drop { $0 == " " })
-    } ?? first
+    guard let first = failures.first else { return stopped(.pass, "") }
+    let headline = first.split(separator: "\n").dropFirst().first.map { String($0.drop { $0 == " " }) } ?? first
     let more = failures.count > 1 ? " (+\(failures.count - 1) more)" : ""
-    return (.fail, headline + more, details(failures, host: host, evaluator))
+    return stopped(.fail, headline + more)
   }
 
-  private func details(_ failures: [String], host: ModelHost?, _ evaluator: Evaluator) -> String {
+  private func stateHash(_ world: World, _ args: FollowPfnmapArgs?) -> Int {
+    var hasher = Hasher()
+    hasher.combine(world.snapshot())
+    hasher.combine(args)
+    hasher.combine(world.heldLocks)
+    return hasher.finalize()
+  }
+
+  // MARK: Verdicts
+
+  private func verdict(_ run: Run, schedule: Schedule?, statistics: ExplorationStatistics?) -> (Outcome, String, String) {
+    switch run.outcome {
+    case .pass:
+      return (.pass, "", statistics.map { "Races: \($0.summary)" } ?? "")
+    case .skipped:
+      return (.skipped, run.message, "")
+    case .fail, .error:
+      var message = run.message
+      if let schedule, !schedule.steps.isEmpty {
+        message += " (with \(schedule.steps.count) adversary step\(schedule.steps.count == 1 ? "" : "s"))"
+      }
+      return (run.outcome, message, details(run, schedule: schedule, statistics: statistics))
+    }
+  }
+
+  private func details(_ run: Run, schedule: Schedule? = nil, statistics: ExplorationStatistics? = nil) -> String {
     var lines: [String] = []
-    if !failures.isEmpty {
+    if !run.failures.isEmpty {
       lines.append("Failed:")
-      lines += failures.map { "  " + $0 }
+      lines += run.failures.map { "  " + $0 }
+    } else if run.outcome == .error {
+      lines.append("Error: \(run.message)")
     }
     lines.append("Rule: \(rule.id.value) \"\(rule.title.value)\" at \(file.path):\(rule.range.start.line)")
     for clause in rule.clauses {
       if case .why(let why) = clause.kind { lines.append("Why: \(why.value)") }
     }
+    let evaluator = run.evaluator
     lines.append(
       "Case: walker \(walker.descriptor.name) (API \(walker.descriptor.apiLevel.rawValue), "
         + "\(walker.descriptor.profile.rawValue)), \(evaluator.target.arch.name), kernel \(evaluator.target.release)")
     lines.append("World:")
     lines += evaluator.spec.describe(evaluator.target.arch).map { "  " + $0 }
-    if let host, !host.trace.isEmpty {
+    if let schedule, evaluator.spec.race != nil || settings.forced != nil {
+      lines.append("Schedule: \(schedule)")
+      if let statistics { lines.append("Races: \(statistics.summary)") }
+    }
+    if let host = run.host, !host.trace.isEmpty {
       let dropped = host.droppedTraceLines > 0 ? " (\(host.droppedTraceLines) earlier calls not shown)" : ""
-      lines.append("Host calls\(dropped):")
+      lines.append("Host calls and other CPUs, in order\(dropped):")
       lines += host.trace.map { "  " + $0 }
       if !host.world.lockdepWarnings.isEmpty {
         lines.append("Lockdep warnings: " + host.world.lockdepWarnings.joined(separator: "; "))
@@ -128,7 +330,12 @@ struct CaseExecutor {
         lines.append("Still held: " + host.world.heldLocks.map(\.description).joined(separator: ", "))
       }
     }
-    lines.append("Replay: \(replay)")
+    if let schedule, !schedule.steps.isEmpty {
+      let token = token(schedule)
+      lines.append("Replay: pfnspec replay \(token)")
+    } else {
+      lines.append("Replay: \(replay)")
+    }
     return lines.joined(separator: "\n")
   }
 }

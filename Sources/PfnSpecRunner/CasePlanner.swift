@@ -183,6 +183,24 @@ struct CasePlanner {
         }
       }
       evaluator.spec.caller = holds
+    case "race":
+      var kinds: [AdversaryKind] = AdversaryKind.allCases
+      if let (v, e) = values["ops"] {
+        let items: [Value]
+        if case .list(let list) = v { items = list } else { items = [v] }
+        kinds = try items.map { item in
+          guard case .string(let name) = item, let kind = AdversaryKind(rawValue: name) else {
+            throw evaluator.mismatch(
+              "an adversary operation (" + AdversaryKind.allCases.map(\.rawValue).joined(separator: ", ") + ")", item, e)
+          }
+          return kind
+        }
+      }
+      let bound = try integer("bound") ?? 2
+      guard bound <= 8 else {
+        throw EvaluationError(message: "a race bound above 8 would not finish", range: given.subject.range)
+      }
+      evaluator.spec.race = (kinds, Int(bound))
     default:
       throw EvaluationError(message: "unknown given subject '\(given.subject.value)'", range: given.subject.range)
     }

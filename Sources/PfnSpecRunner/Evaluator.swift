@@ -35,6 +35,9 @@ struct CallState {
   /// The oracle's reading of the address at the moment start() returned.
   var expected: Translation?
   var world: World
+  /// After end(): whether the leaf still said what `expected` says when the
+  /// caller used the outputs, just before end().
+  var protectedUntilEnd: Bool?
 }
 
 /// Evaluates expressions of a rule. Every name resolves here, by the
@@ -181,6 +184,7 @@ struct Evaluator {
     case "EINVAL": return .integer(UInt64(Errno.EINVAL))
     case "ENOENT": return .integer(UInt64(Errno.ENOENT))
     case "strict", "relaxed": return .string(name)
+    case "zap", "remap", "split", "collapse", "nonpresent", "free_table": return .string(name)
     case "arch": return .string(target.arch.name)
     case "kernel": return .version(target.release)
     case "api": return .version(target.walker.apiLevel.release)
@@ -230,6 +234,7 @@ struct Evaluator {
     let stateNames: Set<String> = [
       "result", "pfn", "pgprot", "writable", "special", "addr_mask", "outputs", "expected", "held",
       "mapped", "lockdep_warned", "entries_written", "tables_changed", "args_unchanged",
+      "protected_until_end", "adversary_steps",
     ]
     guard stateNames.contains(name) else { return nil }
     guard let state else {
@@ -269,6 +274,12 @@ struct Evaluator {
     case "entries_written": return .boolean(state.world.writes.contains { $0.by == "walker" })
     case "tables_changed": return .boolean(!state.world.writes.isEmpty)
     case "args_unchanged": return .boolean(state.args == state.argsBefore)
+    case "protected_until_end":
+      guard let protected = state.protectedUntilEnd else {
+        throw EvaluationError(message: "'protected_until_end' is only known after end()", range: range)
+      }
+      return .boolean(protected)
+    case "adversary_steps": return .integer(UInt64(state.world.adversarySteps))
     default: return nil
     }
   }
@@ -300,11 +311,23 @@ struct Evaluator {
 
   // MARK: Functions
 
+  /// A function applied to something the oracle does not have has no value either.
+  private struct MissingArgument: Error { var reason: String }
+
   private func call(_ name: String, _ arguments: [Value], _ range: SourceRange) throws -> Value {
+    do {
+      return try apply(name, arguments, range)
+    } catch let missing as MissingArgument {
+      return .missing(missing.reason)
+    }
+  }
+
+  private func apply(_ name: String, _ arguments: [Value], _ range: SourceRange) throws -> Value {
     func level(_ i: Int) throws -> PageLevel {
       guard i < arguments.count else {
         throw EvaluationError(message: "\(name)() takes a page-table level", range: range)
       }
+      if case .missing(let why) = arguments[i] { throw MissingArgument(reason: why) }
       guard case .level(let l) = arguments[i] else {
         throw EvaluationError(message: "\(name)() takes a page-table level, not \(arguments[i])", range: range)
       }

@@ -91,6 +91,16 @@ public enum PfnVocabulary {
       "args_unchanged", .boolean, expect,
       "no field of args (outputs and internals) changed in the last call", needsCall: true)
 
+    // Races: what another CPU may do, and what the oracle sees of it.
+    for kind in AdversaryKind.allCases {
+      name(kind.rawValue, .string, world, "an adversary operation for 'given race ops'")
+    }
+    name(
+      "protected_until_end", .boolean, expect,
+      "after end(): the leaf still matched 'expected' when the caller used the outputs before end()",
+      needsCall: true)
+    name("adversary_steps", .integer, expect, "operations another CPU performed so far", needsCall: true)
+
     let functions: [String: Vocabulary.Signature] = [
       "lock_of": .init(
         parameters: [.level], result: .locks, contexts: expect,
@@ -118,6 +128,9 @@ public enum PfnVocabulary {
         attributes: ["at": .level, "is": .entryState, "covering": .integer, "pfn": .integer],
         required: ["at", "is"], repeatable: true,
         summary: "a non-leaf entry: none, swap, protnone or bad, above a leaf-free range"),
+      "race": .init(
+        attributes: ["ops": .any, "bound": .integer],
+        summary: "another CPU races the walk: 'ops' (default all) up to 'bound' steps (default 2)"),
       "caller": .init(
         attributes: ["holds": .any], required: ["holds"],
         summary: "the locks the caller holds on entry (default mmap_read)"),

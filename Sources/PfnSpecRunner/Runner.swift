@@ -17,6 +17,14 @@ public struct RunOptions: Sendable {
   public var cases: Set<String> = []
   /// A rule that expands to more cases than this for one target is an error.
   public var maxCasesPerRule = 4096
+  /// Adversary steps explored exhaustively per race case (overrides each rule's bound).
+  public var raceBound: Int?
+  /// Random schedules beyond the bound, per race case.
+  public var randomSchedules = 16
+  /// Run exactly this schedule (from a replay token) instead of exploring.
+  public var forcedSchedule: Schedule?
+  /// Collects exploration figures for benchmarks.
+  public var explorationTotals: ExplorationTotals?
   public var toolVersion = "0.1.0"
   public var hostname = "localhost"
   /// Seconds since 1970 at the start of the run.
@@ -159,9 +167,20 @@ public final class Runner {
         let name = identity(plannedCase.parameters).caseName
         guard options.cases.isEmpty || options.cases.contains(name), inShard(plannedCase.parameters) else { return nil }
         let caseBegan = clock.now
-        let executor = CaseExecutor(
+        var executor = CaseExecutor(
           rule: rule, file: file, walker: walker, planned: plannedCase,
           replay: replayCommand(file: file, rule: rule, caseName: name, walker: descriptor.name, arch: arch.name))
+        executor.settings = ExplorationSettings(
+          bound: options.raceBound, randomSchedules: options.randomSchedules, forced: options.forcedSchedule,
+          totals: options.explorationTotals, seed: options.seed)
+        let release = options.release.description
+        let seed = options.seed
+        executor.token = { schedule in
+          ReplayToken(
+            spec: file.path, rule: rule.id.value, caseName: name, walker: descriptor.name, arch: arch.name,
+            seed: seed, kernel: release, schedule: schedule
+          ).encoded
+        }
         let (outcome, message, details) = executor.execute()
         return verdict(plannedCase.parameters, outcome, message, details, seconds(since: caseBegan), index: index)
       }

@@ -12,6 +12,8 @@ struct WorldSpec {
   var leaves: [(level: PageLevel, properties: LeafProperties, covering: UInt64)] = []
   var entries: [(level: PageLevel, state: EntryState, covering: UInt64, pfn: UInt64)] = []
   var caller: Set<CallerHold> = [.mmapRead]
+  /// Another CPU racing the walker: which operations, and at most how many.
+  var race: (kinds: [AdversaryKind], bound: Int)?
 
   /// Distinct, well-aligned default pfns, one per leaf.
   func defaultPFN(index: Int) -> UInt64 { 0x10_0000 + UInt64(index) * 0x4_0000 }
@@ -56,6 +58,9 @@ struct WorldSpec {
     }
     lines.append(
       "caller holds " + (caller.isEmpty ? "nothing" : caller.map(\.rawValue).sorted().joined(separator: ", ")))
+    if let race {
+      lines.append("race: up to \(race.bound) of " + race.kinds.map(\.rawValue).joined(separator: ", "))
+    }
     return lines
   }
 }

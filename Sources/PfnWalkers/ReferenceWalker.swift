@@ -34,6 +34,15 @@ public struct ReferenceWalker: Walker {
     case writesEntry = "writes-entry"
     /// `writable` is taken from the VMA (VM_WRITE) rather than from the entry.
     case writableFromVMA = "writable-from-vma"
+    /// A huge leaf is reported as read before its lock was taken; never re-read.
+    case staleHugeEntry = "stale-huge-entry"
+    /// A PMD leaf is protected with the PUD lock (`mm->page_table_lock`).
+    case wrongLevelLock = "wrong-level-lock"
+    /// The lock is dropped before start() returns success.
+    case unlockBeforeSuccess = "unlock-before-success"
+    /// When a huge entry stopped being a leaf, the walker locks it again and
+    /// again instead of walking down from the top: it spins once a split happened.
+    case retryWithoutRewalk = "retry-without-rewalk"
 
     var summary: String {
       switch self {
@@ -49,6 +58,10 @@ public struct ReferenceWalker: Walker {
       case .specialFromVMA: "reports special from VM_PFNMAP instead of the entry's special bit"
       case .writesEntry: "sets the accessed bit of the leaf it reports"
       case .writableFromVMA: "reports writable from VM_WRITE instead of the entry's write bit"
+      case .staleHugeEntry: "reports a huge leaf read before taking its lock without reading it again"
+      case .wrongLevelLock: "takes the PUD lock to protect a PMD leaf"
+      case .unlockBeforeSuccess: "drops the lock before start() returns success"
+      case .retryWithoutRewalk: "retries a huge entry that became a table without walking again, forever"
       }
     }
   }
@@ -162,24 +175,27 @@ public struct ReferenceWalker: Walker {
     }
     guard host.isPresent(lockless, level) else { return .failed }
     guard host.isLeaf(lockless, level) else { return .notLeaf }
-    let lock = try lockFor(level, pointer, args.vma.mm, host)
-    let entry = try host.read(pointer, level)
-    guard host.isPresent(entry, level) else {
-      try host.spinUnlock(lock)
-      return .failed
+    while true {
+      let lock = try lockFor(level, pointer, args.vma.mm, host)
+      let entry = mutated(.staleHugeEntry) ? lockless : try host.read(pointer, level)
+      guard host.isPresent(entry, level) else {
+        try host.spinUnlock(lock)
+        return .failed
+      }
+      guard host.isLeaf(entry, level) else {
+        try host.spinUnlock(lock)
+        if mutated(.retryWithoutRewalk) { continue }
+        return .retry
+      }
+      try report(entry, level, at: pointer, &args, lock: lock, ptep: nil, host)
+      return .reported
     }
-    guard host.isLeaf(entry, level) else {
-      try host.spinUnlock(lock)
-      return .retry
-    }
-    try report(entry, level, at: pointer, &args, lock: lock, ptep: nil, host)
-    return .reported
   }
 
   private func lockFor(_ level: PageLevel, _ pointer: EntryPointer, _ mm: MMRef, _ host: any WalkerHost)
     throws -> LockRef
   {
-    level == .pud ? try host.pudLock(mm, pointer) : try host.pmdLock(mm, pointer)
+    level == .pud || mutated(.wrongLevelLock) ? try host.pudLock(mm, pointer) : try host.pmdLock(mm, pointer)
   }
 
   /// Fills the outputs from the leaf and keeps what end() must release.
@@ -198,5 +214,9 @@ public struct ReferenceWalker: Walker {
     args.addrMask = mask
     args.lock = lock
     args.ptep = ptep
+    if mutated(.unlockBeforeSuccess) {
+      try host.spinUnlock(lock)
+      args.lock = nil
+    }
   }
 }

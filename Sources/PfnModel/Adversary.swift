@@ -1,0 +1,154 @@
+/// What another CPU may do to the page tables while a walker runs with
+/// `mmap_lock` held for read: the operations real kernel paths perform then
+/// (zap on unmap_mapping_range, a driver remapping a BAR, a huge-page split,
+/// khugepaged's collapse, migration, freeing an empty PTE table).
+public enum AdversaryKind: String, Sendable, Hashable, CaseIterable, Codable {
+  /// Clear a leaf.
+  case zap
+  /// Replace a leaf's pfn and flip its write permission.
+  case remap
+  /// Replace a huge leaf by a table of leaves one level down.
+  case split
+  /// Replace a PTE table by one PMD leaf that maps the same pfns.
+  case collapse
+  /// Replace a leaf by a swap or migration entry.
+  case nonpresent
+  /// Clear a PMD entry whose PTE table has no entry left.
+  case freeTable = "free_table"
+}
+
+/// One adversary operation on the entry at `level` that maps the walk's address.
+public struct AdversaryOp: Sendable, Hashable, Codable, CustomStringConvertible {
+  public var kind: AdversaryKind
+  public var level: PageLevel
+
+  public init(_ kind: AdversaryKind, _ level: PageLevel) {
+    self.kind = kind
+    self.level = level
+  }
+
+  public var description: String { "\(kind.rawValue) \(level)" }
+
+  /// `zap pmd` → the op.
+  public init?(_ text: String) {
+    let parts = text.split(separator: " ")
+    guard parts.count == 2, let kind = AdversaryKind(rawValue: String(parts[0])),
+      let level = PageLevel(name: String(parts[1]))
+    else { return nil }
+    self.init(kind, level)
+  }
+}
+
+/// An operation that can run now, with what it touches.
+public struct EnabledOp: Sendable, Hashable {
+  public var op: AdversaryOp
+  /// The entries it writes.
+  public var writes: Set<EntryPointer>
+  /// The locks it takes (and so needs free).
+  public var locks: Set<LockID>
+}
+
+extension World {
+  /// The adversary operations of the given kinds that could run now on the
+  /// entries mapping `address`: the entry must have the right shape, and the
+  /// locks the kernel path takes must not be held by the walker.
+  public func enabledAdversaryOps(_ kinds: [AdversaryKind], address: UInt64) -> [EnabledOp] {
+    var result: [EnabledOp] = []
+    for level in [PageLevel.pud, .pmd, .pte] where !arch.isFolded(level) {
+      guard let pointer = try? entryPointer(address, at: level, create: false), let entry = value(at: pointer)
+      else { break }
+      let lock = lockProtecting(pointer, level)
+      let presentLeaf =
+        arch.isPresent(entry, level) && !arch.isNone(entry, level)
+        && (level == .pte || arch.isLeaf(entry, level))
+      let isTable =
+        level != .pte && arch.isPresent(entry, level) && !arch.isNone(entry, level)
+        && !arch.isLeaf(entry, level) && !arch.isBad(entry, level)
+      for kind in kinds {
+        var locks: Set<LockID> = [lock]
+        let enabled: Bool
+        switch kind {
+        case .zap, .remap: enabled = presentLeaf
+        case .nonpresent: enabled = presentLeaf && level != .pud && arch.makeNonLeaf(.swap, level, pfn: 1) != nil
+        case .split:
+          enabled = presentLeaf && level != .pte && level.below.map { capabilities.leafLevels.contains($0) } == true
+        case .collapse, .freeTable:
+          guard level == .pmd, isTable, let table = childTable(entry, level) else {
+            enabled = false
+            break
+          }
+          locks.insert(.pteTable(pfn: table))
+          let entries = frames[table]!.entries
+          if kind == .freeTable {
+            enabled = entries.allSatisfy { arch.isNone($0, .pte) || $0 == arch.emptyEntry(.pte) }
+          } else {
+            let ptePointer = self.pointer(pfn: table, index: arch.index(address, .pte))
+            let pte = value(at: ptePointer)!
+            enabled = capabilities.pmdPfnmap && arch.isPresent(pte, .pte) && !arch.isNone(pte, .pte)
+          }
+        }
+        if enabled && heldLocks.allSatisfy({ !locks.contains($0) }) {
+          result.append(EnabledOp(op: AdversaryOp(kind, level), writes: [pointer], locks: locks))
+        }
+      }
+      if !isTable { break }
+    }
+    return result
+  }
+
+  private func childTable(_ entry: UInt64, _ level: PageLevel) -> UInt64? {
+    let pfn = arch.tableAddress(entry, level) >> UInt64(arch.pageShift)
+    return frames[pfn] == nil ? nil : pfn
+  }
+
+  /// Performs an operation that ``enabledAdversaryOps(_:address:)`` offered;
+  /// returns a line for the trace with the entry before and after.
+  public func perform(_ op: AdversaryOp, address: UInt64) throws -> String {
+    guard let pointer = try entryPointer(address, at: op.level, create: false), let old = value(at: pointer) else {
+      throw WorldError("adversary: no \(op.level) entry maps \(hex(address))")
+    }
+    let level = op.level
+    let new: UInt64
+    switch op.kind {
+    case .zap, .freeTable:
+      new = arch.emptyEntry(level)
+    case .remap:
+      let pages = arch.size(level) >> UInt64(arch.pageShift)
+      let leaf = LeafProperties(
+        pfn: arch.pfn(old, level) ^ (pages << 4), writable: !arch.isWrite(old, level),
+        special: arch.isSpecial(old, level))
+      guard let value = arch.makeLeaf(leaf, level) else { throw WorldError("adversary: cannot remap at \(level)") }
+      new = value
+    case .nonpresent:
+      guard let value = arch.makeNonLeaf(.swap, level, pfn: arch.pfn(old, level)) else {
+        throw WorldError("adversary: no swap entry at \(level)")
+      }
+      new = value
+    case .split:
+      guard let child = level.below else { throw WorldError("adversary: cannot split a pte") }
+      let table = allocateTable(level: child)
+      let childPages = arch.size(child) >> UInt64(arch.pageShift)
+      let base = arch.pfn(old, level)
+      for index in 0..<arch.entriesPerTable(child) {
+        let leaf = LeafProperties(
+          pfn: base + UInt64(index) * childPages, writable: arch.isWrite(old, level),
+          special: arch.isSpecial(old, level))
+        frames[table]!.entries[index] = arch.makeLeaf(leaf, child) ?? arch.emptyEntry(child)
+      }
+      new = arch.makeTable(table << UInt64(arch.pageShift), level)
+    case .collapse:
+      let table = arch.tableAddress(old, level) >> UInt64(arch.pageShift)
+      let index = arch.index(address, .pte)
+      let pte = frames[table]!.entries[index]
+      let base = arch.pfn(pte, .pte) &- UInt64(index)
+      let leaf = LeafProperties(
+        pfn: base & ~((arch.size(.pmd) >> UInt64(arch.pageShift)) - 1), writable: arch.isWrite(pte, .pte),
+        special: arch.isSpecial(pte, .pte))
+      guard let value = arch.makeLeaf(leaf, .pmd) else { throw WorldError("adversary: cannot collapse") }
+      new = value
+    }
+    _ = store(new, at: pointer)
+    adversarySteps += 1
+    return "CPU1 \(op) @\(pointer): \(hex(old)) -> \(hex(new))"
+  }
+}
