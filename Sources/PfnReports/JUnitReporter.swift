@@ -10,7 +10,8 @@ import PfnResults
 
 /// Writes a run as a JUnit XML report that Jenkins, GitLab, GitHub actions and
 /// `junitparser` all read, and that validates against Jenkins xunit's
-/// `junit-10.xsd`.
+/// `junit-10.xsd` (or, in another ``JUnitDialect``, against Ant's or
+/// Surefire's schemas).
 ///
 /// The report has one `<testsuite>` per ``SuiteKey`` (named like
 /// `lifetime.reference.x86_64`) and one `<testcase>` per verdict, whose
@@ -25,28 +26,34 @@ import PfnResults
 /// report. At ``runFinished(_:seconds:)`` it writes the root with the run's
 /// totals to a temporary file in the same directory, copies the suites in
 /// and renames the file over `path`, so readers never see a partial report.
+/// A report that would pass ``JUnitOptions/maxFileBytes`` continues in
+/// `NAME.part2.xml`, … (listed in ``writtenFiles``). In the Surefire dialect
+/// `path` is a directory and each suite becomes its own file when it ends.
 ///
 /// Errors met while events stream in (a full disk, a missing directory) are
 /// kept and thrown from ``runFinished(_:seconds:)``.
 public final class JUnitReporter: VerdictSink {
-  /// Where the report goes.
+  /// Where the report goes (a directory in the Surefire dialect).
   public let path: String
-  /// Whether times are written as `0.000`, timestamps as
-  /// `1970-01-01T00:00:00` and the host as `localhost`, so that two runs of
-  /// the same cases produce identical bytes.
-  public let deterministic: Bool
+  /// How the report is written.
+  public let options: JUnitOptions
+  /// Whether times, timestamps and the host are fixed (see ``JUnitOptions/deterministic``).
+  public var deterministic: Bool { options.deterministic }
+  /// The files the last run wrote, the report itself first.
+  public private(set) var writtenFiles: [String] = []
 
   /// How much of a failure body is kept at its start and at its end.
   static let bodyHeadBytes = 64 * 1024
   static let bodyTailBytes = 16 * 1024
+  /// How much of a body is kept once a suite's bodies pass the budget.
+  static let overBudgetBodyBytes = 2 * 1024
   /// How much of a message, name or property value fits in an attribute.
   static let attributeBytes = 2 * 1024
 
   private var info: RunInfo?
-  private var spool: SuiteSpool?
+  private var document: JUnitDocumentWriter?
+  private var surefire: SurefireDirectoryWriter?
   private var openSuite: SuiteBuffer?
-  private var totals = Tally()
-  private var suitesWritten = 0
   private var suiteNames: Set<String> = []
   private var classnames: Set<String> = []
   private var pendingError: (any Error)?
@@ -57,23 +64,45 @@ public final class JUnitReporter: VerdictSink {
   ///   - path: The report file; its directory must exist and be writable.
   ///   - deterministic: Write fixed times, timestamp and host name, for
   ///     byte-for-byte comparisons.
-  public init(path: String, deterministic: Bool = false) {
+  public convenience init(path: String, deterministic: Bool = false) {
+    self.init(path: path, options: JUnitOptions(deterministic: deterministic))
+  }
+
+  /// Creates a reporter with every option.
+  ///
+  /// - Parameters:
+  ///   - path: The report file, or in the Surefire dialect its directory
+  ///     (created if missing; its parent must exist).
+  ///   - options: Dialect, determinism, `file`/`line` attributes, shard, size limits.
+  public init(path: String, options: JUnitOptions) {
     self.path = path
-    self.deterministic = deterministic
+    self.options = options
   }
 
   public func runStarted(_ info: RunInfo) {
     resetRun()
     self.info = info
-    // Created now so that an unwritable directory is found before the run's
+    writtenFiles = []
+    // Prepared now so that an unwritable directory is found before the run's
     // work, not after it (the error is still reported from `runFinished`).
-    remember { _ = try suiteSpool() }
+    remember {
+      if options.dialect == .surefire {
+        let writer = SurefireDirectoryWriter(directory: path)
+        try writer.prepare()
+        surefire = writer
+      } else {
+        let writer = JUnitDocumentWriter(
+          path: path, dialect: options.dialect, maxFileBytes: options.maxFileBytes)
+        try writer.prepare()
+        document = writer
+      }
+    }
   }
 
   public func suiteStarted(_ key: SuiteKey) {
     if openSuite?.key == key { return }
     closeSuite()
-    openSuite = SuiteBuffer(key: key)
+    openSuite = SuiteBuffer(key: key, options: options)
   }
 
   public func record(_ verdict: Verdict) {
@@ -81,7 +110,7 @@ public final class JUnitReporter: VerdictSink {
     // a suite of its own rather than a wrong classname.
     if openSuite?.key != verdict.identity.key {
       closeSuite()
-      openSuite = SuiteBuffer(key: verdict.identity.key)
+      openSuite = SuiteBuffer(key: verdict.identity.key, options: options)
     }
     openSuite?.add(verdict)
   }
@@ -98,7 +127,11 @@ public final class JUnitReporter: VerdictSink {
     closeSuite()
     defer { resetRun() }
     if let pendingError { throw pendingError }
-    try writeReport(runSeconds: seconds)
+    if let surefire {
+      writtenFiles = try surefire.finish()
+    } else if let document {
+      writtenFiles = try document.finish(time: time(seconds))
+    }
   }
 
   // MARK: - Suites
@@ -107,59 +140,27 @@ public final class JUnitReporter: VerdictSink {
     guard let suite = openSuite else { return }
     openSuite = nil
     remember {
-      try write(suite, to: try suiteSpool().writer)
-      totals.passed += suite.tally.passed
-      totals.failed += suite.tally.failed
-      totals.errors += suite.tally.errors
-      totals.skipped += suite.tally.skipped
+      let record = self.record(of: suite)
+      if let surefire { try surefire.add(record) } else { try document?.add(record) }
     }
   }
 
-  private func write(_ suite: SuiteBuffer, to writer: XMLStreamWriter) throws {
+  private func record(of suite: SuiteBuffer) -> SuiteRecord {
     let key = suite.key
     let suitePath = [key.suite, key.walker, key.arch].map(Self.nameComponent)
     let classPath = ["pfnspec"] + [key.arch, key.walker, key.suite].map(Self.nameComponent)
     let name = Self.claim(suitePath.joined(separator: "."), in: &suiteNames)
     let classname = Self.claim(classPath.joined(separator: "."), in: &classnames)
-    try writer.startElement("testsuite")
-    try writer.attribute("name", name)
-    try writer.attribute("tests", String(suite.tally.total))
-    try writer.attribute("failures", String(suite.tally.failed))
-    try writer.attribute("errors", String(suite.tally.errors))
-    try writer.attribute("skipped", String(suite.tally.skipped))
-    try writer.attribute("time", time(suite.seconds))
-    try writer.attribute(
-      "timestamp",
-      ReportText.utcTimestamp(secondsSince1970: deterministic ? 0 : info?.startTime ?? 0))
-    try writer.attribute("hostname", deterministic ? "localhost" : Self.hostname(info))
-    try writer.attribute("id", String(suitesWritten))
-    try writer.attribute("package", "pfnspec")
-    suitesWritten += 1
-
-    try writer.startElement("properties")
-    for (propertyName, value) in properties(of: suite) {
-      try writer.startElement("property")
-      try writer.attribute("name", propertyName)
-      try writer.attribute("value", Self.attributeText(value))
-      try writer.endElement()
-    }
-    try writer.endElement()
-
-    for testcase in suite.cases {
-      try writer.startElement("testcase")
-      try writer.attribute("name", testcase.name)
-      try writer.attribute("classname", classname)
-      try writer.attribute("time", time(testcase.seconds))
-      if let result = testcase.result {
-        try writer.startElement(result.element)
-        try writer.attribute("message", result.message)
-        if let type = result.type { try writer.attribute("type", type) }
-        try writer.text(result.body)
-        try writer.endElement()
-      }
-      try writer.endElement()
-    }
-    try writer.endElement()
+    var cases = suite.cases
+    for index in cases.indices { cases[index].classname = classname }
+    return SuiteRecord(
+      name: name, tally: suite.tally, time: time(suite.seconds),
+      timestamp: ReportText.utcTimestamp(
+        secondsSince1970: deterministic ? 0 : info?.startTime ?? 0),
+      hostname: deterministic ? "localhost" : Self.hostname(info),
+      properties: properties(of: suite).map { ($0, Self.attributeText($1)) }
+        + shardProperties(of: suite),
+      cases: cases)
   }
 
   private func properties(of suite: SuiteBuffer) -> [(String, String)] {
@@ -188,58 +189,20 @@ public final class JUnitReporter: VerdictSink {
     return properties
   }
 
-  // MARK: - The report file
-
-  private func writeReport(runSeconds: Double) throws {
-    let spool = try suiteSpool()
-    let (directory, fileName) = ReportFile.split(path)
-    let (fileDescriptor, temporaryPath) = try ReportFile.createUnique(
-      in: directory, stem: Self.stem(of: fileName), suffix: ".xml.tmp")
-    var descriptorOpen = true
-    var moved = false
-    defer {
-      if descriptorOpen { close(fileDescriptor) }
-      if !moved { unlink(temporaryPath) }
+  /// What ``JUnitMerger`` needs to put a shard's suite back in the run's
+  /// order: the shard, the suite's position, each rule's position, and each
+  /// case's rule and position, in testcase order. Never truncated.
+  private func shardProperties(of suite: SuiteBuffer) -> [(String, String)] {
+    guard let shard = options.shard else { return [] }
+    var properties: [(String, String)] = [
+      (JUnitMerger.shardProperty, shard.description),
+      (JUnitMerger.suiteOrdinalProperty, String(suite.suiteOrdinal)),
+      (JUnitMerger.caseOrdinalsProperty, suite.caseOrdinals.joined(separator: " ")),
+    ]
+    for rule in suite.rules {
+      properties.append(("rule.\(rule.id)\(JUnitMerger.ruleOrdinalSuffix)", String(rule.ordinal)))
     }
-    try writeDocument(to: fileDescriptor, suites: spool, runSeconds: runSeconds)
-    guard fsync(fileDescriptor) == 0 else {
-      throw ReportFile.systemError("cannot write '\(temporaryPath)' to disk")
-    }
-    descriptorOpen = false
-    guard close(fileDescriptor) == 0 else {
-      throw ReportFile.systemError("cannot close '\(temporaryPath)'")
-    }
-    guard rename(temporaryPath, path) == 0 else {
-      throw ReportFile.systemError("cannot move the report to '\(path)'")
-    }
-    moved = true
-  }
-
-  /// Writes the whole document; the writer is gone (and flushed) on return.
-  private func writeDocument(to fileDescriptor: Int32, suites: SuiteSpool, runSeconds: Double)
-    throws
-  {
-    let writer = try XMLStreamWriter(fileDescriptor: fileDescriptor)
-    try writer.startDocument()
-    try writer.startElement("testsuites")
-    // junit-10 allows only these five here; `skipped` would make it invalid.
-    try writer.attribute("name", "pfnspec")
-    try writer.attribute("tests", String(totals.total))
-    try writer.attribute("failures", String(totals.failed))
-    try writer.attribute("errors", String(totals.errors))
-    try writer.attribute("time", time(runSeconds))
-    try suites.copySuites(into: writer)
-    try writer.endElement()
-    try writer.endDocument()
-    try writer.flush()
-  }
-
-  private func suiteSpool() throws -> SuiteSpool {
-    if let spool { return spool }
-    let (directory, fileName) = ReportFile.split(path)
-    let spool = try SuiteSpool(directory: directory, stem: Self.stem(of: fileName))
-    self.spool = spool
-    return spool
+    return properties
   }
 
   /// Runs `body` unless an earlier step failed, keeping its error for `runFinished`.
@@ -250,10 +213,9 @@ public final class JUnitReporter: VerdictSink {
 
   private func resetRun() {
     info = nil
-    spool = nil
+    document = nil
+    surefire = nil
     openSuite = nil
-    totals = Tally()
-    suitesWritten = 0
     suiteNames = []
     classnames = []
     pendingError = nil
@@ -299,48 +261,46 @@ public final class JUnitReporter: VerdictSink {
   }
 }
 
-/// One `<testcase>` waiting for its suite to finish, with its texts already
-/// cut to size so a suite of huge failures stays small in memory.
-struct BufferedCase {
-  struct Result {
-    var element: String
-    var type: String?
-    var message: String
-    var body: String
-  }
-
-  var name: String
-  var seconds: Double
-  var result: Result?
-}
-
 /// What the suite's properties say about one rule.
 struct RuleFacts {
   var id: String
   var title: String
   var sources: [String]
   var location: SpecLocation?
+  /// The rule's position in its suite in the whole run (for shard merging).
+  var ordinal: Int
 }
 
-/// The verdicts of the suite being run.
+/// The verdicts of the suite being run, as testcases whose texts are cut to
+/// size, so a suite of huge failures stays small in memory.
 struct SuiteBuffer {
   let key: SuiteKey
+  let options: JUnitOptions
   private(set) var cases: [BufferedCase] = []
   private(set) var tally = Tally()
   private(set) var seconds = 0.0
   private(set) var profiles: [String] = []
   private(set) var rules: [RuleFacts] = []
   private(set) var seed: UInt64?
+  /// The suite's position in the whole run, from the first verdict's ordinal.
+  private(set) var suiteOrdinal = 0
+  /// `rule.index` of each case, in testcase order (kept only for a shard).
+  private(set) var caseOrdinals: [String] = []
   private var caseNames: Set<String> = []
   private var ruleIndex: [String: Int] = [:]
+  private var bodyBytes = 0
 
-  init(key: SuiteKey) { self.key = key }
+  init(key: SuiteKey, options: JUnitOptions) {
+    self.key = key
+    self.options = options
+  }
 
   mutating func add(_ verdict: Verdict) {
     let identity = verdict.identity
     tally.add(verdict.outcome)
     if verdict.seconds.isFinite, verdict.seconds > 0 { seconds += verdict.seconds }
     seed = seed ?? verdict.seed
+    if cases.isEmpty, let ordinal = verdict.ordinal { suiteOrdinal = ordinal.suite }
     if !verdict.profile.isEmpty, !profiles.contains(verdict.profile) {
       profiles.append(verdict.profile)
     }
@@ -353,18 +313,29 @@ struct SuiteBuffer {
       rules.append(
         RuleFacts(
           id: identity.ruleID, title: identity.ruleTitle, sources: uniqued(verdict.sources),
-          location: identity.location))
+          location: identity.location, ordinal: verdict.ordinal?.rule ?? rules.count))
+    }
+    if options.shard != nil {
+      let ordinal = verdict.ordinal ?? CaseOrdinal(suite: 0, rule: 0, index: cases.count)
+      caseOrdinals.append("\(ordinal.rule).\(ordinal.index)")
     }
 
     var name = identity.caseName
     if !identity.ruleTitle.isEmpty { name += " " + identity.ruleTitle }
     name = ReportText.visible(JUnitReporter.attributeText(name), keepingLineBreaks: false)
     name = JUnitReporter.claim(name, in: &caseNames)
+    let location = options.fileAndLine ? identity.location : nil
+    let result = result(of: verdict)
+    bodyBytes += result?.body.utf8.count ?? 0
     cases.append(
-      BufferedCase(name: name, seconds: verdict.seconds, result: Self.result(of: verdict)))
+      BufferedCase(
+        name: name, classname: "",
+        time: options.deterministic ? "0.000" : ReportText.seconds(verdict.seconds),
+        file: location.map { JUnitReporter.attributeText($0.file) },
+        line: location.map { String($0.line) }, result: result))
   }
 
-  private static func result(of verdict: Verdict) -> BufferedCase.Result? {
+  private func result(of verdict: Verdict) -> BufferedCase.Result? {
     let element: String
     let type: String?
     let fallback: String
@@ -385,9 +356,19 @@ struct SuiteBuffer {
     }
     if let location = verdict.identity.location { trailer.append("rule at \(location)") }
     if !trailer.isEmpty { sections.append(trailer.joined(separator: "\n")) }
-    let body = ReportText.truncated(
+    var body = ReportText.truncated(
       sections.joined(separator: "\n\n"),
       headBytes: JUnitReporter.bodyHeadBytes, tailBytes: JUnitReporter.bodyTailBytes)
+    if bodyBytes > options.suiteBodyBudget,
+      body.utf8.count > JUnitReporter.overBudgetBodyBytes
+    {
+      // The suite has used its share of the file: keep the head (message and
+      // counterexample) and say where the rest is.
+      body =
+        ReportText.truncated(body, headBytes: JUnitReporter.overBudgetBodyBytes, tailBytes: 0)
+        + "\n[this suite's failure bodies passed \(options.suiteBodyBudget) bytes; "
+        + "run the replay command for the whole story]"
+    }
     return .init(
       element: element, type: type, message: JUnitReporter.attributeText(message), body: body)
   }

@@ -45,4 +45,44 @@ enum ReportFile {
     let code = errno
     return JUnitReportError("\(action): \(String(cString: strerror(code))) (errno \(code))")
   }
+
+  /// Writes a file through `body` into a temporary file next to `path`, syncs
+  /// it and renames it over `path`, so that readers never see a partial file;
+  /// on any error nothing is left behind.
+  static func writeAtomically(to path: String, _ body: (Int32) throws -> Void) throws {
+    let (directory, fileName) = split(path)
+    let stem = fileName.hasSuffix(".xml") ? String(fileName.dropLast(4)) : fileName
+    let (fileDescriptor, temporaryPath) = try createUnique(
+      in: directory, stem: stem.isEmpty ? "pfnspec" : stem, suffix: ".tmp")
+    var descriptorOpen = true
+    var moved = false
+    defer {
+      if descriptorOpen { close(fileDescriptor) }
+      if !moved { unlink(temporaryPath) }
+    }
+    try body(fileDescriptor)
+    guard fsync(fileDescriptor) == 0 else {
+      throw systemError("cannot write '\(temporaryPath)' to disk")
+    }
+    descriptorOpen = false
+    guard close(fileDescriptor) == 0 else { throw systemError("cannot close '\(temporaryPath)'") }
+    guard rename(temporaryPath, path) == 0 else {
+      throw systemError("cannot move the report to '\(path)'")
+    }
+    moved = true
+  }
+
+  /// The names in `directory`, without `.` and `..`, sorted.
+  static func entries(of directory: String) -> [String] {
+    guard let handle = opendir(directory) else { return [] }
+    defer { closedir(handle) }
+    var names: [String] = []
+    while let entry = readdir(handle) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) {
+        String(cString: $0.bindMemory(to: CChar.self).baseAddress!)
+      }
+      if name != "." && name != ".." { names.append(name) }
+    }
+    return names.sorted()
+  }
 }

@@ -47,6 +47,14 @@ final class SuiteSpool {
     close(fileDescriptor)
   }
 
+  /// How many bytes of suites the spool holds (after a flush).
+  func byteCount() throws -> Int {
+    try writer.flush()
+    let end = lseek(fileDescriptor, 0, SEEK_CUR)
+    guard end >= 0 else { throw ReportFile.systemError("cannot tell the spool's position") }
+    return Int(max(0, end - contentStart))
+  }
+
   /// Copies the suites written so far into `target` as raw markup, in
   /// chunks, never splitting a UTF-8 sequence.
   func copySuites(into target: XMLStreamWriter) throws {
