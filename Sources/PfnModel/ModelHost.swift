@@ -12,10 +12,16 @@ public final class ModelHost: WalkerHost {
   /// Host calls allowed per walk; more means the walker does not terminate.
   public var stepLimit: Int
   public private(set) var steps = 0
-  /// The most recent host calls, oldest first (bounded).
-  public private(set) var trace: [String] = []
+  /// The host calls and other CPUs' steps, oldest first. A long trace keeps
+  /// its beginning (where races usually start) and its end, and says how many
+  /// lines it left out between them.
+  public var trace: [String] {
+    droppedTraceLines == 0 ? traceHead + traceTail : traceHead + ["... \(droppedTraceLines) lines not shown ..."] + traceTail
+  }
   public var traceLimit = 400
   public private(set) var droppedTraceLines = 0
+  private var traceHead: [String] = []
+  private var traceTail: [String] = []
 
   public init(world: World, stepLimit: Int = 10_000) {
     self.world = world
@@ -33,9 +39,13 @@ public final class ModelHost: WalkerHost {
 
   /// Adds a line to the trace: the host's own calls, and what another CPU did.
   public func log(_ line: String) {
-    trace.append(line)
-    if trace.count > traceLimit {
-      trace.removeFirst(trace.count - traceLimit)
+    if traceHead.count < traceLimit / 4 {
+      traceHead.append(line)
+      return
+    }
+    traceTail.append(line)
+    if traceTail.count > traceLimit - traceLimit / 4 {
+      traceTail.removeFirst()
       droppedTraceLines += 1
     }
   }

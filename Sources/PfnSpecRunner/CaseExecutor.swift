@@ -16,6 +16,9 @@ struct ExplorationSettings {
   var totals: ExplorationTotals?
   /// The run's seed, for the random schedules.
   var seed: UInt64 = 0
+  /// Skip schedules equivalent to one already run (turned off only to check
+  /// that the reduction loses nothing).
+  var reduction = true
 }
 
 /// Runs one planned case against one walker and judges it; explores the
@@ -110,7 +113,11 @@ struct CaseExecutor {
             // schedule as the operation one point later: keep only the
             // insertion right before a call that touches what it touches.
             let isLast = index == points.count - 1
-            if !isLast && !points[index].call.conflicts(writing: enabled.writes, locking: enabled.locks) { continue }
+            if settings.reduction && !isLast
+              && !points[index].call.conflicts(writing: enabled.writes, locking: enabled.locks)
+            {
+              continue
+            }
             let candidate = schedule.appending(.init(point: index, op: enabled.op))
             let run = attempt(candidate)
             if run.observer?.infeasible == true { continue }
@@ -320,8 +327,7 @@ struct CaseExecutor {
       if let statistics { lines.append("Races: \(statistics.summary)") }
     }
     if let host = run.host, !host.trace.isEmpty {
-      let dropped = host.droppedTraceLines > 0 ? " (\(host.droppedTraceLines) earlier calls not shown)" : ""
-      lines.append("Host calls and other CPUs, in order\(dropped):")
+      lines.append("Host calls and other CPUs, in order:")
       lines += host.trace.map { "  " + $0 }
       if !host.world.lockdepWarnings.isEmpty {
         lines.append("Lockdep warnings: " + host.world.lockdepWarnings.joined(separator: "; "))

@@ -25,6 +25,12 @@ public struct RunOptions: Sendable {
   public var forcedSchedule: Schedule?
   /// Collects exploration figures for benchmarks.
   public var explorationTotals: ExplorationTotals?
+  /// Skip race schedules equivalent to one already explored.
+  public var raceReduction = true
+  /// Plug-in workers: pick the run up after a case that killed the previous worker.
+  public var resume: ResumePoint?
+  /// Plug-in workers: called just before each case runs, to name the case in flight.
+  public var caseWillRun: (@Sendable (CaseIdentity) -> Void)?
   public var toolVersion = "0.1.0"
   public var hostname = "localhost"
   /// Seconds since 1970 at the start of the run.
@@ -172,7 +178,7 @@ public final class Runner {
           replay: replayCommand(file: file, rule: rule, caseName: name, walker: descriptor.name, arch: arch.name))
         executor.settings = ExplorationSettings(
           bound: options.raceBound, randomSchedules: options.randomSchedules, forced: options.forcedSchedule,
-          totals: options.explorationTotals, seed: options.seed)
+          totals: options.explorationTotals, seed: options.seed, reduction: options.raceReduction)
         let release = options.release.description
         let seed = options.seed
         executor.token = { schedule in

@@ -17,7 +17,7 @@ struct PfnSpecCommand: ParsableCommand {
       architecture you choose, and every verdict says which promise of the contract it checked.
       """,
     version: PfnSpecVersion.current,
-    subcommands: [Run.self, Check.self, List.self, Mutants.self],
+    subcommands: [Run.self, Check.self, List.self, Mutants.self, Replay.self, Bench.self],
     defaultSubcommand: Run.self)
 }
 
@@ -170,6 +170,8 @@ struct Run: ParsableCommand {
   @Flag(help: "Print only the summary, not each failure as it happens.")
   var quiet = false
 
+  @OptionGroup var races: RaceOptions
+
   func run() throws {
     let set = try specs.load()
     var options = RunOptions()
@@ -179,6 +181,7 @@ struct Run: ParsableCommand {
     options.tags = Set(tags)
     options.cases = Set(cases)
     options.toolVersion = PfnSpecVersion.current
+    try races.apply(to: &options)
     options.hostname = deterministic ? "localhost" : ProcessInfo.processInfo.hostName
     options.startTime = deterministic ? 0 : Date().timeIntervalSince1970
     let runner = Runner(

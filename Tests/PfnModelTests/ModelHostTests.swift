@@ -248,10 +248,12 @@ struct ModelHostTests {
 
   @Test func traceRecordsCalls() throws {
     let (_, host, pmdp) = try worldWithPMDTable()
-    host.traceLimit = 2
-    for _ in 0..<5 { _ = try host.read(pmdp, .pmd) }
-    #expect(host.trace.count == 2)
-    #expect(host.droppedTraceLines == 3)
-    #expect(host.trace.allSatisfy { $0.hasPrefix("read pmd@") })
+    host.traceLimit = 8
+    for _ in 0..<12 { _ = try host.read(pmdp, .pmd) }
+    // The first quarter of the limit is kept, then the most recent lines.
+    #expect(host.droppedTraceLines == 4)
+    #expect(host.trace.count == 9)
+    #expect(host.trace[2] == "... 4 lines not shown ...")
+    #expect(host.trace.filter { $0.hasPrefix("read pmd@") }.count == 8)
   }
 }

@@ -12,7 +12,8 @@ struct MutationTests {
   static let covered: Set<Mutation> = [
     .leakLockOnFailure, .ignoreHugeOffset, .dropFlagCheck, .inclusiveEnd, .derefNullFile,
     .skipLockdepAssert, .assertMmapLockOnly, .leafBeforePresent, .endSkipsUnmap, .specialFromVMA,
-    .writesEntry, .writableFromVMA,
+    .writesEntry, .writableFromVMA, .staleHugeEntry, .wrongLevelLock, .unlockBeforeSuccess,
+    .retryWithoutRewalk,
   ]
 
   @Test func everyMutationHasAFocusedTest() {
@@ -186,5 +187,81 @@ struct MutationTests {
     let bad = try Fixture(flags: [.io, .pfnmap]).start(mutant, Place.pte)
     #expect(bad.rc == 0)
     #expect(bad.args.writable == false, "taken from VM_WRITE")
+  }
+
+  // MARK: Mutants that only races expose
+
+  /// Performs one adversary operation right before the first host call with
+  /// the given name, as another CPU would.
+  final class OneStep: SchedulingObserver {
+    let before: String
+    let op: AdversaryOp
+    let address: UInt64
+    var done = false
+
+    init(before: String, _ op: AdversaryOp, address: UInt64) {
+      self.before = before
+      self.op = op
+      self.address = address
+    }
+
+    func willPerform(_ call: HostCall, host: ModelHost) throws {
+      guard !done, call.name == before else { return }
+      done = true
+      _ = try host.world.perform(op, address: address)
+    }
+  }
+
+  func raced(_ walker: any Walker, before: String, _ op: AdversaryOp, at address: UInt64) throws
+    -> (rc: Int32, args: FollowPfnmapArgs, world: World)
+  {
+    let fixture = try Fixture()
+    let host = fixture.host()
+    host.observer = OneStep(before: before, op, address: address)
+    host.stepLimit = 500
+    var args = FollowPfnmapArgs(vma: fixture.vma, address: address)
+    let rc = try walker.start(&args, host: host)
+    return (rc, args, fixture.world)
+  }
+
+  @Test func staleHugeEntryReportsAZappedLeaf() throws {
+    let zap = AdversaryOp(.zap, .pmd)
+    let bad = try raced(ReferenceWalker(mutation: .staleHugeEntry), before: "pmd_lock", zap, at: Place.pmd)
+    #expect(bad.rc == 0, "reports the leaf it read before the zap")
+    #expect(bad.world.translate(Place.pmd) == nil)
+    let good = try raced(reference, before: "pmd_lock", zap, at: Place.pmd)
+    #expect(good.rc == -22)
+    #expect(good.world.heldLocks.isEmpty)
+  }
+
+  @Test func wrongLevelLockHoldsThePUDLockForAPMDLeaf() throws {
+    let bad = try Fixture().start(ReferenceWalker(mutation: .wrongLevelLock), Place.pmd)
+    #expect(bad.rc == 0)
+    #expect(bad.host.world.heldLocks == [.pageTableLock])
+    let good = try Fixture().start(reference, Place.pmd)
+    #expect(good.host.world.heldLocks == [try #require(good.host.world.lock(of: .pmd, for: Place.pmd))])
+    // With the wrong lock held, another CPU can still zap the leaf.
+    let enabled = bad.host.world.enabledAdversaryOps([.zap], address: Place.pmd)
+    #expect(enabled.map(\.op) == [AdversaryOp(.zap, .pmd)])
+    #expect(good.host.world.enabledAdversaryOps([.zap], address: Place.pmd).isEmpty)
+  }
+
+  @Test func unlockBeforeSuccessReturnsHoldingNothing() throws {
+    let bad = try Fixture().start(ReferenceWalker(mutation: .unlockBeforeSuccess), Place.pud)
+    #expect(bad.rc == 0)
+    #expect(bad.host.world.heldLocks.isEmpty)
+    #expect(bad.args.lock == nil)
+    #expect(try Fixture().start(reference, Place.pud).host.world.heldLocks == [.pageTableLock])
+  }
+
+  @Test func retryWithoutRewalkSpinsAfterASplit() throws {
+    let split = AdversaryOp(.split, .pmd)
+    #expect(throws: WalkerFault.stepLimit(500)) {
+      _ = try raced(ReferenceWalker(mutation: .retryWithoutRewalk), before: "pmd_lock", split, at: Place.pmd)
+    }
+    let good = try raced(reference, before: "pmd_lock", split, at: Place.pmd)
+    #expect(good.rc == 0)
+    #expect(good.args.addrMask == 0xFFFF_FFFF_FFFF_F000, "found the PTE the split made")
+    #expect(good.args.pfn == Place.pmdPFN)
   }
 }

@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import PfnModel
+import PfnReports
+import PfnResults
+import PfnSpecLanguage
+import PfnSpecRunner
+import PfnWalkers
+
+/// How races are explored: shared by `run` and `mutants`.
+struct RaceOptions: ParsableArguments {
+  @Option(help: "Adversary steps explored exhaustively per race case (default: each rule's bound, usually 2).")
+  var raceBound: Int?
+
+  @Option(help: "Seeded random schedules per race case beyond the bound.")
+  var raceRandom: Int = 16
+
+  func apply(to options: inout RunOptions) throws {
+    if let raceBound {
+      guard (0...6).contains(raceBound) else { throw ValidationError("--race-bound takes 0 to 6") }
+      options.raceBound = raceBound
+    }
+    guard raceRandom >= 0 else { throw ValidationError("--race-random takes a count") }
+    options.randomSchedules = raceRandom
+  }
+}
+
+struct Replay: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Rerun exactly one schedule of one case, from the token a failure printed.")
+
+  @Argument(help: "The replay token (v1.…).")
+  var token: String
+
+  @Option(help: "The spec file, when it moved since the token was made.")
+  var spec: String?
+
+  @Option(help: "The contract document whose clause anchors rules cite (default: docs/contract.md).")
+  var contract: String?
+
+  func run() throws {
+    let replay: ReplayToken
+    do { replay = try ReplayToken(decoding: token) } catch { throw ValidationError("\(error)") }
+    var specs = try SpecOptions.parse((contract.map { ["--contract", $0] } ?? []) + [spec ?? replay.spec])
+    specs.color = .never
+    let set = try specs.load()
+    guard let walker = BuiltinWalkers.named(replay.walker) else {
+      throw ValidationError("the token names walker '\(replay.walker)', which this pfnspec does not have")
+    }
+    guard let arch = Architectures.named(replay.arch) else {
+      throw ValidationError("the token names architecture '\(replay.arch)', which this pfnspec does not have")
+    }
+    var options = RunOptions()
+    options.seed = replay.seed
+    options.release = KernelRelease(replay.kernel) ?? .newest
+    options.rules = [replay.rule]
+    options.cases = [replay.caseName]
+    options.forcedSchedule = try replay.decodedSchedule()
+    let sink = CollectingSink()
+    try Runner(files: set.files, sources: set.sources, walkers: [walker], arches: [arch], options: options)
+      .run(into: sink)
+    guard let verdict = sink.verdicts.first else {
+      throw ValidationError("case '\(replay.caseName)' of rule \(replay.rule) is not in \(replay.spec) any more")
+    }
+    print("\(verdict.outcome.rawValue.uppercased()) \(verdict.identity.caseName) on \(replay.walker)/\(replay.arch)")
+    if !verdict.message.isEmpty { print(verdict.message) }
+    if !verdict.details.isEmpty { print(verdict.details) }
+    if verdict.outcome == .fail || verdict.outcome == .error { throw Exit.failures }
+  }
+}
+
+struct BenchExplore: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "explore",
+    abstract: "Time the race explorer: schedules and states per second for the reference walker.")
+
+  @Option(help: "Spec files or folders with race rules (default: Specs/).")
+  var specPaths: [String] = []
+
+  @Option(help: "Adversary steps explored exhaustively.")
+  var bound = 2
+
+  @Option(name: .customLong("repeat"), help: "Repetitions; the figures are from the fastest.")
+  var repetitions: Int = 3
+
+  func run() throws {
+    var specs = try SpecOptions.parse(specPaths.isEmpty ? ["Specs"] : specPaths)
+    specs.color = .never
+    let set = try specs.load()
+    print("pfnspec bench explore: race rules (tag race), bound \(bound), walker reference, every architecture")
+    print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores")
+    var best: (seconds: Double, totals: ExplorationTotals)?
+    for _ in 0..<max(1, repetitions) {
+      var options = RunOptions()
+      options.tags = ["race"]
+      options.raceBound = bound
+      options.randomSchedules = 0
+      let totals = ExplorationTotals()
+      options.explorationTotals = totals
+      let clock = ContinuousClock()
+      let began = clock.now
+      let tally = try Runner(
+        files: set.files, sources: set.sources, walkers: [ReferenceWalker()], arches: Architectures.all,
+        options: options
+      ).run(into: CollectingSink())
+      let elapsed = clock.now - began
+      let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+      guard tally.failed + tally.errors == 0 else { throw ValidationError("the reference failed a race rule") }
+      if best == nil || seconds < best!.seconds { best = (seconds, totals) }
+    }
+    guard let best, best.totals.cases > 0 else { throw ValidationError("no race case found (tag race)") }
+    let t = best.totals
+    print(String(format: "cases: %d  schedules: %d  distinct end states: %d", t.cases, t.schedules, t.distinctStates))
+    print(String(format: "race suite at bound %d: %.3f s", bound, best.seconds))
+    print(String(format: "schedules per second: %.0f", Double(t.schedules) / best.seconds))
+    print(String(format: "distinct states per second: %.0f", Double(t.distinctStates) / best.seconds))
+  }
+}
+

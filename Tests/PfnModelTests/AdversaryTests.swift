@@ -1,0 +1,102 @@
+import PfnModel
+import Testing
+
+@Suite("The adversary CPU keeps page tables well-formed and respects locks")
+struct AdversaryTests {
+  let start: UInt64 = 0x7f00_4000_0000
+
+  func world(leafAt level: PageLevel, pfn: UInt64 = 0x40000) throws -> World {
+    let world = World(arch: X86_64())
+    try world.addVMA(start: start, end: start + (2 << 30), flags: [.io, .pfnmap], fileBacked: false)
+    try world.installLeaf(LeafProperties(pfn: pfn), at: level, covering: start)
+    return world
+  }
+
+  func ops(_ world: World, _ kinds: [AdversaryKind] = AdversaryKind.allCases) -> [AdversaryOp] {
+    world.enabledAdversaryOps(kinds, address: start + 0x5123).map(\.op)
+  }
+
+  @Test("a PMD leaf can be zapped, remapped, split or made non-present; nothing else applies")
+  func enabledOnPMDLeaf() throws {
+    let world = try world(leafAt: .pmd)
+    #expect(
+      Set(ops(world)) == [
+        AdversaryOp(.zap, .pmd), AdversaryOp(.remap, .pmd), AdversaryOp(.split, .pmd), AdversaryOp(.nonpresent, .pmd),
+      ])
+  }
+
+  @Test("zap, remap, nonpresent and split leave a table the oracle can read")
+  func wellFormed() throws {
+    for kind in [AdversaryKind.zap, .remap, .nonpresent, .split] {
+      let world = try world(leafAt: .pmd)
+      let before = try #require(world.translate(start + 0x5123))
+      _ = try world.perform(AdversaryOp(kind, .pmd), address: start + 0x5123)
+      let after = world.translate(start + 0x5123)
+      switch kind {
+      case .zap, .nonpresent: #expect(after == nil)
+      case .remap:
+        #expect(after?.level == .pmd)
+        #expect(after?.pfn != before.pfn)
+        #expect(after?.writable != before.writable)
+      case .split:
+        #expect(after?.level == .pte)
+        #expect(after?.pfn == before.pfn, "the split maps the same frames")
+      default: break
+      }
+      #expect(world.adversarySteps == 1)
+    }
+  }
+
+  @Test("a split PUD becomes PMD leaves; collapsing a PTE table gives one PMD leaf mapping the same pfn")
+  func splitAndCollapse() throws {
+    let world = try world(leafAt: .pud)
+    let address = start + (3 << 21) + 0x7000
+    let pfn = try #require(world.translate(address)).pfn
+    _ = try world.perform(AdversaryOp(.split, .pud), address: address)
+    #expect(world.translate(address)?.level == .pmd)
+    _ = try world.perform(AdversaryOp(.split, .pmd), address: address)
+    #expect(world.translate(address)?.level == .pte)
+    #expect(world.enabledAdversaryOps([.collapse], address: address).map(\.op) == [AdversaryOp(.collapse, .pmd)])
+    _ = try world.perform(AdversaryOp(.collapse, .pmd), address: address)
+    let collapsed = try #require(world.translate(address))
+    #expect(collapsed.level == .pmd)
+    #expect(collapsed.pfn == pfn)
+  }
+
+  @Test("an empty PTE table can be freed; one with a leaf cannot")
+  func freeTable() throws {
+    let world = try world(leafAt: .pte)
+    let address = start
+    #expect(!ops(world, [.freeTable]).contains(AdversaryOp(.freeTable, .pmd)))
+    _ = try world.perform(AdversaryOp(.zap, .pte), address: address)
+    #expect(world.enabledAdversaryOps([.freeTable], address: address).map(\.op) == [AdversaryOp(.freeTable, .pmd)])
+    _ = try world.perform(AdversaryOp(.freeTable, .pmd), address: address)
+    #expect(try world.entryPointer(address, at: .pte, create: false) == nil)
+  }
+
+  @Test("nothing runs that needs a lock the walker holds")
+  func respectsLocks() throws {
+    let world = try world(leafAt: .pmd)
+    let host = ModelHost(world: world)
+    let pmd = try #require(try world.entryPointer(start, at: .pmd, create: false))
+    let lock = try host.pmdLock(world.mm, pmd)
+    #expect(ops(world).isEmpty)
+    try host.spinUnlock(lock)
+    #expect(!ops(world).isEmpty)
+    // The PUD lock does not protect a PMD leaf under split PMD locks.
+    let pud = try #require(try world.entryPointer(start, at: .pud, create: false))
+    _ = try host.pudLock(world.mm, pud)
+    #expect(ops(world).contains(AdversaryOp(.zap, .pmd)))
+  }
+
+  @Test("operations parse from and print to the same text")
+  func opText() {
+    for kind in AdversaryKind.allCases {
+      for level in PageLevel.allCases {
+        let op = AdversaryOp(kind, level)
+        #expect(AdversaryOp(op.description) == op)
+      }
+    }
+    #expect(AdversaryOp("zap everything") == nil)
+  }
+}

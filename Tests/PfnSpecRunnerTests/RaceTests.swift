@@ -1,0 +1,111 @@
+import PfnModel
+import PfnResults
+import PfnSpecLanguage
+import PfnWalkers
+import Testing
+
+@testable import PfnSpecRunner
+
+@Suite("Races: exploration, counterexamples and replay")
+struct RaceTests {
+  static let raceMutants: [(ReferenceWalker.Mutation, String)] = [
+    (.staleHugeEntry, "RC-001"),
+    (.wrongLevelLock, "RC-002"),
+    (.unlockBeforeSuccess, "RC-002"),
+    (.retryWithoutRewalk, "RC-004"),
+  ]
+
+  func raceVerdicts(_ walkers: [any Walker], configure: (inout RunOptions) -> Void = { _ in }) throws -> [Verdict] {
+    try run(shippedSpecs, walkers: walkers) {
+      $0.tags = ["race"]
+      configure(&$0)
+    }
+  }
+
+  @Test("each race mutant fails its race rule with a shrunk trace of at most 2 steps, and its token replays it",
+    arguments: raceMutants)
+  func mutantCaughtAndReplayed(mutation: ReferenceWalker.Mutation, rule: String) throws {
+    let walker = ReferenceWalker(mutation: mutation)
+    let failures = try raceVerdicts([walker]).filter { $0.outcome == .fail && $0.identity.ruleID == rule }
+    let verdict = try #require(failures.first, "mutant:\(mutation.rawValue) passes \(rule)")
+    let tokenText = try #require(
+      verdict.details.split(separator: "\n").first { $0.hasPrefix("Replay: pfnspec replay ") }
+        .map { String($0.dropFirst("Replay: pfnspec replay ".count)) },
+      "no replay token in\n\(verdict.details)")
+    let token = try ReplayToken(decoding: tokenText)
+    let schedule = try token.decodedSchedule()
+    #expect(!schedule.steps.isEmpty && schedule.steps.count <= 2, "\(schedule)")
+    #expect(verdict.details.contains("CPU1 "))
+
+    let replayed = try run(shippedSpecs, walkers: [walker], arches: [Architectures.named(token.arch)!]) {
+      $0.rules = [token.rule]
+      $0.cases = [token.caseName]
+      $0.seed = token.seed
+      $0.forcedSchedule = schedule
+    }
+    #expect(replayed.count == 1)
+    #expect(replayed.first?.outcome == .fail)
+    #expect(replayed.first?.message == verdict.message)
+  }
+
+  @Test("the walk that spins is stopped by the step limit and reported as not terminating")
+  func nonTermination() throws {
+    let verdicts = try raceVerdicts([ReferenceWalker(mutation: .retryWithoutRewalk)])
+    #expect(verdicts.contains { $0.identity.ruleID == "RC-004" && $0.message.contains("no termination") })
+  }
+
+  @Test("mainline 6.12's stale re-check under the lock is caught at every huge level")
+  func mainline612() throws {
+    let failing = try raceVerdicts([Mainline612Walker()]).filter { $0.outcome == .fail }
+      .map(\.identity.caseName)
+    #expect(failing.contains("RC-001[level=pmd]"))
+    #expect(failing.contains("RC-001[level=pud]"))
+  }
+
+  @Test("the reduction loses nothing: the same cases fail with and without it")
+  func reductionIsSound() throws {
+    let walkers = BuiltinWalkers.all
+    func failing(_ reduce: Bool) throws -> Set<String> {
+      let verdicts = try raceVerdicts(walkers) {
+        $0.raceReduction = reduce
+        $0.randomSchedules = 0
+      }
+      return Set(verdicts.filter { $0.outcome != .pass }.map { "\($0.identity.key) \($0.identity.caseName)" })
+    }
+    let reduced = try failing(true)
+    let full = try failing(false)
+    #expect(reduced == full)
+    #expect(!reduced.isEmpty)
+  }
+
+  @Test("a passing race case reports how much it explored")
+  func statistics() throws {
+    let verdicts = try raceVerdicts([ReferenceWalker()]) { $0.cases = ["RC-001[level=pmd]"] }
+    let verdict = try #require(verdicts.first)
+    #expect(verdict.outcome == .pass)
+    #expect(verdict.details.contains("explored"))
+    #expect(verdict.details.contains("up to 2 adversary step(s)"))
+  }
+
+  @Test("a bound of 0 explores only the schedule without races")
+  func boundZero() throws {
+    let verdicts = try raceVerdicts([ReferenceWalker(mutation: .staleHugeEntry)]) {
+      $0.raceBound = 0
+      $0.randomSchedules = 0
+    }
+    #expect(verdicts.allSatisfy { $0.outcome == .pass })
+  }
+
+  @Test("replay tokens survive a round trip; a damaged one is refused with a message")
+  func tokens() throws {
+    let schedule = Schedule([.init(point: 3, op: AdversaryOp(.zap, .pmd)), .init(point: 9, op: AdversaryOp(.split, .pud))])
+    let token = ReplayToken(
+      spec: "Specs/races.pfnspec", rule: "RC-001", caseName: "RC-001[level=pmd]", walker: "reference",
+      arch: "x86_64", seed: 42, kernel: "6.19", schedule: schedule)
+    let decoded = try ReplayToken(decoding: token.encoded)
+    #expect(decoded == token)
+    #expect(try decoded.decodedSchedule() == schedule)
+    #expect(throws: ReplayTokenError.self) { try ReplayToken(decoding: "v1.!!!") }
+    #expect(throws: ReplayTokenError.self) { try ReplayToken(decoding: "nonsense") }
+  }
+}
