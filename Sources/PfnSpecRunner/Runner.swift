@@ -27,10 +27,6 @@ public struct RunOptions: Sendable {
   public var explorationTotals: ExplorationTotals?
   /// Skip race schedules equivalent to one already explored.
   public var raceReduction = true
-  /// Plug-in workers: pick the run up after a case that killed the previous worker.
-  public var resume: ResumePoint?
-  /// Plug-in workers: called just before each case runs, to name the case in flight.
-  public var caseWillRun: (@Sendable (CaseIdentity) -> Void)?
   public var toolVersion = "0.1.0"
   public var hostname = "localhost"
   /// Seconds since 1970 at the start of the run.
