@@ -147,7 +147,15 @@ extension Architecture {
 
 /// The architectures the model has, by name.
 public enum Architectures {
-  public static let all: [any Architecture] = [X86_64()]
+  public static let all: [any Architecture] = [
+    X86_64(), X86_64LA57(),
+    Arm64(granuleShift: 12, vaBits: 39), Arm64(granuleShift: 12, vaBits: 48),
+    Arm64(granuleShift: 14, vaBits: 47), Arm64(granuleShift: 14, vaBits: 48),
+    Arm64(granuleShift: 16, vaBits: 42), Arm64(granuleShift: 16, vaBits: 48),
+    Riscv64(mode: 39), Riscv64(mode: 48), Riscv64(mode: 57),
+    LoongArch64(granuleShift: 14), LoongArch64(granuleShift: 12),
+    PPC64Radix(),
+  ]
 
   public static func named(_ name: String) -> (any Architecture)? {
     all.first { $0.name == name }

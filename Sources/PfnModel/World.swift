@@ -82,26 +82,54 @@ public final class World {
     self.release = release
     self.capabilities = arch.capabilities(release)
     rootPFN = allocateTable(level: .pgd)
+    installSharedEmptyTables()
   }
 
   // MARK: Memory
 
   func allocateTable(level: PageLevel) -> UInt64 {
     let pfn = nextFramePFN
-    nextFramePFN += 1
     let count = arch.entriesPerTable(level == .pgd ? .pgd : level)
+    // A table can be larger than a page (ppc64 radix: 8192 pgd entries with
+    // 4 KiB pages); it then occupies consecutive frames.
+    nextFramePFN += max(1, (UInt64(count) * 8 + arch.pageSize - 1) / arch.pageSize)
     frames[pfn] = Frame(level: level, entries: Array(repeating: arch.emptyEntry(level), count: count))
     return pfn
   }
 
   /// The frame and index an entry pointer designates, if it points into a table.
   func locate(_ pointer: EntryPointer) -> (pfn: UInt64, index: Int)? {
-    let pfn = pointer.address >> UInt64(arch.pageShift)
-    let offset = pointer.address & (arch.pageSize - 1)
-    guard offset % 8 == 0, let frame = frames[pfn], Int(offset / 8) < frame.entries.count else {
-      return nil
+    guard pointer.address % 8 == 0 else { return nil }
+    // The nearest frame at or below the pointer's page: a table that spans
+    // several pages is keyed by its first one.
+    var pfn = pointer.address >> UInt64(arch.pageShift)
+    while frames[pfn] == nil {
+      guard pfn > 0, (pointer.address >> UInt64(arch.pageShift)) - pfn < Self.maxPagesPerTable else { return nil }
+      pfn -= 1
     }
-    return (pfn, Int(offset / 8))
+    let index = Int((pointer.address - (pfn << UInt64(arch.pageShift))) / 8)
+    guard index < frames[pfn]!.entries.count else { return nil }
+    return (pfn, index)
+  }
+
+  /// The most pages one table spans on any modelled architecture (ppc64's pgd: 16).
+  static let maxPagesPerTable: UInt64 = 16
+
+  /// Architectures whose empty entries are not zero but point at a shared,
+  /// always-empty table (loongarch's `invalid_pud_table`, `invalid_pmd_table`,
+  /// `invalid_pte_table`): the kernel can read through such an entry, so the
+  /// tables exist here as real frames, each full of its own level's empty entry.
+  private func installSharedEmptyTables() {
+    for level in arch.entryLevels where level != .pte {
+      let empty = arch.emptyEntry(level)
+      guard empty != 0, let below = level.below else { continue }
+      let pfn = arch.tableAddress(empty, level) >> UInt64(arch.pageShift)
+      guard frames[pfn] == nil else { continue }
+      let entryLevel = arch.entryLevel(of: below)
+      frames[pfn] = Frame(
+        level: below,
+        entries: Array(repeating: arch.emptyEntry(entryLevel), count: arch.entriesPerTable(below)))
+    }
   }
 
   /// The raw value at a pointer; `nil` for a wild pointer.
@@ -119,7 +147,7 @@ public final class World {
   }
 
   func pointer(pfn: UInt64, index: Int) -> EntryPointer {
-    EntryPointer(address: pfn << UInt64(arch.pageShift) | UInt64(index * 8))
+    EntryPointer(address: pfn << UInt64(arch.pageShift) + UInt64(index * 8))
   }
 
   /// A copy of every table, to tell whether anything changed.
@@ -205,7 +233,11 @@ public final class World {
   }
 
   private func install(_ value: UInt64, at level: PageLevel, covering address: UInt64) throws {
-    guard !arch.isFolded(level) else { throw WorldError("\(level) is folded on \(arch.name)") }
+    // A folded level holds entries only where it is the last of its fold chain
+    // (a PMD leaf in the top table of 2-level arm64, a PUD leaf on riscv Sv39).
+    guard !arch.isFolded(level) || arch.isEntryLevel(level) else {
+      throw WorldError("\(level) is folded on \(arch.name)")
+    }
     guard let pointer = try entryPointer(address, at: level, create: true) else {
       throw WorldError("no \(level) entry for \(hex(address))")
     }
@@ -249,7 +281,7 @@ public final class World {
   /// The present leaf that maps `address`, read with the architecture's
   /// helpers, or `nil` when a walker must fail.
   public func translate(_ address: UInt64) -> Translation? {
-    for level in [PageLevel.pud, .pmd, .pte] where !arch.isFolded(level) {
+    for level in [PageLevel.pud, .pmd, .pte] where arch.isEntryLevel(level) {
       guard let pointer = try? entryPointer(address, at: level, create: false),
         let entry = value(at: pointer)
       else { return nil }
