@@ -30,7 +30,8 @@ struct CasePlanner {
   }
 
   func plan() -> Plan {
-    let base = Evaluator(target: target, source: source)
+    var base = Evaluator(target: target, source: source)
+    base.spec.vmaStart = WorldSpec.defaultVMAStart(for: target.arch)
     for clause in rule.clauses {
       guard case .requires(let condition) = clause.kind else { continue }
       do {

@@ -200,7 +200,7 @@ struct Evaluator {
       return .list(target.arch.hardwareLevels.filter { $0 != .pte && $0 != .pgd }.map(Value.level))
     case "entry_levels":
       return .list(target.arch.hardwareLevels.filter { $0 != .pgd }.map(Value.level))
-    default: return nil
+    default: return architectureConstant(name)
     }
   }
 

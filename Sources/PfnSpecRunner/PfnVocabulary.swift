@@ -52,6 +52,21 @@ public enum PfnVocabulary {
     name("table_levels", .list(.level), any, "levels whose entries point to tables (not folded, not pgd or pte)")
     name("entry_levels", .list(.level), any, "every level a walk reads an entry at: table_levels and pte")
 
+    // MARK: Architecture geometry (issue 3; resolved by Evaluator.architectureConstant)
+    name("page_shift", .integer, any, "PAGE_SHIFT")
+    name("user_limit", .integer, any, "the lowest address above the user address space (TASK_SIZE)")
+    name("levels_count", .integer, any, "the number of hardware page-table levels (2 to 5)")
+    name(
+      "walk_levels", .list(.level), any,
+      "one level per hardware table, top first: where the walk judges its entries (the last level of a fold chain)")
+    name("folded_levels", .list(.level), any, "levels folded into the level above them")
+    name("swap_levels", .list(.level), any, "walk levels that can hold a swap or migration entry")
+    name("protnone_levels", .list(.level), any, "walk levels that can hold a PROT_NONE leaf")
+    name(
+      "bad_levels", .list(.level), any,
+      "walk levels where the walk asks pXd_bad(): pgd and p4d, and pmd through pte_offset_map_lock()")
+    // End of the architecture geometry names.
+
     // The world as given so far.
     name(
       "vma", .record("vma"), world, "the VMA", members: ["start": .integer, "end": .integer, "size": .integer])
@@ -117,7 +132,7 @@ public enum PfnVocabulary {
     let subjects: [String: Vocabulary.Subject] = [
       "vma": .init(
         attributes: ["flags": .vmaFlags, "file": .boolean, "start": .integer, "size": .integer],
-        summary: "the VMA walked (default: IO|PFNMAP, no file, 2 GiB at 0x7f0040000000)"),
+        summary: "the VMA walked (default: IO|PFNMAP, no file, 2 GiB at 0x7f0040000000, or lower where the user address space ends below it)"),
       "leaf": .init(
         attributes: [
           "at": .level, "pfn": .integer, "writable": .boolean, "special": .boolean, "dirty": .boolean,

@@ -15,6 +15,18 @@ struct WorldSpec {
   /// Another CPU racing the walker: which operations, and at most how many.
   var race: (kinds: [AdversaryKind], bound: Int)?
 
+  /// The default VMA start on `arch`: the historical 0x7f00_4000_0000 where the
+  /// default VMA fits below the user address limit (x86_64 and most layouts),
+  /// else half the limit aligned down to the largest of 1 GiB and a PMD block,
+  /// so that a leaf of any level fits at its start (riscv Sv39, arm64 39-bit,
+  /// arm64 64K 42-bit).
+  static func defaultVMAStart(for arch: any Architecture, size: UInt64 = 2 << 30) -> UInt64 {
+    let classic: UInt64 = 0x7f00_4000_0000
+    if classic + size <= arch.userAddressLimit { return classic }
+    let alignment = max(1 << 30, arch.size(.pmd))
+    return (arch.userAddressLimit / 2) & ~(alignment - 1)
+  }
+
   /// Distinct, well-aligned default pfns, one per leaf.
   func defaultPFN(index: Int) -> UInt64 { 0x10_0000 + UInt64(index) * 0x4_0000 }
 
