@@ -4,6 +4,11 @@
     check-junit.py REPORT.xml --expect-tests N --expect-failures N \
         --expect-errors N --expect-skipped N
     check-junit.py REPORT.xml --console-log pfnspec.log
+    check-junit.py SUREFIRE-DIR/ REPORT.part2.xml ... --console-log pfnspec.log
+
+Several reports (a directory stands for its TEST-*.xml files, as the
+Surefire dialect writes them; a split report's part files are listed too)
+are counted together.
 
 Totals not given on the command line are taken from the console log's last
 two lines (`errors: N` and `pfnspec: N passed, N failed, N skipped`).
@@ -12,6 +17,7 @@ agree with its testcases. Exit status: 0 all agree, 1 a mismatch, 2 the
 report or log cannot be read.
 """
 import argparse
+import os
 import re
 import sys
 
@@ -30,6 +36,32 @@ def outcome(case):
     if Skipped in kinds:
         return "skipped"
     return "passed"
+
+
+def report_files(paths):
+    """The files named, a directory standing for its TEST-*.xml files."""
+    files = []
+    for path in paths:
+        if os.path.isdir(path):
+            names = sorted(n for n in os.listdir(path) if n.startswith("TEST-") and n.endswith(".xml"))
+            if not names:
+                raise ValueError(f"{path}: no TEST-*.xml files")
+            files += [os.path.join(path, n) for n in names]
+        else:
+            files.append(path)
+    return files
+
+
+def read_reports(paths):
+    """Counts and mismatches summed over several report files."""
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0, "passed": 0}
+    problems = []
+    for path in report_files(paths):
+        counted, found = read_report(path)
+        for key in totals:
+            totals[key] += counted[key]
+        problems += [f"{path}: {p}" for p in found]
+    return totals, problems
 
 
 def read_report(path):
@@ -75,7 +107,7 @@ def read_console_log(path):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Check a pfnspec JUnit report's totals.")
-    parser.add_argument("report")
+    parser.add_argument("report", nargs="+", help="report files, or Surefire directories")
     for key in ("tests", "failures", "errors", "skipped"):
         parser.add_argument(f"--expect-{key}", type=int, metavar="N", dest=key)
     parser.add_argument("--console-log", metavar="FILE",
@@ -88,7 +120,7 @@ def main(argv=None):
             for key, value in read_console_log(args.console_log).items():
                 if expected[key] is None:
                     expected[key] = value
-        totals, problems = read_report(args.report)
+        totals, problems = read_reports(args.report)
     except Exception as error:  # junitparser, lxml and OS errors alike
         print(f"check-junit: cannot read: {error}", file=sys.stderr)
         return 2
@@ -96,13 +128,14 @@ def main(argv=None):
     for key, value in expected.items():
         if value is not None and totals[key] != value:
             problems.append(f"expected {value} {key}, the report has {totals[key]}")
+    name = " ".join(args.report)
     summary = ", ".join(f"{totals[k]} {k}" for k in ("tests", "failures", "errors", "skipped"))
     if problems:
         for problem in problems:
-            print(f"check-junit: {args.report}: {problem}", file=sys.stderr)
-        print(f"check-junit: {args.report}: FAILED ({summary})", file=sys.stderr)
+            print(f"check-junit: {problem}", file=sys.stderr)
+        print(f"check-junit: {name}: FAILED ({summary})", file=sys.stderr)
         return 1
-    print(f"check-junit: {args.report}: ok ({summary})")
+    print(f"check-junit: {name}: ok ({summary})")
     return 0
 
 

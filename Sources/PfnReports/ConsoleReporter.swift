@@ -57,6 +57,13 @@ public final class ConsoleReporter: VerdictSink {
   private var suiteMarks: [Cell: Mark] = [:]
   private var problems: [Problem] = []
   private var problemCount = 0
+  private let progress: Bool
+  private var progressShown = false
+  private var runBegan = ContinuousClock.now
+  private var lastProgress = ContinuousClock.now
+  /// How long a run goes before the progress line appears, and how often it changes.
+  public var progressDelay: Duration = .seconds(1)
+  public var progressInterval: Duration = .milliseconds(200)
 
   /// Creates a console reporter.
   ///
@@ -64,14 +71,31 @@ public final class ConsoleReporter: VerdictSink {
   ///   - color: When to use ANSI colours; `.auto` asks the output and `NO_COLOR`.
   ///   - quiet: Print only the header and the summary, not failures as they happen.
   ///   - output: Where the text goes; standard output by default.
+  ///   - progress: Whether to keep a progress line at the bottom of long runs;
+  ///     `nil` decides by ``showsProgress(isTerminal:ci:)``.
   public init(
     color: ColorMode = .auto, quiet: Bool = false,
-    output: any ConsoleOutputStream = FileDescriptorOutputStream()
+    output: any ConsoleOutputStream = FileDescriptorOutputStream(), progress: Bool? = nil
   ) {
     self.output = output
     self.quiet = quiet
     let noColor = getenv("NO_COLOR").map { String(cString: $0) }
     self.colored = color.enablesColor(isTerminal: output.isTerminal, noColor: noColor)
+    let ci = getenv("CI").map { String(cString: $0) }
+    self.progress = progress ?? Self.showsProgress(isTerminal: output.isTerminal, ci: ci)
+  }
+
+  /// Whether a run shows a progress line: only on a terminal, and never when
+  /// the `CI` variable is set (CI logs keep every carriage return).
+  public static func showsProgress(isTerminal: Bool, ci: String?) -> Bool {
+    isTerminal && (ci ?? "").isEmpty
+  }
+
+  /// The command after the last `Replay:` line of a verdict's details.
+  public static func replayCommand(in details: String) -> String? {
+    let line = details.split(separator: "\n").last { $0.hasPrefix("Replay: ") }
+    guard let command = line?.dropFirst("Replay: ".count), !command.isEmpty else { return nil }
+    return String(command)
   }
 
   public func runStarted(_ info: RunInfo) {
@@ -83,6 +107,9 @@ public final class ConsoleReporter: VerdictSink {
     suiteMarks = [:]
     problems = []
     problemCount = 0
+    progressShown = false
+    runBegan = ContinuousClock.now
+    lastProgress = runBegan
     var header = "pfnspec \(info.toolVersion): seed \(info.seed)"
     if !info.walkers.isEmpty { header += "; walkers " + info.walkers.joined(separator: ", ") }
     if !info.arches.isEmpty { header += "; arches " + info.arches.joined(separator: ", ") }
@@ -101,7 +128,10 @@ public final class ConsoleReporter: VerdictSink {
     suiteMarks[Cell(row: suiteRows.index(of: identity.key.suite), column: column), default: mark]
       .merge(mark)
 
-    guard verdict.outcome == .fail || verdict.outcome == .error else { return }
+    guard verdict.outcome == .fail || verdict.outcome == .error else {
+      if progress { showProgress(identity.key) }
+      return
+    }
     let problem = Problem(verdict)
     problemCount += 1
     if problems.count < failureListLimit { problems.append(problem) }
@@ -110,11 +140,23 @@ public final class ConsoleReporter: VerdictSink {
       if let location = problem.location { line += " (\(location))" }
       print(line)
     }
+    if progress { showProgress(identity.key) }
+  }
+
+  private func showProgress(_ key: SuiteKey) {
+    let now = ContinuousClock.now
+    guard now - runBegan >= progressDelay, now - lastProgress >= progressInterval else { return }
+    lastProgress = now
+    progressShown = true
+    let line = "\(counts.total) cases: \(counts.passed) passed, \(counts.failed) failed, "
+      + "\(counts.errors) errors, \(counts.skipped) skipped — \(key)"
+    output.write("\r\u{1B}[K" + Self.oneLine(line, limit: 100))
   }
 
   public func suiteFinished(_ key: SuiteKey) {}
 
   public func runFinished(_ tally: Tally, seconds: Double) throws {
+    clearProgress()
     print("")
     if counts.total == 0 {
       print("no cases were run")
@@ -134,6 +176,7 @@ public final class ConsoleReporter: VerdictSink {
         print(title)
         print("        " + problem.message)
         if let location = problem.location { print("        at \(location)") }
+        if let replay = problem.replay { print("        replay: \(replay)") }
       }
       if problemCount > problems.count {
         print("  … and \(problemCount - problems.count) more (see the JUnit report)")
@@ -187,7 +230,14 @@ public final class ConsoleReporter: VerdictSink {
   }
 
   private func print(_ line: String) {
+    clearProgress()
     output.write(line + "\n")
+  }
+
+  private func clearProgress() {
+    guard progressShown else { return }
+    progressShown = false
+    output.write("\r\u{1B}[K")
   }
 
   static func padded(_ text: String, _ width: Int) -> String {
@@ -272,6 +322,7 @@ private struct Problem {
   var title: String
   var message: String
   var location: String?
+  var replay: String?
 
   init(_ verdict: Verdict) {
     let identity = verdict.identity
@@ -285,5 +336,8 @@ private struct Problem {
           ? "the walker broke the contract" : "the case could not be judged")
         : verdict.message)
     location = identity.location.map { ConsoleReporter.oneLine($0.description) }
+    replay = ConsoleReporter.replayCommand(in: verdict.details).map {
+      ConsoleReporter.oneLine($0, limit: 1000)
+    }
   }
 }

@@ -1,0 +1,161 @@
+import PfnResults
+
+/// Writes a run in the kernel's KTAP v1 format
+/// (`Documentation/dev-tools/ktap.rst`), one nested test per suite, as
+/// kunit_tool and kselftest readers expect:
+///
+/// ```
+/// KTAP version 1
+/// 1..2
+///   KTAP version 1
+///   # Subtest: lifetime.reference.x86_64
+///   1..3
+///   ok 1 LT-001[level=pmd] a successful start() holds the lock
+///   # LT-001[level=pud]: start() returned without holding the PTL
+///   not ok 2 LT-001[level=pud] a successful start() holds the lock
+///   not ok 3 LT-002 end() releases # ERROR walker crashed (signal 11)
+/// not ok 1 lifetime.reference.x86_64
+/// ```
+///
+/// Children are indented by two spaces and open with their own version line
+/// and a `# Subtest:` header; the parent's result line carries the same name.
+/// Directives are uppercase: `# SKIP reason` on `ok` lines (so that `prove`
+/// reads the file too), `# ERROR message` on `not ok` lines for cases that
+/// could not be judged, `# TIMEOUT message` when such a case hung. Names never
+/// contain `#`. A suite whose cases all skipped is itself `ok … # SKIP`; one
+/// with a failure or error is `not ok`. Diagnostic lines (`# …`) come before
+/// the result line they are about. Memory holds one suite's lines.
+public final class KTAPReporter: VerdictSink {
+  /// The file, or `-` for standard output.
+  public let path: String
+
+  /// How many lines of a case's details are repeated as diagnostics.
+  static let detailLines = 40
+
+  private var spool: TextSpool?
+  private var suiteCount = 0
+  private var suite: OpenSuite?
+  private var pendingError: (any Error)?
+
+  private struct OpenSuite {
+    var key: SuiteKey
+    var lines: [String] = []
+    var count = 0
+    var tally = Tally()
+  }
+
+  /// Creates a reporter writing to `path` (`-` for standard output).
+  public init(path: String) { self.path = path }
+
+  public func runStarted(_ info: RunInfo) {
+    suiteCount = 0
+    suite = nil
+    pendingError = nil
+    do { spool = try TextReportTarget(path: path).makeSpool() } catch { pendingError = error }
+  }
+
+  public func suiteStarted(_ key: SuiteKey) {
+    if suite?.key == key { return }
+    closeSuite()
+    suite = OpenSuite(key: key)
+  }
+
+  public func record(_ verdict: Verdict) {
+    if suite?.key != verdict.identity.key {
+      closeSuite()
+      suite = OpenSuite(key: verdict.identity.key)
+    }
+    suite!.count += 1
+    suite!.tally.add(verdict.outcome)
+    suite!.lines.append(contentsOf: Self.lines(for: verdict, number: suite!.count))
+  }
+
+  public func suiteFinished(_ key: SuiteKey) { closeSuite() }
+
+  public func runFinished(_ tally: Tally, seconds: Double) throws {
+    closeSuite()
+    defer { spool = nil }
+    if let pendingError { throw pendingError }
+    guard let spool else { return }
+    try TextReportTarget(path: path).write(
+      header: "KTAP version 1\n1..\(suiteCount)\n", spool: spool)
+  }
+
+  private func closeSuite() {
+    guard let open = suite else { return }
+    suite = nil
+    guard pendingError == nil, let spool else { return }
+    suiteCount += 1
+    let name = Self.name(open.key.description.replacingSlashes)
+    var text = "  KTAP version 1\n  # Subtest: \(name)\n  1..\(open.count)\n"
+    for line in open.lines { text += "  " + line + "\n" }
+    let tally = open.tally
+    if tally.failed + tally.errors > 0 {
+      text += "# \(name): \(tally.failed) failed, \(tally.errors) errors of \(tally.total)\n"
+      text += "not ok \(suiteCount) \(name)\n"
+    } else if tally.skipped == tally.total {
+      text += "ok \(suiteCount) \(name) # SKIP every case was skipped\n"
+    } else {
+      text += "ok \(suiteCount) \(name)\n"
+    }
+    do { try spool.writer.write(text) } catch { pendingError = error }
+  }
+
+  /// The diagnostic lines and the result line of one case, unindented.
+  static func lines(for verdict: Verdict, number: Int) -> [String] {
+    let identity = verdict.identity
+    var title = identity.caseName
+    if !identity.ruleTitle.isEmpty { title += " " + identity.ruleTitle }
+    let name = Self.name(title)
+    switch verdict.outcome {
+    case .pass:
+      return ["ok \(number) \(name)"]
+    case .skipped:
+      let reason = verdict.message.isEmpty ? "the rule does not apply" : verdict.message
+      return ["ok \(number) \(name) # SKIP \(ConsoleReporter.oneLine(reason))"]
+    case .fail, .error:
+      let fallback =
+        verdict.outcome == .fail ? "the walker broke the contract" : "the case could not be judged"
+      let message = ConsoleReporter.oneLine(verdict.message.isEmpty ? fallback : verdict.message)
+      var lines = ["# \(identity.caseName.oneLineName): \(message)"]
+      let details =
+        verdict.details.isEmpty
+        ? [] : verdict.details.split(separator: "\n", omittingEmptySubsequences: false)
+      for line in details.prefix(detailLines) { lines.append(diagnostic(String(line))) }
+      if details.count > detailLines {
+        lines.append("# … \(details.count - detailLines) more lines of details")
+        if let replay = ConsoleReporter.replayCommand(in: verdict.details) {
+          lines.append(diagnostic("Replay: " + replay))
+        }
+      }
+      if verdict.outcome == .fail { return lines + ["not ok \(number) \(name)"] }
+      let directive = isTimeout(verdict.message) ? "TIMEOUT" : "ERROR"
+      return lines + ["not ok \(number) \(name) # \(directive) \(message)"]
+    }
+  }
+
+  /// A name as KTAP allows it: one line, no `#`.
+  static func name(_ text: String) -> String {
+    let line = ConsoleReporter.oneLine(text, limit: 500)
+    let cleaned = String(line.map { $0 == "#" ? "_" : $0 })
+    return cleaned.isEmpty ? "_" : cleaned
+  }
+
+  /// `# text`, never mistaken for a `# Subtest:` header.
+  private static func diagnostic(_ text: String) -> String {
+    let line = ConsoleReporter.oneLine(text)
+    return line.hasPrefix("Subtest") ? "# (\(line))" : line.isEmpty ? "#" : "# " + line
+  }
+
+  /// Whether an error message says the walker hung (the step limit, a timeout).
+  static func isTimeout(_ message: String) -> Bool {
+    let lower = message.lowercased()
+    return lower.contains("timed out") || lower.contains("timeout") || lower.contains("hang")
+      || lower.contains("step limit")
+  }
+}
+
+extension String {
+  fileprivate var replacingSlashes: String { String(map { $0 == "/" ? "." : $0 }) }
+  fileprivate var oneLineName: String { KTAPReporter.name(self) }
+}
