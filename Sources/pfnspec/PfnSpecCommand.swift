@@ -17,7 +17,7 @@ struct PfnSpecCommand: ParsableCommand {
       architecture you choose, and every verdict says which promise of the contract it checked.
       """,
     version: PfnSpecVersion.current,
-    subcommands: [Run.self, Check.self, List.self, Mutants.self, Replay.self, Bench.self],
+    subcommands: [Run.self, Check.self, List.self, Mutants.self, Replay.self, Bench.self, Merge.self],
     defaultSubcommand: Run.self)
 }
 
@@ -170,6 +170,8 @@ struct Run: ParsableCommand {
   @Flag(help: "Print only the summary, not each failure as it happens.")
   var quiet = false
 
+  @OptionGroup(title: "Reports and sharding") var reports: ReportOptions
+
   @OptionGroup var races: RaceOptions
 
   func run() throws {
@@ -184,13 +186,16 @@ struct Run: ParsableCommand {
     try races.apply(to: &options)
     options.hostname = deterministic ? "localhost" : ProcessInfo.processInfo.hostName
     options.startTime = deterministic ? 0 : Date().timeIntervalSince1970
+    options.shard = try reports.selectedShard()
+    reports.touchShardStatusFile()
     let runner = Runner(
       files: set.files, sources: set.sources, walkers: try targets.walkers(), arches: try targets.arches(),
       options: options)
 
-    var sinks: [any VerdictSink] = [ConsoleReporter(color: specs.color, quiet: quiet)]
-    if let junit { sinks.append(JUnitReporter(path: junit, deterministic: deterministic)) }
+    var sinks: [any VerdictSink] = [ConsoleReporter(color: specs.color, quiet: quiet, output: reports.consoleOutput)]
+    sinks += reports.sinks(junit: junit, deterministic: deterministic, shard: options.shard)
     let tally = try runner.run(into: FanOutSink(sinks))
+    reports.reportSplits(sinks)
     if tally.total == 0 {
       FileHandle.standardError.write(Data("pfnspec: no case matched the filters\n".utf8))
     }

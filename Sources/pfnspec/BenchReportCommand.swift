@@ -1,0 +1,220 @@
+import ArgumentParser
+import Foundation
+import PfnReports
+import PfnResults
+
+/// `pfnspec bench report`: how fast each report format writes synthetic
+/// verdicts, and how much memory it needs, at 10^4, 10^5 and 10^6 cases.
+///
+/// Each measurement runs in a child process of its own, so that its peak
+/// resident set (`VmHWM`) is its own; the baseline is the same generator
+/// feeding a sink that does nothing, measured in the same run.
+struct BenchReport: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "report",
+    abstract: "Time the reporters: cases per second written and peak memory per format.")
+
+  @Option(help: "Case counts, comma-separated.")
+  var sizes = "10000,100000,1000000"
+
+  @Option(help: "Formats, comma-separated: junit, ant, surefire, tap, ktap, console.")
+  var formats = "junit,ant,surefire,tap,ktap,console"
+
+  @Option(help: "Where the reports go (default: a temporary directory, removed afterwards).")
+  var directory: String?
+
+  @Option(help: .hidden) var child: String?
+  @Option(help: .hidden) var cases: Int = 0
+
+  func run() throws {
+    if let child {
+      let result = try Self.measure(format: child, cases: cases, directory: directory ?? "/tmp")
+      print("\(result.seconds) \(result.peakKiB)")
+      return
+    }
+    let sizeList = sizes.split(separator: ",").compactMap { Int($0) }
+    let formatList = formats.split(separator: ",").map(String.init)
+    for format in formatList where !Self.formats.contains(format) {
+      throw ValidationError("unknown format '\(format)'; known: \(Self.formats.joined(separator: ", "))")
+    }
+    let scratch = directory ?? NSTemporaryDirectory() + "pfnspec-bench-\(getpid())"
+    try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+    defer { if directory == nil { try? FileManager.default.removeItem(atPath: scratch) } }
+
+    print("pfnspec bench report: synthetic verdicts (90% pass, 5% fail, 3% skipped, 2% error; "
+      + "\(Self.casesPerSuite) cases per suite), each figure from its own process")
+    print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; baseline = the generator into a sink that does nothing")
+    print("")
+    print(Self.row(["format", "cases", "cases/s", "x base", "peak RSS", "x base", "file MB"]))
+    var baselines: [Int: (rate: Double, peak: Int)] = [:]
+    var peaks: [String: [Int: Int]] = [:]
+    for format in ["baseline"] + formatList {
+      for size in sizeList {
+        let (seconds, peak) = try spawn(format: format, cases: size, directory: scratch)
+        let rate = Double(size) / max(seconds, 1e-9)
+        if format == "baseline" { baselines[size] = (rate, peak) }
+        peaks[format, default: [:]][size] = peak
+        let base = baselines[size]!
+        let bytes = Self.bytes(under: "\(scratch)/\(format)")
+        print(Self.row([
+          format, String(size), String(format: "%.0f", rate), String(format: "%.2f", rate / base.rate),
+          "\(peak / 1024) MB", String(format: "%.2f", Double(peak) / Double(base.peak)),
+          format == "baseline" || format == "console" ? "-" : String(format: "%.1f", Double(bytes) / 1_048_576),
+        ]))
+        try? FileManager.default.removeItem(atPath: "\(scratch)/\(format)")
+      }
+    }
+    if sizeList.contains(100_000), sizeList.contains(1_000_000) {
+      print("")
+      print("peak memory, 10^6 cases / 10^5 cases (flat = about 1.0):")
+      for format in ["baseline"] + formatList {
+        let ratio = Double(peaks[format]![1_000_000]!) / Double(peaks[format]![100_000]!)
+        print("  \(format): \(String(format: "%.2f", ratio))")
+      }
+    }
+  }
+
+  static let formats = ["junit", "ant", "surefire", "tap", "ktap", "console"]
+  static let casesPerSuite = 1000
+
+  private static func row(_ cells: [String]) -> String {
+    let widths = [9, 8, 10, 7, 9, 7, 8]
+    return zip(cells, widths).map { cell, width in
+      cell.count >= width ? cell : String(repeating: " ", count: width - cell.count) + cell
+    }.joined(separator: "  ")
+  }
+
+  private func spawn(format: String, cases: Int, directory: String) throws -> (Double, Int) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+    process.arguments = [
+      "bench", "report", "--child", format, "--cases", String(cases), "--directory", directory,
+    ]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let words = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isWhitespace)
+    guard process.terminationStatus == 0, words.count == 2, let seconds = Double(words[0]),
+      let peak = Int(words[1])
+    else {
+      throw ValidationError("the \(format) measurement of \(cases) cases failed")
+    }
+    return (seconds, peak)
+  }
+
+  private static func bytes(under path: String) -> Int {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return 0 }
+    guard isDirectory.boolValue else {
+      return (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    }
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+    return names.reduce(0) { $0 + bytes(under: "\(path)/\($1)") }
+  }
+
+  // MARK: - One measurement (in the child)
+
+  static func measure(format: String, cases: Int, directory: String) throws -> (
+    seconds: Double, peakKiB: Int
+  ) {
+    let target = "\(directory)/\(format)"
+    let sink: any VerdictSink
+    switch format {
+    case "baseline": sink = NullSink()
+    case "junit": sink = JUnitReporter(path: target, options: JUnitOptions())
+    case "ant": sink = JUnitReporter(path: target, options: JUnitOptions(dialect: .ant))
+    case "surefire": sink = JUnitReporter(path: target, options: JUnitOptions(dialect: .surefire))
+    case "tap": sink = TAPReporter(path: target)
+    case "ktap": sink = KTAPReporter(path: target)
+    case "console": sink = ConsoleReporter(color: .never, quiet: true, output: NullOutput(), progress: false)
+    default: throw ValidationError("unknown format '\(format)'")
+    }
+    let clock = ContinuousClock()
+    let began = clock.now
+    let generator = SyntheticVerdicts()
+    sink.runStarted(generator.info)
+    var tally = Tally()
+    var index = 0
+    var suite = 0
+    while index < cases {
+      let key = SuiteKey(suite: "suite\(suite / 8)", walker: "walker\(suite % 4)", arch: suite % 8 < 4 ? "x86_64" : "arm64")
+      sink.suiteStarted(key)
+      for position in 0..<min(casesPerSuite, cases - index) {
+        let verdict = generator.verdict(index, key: key, suite: suite, position: position)
+        sink.record(verdict)
+        tally.add(verdict.outcome)
+        index += 1
+      }
+      sink.suiteFinished(key)
+      suite += 1
+    }
+    let elapsed = clock.now - began
+    try sink.runFinished(tally, seconds: Double(elapsed.components.seconds))
+    let total = clock.now - began
+    return (
+      Double(total.components.seconds) + Double(total.components.attoseconds) * 1e-18, peakResidentKiB()
+    )
+  }
+
+  /// `VmHWM` from `/proc/self/status`, in KiB (0 where there is no such file).
+  static func peakResidentKiB() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+      return Int(line.split(whereSeparator: \.isWhitespace)[1]) ?? 0
+    }
+    return 0
+  }
+}
+
+/// Verdicts that look like a real run's: rules with parameters, failures with
+/// several lines of details ending in a replay command.
+private struct SyntheticVerdicts {
+  let info = RunInfo(
+    toolVersion: PfnSpecVersion.current, seed: 7, specPaths: ["Specs/bench.pfnspec"],
+    walkers: ["walker0", "walker1", "walker2", "walker3"], arches: ["x86_64", "arm64"],
+    startTime: 0, hostname: "localhost")
+
+  func verdict(_ index: Int, key: SuiteKey, suite: Int, position: Int) -> Verdict {
+    let rule = "BN-\(100 + position % 20)"
+    let identity = CaseIdentity(
+      key: key, ruleID: rule, ruleTitle: "synthetic rule \(position % 20) keeps its promise",
+      parameters: [
+        CaseParameter(name: "level", value: ["pte", "pmd", "pud"][position % 3]),
+        CaseParameter(name: "addr", value: "0x7f00" + String(index, radix: 16)),
+      ],
+      location: SpecLocation(file: "Specs/bench.pfnspec", line: 10 + position % 20 * 8))
+    let roll = (index &* 2_654_435_761) % 100
+    let outcome: Outcome = roll < 90 ? .pass : roll < 95 ? .fail : roll < 98 ? .skipped : .error
+    var message = ""
+    var details = ""
+    switch outcome {
+    case .pass: break
+    case .skipped: message = "no PUD leaves on this architecture"
+    case .fail, .error:
+      message = outcome == .fail ? "expected pfn == 0x200123, got 0x200000" : "the world could not be built"
+      details = (0..<12).map { "  host call \($0): read pmd entry 0x\(String(index &* 31 + $0, radix: 16))" }
+        .joined(separator: "\n")
+        + "\nReplay: pfnspec run Specs/bench.pfnspec --rule \(rule) --case '\(identity.caseName)' "
+        + "--walker \(key.walker) --arch \(key.arch) --seed 7"
+    }
+    return Verdict(
+      identity: identity, outcome: outcome, message: message, details: details,
+      sources: ["contract#C\(position % 33 + 1)"], profile: "6.12/strict", seed: 7,
+      seconds: 0.0001, ordinal: CaseOrdinal(suite: suite, rule: position % 20, index: position))
+  }
+}
+
+private final class NullSink: VerdictSink {
+  func runStarted(_ info: RunInfo) {}
+  func suiteStarted(_ key: SuiteKey) {}
+  func record(_ verdict: Verdict) {}
+  func suiteFinished(_ key: SuiteKey) {}
+  func runFinished(_ tally: Tally, seconds: Double) throws {}
+}
+
+private final class NullOutput: ConsoleOutputStream {
+  var isTerminal: Bool { false }
+  func write(_ string: String) {}
+}

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import PfnReports
+import PfnResults
+
+extension JUnitDialect: ExpressibleByArgument {}
+
+/// The report formats of `run` beyond the console, and sharding.
+struct ReportOptions: ParsableArguments {
+  @Option(
+    help: """
+      The JUnit shape: default (junit-10), ant (windyroad and junit-10), or surefire \
+      (--junit names a directory that gets one TEST-<suite>.xml per suite).
+      """)
+  var junitDialect: JUnitDialect = .standard
+
+  @Flag(help: "Add file and line attributes to each JUnit testcase (for GitHub/GitLab reporters; no schema allows them).")
+  var junitFileLine = false
+
+  @Option(help: "Write a TAP report to this path ('-' for standard output; the console then goes to standard error).")
+  var tap: String?
+
+  @Option(help: "The TAP version: 13 (default; prove before 3.48 rejects 14) or 14.")
+  var tapVersion: Int = 13
+
+  @Option(help: "Write a KTAP v1 report (one subtest per suite) to this path ('-' for standard output).")
+  var ktap: String?
+
+  @Option(
+    help: """
+      Run only shard I of N (1-based, like GitLab's '2/4'). Default: from Bazel's \
+      TEST_SHARD_INDEX/TEST_TOTAL_SHARDS or GitLab's CI_NODE_INDEX/CI_NODE_TOTAL.
+      """)
+  var shard: String?
+
+  func validate() throws {
+    guard tapVersion == 13 || tapVersion == 14 else {
+      throw ValidationError("--tap-version takes 13 or 14")
+    }
+    if let shard, Shard(oneBased: shard) == nil {
+      throw ValidationError("--shard takes I/N with 1 <= I <= N, such as 2/4")
+    }
+    if tap == "-" && ktap == "-" {
+      throw ValidationError("only one of --tap and --ktap can write to standard output")
+    }
+  }
+
+  /// The shard asked for on the command line or by the CI environment.
+  func selectedShard() throws -> Shard? {
+    if let shard { return Shard(oneBased: shard).flatMap { $0.count > 1 ? $0 : nil } }
+    do {
+      return try Shard.fromEnvironment(ProcessInfo.processInfo.environment)
+    } catch {
+      throw ValidationError("\(error)")
+    }
+  }
+
+  /// Declares sharding support to Bazel by touching `TEST_SHARD_STATUS_FILE`.
+  func touchShardStatusFile() {
+    guard let path = ProcessInfo.processInfo.environment["TEST_SHARD_STATUS_FILE"], !path.isEmpty
+    else { return }
+    let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o666)
+    if fd >= 0 { close(fd) }
+    utimes(path, nil)
+  }
+
+  /// Where the console goes: standard error when a report takes standard output.
+  var consoleOutput: any ConsoleOutputStream {
+    FileDescriptorOutputStream(fileDescriptor: tap == "-" || ktap == "-" ? STDERR_FILENO : STDOUT_FILENO)
+  }
+
+  /// The JUnit path: `--junit`, else Bazel's `XML_OUTPUT_FILE`.
+  func junitPath(_ junit: String?) -> String? {
+    if let junit { return junit }
+    guard let path = ProcessInfo.processInfo.environment["XML_OUTPUT_FILE"], !path.isEmpty else {
+      return nil
+    }
+    return path
+  }
+
+  /// The report sinks to add after the console.
+  func sinks(junit: String?, deterministic: Bool, shard: Shard?) -> [any VerdictSink] {
+    var sinks: [any VerdictSink] = []
+    if let path = junitPath(junit) {
+      var options = JUnitOptions(
+        dialect: junitDialect, deterministic: deterministic, fileAndLine: junitFileLine, shard: shard)
+      options.maxFileBytes = JUnitOptions().maxFileBytes
+      sinks.append(JUnitReporter(path: path, options: options))
+    }
+    if let tap { sinks.append(TAPReporter(path: tap, version: tapVersion)) }
+    if let ktap { sinks.append(KTAPReporter(path: ktap)) }
+    return sinks
+  }
+
+  /// Tells on standard error when a JUnit report was split into parts.
+  func reportSplits(_ sinks: [any VerdictSink]) {
+    for case let junit as JUnitReporter in sinks
+    where junit.options.dialect != .surefire && junit.writtenFiles.count > 1 {
+      FileHandle.standardError.write(
+        Data(
+          ("pfnspec: the JUnit report passed \(junit.options.maxFileBytes / 1_048_576) MB and continues in "
+            + junit.writtenFiles.dropFirst().joined(separator: ", ") + "\n").utf8))
+    }
+  }
+}
