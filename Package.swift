@@ -1,12 +1,58 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// MARK: Plug-in walkers (issue 5)
+
+/// The C walkers the package builds as shared objects: the kernel-style
+/// example, its mutants, and the fault corpus the tests load.
+let cWalkers: [(target: String, path: String)] =
+  [
+    ("PfnExampleWalker", "Examples/CWalker/reference"),
+    ("PfnExampleMutantDerefNullFile", "Examples/CWalker/mutant-deref-null-file"),
+    ("PfnExampleMutantLeakLock", "Examples/CWalker/mutant-leak-lock"),
+  ]
+  + [
+    ("NullDeref", "null-deref"), ("Abort", "abort"), ("LoopForever", "loop-forever"), ("Exit", "exit"),
+    ("PrintGarbage", "print-garbage"), ("SuccessHoldingNothing", "success-holding-nothing"),
+    ("LeakLock", "leak-lock"), ("ScribbleArgs", "scribble-args"),
+  ].map { ("PfnFault" + $0.0, "Tests/FaultCorpus/" + $0.1) }
+
+var pluginProducts: [Product] {
+  cWalkers.map { .library(name: $0.target, type: .dynamic, targets: [$0.target]) }
+}
+
+var pluginTargets: [Target] {
+  [
+    // The ABI header (pfnspec_walker.h) and the kernel shim (pfnspec_kernel.h).
+    .target(name: "CPfnWalker"),
+    // The runner's C side of the ABI: calls that a faulting host call can leave, crash reports.
+    .target(name: "CPfnWalkerHost", dependencies: ["CPfnWalker"]),
+    // Shared objects in worker processes, the stdio protocol, and the workers' supervisor.
+    .target(
+      name: "PfnPlugins",
+      dependencies: [
+        "PfnModel", "PfnWalkers", "PfnResults", "PfnSpecRunner", "CPfnWalker", "CPfnWalkerHost",
+      ]),
+    .testTarget(
+      name: "PfnPluginsTests",
+      dependencies: [
+        "PfnPlugins", "PfnSpecRunner", "PfnReports", "PfnResults", "PfnWalkers", "PfnModel", "PfnSpecLanguage",
+      ],
+      exclude: ["Walkers"]),
+  ]
+    + cWalkers.map {
+      .target(name: $0.target, dependencies: ["CPfnWalker"], path: $0.path, publicHeadersPath: ".")
+    }
+}
+
 let package = Package(
   name: "pfnspec",
   products: [
     .executable(name: "pfnspec", targets: ["pfnspec"]),
     .library(name: "PfnSpecRunner", targets: ["PfnSpecRunner"]),
-  ],
+    // Plug-in walkers: the C ABI and kernel shim headers, and the examples built from them.
+    .library(name: "CPfnWalker", targets: ["CPfnWalker"]),
+  ] + pluginProducts,
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
   ],
@@ -33,6 +79,7 @@ let package = Package(
       name: "pfnspec",
       dependencies: [
         "PfnSpecRunner", "PfnReports", "PfnSpecLanguage", "PfnModel", "PfnWalkers", "PfnResults",
+        "PfnPlugins",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(name: "PfnModelTests", dependencies: ["PfnModel"]),
@@ -42,5 +89,5 @@ let package = Package(
       name: "PfnSpecRunnerTests",
       dependencies: ["PfnSpecRunner", "PfnWalkers", "PfnModel", "PfnSpecLanguage", "PfnResults"]),
     .testTarget(name: "PfnReportsTests", dependencies: ["PfnReports", "PfnResults", "CLibXML2"]),
-  ]
+  ] + pluginTargets
 )

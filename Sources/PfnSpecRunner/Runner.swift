@@ -27,6 +27,10 @@ public struct RunOptions: Sendable {
   public var explorationTotals: ExplorationTotals?
   /// Skip race schedules equivalent to one already explored.
   public var raceReduction = true
+  /// Plug-in workers: pick the run up after a case that killed the previous worker.
+  public var resume: ResumePoint?
+  /// Plug-in workers: called just before each case runs, to name the case in flight.
+  public var caseWillRun: (@Sendable (CaseIdentity) -> Void)?
   public var toolVersion = "0.1.0"
   public var hostname = "localhost"
   /// Seconds since 1970 at the start of the run.
@@ -50,6 +54,7 @@ public final class Runner {
   public let walkers: [any Walker]
   public let arches: [any Architecture]
   public let options: RunOptions
+  private lazy var resumeGate = ResumeGate(options.resume)
 
   /// - Parameters:
   ///   - files: Checked spec files (run only files without errors).
@@ -159,15 +164,22 @@ public final class Runner {
     let began = clock.now
     switch planner.plan() {
     case .skipped(let reason):
-      guard options.cases.isEmpty || options.cases.contains(rule.id.value), inShard([]) else { return [] }
+      guard options.cases.isEmpty || options.cases.contains(rule.id.value), inShard([]),
+        resumeGate.admitsUnexecutedVerdict
+      else { return [] }
       return [verdict([], .skipped, reason, "", 0)]
     case .error(let message):
-      guard options.cases.isEmpty || options.cases.contains(rule.id.value), inShard([]) else { return [] }
+      guard options.cases.isEmpty || options.cases.contains(rule.id.value), inShard([]),
+        resumeGate.admitsUnexecutedVerdict
+      else { return [] }
       return [verdict([], .error, message, "Rule: \(rule.id.value) at \(file.path):\(rule.range.start.line)", seconds(since: began))]
     case .cases(let planned):
       return planned.enumerated().compactMap { index, plannedCase in
         let name = identity(plannedCase.parameters).caseName
-        guard options.cases.isEmpty || options.cases.contains(name), inShard(plannedCase.parameters) else { return nil }
+        guard options.cases.isEmpty || options.cases.contains(name), inShard(plannedCase.parameters),
+          resumeGate.admits(identity(plannedCase.parameters))
+        else { return nil }
+        options.caseWillRun?(identity(plannedCase.parameters))
         let caseBegan = clock.now
         var executor = CaseExecutor(
           rule: rule, file: file, walker: walker, planned: plannedCase,

@@ -17,7 +17,9 @@ struct PfnSpecCommand: ParsableCommand {
       architecture you choose, and every verdict says which promise of the contract it checked.
       """,
     version: PfnSpecVersion.current,
-    subcommands: [Run.self, Check.self, List.self, Mutants.self, Replay.self, Bench.self, Merge.self],
+    subcommands: [
+      Run.self, Check.self, List.self, Mutants.self, Replay.self, Bench.self, Merge.self, Cflags.self, Worker.self,
+    ],
     defaultSubcommand: Run.self)
 }
 
@@ -93,7 +95,7 @@ extension ColorMode: ExpressibleByArgument {
 struct TargetOptions: ParsableArguments {
   @Option(
     name: .customLong("walker"),
-    help: "A walker to check (repeatable): a name from 'pfnspec list walkers', 'mutants' or 'all'.")
+    help: "A walker to check (repeatable): a name from 'pfnspec list walkers', 'mutants', 'all', or a PATH.so plug-in.")
   var walkerNames: [String] = []
 
   @Option(name: .customLong("arch"), help: "An architecture (repeatable; default: every one the model has).")
@@ -102,8 +104,10 @@ struct TargetOptions: ParsableArguments {
   @Option(help: "The kernel release the architectures are taken at (default: the newest known).")
   var kernel: String?
 
-  func walkers() throws -> [any Walker] {
-    let names = walkerNames.isEmpty ? ["reference"] : walkerNames
+  /// The built-in walkers named; `reference` when no walker of any kind was named.
+  func walkers(defaultToReference: Bool = true) throws -> [any Walker] {
+    let builtinNames = walkerNames.filter { !Self.isSharedObject($0) }  // shared objects run in workers
+    let names = walkerNames.isEmpty && defaultToReference ? ["reference"] : builtinNames
     var walkers: [any Walker] = []
     for name in names {
       switch name {
@@ -174,6 +178,8 @@ struct Run: ParsableCommand {
 
   @OptionGroup var races: RaceOptions
 
+  @OptionGroup(title: "Plug-in walkers") var plugins: PluginRunOptions
+
   func run() throws {
     let set = try specs.load()
     var options = RunOptions()
@@ -189,12 +195,19 @@ struct Run: ParsableCommand {
     options.shard = try reports.selectedShard()
     reports.touchShardStatusFile()
     let runner = Runner(
-      files: set.files, sources: set.sources, walkers: try targets.walkers(), arches: try targets.arches(),
-      options: options)
+      files: set.files, sources: set.sources,
+      walkers: try targets.walkers(defaultToReference: plugins.walkerCommands.isEmpty) + plugins.commandWalkers(),
+      arches: try targets.arches(), options: options)
 
     var sinks: [any VerdictSink] = [ConsoleReporter(color: specs.color, quiet: quiet, output: reports.consoleOutput)]
     sinks += reports.sinks(junit: junit, deterministic: deterministic, shard: options.shard)
-    let tally = try runner.run(into: FanOutSink(sinks))
+    let tally: Tally
+    do {
+      tally = try execute(runner, set: set, options: options, into: FanOutSink(sinks))  // plug-ins: PluginCommands.swift
+    } catch let failure as PluginLoadFailure {
+      FileHandle.standardError.write(Data("pfnspec: error: \(failure.message)\n".utf8))
+      throw Exit.specErrors
+    }
     reports.reportSplits(sinks)
     if tally.total == 0 {
       FileHandle.standardError.write(Data("pfnspec: no case matched the filters\n".utf8))

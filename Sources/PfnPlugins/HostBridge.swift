@@ -1,0 +1,180 @@
+import CPfnWalker
+import PfnModel
+
+/// The host table a C walker gets (`struct pfnspec_host`), backed by a
+/// ``WalkerHost``: each function pointer calls the host, and a call that
+/// throws records the fault and returns nonzero so the walker abandons the walk.
+final class HostBridge {
+  let host: any WalkerHost
+  let locks: LockHandles
+  /// The first fault a host call raised during this call into the walker.
+  private(set) var fault: (any Error)?
+
+  init(host: any WalkerHost, locks: LockHandles) {
+    self.host = host
+    self.locks = locks
+  }
+
+  /// Runs a host call for the walker: 0 when it worked, 1 when it faulted.
+  func attempt(_ body: () throws -> Void) -> Int32 {
+    if fault != nil { return 1 }
+    do {
+      try body()
+      return 0
+    } catch {
+      fault = error
+      return 1
+    }
+  }
+
+  /// Records a fault the bridge itself found (a NULL mm, an unknown level).
+  func refuse(_ error: any Error) -> Int32 {
+    if fault == nil { fault = error }
+    return 1
+  }
+
+  /// Throws the fault a host call raised, if any.
+  func raiseFault(abandoned: Bool) throws {
+    if let fault { throw fault }
+    if abandoned { throw PluginError("the walker called abandon() without a faulting host call") }
+  }
+
+  /// Calls `body` with a host table whose context is this bridge.
+  func withTable<R>(_ body: (UnsafeMutablePointer<pfnspec_host>) -> R) -> R {
+    var table = Self.template
+    table.page_shift = UInt32(host.pageShift)
+    table.level_shift = (
+      UInt32(host.shift(.pgd)), UInt32(host.shift(.p4d)), UInt32(host.shift(.pud)), UInt32(host.shift(.pmd)),
+      UInt32(host.shift(.pte))
+    )
+    let archName = ((host as? ModelHost)?.world.arch.name ?? "unknown")
+    return withExtendedLifetime(self) {
+      archName.withCString { name in
+        table.arch_name = name
+        table.ctx = Unmanaged.passUnretained(self).toOpaque()
+        return withUnsafeMutablePointer(to: &table) { body($0) }
+      }
+    }
+  }
+
+  /// The function pointers, filled once.
+  /// Immutable once built; `pfnspec_host` holds pointers, so Swift cannot see that.
+  nonisolated(unsafe) private static let template: pfnspec_host = {
+    var table = pfnspec_host()
+    table.abi_version = PFNSPEC_ABI_VERSION
+    table.size = UInt32(MemoryLayout<pfnspec_host>.size)
+
+    table.pgd_offset = { ctx, mm, address, out in
+      let bridge = HostBridge.from(ctx)
+      guard let mm else { return bridge.refuse(WalkerFault.nullDereference("pgd_offset() of a NULL mm")) }
+      let ref = MMRef(id: Int(mm.pointee.id))
+      return bridge.attempt { out!.pointee = try bridge.host.pgdOffset(ref, address).address }
+    }
+    table.offset = { ctx, level, parent, address, out in
+      let bridge = HostBridge.from(ctx)
+      guard let level = PageLevel(level) else { return bridge.refuse(PluginError("offset() at unknown level \(level.rawValue)")) }
+      return bridge.attempt {
+        out!.pointee = try bridge.host.offset(level, below: EntryPointer(address: parent), address).address
+      }
+    }
+    table.read = { ctx, entry, level, out in
+      let bridge = HostBridge.from(ctx)
+      guard let level = PageLevel(level) else { return bridge.refuse(PluginError("read() at unknown level \(level.rawValue)")) }
+      return bridge.attempt { out!.pointee = try bridge.host.read(EntryPointer(address: entry), level) }
+    }
+    table.write = { ctx, entry, level, value in
+      let bridge = HostBridge.from(ctx)
+      guard let level = PageLevel(level) else { return bridge.refuse(PluginError("write() at unknown level \(level.rawValue)")) }
+      return bridge.attempt { try bridge.host.write(EntryPointer(address: entry), level, value) }
+    }
+
+    table.is_none = { ctx, entry, level in HostBridge.helper(ctx, level, unknown: false) { $0.isNone(entry, $1) } }
+    table.is_present = { ctx, entry, level in HostBridge.helper(ctx, level, unknown: false) { $0.isPresent(entry, $1) } }
+    table.is_leaf = { ctx, entry, level in HostBridge.helper(ctx, level, unknown: false) { $0.isLeaf(entry, $1) } }
+    table.is_bad = { ctx, entry, level in HostBridge.helper(ctx, level, unknown: false) { $0.isBad(entry, $1) } }
+    table.is_write = { ctx, entry, level in HostBridge.helper(ctx, level, unknown: false) { $0.isWrite(entry, $1) } }
+    table.is_special = { ctx, entry, level in HostBridge.helper(ctx, level, unknown: false) { $0.isSpecial(entry, $1) } }
+    table.pfn = { ctx, entry, level in HostBridge.helper(ctx, level, unknown: 0) { $0.pfn(entry, $1) } }
+    table.pgprot = { ctx, entry, level in HostBridge.helper(ctx, level, unknown: 0) { $0.pgprot(entry, $1) } }
+
+    table.pud_lock = { ctx, mm, pud, out in
+      let bridge = HostBridge.from(ctx)
+      guard let mm else { return bridge.refuse(WalkerFault.nullDereference("pud_lock() of a NULL mm")) }
+      let ref = MMRef(id: Int(mm.pointee.id))
+      return bridge.attempt {
+        out!.pointee = bridge.locks.handle(try bridge.host.pudLock(ref, EntryPointer(address: pud)).id)
+      }
+    }
+    table.pmd_lock = { ctx, mm, pmd, out in
+      let bridge = HostBridge.from(ctx)
+      guard let mm else { return bridge.refuse(WalkerFault.nullDereference("pmd_lock() of a NULL mm")) }
+      let ref = MMRef(id: Int(mm.pointee.id))
+      return bridge.attempt {
+        out!.pointee = bridge.locks.handle(try bridge.host.pmdLock(ref, EntryPointer(address: pmd)).id)
+      }
+    }
+    table.pte_offset_map_lock = { ctx, mm, pmd, address, pteOut, lockOut in
+      let bridge = HostBridge.from(ctx)
+      guard let mm else { return bridge.refuse(WalkerFault.nullDereference("pte_offset_map_lock() of a NULL mm")) }
+      let ref = MMRef(id: Int(mm.pointee.id))
+      return bridge.attempt {
+        if let (pte, lock) = try bridge.host.pteOffsetMapLock(ref, EntryPointer(address: pmd), address) {
+          pteOut!.pointee = pte.address
+          lockOut!.pointee = bridge.locks.handle(lock.id)
+        } else {
+          pteOut!.pointee = 0
+          lockOut!.pointee = 0
+        }
+      }
+    }
+    table.spin_unlock = { ctx, handle in
+      let bridge = HostBridge.from(ctx)
+      guard let lock = bridge.locks.lock(handle) else {
+        return bridge.refuse(PluginError("spin_unlock(0x\(String(handle, radix: 16))): not a lock the host handed out"))
+      }
+      return bridge.attempt { try bridge.host.spinUnlock(LockRef(lock)) }
+    }
+    table.pte_unmap = { ctx, pte in
+      let bridge = HostBridge.from(ctx)
+      return bridge.attempt { try bridge.host.pteUnmap(EntryPointer(address: pte)) }
+    }
+
+    table.lockdep_is_held = { ctx, sem in
+      let bridge = HostBridge.from(ctx)
+      guard let sem else { return false }
+      switch sem.pointee.kind {
+      case UInt32(PFNSPEC_RWSEM_MMAP_LOCK.rawValue): return bridge.host.lockdepIsHeld(.mmapLock)
+      case UInt32(PFNSPEC_RWSEM_I_MMAP.rawValue):
+        return bridge.host.lockdepIsHeld(.iMmapRwsem(MappingRef(id: Int(sem.pointee.id))))
+      default: return false
+      }
+    }
+    table.lockdep_assert = { ctx, condition, what in
+      let text = what.map { String(cString: $0) } ?? "lockdep_assert"
+      HostBridge.from(ctx).host.lockdepAssert(condition, text)
+    }
+    return table
+  }()
+
+  static func from(_ ctx: UnsafeMutableRawPointer?) -> HostBridge {
+    Unmanaged<HostBridge>.fromOpaque(ctx!).takeUnretainedValue()
+  }
+
+  /// Calls one of the architecture's helpers; an unknown level is a fault and answers `unknown`.
+  static func helper<R>(
+    _ ctx: UnsafeMutableRawPointer?, _ level: pfnspec_level, unknown: R, _ body: (any WalkerHost, PageLevel) -> R
+  ) -> R {
+    let bridge = from(ctx)
+    guard let level = PageLevel(level) else {
+      _ = bridge.refuse(PluginError("a helper was asked about unknown level \(level.rawValue)"))
+      return unknown
+    }
+    return body(bridge.host, level)
+  }
+}
+
+extension PageLevel {
+  init?(_ level: pfnspec_level) {
+    self.init(rawValue: Int(level.rawValue))
+  }
+}

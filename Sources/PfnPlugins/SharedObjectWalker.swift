@@ -1,0 +1,221 @@
+import CPfnWalker
+import CPfnWalkerHost
+import PfnModel
+import PfnWalkers
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
+/// A walker in a shared object that exports the pfnspec walker ABI
+/// (`pfnspec_walker.h`), called in this process.
+///
+/// Plug-in code runs unprotected here: the runner loads it in a worker
+/// process (``WorkerSupervisor``), where a crash costs only the case in flight.
+/// Host calls that fault leave the walk through `abandon()` (a longjmp in C)
+/// and surface as the ``WalkerFault`` the model raised.
+public final class SharedObjectWalker: Walker, @unchecked Sendable {
+  public let path: String
+  public let descriptor: WalkerDescriptor
+  private let library: UnsafeMutableRawPointer
+  private let startSymbol: UnsafeMutableRawPointer
+  private let endSymbol: UnsafeMutableRawPointer
+  private let locks = LockHandles()
+
+  /// Loads a plug-in and checks what it says about itself.
+  ///
+  /// - Throws: ``PluginError`` when the file cannot be loaded, lacks a symbol,
+  ///   was built for another ABI version, or describes itself with values
+  ///   pfnspec does not know.
+  public init(path: String) throws {
+    self.path = path
+    guard let library = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+      let reason = dlerror().map { String(cString: $0) } ?? "unknown reason"
+      throw PluginError("cannot load walker plug-in '\(path)': \(reason)")
+    }
+    func symbol(_ name: String) throws -> UnsafeMutableRawPointer {
+      guard let symbol = dlsym(library, name) else {
+        throw PluginError("'\(path)' does not export \(name)(): is it a pfnspec walker? (see docs/walkers.md)")
+      }
+      return symbol
+    }
+    self.library = library
+    let describe = try symbol(PFNSPEC_WALKER_DESCRIBE_SYMBOL)
+    startSymbol = try symbol(PFNSPEC_WALKER_START_SYMBOL)
+    endSymbol = try symbol(PFNSPEC_WALKER_END_SYMBOL)
+    guard let info = pfnspec_glue_describe(describe) else {
+      throw PluginError("'\(path)': pfnspec_walker_describe() returned NULL")
+    }
+    descriptor = try Self.descriptor(info, path: path)
+  }
+
+  /// Reads a describe() answer; the ABI version first, before any other field.
+  static func descriptor(_ info: UnsafePointer<pfnspec_walker_info>, path: String) throws -> WalkerDescriptor {
+    let version = UnsafeRawPointer(info).load(as: UInt32.self)
+    guard version == PFNSPEC_ABI_VERSION else {
+      throw PluginError(
+        "'\(path)' was built for walker ABI version \(version), but this pfnspec speaks version "
+          + "\(PFNSPEC_ABI_VERSION): rebuild it against the headers 'pfnspec cflags' points to")
+    }
+    let info = info.pointee
+    guard info.size >= UInt32(MemoryLayout<pfnspec_walker_info>.size) else {
+      throw PluginError("'\(path)': struct pfnspec_walker_info is \(info.size) bytes, expected \(MemoryLayout<pfnspec_walker_info>.size)")
+    }
+    func text(_ pointer: UnsafePointer<CChar>?, _ field: String) throws -> String {
+      guard let pointer else { throw PluginError("'\(path)': describe() left \(field) NULL") }
+      return String(cString: pointer)
+    }
+    let name = try text(info.name, "name")
+    let apiText = try text(info.api_level, "api_level")
+    let profileText = try text(info.profile, "profile")
+    let roleText = try text(info.role, "role")
+    guard let api = APILevel(rawValue: apiText) else {
+      let known = APILevel.allCases.map(\.rawValue).joined(separator: ", ")
+      throw PluginError("'\(path)': unknown API level '\(apiText)' (known: \(known))")
+    }
+    guard let profile = Profile(rawValue: profileText) else {
+      throw PluginError("'\(path)': unknown profile '\(profileText)' (known: strict, relaxed)")
+    }
+    guard let role = WalkerRole(rawValue: roleText) else {
+      throw PluginError("'\(path)': unknown role '\(roleText)' (known: implementation, legacy, mutant)")
+    }
+    guard !name.isEmpty else { throw PluginError("'\(path)': describe() gave an empty name") }
+    return WalkerDescriptor(
+      name: name, summary: (try? text(info.summary, "summary")) ?? "", role: role, apiLevel: api, profile: profile)
+  }
+
+  public func start(_ args: inout FollowPfnmapArgs, host: any WalkerHost) throws -> Int32 {
+    let bridge = HostBridge(host: host, locks: locks)
+    let frame = try ArgsFrame(args, bridge: bridge)
+    defer { frame.release() }
+    var result: Int32 = 0
+    let abandoned = bridge.withTable { table in
+      pfnspec_glue_call_start(startSymbol, table, frame.args, &result)
+    }
+    try bridge.raiseFault(abandoned: abandoned != 0)
+    try frame.copyOut(into: &args, locks: locks)
+    return result
+  }
+
+  public func end(_ args: inout FollowPfnmapArgs, host: any WalkerHost) throws {
+    let bridge = HostBridge(host: host, locks: locks)
+    let frame = try ArgsFrame(args, bridge: bridge)
+    defer { frame.release() }
+    let abandoned = bridge.withTable { table in pfnspec_glue_call_end(endSymbol, table, frame.args) }
+    try bridge.raiseFault(abandoned: abandoned != 0)
+    try frame.copyOut(into: &args, locks: locks)
+  }
+}
+
+/// The C structs one start() or end() call sees: the args, the VMA, its mm,
+/// file and mapping, with guard bytes after the args to catch a walker that
+/// writes past them.
+struct ArgsFrame {
+  static let guardBytes = 64
+  static let guardValue: UInt8 = 0xd7
+
+  let args: UnsafeMutablePointer<pfnspec_args>
+  let vma: UnsafeMutablePointer<pfnspec_vma>
+  let mm: UnsafeMutablePointer<pfnspec_mm>
+  let file: UnsafeMutablePointer<pfnspec_file>?
+  let mapping: UnsafeMutablePointer<pfnspec_address_space>?
+  private let argsMemory: UnsafeMutableRawPointer
+  private let vmaCopy: pfnspec_vma
+  private let address: UInt64
+
+  init(_ swiftArgs: FollowPfnmapArgs, bridge: HostBridge) throws {
+    let size = MemoryLayout<pfnspec_args>.stride
+    argsMemory = .allocate(byteCount: size + Self.guardBytes, alignment: MemoryLayout<pfnspec_args>.alignment)
+    argsMemory.initializeMemory(as: UInt8.self, repeating: Self.guardValue, count: size + Self.guardBytes)
+    args = argsMemory.bindMemory(to: pfnspec_args.self, capacity: 1)
+
+    let view = swiftArgs.vma
+    mm = .allocate(capacity: 1)
+    mm.initialize(
+      to: pfnspec_mm(
+        mmap_lock: pfnspec_rwsem(kind: UInt32(PFNSPEC_RWSEM_MMAP_LOCK.rawValue), id: UInt32(view.mm.id)),
+        id: UInt64(view.mm.id)))
+    if let fileRef = view.file {
+      let mappingRef = try bridge.host.fileMapping(fileRef)
+      let mapping = UnsafeMutablePointer<pfnspec_address_space>.allocate(capacity: 1)
+      mapping.initialize(
+        to: pfnspec_address_space(
+          i_mmap_rwsem: pfnspec_rwsem(kind: UInt32(PFNSPEC_RWSEM_I_MMAP.rawValue), id: UInt32(mappingRef.id)),
+          id: UInt64(mappingRef.id)))
+      let file = UnsafeMutablePointer<pfnspec_file>.allocate(capacity: 1)
+      file.initialize(to: pfnspec_file(f_mapping: mapping, id: UInt64(fileRef.id)))
+      self.mapping = mapping
+      self.file = file
+    } else {
+      mapping = nil
+      file = nil
+    }
+    vmaCopy = pfnspec_vma(
+      vm_start: view.start, vm_end: view.end, vm_flags: view.flags.rawValue, vm_file: file, vm_mm: mm)
+    vma = .allocate(capacity: 1)
+    vma.initialize(to: vmaCopy)
+    address = swiftArgs.address
+
+    args.initialize(
+      to: pfnspec_args(
+        vma: vma, address: swiftArgs.address,
+        lock: swiftArgs.lock.map { bridge.locks.handle($0.id) } ?? 0,
+        ptep: swiftArgs.ptep?.address ?? 0,
+        pfn: swiftArgs.pfn, pgprot: swiftArgs.pgprot, writable: swiftArgs.writable, special: swiftArgs.special,
+        addr_mask: swiftArgs.addrMask))
+  }
+
+  /// Checks that the walker left its inputs alone, then copies the internals
+  /// and outputs back.
+  func copyOut(into swiftArgs: inout FollowPfnmapArgs, locks: LockHandles) throws {
+    let size = MemoryLayout<pfnspec_args>.stride
+    let trailing = UnsafeRawBufferPointer(start: argsMemory + size, count: Self.guardBytes)
+    if trailing.contains(where: { $0 != Self.guardValue }) {
+      throw PluginError("the walker wrote past the end of struct follow_pfnmap_args")
+    }
+    let raw = UnsafeRawPointer(args)
+    let vmaField = raw.load(fromByteOffset: MemoryLayout<pfnspec_args>.offset(of: \.vma)!, as: UInt.self)
+    var changed: [String] = []
+    if vmaField != UInt(bitPattern: vma) { changed.append("args->vma") }
+    if raw.load(fromByteOffset: MemoryLayout<pfnspec_args>.offset(of: \.address)!, as: UInt64.self) != address {
+      changed.append("args->address")
+    }
+    if !changed.isEmpty {
+      throw PluginError("the walker overwrote its inputs: \(changed.joined(separator: ", "))")
+    }
+    let current = vma.pointee
+    if current.vm_start != vmaCopy.vm_start || current.vm_end != vmaCopy.vm_end
+      || current.vm_flags != vmaCopy.vm_flags || current.vm_file != vmaCopy.vm_file || current.vm_mm != vmaCopy.vm_mm
+    {
+      throw PluginError("the walker wrote to the VMA (struct vm_area_struct), which it must only read")
+    }
+    func byte(_ field: KeyPath<pfnspec_args, Bool>) -> Bool {
+      raw.load(fromByteOffset: MemoryLayout<pfnspec_args>.offset(of: field)!, as: UInt8.self) != 0
+    }
+    let out = args.pointee
+    let lockHandle = out.lock
+    if lockHandle == 0 {
+      swiftArgs.lock = nil
+    } else if let lock = locks.lock(lockHandle) {
+      swiftArgs.lock = LockRef(lock)
+    } else {
+      throw PluginError("args->lock holds 0x\(String(lockHandle, radix: 16)), which is no lock the host handed out")
+    }
+    swiftArgs.ptep = out.ptep == 0 ? nil : EntryPointer(address: out.ptep)
+    swiftArgs.pfn = out.pfn
+    swiftArgs.pgprot = out.pgprot
+    swiftArgs.writable = byte(\.writable)
+    swiftArgs.special = byte(\.special)
+    swiftArgs.addrMask = out.addr_mask
+  }
+
+  func release() {
+    argsMemory.deallocate()
+    vma.deallocate()
+    mm.deallocate()
+    file?.deallocate()
+    mapping?.deallocate()
+  }
+}

@@ -1,0 +1,329 @@
+import Foundation
+import PfnModel
+import PfnWalkers
+
+/// A walker in another process that speaks the stdio protocol (docs/protocol.md):
+/// JSON lines, the runner's requests on the walker's standard input, the
+/// walker's host calls and answers on its standard output.
+///
+/// The child runs many cases. When it crashes, exits, hangs past the timeout
+/// or writes something that is not a protocol message, the call in progress
+/// throws a ``PluginError`` naming what happened (an error verdict for that
+/// case) and the next call starts a new child.
+public final class StdioWalker: Walker, @unchecked Sendable {
+  /// The protocol version this runner speaks.
+  public static let protocolVersion = 1
+
+  public let command: String
+  public let descriptor: WalkerDescriptor
+  /// Seconds one start() or end() may take.
+  public let timeout: Double
+  private var child: ChildProcess?
+  private let locks = LockHandles()
+  private let errorLogPath: String
+  private let mutex = NSLock()
+
+  /// Starts the command and asks it who it is.
+  ///
+  /// - Throws: ``PluginError`` when the command does not start or does not
+  ///   answer `hello` with a descriptor pfnspec understands.
+  public init(command: String, timeout: Double = 30) throws {
+    self.command = command
+    self.timeout = timeout
+    errorLogPath = NSTemporaryDirectory() + "pfnspec-stdio-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).log"
+    let (child, descriptor) = try Self.launch(command: command, errorLogPath: errorLogPath, timeout: timeout)
+    self.child = child
+    self.descriptor = descriptor
+  }
+
+  deinit {
+    child?.kill()
+    child?.wait()
+    unlink(errorLogPath)
+  }
+
+  private static func launch(command: String, errorLogPath: String, timeout: Double) throws
+    -> (ChildProcess, WalkerDescriptor)
+  {
+    let child = try ChildProcess(
+      executable: "/bin/sh", arguments: ["-c", command], environment: currentEnvironment(),
+      errorLogPath: errorLogPath)
+    child.send(Self.encode(["op": "hello", "protocol": protocolVersion]))
+    let deadline = ContinuousClock.now + .milliseconds(Int(max(timeout, 10) * 1000))
+    switch child.readLine(deadline: deadline) {
+    case .line(let line):
+      guard let message = Self.decode(line), let hello = message["hello"] as? [String: Any] else {
+        child.kill()
+        throw PluginError("'\(command)' did not answer hello with a hello message; it said '\(line.prefix(200))'")
+      }
+      let version = hello["protocol"] as? Int ?? -1
+      guard version == protocolVersion else {
+        child.kill()
+        throw PluginError(
+          "'\(command)' speaks walker protocol version \(version); this pfnspec speaks version \(protocolVersion)")
+      }
+      guard let name = hello["name"] as? String, !name.isEmpty,
+        let api = (hello["api"] as? String).flatMap(APILevel.init(rawValue:)),
+        let profile = (hello["profile"] as? String).flatMap(Profile.init(rawValue:))
+      else {
+        child.kill()
+        throw PluginError("'\(command)': hello needs name, api (6.12 or 6.15) and profile (strict or relaxed)")
+      }
+      let role = (hello["role"] as? String).flatMap(WalkerRole.init(rawValue:)) ?? .implementation
+      let descriptor = WalkerDescriptor(
+        name: name, summary: hello["summary"] as? String ?? command, role: role, apiLevel: api, profile: profile)
+      return (child, descriptor)
+    case .endOfOutput, .overlong:
+      let exit = child.wait()
+      throw PluginError("'\(command)' \(exit) before answering hello\(Self.stderrNote(child.errorTail()))")
+    case .timedOut:
+      child.kill()
+      child.wait()
+      throw PluginError("'\(command)' did not answer hello within \(formatSeconds(max(timeout, 10)))")
+    }
+  }
+
+  public func start(_ args: inout FollowPfnmapArgs, host: any WalkerHost) throws -> Int32 {
+    let result = try exchange("start", &args, host)
+    guard let code = result as? Int, let value = Int32(exactly: code) else {
+      throw PluginError("the walker's start() returned \(String(describing: result)), not an errno")
+    }
+    return value
+  }
+
+  public func end(_ args: inout FollowPfnmapArgs, host: any WalkerHost) throws {
+    _ = try exchange("end", &args, host)
+  }
+
+  // MARK: One request
+
+  /// Sends a request and serves the walker's host calls until it returns.
+  private func exchange(_ operation: String, _ args: inout FollowPfnmapArgs, _ host: any WalkerHost) throws -> Any? {
+    mutex.lock()
+    defer { mutex.unlock() }
+    let child = try runningChild()
+    var request: [String: Any] = ["op": operation, "args": encode(args)]
+    request["arch"] = [
+      "name": (host as? ModelHost)?.world.arch.name ?? "unknown", "page_shift": host.pageShift,
+      "shifts": Dictionary(uniqueKeysWithValues: PageLevel.allCases.map { ($0.description, host.shift($0)) }),
+    ]
+    guard child.send(Self.encode(request)) else { throw abandonChild(child, "stopped reading its input") }
+    let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
+    var fault: (any Error)?
+    while true {
+      let line: String
+      switch child.readLine(deadline: deadline) {
+      case .line(let text): line = text
+      case .timedOut:
+        throw abandonChild(child, "did not finish \(operation)() within \(formatSeconds(timeout)) (it was killed)")
+      case .endOfOutput:
+        let exit = child.wait()
+        throw abandonChild(child, "\(exit) during \(operation)()\(Self.stderrNote(child.errorTail()))")
+      case .overlong:
+        throw abandonChild(child, "wrote a line of more than 64 MiB")
+      }
+      guard let message = Self.decode(line) else {
+        let shown = line.count > 120 ? String(line.prefix(120)) + "..." : line
+        throw abandonChild(child, "wrote something that is not a protocol message: '\(shown)'")
+      }
+      if let call = message["call"] as? String {
+        if fault != nil {
+          throw abandonChild(child, "went on calling the host (\(call)) after a fault instead of abandoning the walk")
+        }
+        do {
+          let value = try serve(call, message, host)
+          child.send(Self.encode(["ok": value ?? NSNull()]))
+        } catch let error as ProtocolViolation {
+          throw abandonChild(child, error.message)
+        } catch {
+          fault = error
+          child.send(Self.encode(["fault": "\(error)"]))
+        }
+      } else if message["abandoned"] != nil {
+        guard let fault else { throw abandonChild(child, "abandoned the walk without a fault") }
+        throw fault
+      } else if message.keys.contains("return") {
+        if let fault { throw fault }
+        if let returned = message["args"] as? [String: Any] { try decode(returned, into: &args, child) }
+        let value = message["return"]
+        return value is NSNull ? nil : value
+      } else if let error = message["error"] as? String {
+        throw abandonChild(child, "reported an error: \(error)")
+      } else {
+        throw abandonChild(child, "sent a message with neither call, return nor abandoned: '\(line.prefix(120))'")
+      }
+    }
+  }
+
+  /// The child, started again if the last one was lost.
+  private func runningChild() throws -> ChildProcess {
+    if let child { return child }
+    let (child, descriptor) = try Self.launch(command: command, errorLogPath: errorLogPath, timeout: timeout)
+    guard descriptor.name == self.descriptor.name else {
+      child.kill()
+      throw PluginError("'\(command)' restarted as '\(descriptor.name)', not '\(self.descriptor.name)'")
+    }
+    self.child = child
+    return child
+  }
+
+  /// Kills the child (a new one starts with the next call) and makes the error naming why.
+  private func abandonChild(_ child: ChildProcess, _ what: String) -> PluginError {
+    child.kill()
+    child.wait()
+    self.child = nil
+    return PluginError("the walker command \(what)")
+  }
+
+  private static func stderrNote(_ text: String) -> String {
+    let lines = text.split(separator: "\n").suffix(3)
+    return lines.isEmpty ? "" : "; its last words: " + lines.joined(separator: " | ")
+  }
+
+  // MARK: Host calls
+
+  private struct ProtocolViolation: Error { var message: String }
+
+  private func serve(_ call: String, _ message: [String: Any], _ host: any WalkerHost) throws -> Any? {
+    func number(_ key: String) throws -> UInt64 {
+      guard let value = Self.unsigned(message[key]) else {
+        throw ProtocolViolation(message: "sent \(call) without a number in '\(key)'")
+      }
+      return value
+    }
+    func level() throws -> PageLevel {
+      guard let name = message["level"] as? String, let level = PageLevel(name: name) else {
+        throw ProtocolViolation(message: "sent \(call) without a level (pgd, p4d, pud, pmd or pte)")
+      }
+      return level
+    }
+    func mm() throws -> MMRef { MMRef(id: Int(try number("mm"))) }
+    func lockHandle(_ key: String) throws -> LockRef {
+      guard let lock = locks.lock(try number(key)) else {
+        throw PluginError("\(call)(\(Self.hex(try number(key)))): not a lock the host handed out")
+      }
+      return LockRef(lock)
+    }
+    switch call {
+    case "pgd_offset":
+      return Self.hex(try host.pgdOffset(mm(), number("address")).address)
+    case "offset":
+      return Self.hex(try host.offset(level(), below: EntryPointer(address: number("parent")), number("address")).address)
+    case "read":
+      return Self.hex(try host.read(EntryPointer(address: number("entry")), level()))
+    case "write":
+      try host.write(EntryPointer(address: number("entry")), level(), number("value"))
+      return nil
+    case "helper":
+      let entry = try number("value")
+      let level = try level()
+      switch message["name"] as? String {
+      case "none": return host.isNone(entry, level)
+      case "present": return host.isPresent(entry, level)
+      case "leaf": return host.isLeaf(entry, level)
+      case "bad": return host.isBad(entry, level)
+      case "write": return host.isWrite(entry, level)
+      case "special": return host.isSpecial(entry, level)
+      case "pfn": return Self.hex(host.pfn(entry, level))
+      case "pgprot": return Self.hex(host.pgprot(entry, level))
+      default: throw ProtocolViolation(message: "asked for unknown helper '\(message["name"] ?? "")'")
+      }
+    case "pud_lock":
+      return Self.hex(locks.handle(try host.pudLock(mm(), EntryPointer(address: number("entry"))).id))
+    case "pmd_lock":
+      return Self.hex(locks.handle(try host.pmdLock(mm(), EntryPointer(address: number("entry"))).id))
+    case "pte_offset_map_lock":
+      guard let (pte, lock) = try host.pteOffsetMapLock(mm(), EntryPointer(address: number("pmd")), number("address"))
+      else { return nil }
+      return ["pte": Self.hex(pte.address), "lock": Self.hex(locks.handle(lock.id))]
+    case "spin_unlock":
+      try host.spinUnlock(lockHandle("lock"))
+      return nil
+    case "pte_unmap":
+      try host.pteUnmap(EntryPointer(address: number("pte")))
+      return nil
+    case "file_mapping":
+      let file = Self.unsigned(message["file"]).map { FileRef(id: Int($0)) }
+      return try host.fileMapping(file).id
+    case "lockdep_is_held":
+      switch message["lock"] as? String {
+      case "mmap_lock": return host.lockdepIsHeld(.mmapLock)
+      case "i_mmap_rwsem": return host.lockdepIsHeld(.iMmapRwsem(MappingRef(id: Int(try number("mapping")))))
+      default: throw ProtocolViolation(message: "asked lockdep about unknown lock '\(message["lock"] ?? "")'")
+      }
+    case "lockdep_assert":
+      host.lockdepAssert(message["condition"] as? Bool ?? false, message["what"] as? String ?? "lockdep_assert")
+      return nil
+    default:
+      throw ProtocolViolation(message: "made unknown host call '\(call)'")
+    }
+  }
+
+  // MARK: Encoding
+
+  private func encode(_ args: FollowPfnmapArgs) -> [String: Any] {
+    [
+      "vma": [
+        "start": Self.hex(args.vma.start), "end": Self.hex(args.vma.end), "flags": Self.hex(args.vma.flags.rawValue),
+        "file": args.vma.file.map { $0.id as Any } ?? NSNull(), "mm": args.vma.mm.id,
+      ] as [String: Any],
+      "address": Self.hex(args.address),
+      "lock": args.lock.map { Self.hex(locks.handle($0.id)) as Any } ?? NSNull(),
+      "ptep": args.ptep.map { Self.hex($0.address) as Any } ?? NSNull(),
+      "pfn": Self.hex(args.pfn), "pgprot": Self.hex(args.pgprot), "writable": args.writable,
+      "special": args.special, "addr_mask": Self.hex(args.addrMask),
+    ]
+  }
+
+  private func decode(_ returned: [String: Any], into args: inout FollowPfnmapArgs, _ child: ChildProcess) throws {
+    if let address = returned["address"], Self.unsigned(address) != args.address {
+      throw abandonChild(child, "changed its input args.address")
+    }
+    func number(_ key: String) throws -> UInt64? {
+      guard let value = returned[key], !(value is NSNull) else { return nil }
+      guard let number = Self.unsigned(value) else {
+        throw abandonChild(child, "returned args.\(key) = \(value), which is not a number")
+      }
+      return number
+    }
+    if returned.keys.contains("lock") {
+      if let handle = try number("lock") {
+        guard let lock = locks.lock(handle) else {
+          throw abandonChild(child, "returned args.lock = \(Self.hex(handle)), which is no lock the host handed out")
+        }
+        args.lock = LockRef(lock)
+      } else {
+        args.lock = nil
+      }
+    }
+    if returned.keys.contains("ptep") { args.ptep = try number("ptep").map { EntryPointer(address: $0) } }
+    if let pfn = try number("pfn") { args.pfn = pfn }
+    if let pgprot = try number("pgprot") { args.pgprot = pgprot }
+    if let mask = try number("addr_mask") { args.addrMask = mask }
+    if let writable = returned["writable"] as? Bool { args.writable = writable }
+    if let special = returned["special"] as? Bool { args.special = special }
+  }
+
+  static func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
+
+  /// A 64-bit value from `"0x1f"`, `"31"` or a JSON number.
+  static func unsigned(_ value: Any?) -> UInt64? {
+    if let text = value as? String {
+      return text.hasPrefix("0x") ? UInt64(text.dropFirst(2), radix: 16) : UInt64(text)
+    }
+    if let number = value as? NSNumber, !(value is Bool) { return UInt64(exactly: number.doubleValue) ?? number.uint64Value }
+    return nil
+  }
+
+  static func encode(_ object: [String: Any]) -> String {
+    guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return "{}" }
+    return String(decoding: data, as: UTF8.self)
+  }
+
+  static func decode(_ line: String) -> [String: Any]? {
+    guard let data = line.data(using: .utf8),
+      let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+    else { return nil }
+    return object
+  }
+}

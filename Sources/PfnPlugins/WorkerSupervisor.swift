@@ -1,0 +1,337 @@
+import Dispatch
+import Foundation
+import PfnResults
+import PfnSpecRunner
+import PfnWalkers
+
+/// How to start a worker: the `pfnspec` executable in its hidden `worker`
+/// mode, with the plug-in and the run's spec paths and filters.
+public struct WorkerLaunch: Sendable {
+  /// The `pfnspec` executable.
+  public var executable: String
+  /// The shared object to load.
+  public var pluginPath: String
+  /// Spec paths and filters (`--rule`, `--arch`, `--seed`, ...), as `pfnspec worker` takes them.
+  public var runArguments: [String]
+  /// Seconds one case may take before its worker is killed.
+  public var caseTimeout: Double
+  /// The environment of workers (`SWIFT_BACKTRACE=enable=no` is added).
+  public var environment: [String: String]
+
+  public init(
+    executable: String, pluginPath: String, runArguments: [String], caseTimeout: Double = 30,
+    environment: [String: String]? = nil
+  ) {
+    self.executable = executable
+    self.pluginPath = pluginPath
+    self.runArguments = runArguments
+    self.caseTimeout = caseTimeout
+    self.environment = environment ?? currentEnvironment()
+  }
+
+  func arguments(suites: [String], resume: ResumePoint?) -> [String] {
+    var arguments = ["worker", "--plugin", pluginPath] + runArguments
+    for suite in suites { arguments += ["--suite", suite] }
+    if let resume, let data = try? JSONEncoder().encode(resume) {
+      arguments += ["--resume", String(decoding: data, as: UTF8.self)]
+    }
+    return arguments
+  }
+
+  var workerEnvironment: [String: String] {
+    var environment = environment
+    environment["SWIFT_BACKTRACE"] = "enable=no"
+    return environment
+  }
+}
+
+/// Runs a plug-in walker in worker processes and turns whatever kills a
+/// worker into an error verdict for the case it was running.
+///
+/// Each worker runs many cases. When one dies (a signal, an exit, a case that
+/// outlives its timeout, or text on the channel that is not an event), the
+/// case in flight gets an error verdict naming what happened, and a new worker
+/// resumes the run after that case.
+public final class WorkerSupervisor: Sendable {
+  public let launch: WorkerLaunch
+  /// Where workers' standard error goes while they run.
+  private let logDirectory: String
+
+  public init(launch: WorkerLaunch) {
+    self.launch = launch
+    logDirectory = NSTemporaryDirectory() + "pfnspec-workers-\(getpid())"
+    try? FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
+  }
+
+  /// Asks a worker what the plug-in says about itself.
+  ///
+  /// - Throws: ``PluginError`` when the plug-in cannot be loaded, speaks another
+  ///   ABI, or crashes while describing itself.
+  public func describe() throws -> WalkerDescriptor {
+    let child = try ChildProcess(
+      executable: launch.executable, arguments: ["worker", "--plugin", launch.pluginPath, "--describe"],
+      environment: launch.workerEnvironment, errorLogPath: logDirectory + "/describe.log")
+    defer { unlink(child.errorLogPath) }
+    let deadline = ContinuousClock.now + .seconds(max(10, launch.caseTimeout))
+    var lastLine = ""
+    while true {
+      switch child.readLine(deadline: deadline) {
+      case .line(let line):
+        lastLine = line
+        switch WorkerEvent.decode(line: line) {
+        case .hello(let descriptor)?:
+          child.waitOrKill(within: 5)
+          return descriptor
+        case .fatal(let message)?:
+          child.waitOrKill(within: 5)
+          throw PluginError(message)
+        default: continue
+        }
+      case .endOfOutput, .overlong:
+        let exit = child.wait()
+        throw PluginError(
+          "the worker for '\(launch.pluginPath)' \(exit) before describing the walker"
+            + Self.crashNote(child.errorTail(), exit: exit) + (lastLine.isEmpty ? "" : "; it last said '\(lastLine)'"))
+      case .timedOut:
+        child.kill()
+        child.wait()
+        throw PluginError("the worker for '\(launch.pluginPath)' did not describe the walker in time")
+      }
+    }
+  }
+
+  /// Runs the plug-in over the given suites (all when empty), split over
+  /// `jobs` workers at a time, and delivers each suite whole.
+  ///
+  /// - Parameters:
+  ///   - descriptor: What ``describe()`` said; names the walker in verdicts the parent writes.
+  ///   - suites: The suite names of the run, in order; parts are made of whole suites.
+  ///   - seed: The run's seed, for the verdicts the parent writes.
+  ///   - sources: The `source` lines of a rule, by rule id, for the verdicts the parent writes.
+  public func run(
+    descriptor: WalkerDescriptor, suites: [String], jobs: Int, seed: UInt64,
+    sources: @escaping @Sendable (String) -> [String], into shared: SharedRunSink
+  ) {
+    let parts = Self.partition(suites, jobs: jobs)
+    let group = DispatchGroup()
+    for part in parts {
+      group.enter()
+      Thread.detachNewThread {
+        let run = PartRun(
+          supervisor: self, descriptor: descriptor, suites: part, seed: seed, sources: sources, shared: shared)
+        run.run()
+        group.leave()
+      }
+    }
+    group.wait()
+  }
+
+  /// Whole suites, dealt round-robin into at most `jobs` parts; one part for all
+  /// suites (no suite filter) when there is one job.
+  static func partition(_ suites: [String], jobs: Int) -> [[String]] {
+    guard jobs > 1, suites.count > 1 else { return [[]] }
+    var parts = Array(repeating: [String](), count: min(jobs, suites.count))
+    for (index, suite) in suites.enumerated() { parts[index % parts.count].append(suite) }
+    return parts
+  }
+
+  /// A sentence about a crash from the worker's standard error, such as
+  /// " at address 0x0 (a NULL pointer dereference)".
+  static func crashNote(_ errorText: String, exit: ChildExit) -> String {
+    guard case .signaled = exit else { return "" }
+    guard let line = errorText.split(separator: "\n").last(where: { $0.hasPrefix("pfnspec-worker: caught") }),
+      let range = line.range(of: " at address ")
+    else { return "" }
+    let addressText = line[range.upperBound...]
+    guard let address = UInt64(addressText.dropFirst(2), radix: 16) else { return "" }
+    return " at address \(addressText)" + (address < 4096 ? " (a NULL pointer dereference)" : "")
+  }
+
+  func log(_ name: String) -> String { logDirectory + "/" + name }
+}
+
+/// One part of a plug-in run: its workers, one at a time, until the part is done.
+private final class PartRun {
+  let supervisor: WorkerSupervisor
+  let descriptor: WalkerDescriptor
+  let suites: [String]
+  let seed: UInt64
+  let sources: @Sendable (String) -> [String]
+  let grouper: SuiteGrouper
+  var resume: ResumePoint?
+  /// Cases begun since the last verdict arrived, the last one in flight.
+  var begun: [CaseIdentity] = []
+  var received: Set<CaseReference> = []
+
+  init(
+    supervisor: WorkerSupervisor, descriptor: WalkerDescriptor, suites: [String], seed: UInt64,
+    sources: @escaping @Sendable (String) -> [String], shared: SharedRunSink
+  ) {
+    self.supervisor = supervisor
+    self.descriptor = descriptor
+    self.suites = suites
+    self.seed = seed
+    self.sources = sources
+    self.grouper = SuiteGrouper(shared)
+  }
+
+  /// Why a worker stopped before it said `done`.
+  enum Stop {
+    case died
+    case timedOut
+    case garbage(String)
+  }
+
+  func run() {
+    let launch = supervisor.launch
+    var fruitlessStarts = 0
+    let logName = "part-\(suites.joined(separator: "+").isEmpty ? "all" : suites.joined(separator: "+")).log"
+    while true {
+      let child: ChildProcess
+      do {
+        child = try ChildProcess(
+          executable: launch.executable, arguments: launch.arguments(suites: suites, resume: resume),
+          environment: launch.workerEnvironment, errorLogPath: supervisor.log(logName))
+      } catch {
+        recordPartError("\(error)")
+        break
+      }
+      let (stop, progressed, finished) = follow(child)
+      if finished {
+        child.waitOrKill(within: 5)
+        break
+      }
+      if case .timedOut = stop { child.kill() }
+      if case .garbage = stop { child.kill() }
+      let exit = child.wait()
+      let message = describe(stop, exit, child.errorTail())
+      if let inFlight = begun.last {
+        record(errorFor: inFlight, message: message, errorText: child.errorTail())
+        let lost = begun.dropLast().map(CaseReference.init)
+        resume = ResumePoint(after: CaseReference(inFlight), rerun: Set(lost))
+        begun = []
+        fruitlessStarts = 0
+      } else {
+        // Died between cases or before the first: try once more, then give up on the part.
+        fruitlessStarts = progressed ? 1 : fruitlessStarts + 1
+        if fruitlessStarts >= 2 {
+          recordPartError("the worker \(message) outside any case")
+          break
+        }
+      }
+    }
+    grouper.flush()
+    unlink(supervisor.log(logName))
+  }
+
+  /// Reads a worker's events until it is done or stops; whether any verdict
+  /// arrived, and whether it finished its part.
+  func follow(_ child: ChildProcess) -> (Stop, Bool, Bool) {
+    let timeout = Duration.milliseconds(Int(supervisor.launch.caseTimeout * 1000))
+    var progressed = false
+    while true {
+      switch child.readLine(deadline: ContinuousClock.now + timeout) {
+      case .timedOut: return (.timedOut, progressed, false)
+      case .endOfOutput: return (.died, progressed, false)
+      case .overlong: return (.garbage("a line of more than 64 MiB"), progressed, false)
+      case .line(let line):
+        guard let event = WorkerEvent.decode(line: line) else { return (.garbage(line), progressed, false) }
+        switch event {
+        case .begin(let identity):
+          begun.append(identity)
+        case .verdict(let verdict):
+          let reference = CaseReference(verdict.identity)
+          // A case re-run after a crash already has its verdict.
+          guard received.insert(reference).inserted else { continue }
+          begun.removeAll { CaseReference($0) == reference }
+          grouper.record(withPluginReplay(verdict))
+          progressed = true
+        case .done:
+          return (.died, progressed, true)
+        case .fatal(let message):
+          recordPartError(message)
+          return (.died, progressed, true)
+        case .hello, .suiteStarted, .suiteFinished:
+          continue
+        }
+      }
+    }
+  }
+
+  func describe(_ stop: Stop, _ exit: ChildExit, _ errorText: String) -> String {
+    switch stop {
+    case .timedOut:
+      return "did not finish within \(formatSeconds(supervisor.launch.caseTimeout)) (the worker was killed)"
+    case .garbage(let line):
+      let shown = line.count > 120 ? String(line.prefix(120)) + "..." : line
+      return "broke the worker's channel with text that is not an event: '\(shown)'"
+    case .died:
+      switch exit {
+      case .signaled(let signal):
+        let what = signal == SIGABRT ? " (abort() or a failed assertion)" : ""
+        return "crashed the worker: \(signalName(signal))"
+          + WorkerSupervisor.crashNote(errorText, exit: exit) + what
+      case .exited(let code):
+        return "ended the worker process with exit status \(code)"
+      }
+    }
+  }
+
+  func record(errorFor identity: CaseIdentity, message: String, errorText: String) {
+    let stderrLines = errorText.split(separator: "\n", omittingEmptySubsequences: false).suffix(20)
+    var details = ["The walker \(message).", "Case: walker \(descriptor.name) (\(supervisor.launch.pluginPath)), \(identity.key.arch)"]
+    if !stderrLines.joined().isEmpty {
+      details.append("Worker's standard error (last lines):")
+      details += stderrLines.map { "  " + $0 }
+    }
+    details.append("Replay: \(replayCommand(identity))")
+    let verdict = Verdict(
+      identity: identity, outcome: .error, message: "the walker \(message)", details: details.joined(separator: "\n"),
+      sources: sources(identity.ruleID), profile: "\(descriptor.apiLevel.rawValue)/\(descriptor.profile.rawValue)",
+      seed: seed)
+    received.insert(CaseReference(identity))
+    grouper.record(verdict)
+  }
+
+  /// An error verdict for the part as a whole, when no case can be blamed.
+  func recordPartError(_ message: String) {
+    let key = SuiteKey(suite: suites.first ?? "all", walker: descriptor.name, arch: "-")
+    let identity = CaseIdentity(key: key, ruleID: "worker", ruleTitle: "the plug-in's worker runs the part")
+    grouper.record(
+      Verdict(
+        identity: identity, outcome: .error, message: message,
+        details: "Plug-in: \(supervisor.launch.pluginPath)\nSuites: \(suites.isEmpty ? "all" : suites.joined(separator: ", "))",
+        profile: "\(descriptor.apiLevel.rawValue)/\(descriptor.profile.rawValue)", seed: seed))
+  }
+
+  /// Replay commands name the plug-in's path, which `--walker` takes, not its name.
+  func withPluginReplay(_ verdict: Verdict) -> Verdict {
+    var verdict = verdict
+    let name = "--walker " + shellWord(descriptor.name)
+    if verdict.details.contains(name) {
+      verdict.details = verdict.details.replacingOccurrences(
+        of: name, with: "--walker " + shellWord(supervisor.launch.pluginPath))
+    }
+    return verdict
+  }
+
+  func replayCommand(_ identity: CaseIdentity) -> String {
+    var parts = ["pfnspec", "run"]
+    if let file = identity.location?.file { parts.append(file) }
+    parts += ["--rule", identity.ruleID, "--case", identity.caseName, "--walker", supervisor.launch.pluginPath]
+    parts += ["--arch", identity.key.arch, "--seed", String(seed)]
+    return parts.map(shellWord).joined(separator: " ")
+  }
+}
+
+/// `2s`, `0.5s`.
+func formatSeconds(_ seconds: Double) -> String {
+  seconds == seconds.rounded() ? "\(Int(seconds))s" : "\(seconds)s"
+}
+
+/// Quotes a word for a POSIX shell when it needs it.
+func shellWord(_ word: String) -> String {
+  let safe = word.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=@%+,".contains($0) }
+  if safe && !word.isEmpty { return word }
+  return "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+}

@@ -1,0 +1,101 @@
+/*
+ * The fault corpus: the C example walker with one way of going wrong, which
+ * strikes only for addresses in an odd page, so that every run mixes cases
+ * that pass with cases that fault. Each folder beside this file defines one
+ * PFNSPEC_FAULT_* switch and includes this file; the package builds each as
+ * a shared object (libPfnFault*.so).
+ *
+ * The exports are written out with the raw ABI (pfnspec_walker.h) rather than
+ * PFNSPEC_KERNEL_WALKER, so the corpus also exercises the ABI directly.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pfnspec_kernel.h"
+
+/* Take the example's walk under other names, without its exports. */
+#undef PFNSPEC_KERNEL_WALKER
+#define PFNSPEC_KERNEL_WALKER(...)
+#define follow_pfnmap_start example_follow_pfnmap_start
+#define follow_pfnmap_end example_follow_pfnmap_end
+int example_follow_pfnmap_start(struct follow_pfnmap_args *args);
+void example_follow_pfnmap_end(struct follow_pfnmap_args *args);
+#include "../../Examples/CWalker/reference/follow_pfnmap.c"
+#undef follow_pfnmap_start
+#undef follow_pfnmap_end
+
+const struct pfnspec_host *pfnspec_current_host;
+
+static bool strikes(const struct follow_pfnmap_args *args)
+{
+	return (args->address >> PAGE_SHIFT) & 1;
+}
+
+static int faulty_start(struct follow_pfnmap_args *args)
+{
+	if (!strikes(args))
+		return example_follow_pfnmap_start(args);
+#if defined(PFNSPEC_FAULT_NULL_DEREF)
+	struct vm_area_struct *volatile nothing = NULL;
+	return (int)nothing->vm_flags;
+#elif defined(PFNSPEC_FAULT_ABORT)
+	abort();
+#elif defined(PFNSPEC_FAULT_LOOP_FOREVER)
+	for (;;)
+		__asm__ volatile("");
+#elif defined(PFNSPEC_FAULT_EXIT)
+	exit(3);
+#elif defined(PFNSPEC_FAULT_PRINT_GARBAGE)
+	/* Harmless for a plug-in: the worker keeps its channel off stdout. */
+	printf("garbage from the walker {\"not\": \"an event\"\n");
+	fflush(stdout);
+	return example_follow_pfnmap_start(args);
+#elif defined(PFNSPEC_FAULT_SUCCESS_HOLDING_NOTHING)
+	int result = example_follow_pfnmap_start(args);
+	if (result == 0) {
+		example_follow_pfnmap_end(args);
+		args->lock = NULL;
+		args->ptep = NULL;
+	}
+	return result;
+#elif defined(PFNSPEC_FAULT_LEAK_LOCK)
+	int result = example_follow_pfnmap_start(args);
+	args->lock = NULL; /* end() will not know to release it */
+	args->ptep = NULL;
+	return result;
+#elif defined(PFNSPEC_FAULT_SCRIBBLE_ARGS)
+	memset(args, 0xa5, sizeof(*args) + 32);
+	return 0;
+#else
+#error "define one PFNSPEC_FAULT_* switch"
+#endif
+}
+
+__attribute__((visibility("default"))) const struct pfnspec_walker_info *pfnspec_walker_describe(void)
+{
+	static const struct pfnspec_walker_info info = {
+		.abi_version = PFNSPEC_ABI_VERSION,
+		.size = sizeof(struct pfnspec_walker_info),
+		.name = "fault:" PFNSPEC_FAULT_NAME,
+		.summary = "the C example, except that for addresses in odd pages it " PFNSPEC_FAULT_SUMMARY,
+		.api_level = "6.15",
+		.profile = "strict",
+		.role = "mutant",
+	};
+	return &info;
+}
+
+__attribute__((visibility("default"))) int pfnspec_walker_start(const struct pfnspec_host *host,
+								 struct pfnspec_args *args)
+{
+	pfnspec_current_host = host;
+	return faulty_start((struct follow_pfnmap_args *)(void *)args);
+}
+
+__attribute__((visibility("default"))) void pfnspec_walker_end(const struct pfnspec_host *host,
+							       struct pfnspec_args *args)
+{
+	pfnspec_current_host = host;
+	example_follow_pfnmap_end((struct follow_pfnmap_args *)(void *)args);
+}
