@@ -45,7 +45,7 @@ struct BenchReport: ParsableCommand {
       + "\(Self.casesPerSuite) cases per suite), each figure from its own process")
     print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; baseline = the generator into a sink that does nothing")
     print("")
-    print(Self.row(["format", "cases", "cases/s", "x base", "peak RSS", "x base", "file MB"]))
+    print(Self.row(["format", "cases", "cases/s", "x base", "peak RSS", "x base", "MB out"]))
     var baselines: [Int: (rate: Double, peak: Int)] = [:]
     var peaks: [String: [Int: Int]] = [:]
     for format in ["baseline"] + formatList {
@@ -55,13 +55,17 @@ struct BenchReport: ParsableCommand {
         if format == "baseline" { baselines[size] = (rate, peak) }
         peaks[format, default: [:]][size] = peak
         let base = baselines[size]!
-        let bytes = Self.bytes(under: "\(scratch)/\(format)")
+        // The report and its continuation parts (`junit.part2.xml`, …) or its directory.
+        let outputs = ((try? FileManager.default.contentsOfDirectory(atPath: scratch)) ?? []).filter {
+          $0 == format || $0.hasPrefix(format + ".")
+        }
+        let bytes = outputs.reduce(0) { $0 + Self.bytes(under: "\(scratch)/\($1)") }
         print(Self.row([
           format, String(size), String(format: "%.0f", rate), String(format: "%.2f", rate / base.rate),
           "\(peak / 1024) MB", String(format: "%.2f", Double(peak) / Double(base.peak)),
           format == "baseline" || format == "console" ? "-" : String(format: "%.1f", Double(bytes) / 1_048_576),
         ]))
-        try? FileManager.default.removeItem(atPath: "\(scratch)/\(format)")
+        for name in outputs { try? FileManager.default.removeItem(atPath: "\(scratch)/\(name)") }
       }
     }
     if sizeList.contains(100_000), sizeList.contains(1_000_000) {
