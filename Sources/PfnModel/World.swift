@@ -235,7 +235,7 @@ public final class World {
   private func install(_ value: UInt64, at level: PageLevel, covering address: UInt64) throws {
     // A folded level holds entries only where it is the last of its fold chain
     // (a PMD leaf in the top table of 2-level arm64, a PUD leaf on riscv Sv39).
-    guard !arch.isFolded(level) || arch.isEntryLevel(level) else {
+    guard !arch.isFolded(level) || (arch.isEntryLevel(level) && level >= .pud) else {
       throw WorldError("\(level) is folded on \(arch.name)")
     }
     guard let pointer = try entryPointer(address, at: level, create: true) else {

@@ -7,15 +7,18 @@ extension Evaluator {
   func architectureConstant(_ name: String) -> Value? {
     let arch = target.arch
     func levels(_ levels: [PageLevel]) -> Value { .list(levels.map(Value.level)) }
+    // A folded top level above pud (x86_64's run-time p4d) holds no entry a
+    // world can set apart from the pgd's; the levels below it can.
+    let walkLevels = arch.entryLevels.filter { !arch.isFolded($0) || $0 >= .pud }
     /// Walk levels where the architecture can encode an entry of `state`.
     func levels(holding state: EntryState) -> [PageLevel] {
-      arch.entryLevels.filter { arch.makeNonLeaf(state, $0, pfn: 0x1234) != nil }
+      walkLevels.filter { arch.makeNonLeaf(state, $0, pfn: 0x1234) != nil }
     }
     switch name {
     case "page_shift": return .integer(UInt64(arch.pageShift))
     case "user_limit": return .integer(arch.userAddressLimit)
     case "levels_count": return .integer(UInt64(arch.levelCount))
-    case "walk_levels": return levels(arch.entryLevels)
+    case "walk_levels": return levels(walkLevels)
     case "folded_levels": return levels(PageLevel.allCases.filter { arch.isFolded($0) })
     case "swap_levels": return levels(levels(holding: .swap))
     case "protnone_levels": return levels(levels(holding: .protnone))

@@ -43,6 +43,9 @@ public struct ReferenceWalker: Walker {
     /// When a huge entry stopped being a leaf, the walker locks it again and
     /// again instead of walking down from the top: it spins once a split happened.
     case retryWithoutRewalk = "retry-without-rewalk"
+    /// The page, PMD and PUD shifts are x86_64's 12/21/30 instead of the host's
+    /// `PAGE_SHIFT`/`PMD_SHIFT`/`PUD_SHIFT`: right wherever those happen to agree.
+    case x86Shifts = "x86-shifts"
 
     var summary: String {
       switch self {
@@ -62,6 +65,7 @@ public struct ReferenceWalker: Walker {
       case .wrongLevelLock: "takes the PUD lock to protect a PMD leaf"
       case .unlockBeforeSuccess: "drops the lock before start() returns success"
       case .retryWithoutRewalk: "retries a huge entry that became a table without walking again, forever"
+      case .x86Shifts: "computes masks and pfn offsets with x86_64's 4-level shifts (12, 21, 30)"
       }
     }
   }
@@ -199,12 +203,19 @@ public struct ReferenceWalker: Walker {
   }
 
   /// Fills the outputs from the leaf and keeps what end() must release.
+  /// `PXD_MASK` as 4-level x86_64 has it, for the `x86Shifts` mutant.
+  private static func x86Mask(_ level: PageLevel) -> UInt64 {
+    let shift: UInt64 = level == .pud ? 30 : level == .pmd ? 21 : 12
+    return ~((1 << shift) - 1)
+  }
+
   private func report(
     _ entry: UInt64, _ level: PageLevel, at pointer: EntryPointer, _ args: inout FollowPfnmapArgs,
     lock: LockRef, ptep: EntryPointer?, _ host: any WalkerHost
   ) throws {
-    let mask = host.mask(level)
-    let offset = mutated(.ignoreHugeOffset) ? 0 : (args.address & ~mask) >> UInt64(host.pageShift)
+    let mask = mutated(.x86Shifts) ? Self.x86Mask(level) : host.mask(level)
+    let pageShift = mutated(.x86Shifts) ? 12 : host.pageShift
+    let offset = mutated(.ignoreHugeOffset) ? 0 : (args.address & ~mask) >> UInt64(pageShift)
     // Bit 5 is x86's accessed bit; on any architecture it is a write the contract forbids.
     if mutated(.writesEntry) { try host.write(pointer, level, entry | 1 << 5) }
     args.pfn = host.pfn(entry, level) + offset

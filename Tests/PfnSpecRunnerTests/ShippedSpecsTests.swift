@@ -27,7 +27,8 @@ struct ShippedSpecsTests {
     for verdict in failing(reference) {
       Issue.record("\(verdict.identity.caseName): \(verdict.message)\n\(verdict.details)")
     }
-    #expect(reference.filter { $0.outcome == .skipped }.isEmpty)
+    // Elsewhere a rule may be skipped for a capability the architecture lacks.
+    #expect(reference.filter { $0.outcome == .skipped && $0.identity.key.arch == "x86_64" }.isEmpty)
   }
 
   /// The rule that must catch each mutant: the class of bug it stands for.
@@ -48,6 +49,7 @@ struct ShippedSpecsTests {
     (.wrongLevelLock, "RC-002"),
     (.unlockBeforeSuccess, "RC-002"),
     (.retryWithoutRewalk, "RC-004"),
+    (.x86Shifts, "AR-001"),
   ]
 
   @Test("every mutant is caught by the rule written for its defect", arguments: killers)
@@ -88,7 +90,7 @@ struct ShippedSpecsTests {
     }
     let pteCases = walker.filter { $0.identity.parameters.contains { $0.name == "level" && $0.value == "pte" } }
     #expect(!pteCases.isEmpty)
-    for verdict in pteCases where verdict.identity.ruleID != "HG-004" {
+    for verdict in pteCases where verdict.identity.ruleID != "HG-004" && verdict.outcome != .skipped {
       #expect(verdict.outcome == .pass, "\(verdict.identity.caseName): \(verdict.message)")
     }
     // addr_mask is an output of 6.15; follow_pte claims 6.12.
@@ -98,11 +100,14 @@ struct ShippedSpecsTests {
 
   @Test("mainline 6.12 differs in two ways: a PROT_NONE PUD, and huge entries not re-read under the lock")
   func mainline612() {
-    let walker = verdicts(of: "mainline-6.12")
+    // On x86_64; ArchitectureTests shows what other architectures add.
+    let walker = verdicts(of: "mainline-6.12").filter { $0.identity.key.arch == "x86_64" }
     // FA-003: pud_none() instead of pud_present(), so a PROT_NONE PUD is
     // reported. RC-001: the check after taking the lock looks at the copy read
     // before it, so a zap in between is reported as a live mapping
     // (fixed by ffef67b93aa3).
-    #expect(Set(failing(walker).map(\.identity.ruleID)) == ["FA-003", "RC-001"])
+    // AR-005 is FA-003's PROT_NONE PUD again; AR-004's swap PUD passes
+    // pud_none() and is walked as a table.
+    #expect(Set(failing(walker).map(\.identity.ruleID)) == ["FA-003", "RC-001", "AR-004", "AR-005"])
   }
 }

@@ -25,7 +25,7 @@ let shippedSpecs: SpecSet = SpecLoader.load(
 
 /// Runs specs and returns every verdict.
 func run(
-  _ specs: SpecSet, walkers: [any Walker], arches: [any Architecture] = Architectures.all,
+  _ specs: SpecSet, walkers: [any Walker], arches: [any Architecture] = [X86_64()],
   configure: (inout RunOptions) -> Void = { _ in }
 ) throws -> [Verdict] {
   var options = RunOptions()
@@ -43,7 +43,7 @@ func specs(_ text: String, path: String = "Inline.pfnspec") -> SpecSet {
 }
 
 /// Every verdict of the shipped specs for every built-in walker, computed once.
-let allVerdicts: [Verdict] = (try? run(shippedSpecs, walkers: BuiltinWalkers.all)) ?? []
+let allVerdicts: [Verdict] = (try? run(shippedSpecs, walkers: BuiltinWalkers.all, arches: Architectures.all)) ?? []
 
 func verdicts(of walker: String) -> [Verdict] {
   allVerdicts.filter { $0.identity.key.walker == walker }

@@ -14,6 +14,7 @@ struct MutationTests {
     .skipLockdepAssert, .assertMmapLockOnly, .leafBeforePresent, .endSkipsUnmap, .specialFromVMA,
     .writesEntry, .writableFromVMA, .staleHugeEntry, .wrongLevelLock, .unlockBeforeSuccess,
     .retryWithoutRewalk,
+    .x86Shifts,
   ]
 
   @Test func everyMutationHasAFocusedTest() {
