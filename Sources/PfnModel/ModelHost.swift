@@ -19,6 +19,9 @@ public final class ModelHost: WalkerHost {
     droppedTraceLines == 0 ? traceHead + traceTail : traceHead + ["... \(droppedTraceLines) lines not shown ..."] + traceTail
   }
   public var traceLimit = 400
+  /// Off while the explorer runs schedules that will not be reported:
+  /// formatting every call is most of a run's cost.
+  public var tracing = true
   public private(set) var droppedTraceLines = 0
   private var traceHead: [String] = []
   private var traceTail: [String] = []
@@ -38,7 +41,9 @@ public final class ModelHost: WalkerHost {
   }
 
   /// Adds a line to the trace: the host's own calls, and what another CPU did.
-  public func log(_ line: String) {
+  public func log(_ line: @autoclosure () -> String) {
+    guard tracing else { return }
+    let line = line()
     if traceHead.count < traceLimit / 4 {
       traceHead.append(line)
       return

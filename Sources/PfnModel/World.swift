@@ -51,7 +51,7 @@ public final class World {
   public let capabilities: Capabilities
   public let mm = MMRef(id: 1)
 
-  struct Frame {
+  struct Frame: Hashable {
     /// The level whose entries this table holds.
     var level: PageLevel
     var entries: [UInt64]
@@ -148,6 +148,14 @@ public final class World {
 
   func pointer(pfn: UInt64, index: Int) -> EntryPointer {
     EntryPointer(address: pfn << UInt64(arch.pageShift) + UInt64(index * 8))
+  }
+
+  /// Feeds the page tables and what the walker holds to a hasher, to count
+  /// distinct states without copying them.
+  public func hashState(into hasher: inout Hasher) {
+    hasher.combine(frames)
+    hasher.combine(heldLocks)
+    hasher.combine(mappedTables)
   }
 
   /// A copy of every table, to tell whether anything changed.

@@ -85,6 +85,8 @@ struct CaseExecutor {
     statistics.bound = bound
     var states = Set<Int>()
     func finish(_ run: Run, _ schedule: Schedule) -> (Outcome, String, String) {
+      // Schedules run without a trace; the one reported runs again with it.
+      let run = run.failed ? runOnce(RaceObserver(kinds: kinds, mode: .fixed(schedule))) : run
       statistics.distinctStates = states.count
       let elapsed = clock.now - began
       statistics.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
@@ -93,7 +95,7 @@ struct CaseExecutor {
     }
     func attempt(_ schedule: Schedule) -> Run {
       statistics.schedules += 1
-      let run = runOnce(RaceObserver(kinds: kinds, mode: .fixed(schedule)))
+      let run = runOnce(RaceObserver(kinds: kinds, mode: .fixed(schedule)), tracing: false)
       if run.observer?.infeasible != true { states.insert(run.stateHash) }
       return run
     }
@@ -102,18 +104,23 @@ struct CaseExecutor {
     if base.failed { return finish(base, Schedule()) }
     var frontier: [(Schedule, [RaceObserver.Point])] = [(Schedule(), base.observer?.points ?? [])]
     var last = base
-    for _ in 0..<bound {
+    for size in 1...max(bound, 1) where size <= bound {
+      // Schedules shorter than the bound are all run: they are the prefixes of
+      // the longer ones. A schedule of the bound's length is run only if its
+      // last step stands right before a call that touches what the step
+      // touches (or at the last point): moving that last step later across
+      // calls it cannot interfere with gives the same run.
+      let final = size == bound
       var next: [(Schedule, [RaceObserver.Point])] = []
       for (schedule, points) in frontier {
-        let first = (schedule.steps.last?.point ?? -1) + 1
+        let first = schedule.steps.last?.point ?? 0
         guard first < points.count else { continue }
         for index in first..<points.count {
-          for enabled in points[index].enabled {
-            // An operation before a call it cannot interfere with is the same
-            // schedule as the operation one point later: keep only the
-            // insertion right before a call that touches what it touches.
+          // At the point of the previous step, what is possible after it.
+          let candidates = index == schedule.steps.last?.point ? points[index].enabledAfter : points[index].enabled
+          for enabled in candidates {
             let isLast = index == points.count - 1
-            if settings.reduction && !isLast
+            if final && settings.reduction && !isLast
               && !points[index].call.conflicts(writing: enabled.writes, locking: enabled.locks)
             {
               continue
@@ -123,7 +130,7 @@ struct CaseExecutor {
             if run.observer?.infeasible == true { continue }
             if run.failed { return finish(run, candidate) }
             last = run
-            next.append((candidate, run.observer?.points ?? []))
+            if !final { next.append((candidate, run.observer?.points ?? [])) }
             if statistics.schedules >= settings.scheduleLimit {
               statistics.truncated = true
               return finish(last, Schedule())
@@ -144,7 +151,8 @@ struct CaseExecutor {
       let chance = UInt64(min(1000, 1000 * steps / points))
       statistics.schedules += 1
       statistics.random += 1
-      let run = runOnce(RaceObserver(kinds: kinds, mode: .random(generator, chance: chance, maxSteps: steps)))
+      let run = runOnce(
+        RaceObserver(kinds: kinds, mode: .random(generator, chance: chance, maxSteps: steps)), tracing: false)
       _ = generator.next()
       states.insert(run.stateHash)
       if run.failed, let performed = run.observer?.performed {
@@ -162,7 +170,7 @@ struct CaseExecutor {
     var best = (schedule, run)
     func stillFails(_ candidate: Schedule) -> Run? {
       statistics.schedules += 1
-      let run = runOnce(RaceObserver(kinds: kinds, mode: .fixed(candidate)))
+      let run = runOnce(RaceObserver(kinds: kinds, mode: .fixed(candidate)), tracing: false)
       return run.observer?.infeasible != true && run.failed ? run : nil
     }
     var index = 0
@@ -189,7 +197,7 @@ struct CaseExecutor {
 
   // MARK: One run
 
-  func runOnce(_ observer: RaceObserver?) -> Run {
+  func runOnce(_ observer: RaceObserver?, tracing: Bool = true) -> Run {
     var evaluator = planned.evaluator
     let target = evaluator.target
     let world: World
@@ -202,6 +210,7 @@ struct CaseExecutor {
     }
     let host = ModelHost(world: world)
     host.observer = observer
+    host.tracing = tracing
     var failures: [String] = []
     var args: FollowPfnmapArgs?
     func stopped(_ outcome: Outcome, _ message: String) -> Run {
@@ -281,9 +290,8 @@ struct CaseExecutor {
 
   private func stateHash(_ world: World, _ args: FollowPfnmapArgs?) -> Int {
     var hasher = Hasher()
-    hasher.combine(world.snapshot())
+    world.hashState(into: &hasher)
     hasher.combine(args)
-    hasher.combine(world.heldLocks)
     return hasher.finalize()
   }
 

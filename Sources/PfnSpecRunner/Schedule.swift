@@ -42,7 +42,10 @@ final class RaceObserver: SchedulingObserver {
 
   struct Point {
     var call: HostCall
+    /// What could run before any step at this point.
     var enabled: [EnabledOp]
+    /// What could run after this point's steps, before the call.
+    var enabledAfter: [EnabledOp]
   }
 
   let kinds: [AdversaryKind]
@@ -59,35 +62,41 @@ final class RaceObserver: SchedulingObserver {
     self.mode = mode
   }
 
+  static func describe(_ locks: [LockID]) -> String {
+    locks.isEmpty ? "nothing" : locks.map(\.description).joined(separator: ", ")
+  }
+
   func willPerform(_ call: HostCall, host: ModelHost) throws {
     let point = points.count
     guard let address else {
-      points.append(Point(call: call, enabled: []))
+      points.append(Point(call: call, enabled: [], enabledAfter: []))
       return
     }
     let enabled = host.world.enabledAdversaryOps(kinds, address: address)
-    points.append(Point(call: call, enabled: enabled))
-    var chosen: AdversaryOp?
+    var ops: [AdversaryOp] = []
     switch mode {
     case .fixed(let schedule):
-      for step in schedule.steps where step.point == point {
-        guard enabled.contains(where: { $0.op == step.op }) else {
-          infeasible = true
-          return
-        }
-        chosen = step.op
-      }
+      ops = schedule.steps.filter { $0.point == point }.map(\.op)
     case .random(var generator, let chance, let maxSteps):
       if performed.count < maxSteps, !enabled.isEmpty, generator.next() % 1000 < chance {
-        chosen = enabled[Int(generator.next() % UInt64(enabled.count))].op
+        ops = [enabled[Int(generator.next() % UInt64(enabled.count))].op]
       }
       mode = .random(generator, chance: chance, maxSteps: maxSteps)
     }
-    guard let op = chosen else { return }
-    let line = try host.world.perform(op, address: address)
-    let held = host.world.heldLocks.isEmpty ? "nothing" : host.world.heldLocks.map(\.description).joined(separator: ", ")
-    host.log("\(line)  [point \(point), before \(call); walker holds \(held)]")
-    performed.append(Schedule.Step(point: point, op: op))
+    var now = enabled
+    for op in ops {
+      // Several steps at one point run in order; each must be possible then.
+      guard now.contains(where: { $0.op == op }) else {
+        infeasible = true
+        points.append(Point(call: call, enabled: enabled, enabledAfter: now))
+        return
+      }
+      let line = try host.world.perform(op, address: address)
+      host.log("\(line)  [point \(point), before \(call); walker holds \(Self.describe(host.world.heldLocks))]")
+      performed.append(Schedule.Step(point: point, op: op))
+      now = host.world.enabledAdversaryOps(kinds, address: address)
+    }
+    points.append(Point(call: call, enabled: enabled, enabledAfter: now))
   }
 }
 

@@ -83,18 +83,15 @@ struct BenchExplore: ParsableCommand {
   @Option(name: .customLong("repeat"), help: "Repetitions; the figures are from the fastest.")
   var repetitions: Int = 3
 
-  func run() throws {
-    var specs = try SpecOptions.parse(specPaths.isEmpty ? ["Specs"] : specPaths)
-    specs.color = .never
-    let set = try specs.load()
-    print("pfnspec bench explore: race rules (tag race), bound \(bound), walker reference, every architecture")
-    print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores")
+  /// One timed run of the race rules; the fastest of `repetitions`.
+  func measure(_ set: SpecSet, bound: Int, reduction: Bool) throws -> (seconds: Double, totals: ExplorationTotals) {
     var best: (seconds: Double, totals: ExplorationTotals)?
     for _ in 0..<max(1, repetitions) {
       var options = RunOptions()
       options.tags = ["race"]
       options.raceBound = bound
       options.randomSchedules = 0
+      options.raceReduction = reduction
       let totals = ExplorationTotals()
       options.explorationTotals = totals
       let clock = ContinuousClock()
@@ -109,11 +106,34 @@ struct BenchExplore: ParsableCommand {
       if best == nil || seconds < best!.seconds { best = (seconds, totals) }
     }
     guard let best, best.totals.cases > 0 else { throw ValidationError("no race case found (tag race)") }
-    let t = best.totals
-    print(String(format: "cases: %d  schedules: %d  distinct end states: %d", t.cases, t.schedules, t.distinctStates))
-    print(String(format: "race suite at bound %d: %.3f s", bound, best.seconds))
-    print(String(format: "schedules per second: %.0f", Double(t.schedules) / best.seconds))
-    print(String(format: "distinct states per second: %.0f", Double(t.distinctStates) / best.seconds))
+    return best
+  }
+
+  func run() throws {
+    var specs = try SpecOptions.parse(specPaths.isEmpty ? ["Specs"] : specPaths)
+    specs.color = .never
+    let set = try specs.load()
+    print("pfnspec bench explore: race rules (tag race), walker reference, every architecture")
+    print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; fastest of \(max(1, repetitions)) run(s)")
+    let baseline = try measure(set, bound: 0, reduction: true)
+    let reduced = try measure(set, bound: bound, reduction: true)
+    let full = try measure(set, bound: bound, reduction: false)
+    func line(_ label: String, _ m: (seconds: Double, totals: ExplorationTotals)) {
+      let t = m.totals
+      print(
+        String(
+          format: "%@  cases %d  schedules %d  distinct end states %d  %.3f s  %.0f schedules/s  %.0f states/s",
+          label, t.cases, t.schedules, t.distinctStates, m.seconds, Double(t.schedules) / m.seconds,
+          Double(t.distinctStates) / m.seconds))
+    }
+    line("bound 0 (no race, baseline)       ", baseline)
+    line("bound \(bound) with reduction          ", reduced)
+    line("bound \(bound) without reduction       ", full)
+    print(String(format: "race suite at bound %d: %.3f s, %.1fx the race-free baseline", bound, reduced.seconds, reduced.seconds / baseline.seconds))
+    print(
+      String(
+        format: "reduction: %.1fx fewer schedules, %.1fx faster",
+        Double(full.totals.schedules) / Double(reduced.totals.schedules), full.seconds / reduced.seconds))
   }
 }
 
