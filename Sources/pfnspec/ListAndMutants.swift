@@ -39,13 +39,23 @@ struct List: ParsableCommand {
         print("\(d.name)\t\(d.role.rawValue), API \(d.apiLevel.rawValue), \(d.profile.rawValue)\n\t\(d.summary)")
       }
     case .arches:
-      print("arch\tkernel\tpmd_pfnmap\tpud_pfnmap\tpage\tlevels\tsummary")
+      // The support matrix: one row per architecture and release where the
+      // capabilities change (the facts file's Kconfig table).
+      let releases = [KernelRelease.v6_12, .v6_15, KernelRelease(6, 16), .newest]
+      print("arch\tkernel\tpmd_pfnmap\tpud_pfnmap\tpte_special\tsplit_pmd_locks\tpage\tlevels\tleaf_sizes\tuser_limit")
       for arch in Architectures.all {
-        for release in [KernelRelease.v6_12, .v6_15, .newest] {
+        let levels = "\(arch.levelCount) (" + arch.hardwareLevels.map(\.description).joined(separator: "/") + ")"
+        for release in releases {
           let c = arch.capabilities(release)
-          let levels = arch.hardwareLevels.map(\.description).joined(separator: "/")
-          print("\(arch.name)\t\(release)\t\(c.pmdPfnmap ? "yes" : "no")\t\(c.pudPfnmap ? "yes" : "no")\t\(arch.pageSize / 1024)K\t\(levels)\t\(arch.summary)")
+          let sizes = c.leafLevels.map { "\($0) \(byteSize(arch.size($0)))" }.joined(separator: ", ")
+          let row = [
+            arch.name, release.description, c.pmdPfnmap ? "yes" : "no", c.pudPfnmap ? "yes" : "no",
+            c.pteSpecial ? "yes" : "no", c.splitPMDLocks ? "yes" : "no", byteSize(arch.pageSize), levels, sizes,
+            "0x" + String(arch.userAddressLimit, radix: 16),
+          ]
+          print(row.joined(separator: "\t"))
         }
+        print("\t\(arch.summary)")
       }
     case .vocabulary:
       let vocabulary = PfnVocabulary.make(contractAnchors: try specs.contractAnchors())
@@ -93,4 +103,12 @@ struct Mutants: ParsableCommand {
     print(analysis.render())
     if !analysis.isHealthy { throw Exit.failures }
   }
+}
+
+/// 4K, 32M, 1G, 4T: a power-of-two size in the largest whole unit.
+private func byteSize(_ bytes: UInt64) -> String {
+  for (unit, shift) in [("T", 40), ("G", 30), ("M", 20), ("K", 10)] where bytes >= 1 << UInt64(shift) {
+    return "\(bytes >> UInt64(shift))\(unit)"
+  }
+  return "\(bytes)"
 }
