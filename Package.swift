@@ -37,6 +37,7 @@ var pluginTargets: [Target] {
       name: "PfnPluginsTests",
       dependencies: [
         "PfnPlugins", "PfnSpecRunner", "PfnReports", "PfnResults", "PfnWalkers", "PfnModel", "PfnSpecLanguage",
+        "CPfnWalker",
       ],
       exclude: ["Walkers"]),
   ]

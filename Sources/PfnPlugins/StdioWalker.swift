@@ -46,7 +46,7 @@ public final class StdioWalker: Walker, @unchecked Sendable {
     -> (ChildProcess, WalkerDescriptor)
   {
     let child = try ChildProcess(
-      executable: "/bin/sh", arguments: ["-c", command], environment: currentEnvironment(),
+      executable: "/bin/sh", arguments: ["-c", shellLine(command)], environment: currentEnvironment(),
       errorLogPath: errorLogPath)
     child.send(Self.encode(["op": "hello", "protocol": protocolVersion]))
     let deadline = ContinuousClock.now + .milliseconds(Int(max(timeout, 10) * 1000))
@@ -304,6 +304,12 @@ public final class StdioWalker: Walker, @unchecked Sendable {
     if let special = returned["special"] as? Bool { args.special = special }
   }
 
+  /// The command for `sh -c`: a simple command is exec'd, so that the walker
+  /// is the child and a signal that kills it is seen as that signal.
+  static func shellLine(_ command: String) -> String {
+    command.contains(where: { ";&|()`\n".contains($0) }) ? command : "exec " + command
+  }
+
   static func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
 
   /// A 64-bit value from `"0x1f"`, `"31"` or a JSON number.
@@ -311,7 +317,7 @@ public final class StdioWalker: Walker, @unchecked Sendable {
     if let text = value as? String {
       return text.hasPrefix("0x") ? UInt64(text.dropFirst(2), radix: 16) : UInt64(text)
     }
-    if let number = value as? NSNumber, !(value is Bool) { return UInt64(exactly: number.doubleValue) ?? number.uint64Value }
+    if let number = value as? NSNumber { return number.uint64Value }
     return nil
   }
 

@@ -227,10 +227,12 @@ private final class PartRun {
   /// Reads a worker's events until it is done or stops; whether any verdict
   /// arrived, and whether it finished its part.
   func follow(_ child: ChildProcess) -> (Stop, Bool, Bool) {
-    let timeout = Duration.milliseconds(Int(supervisor.launch.caseTimeout * 1000))
+    let caseTimeout = Duration.milliseconds(Int(supervisor.launch.caseTimeout * 1000))
+    // Between cases (starting, loading specs, planning) the worker runs no walker code.
+    let betweenCases = max(caseTimeout, .seconds(60))
     var progressed = false
     while true {
-      switch child.readLine(deadline: ContinuousClock.now + timeout) {
+      switch child.readLine(deadline: ContinuousClock.now + (begun.isEmpty ? betweenCases : caseTimeout)) {
       case .timedOut: return (.timedOut, progressed, false)
       case .endOfOutput: return (.died, progressed, false)
       case .overlong: return (.garbage("a line of more than 64 MiB"), progressed, false)
