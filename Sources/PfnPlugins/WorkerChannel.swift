@@ -8,13 +8,15 @@ import Synchronization
 ///
 /// A worker says `hello` (in `--describe` mode), then streams the run:
 /// `suiteStarted`, `begin` before each case runs, `verdict`, `suiteFinished`,
-/// and `done` when it finished its part. `fatal` means it could not run at all.
+/// `explored` with the race explorer's counts when asked for them, and `done`
+/// when it finished its part. `fatal` means it could not run at all.
 public enum WorkerEvent: Codable, Sendable {
   case hello(WalkerDescriptor)
   case suiteStarted(SuiteKey)
   case begin(CaseIdentity)
   case verdict(Verdict)
   case suiteFinished(SuiteKey)
+  case explored(cases: Int, schedules: Int)
   case done
   case fatal(String)
 
@@ -69,12 +71,20 @@ public final class WorkerChannel: Sendable {
 /// A verdict sink that sends the run to the worker's parent as events.
 public final class WorkerEventSink: VerdictSink {
   private let channel: WorkerChannel
+  private let beforeDone: () -> Void
 
-  public init(channel: WorkerChannel) { self.channel = channel }
+  /// - Parameter beforeDone: Sends whatever must precede `done`.
+  public init(channel: WorkerChannel, beforeDone: @escaping () -> Void = {}) {
+    self.channel = channel
+    self.beforeDone = beforeDone
+  }
 
   public func runStarted(_ info: RunInfo) {}
   public func suiteStarted(_ key: SuiteKey) { channel.send(.suiteStarted(key)) }
   public func record(_ verdict: Verdict) { channel.send(.verdict(verdict)) }
   public func suiteFinished(_ key: SuiteKey) { channel.send(.suiteFinished(key)) }
-  public func runFinished(_ tally: Tally, seconds: Double) throws { channel.send(.done) }
+  public func runFinished(_ tally: Tally, seconds: Double) throws {
+    beforeDone()
+    channel.send(.done)
+  }
 }

@@ -3,6 +3,7 @@ import Foundation
 import PfnResults
 import PfnSpecRunner
 import PfnWalkers
+import Synchronization
 
 /// How to start a worker: the `pfnspec` executable in its hidden `worker`
 /// mode, with the plug-in and the run's spec paths and filters.
@@ -54,6 +55,14 @@ public struct WorkerLaunch: Sendable {
 /// resumes the run after that case.
 public final class WorkerSupervisor: Sendable {
   public let launch: WorkerLaunch
+  private let explored = Mutex((cases: 0, schedules: 0))
+
+  /// Cases and schedules the workers' race explorer reported (with `--count-schedules` in the run arguments).
+  public var exploration: (cases: Int, schedules: Int) { explored.withLock { $0 } }
+
+  func addExplored(cases: Int, schedules: Int) {
+    explored.withLock { $0 = ($0.cases + cases, $0.schedules + schedules) }
+  }
   /// Where workers' standard error goes while they run.
   private let logDirectory: String
 
@@ -253,6 +262,8 @@ private final class PartRun {
         case .fatal(let message):
           recordPartError(message)
           return (.died, progressed, true)
+        case .explored(let cases, let schedules):
+          supervisor.addExplored(cases: cases, schedules: schedules)
         case .hello, .suiteStarted, .suiteFinished:
           continue
         }

@@ -38,6 +38,7 @@ struct List: ParsableCommand {
         let d = walker.descriptor
         print("\(d.name)\t\(d.role.rawValue), API \(d.apiLevel.rawValue), \(d.profile.rawValue)\n\t\(d.summary)")
       }
+      print(PluginHelp.walkersListing)
     case .arches:
       // The support matrix: one row per architecture and release where the
       // capabilities change (the facts file's Kconfig table).

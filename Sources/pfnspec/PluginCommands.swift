@@ -152,6 +152,7 @@ struct Worker: ParsableCommand {
   @Option(name: .customLong("suite"), help: "Run only this suite (repeatable).") var suites: [String] = []
   @Option(help: "Where to pick the run up (JSON of a ResumePoint).") var resume: String?
   @Option var shard: String?
+  @Flag(help: "Report the race explorer's case and schedule counts before 'done'.") var countSchedules = false
 
   func run() throws {
     WorkerProcess.installCrashReporter()
@@ -182,9 +183,14 @@ struct Worker: ParsableCommand {
       }
       options.caseWillRun = { channel.send(.begin($0)) }
       let files = suites.isEmpty ? set.files : set.files.filter { suites.contains($0.suiteName) }
+      let totals = ExplorationTotals()
+      if countSchedules { options.explorationTotals = totals }
       let runner = Runner(
         files: files, sources: set.sources, walkers: [walker], arches: try targets.arches(), options: options)
-      try runner.run(into: WorkerEventSink(channel: channel))
+      try runner.run(
+        into: WorkerEventSink(channel: channel) {
+          if countSchedules { channel.send(.explored(cases: totals.cases, schedules: totals.schedules)) }
+        })
     } catch {
       channel.send(.fatal("the worker cannot run: \(error)"))
       throw ExitCode(3)
@@ -245,5 +251,27 @@ enum HeaderLocator {
     }
     candidates.append(currentDirectory + "/Sources/CPfnWalker/include")
     return candidates.first { FileManager.default.fileExists(atPath: $0 + "/" + header) }
+  }
+}
+
+/// What `pfnspec list walkers` says after the built-in walkers.
+enum PluginHelp {
+  static var walkersListing: String {
+    var lines = [
+      "",
+      "Walkers from outside (see docs/walkers.md and docs/protocol.md):",
+      "  --walker PATH.so       a shared object built against the walker ABI, run in worker processes",
+      "                         (--jobs N workers, --timeout S seconds per case); build one with",
+      "                         cc -shared -fPIC $(pfnspec cflags) my_walker.c -o libmy_walker.so",
+      "  --walker-cmd 'COMMAND' a program in any language that speaks the stdio walker protocol",
+    ]
+    let folder = URL(fileURLWithPath: WorkerExecutable.path).deletingLastPathComponent().path
+    let built = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+      .filter { $0.hasPrefix("libPfnExample") && $0.hasSuffix(".so") }.sorted()
+    if !built.isEmpty {
+      lines.append("Shared objects this package built (the C example and its mutants):")
+      lines += built.map { "  " + folder + "/" + $0 }
+    }
+    return lines.joined(separator: "\n")
   }
 }
