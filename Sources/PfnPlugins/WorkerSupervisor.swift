@@ -68,9 +68,11 @@ public final class WorkerSupervisor: Sendable {
 
   public init(launch: WorkerLaunch) {
     self.launch = launch
-    logDirectory = NSTemporaryDirectory() + "pfnspec-workers-\(getpid())"
+    logDirectory = NSTemporaryDirectory() + "pfnspec-workers-\(getpid())-\(UUID().uuidString.prefix(8))"
     try? FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
   }
+
+  deinit { try? FileManager.default.removeItem(atPath: logDirectory) }
 
   /// Asks a worker what the plug-in says about itself.
   ///
