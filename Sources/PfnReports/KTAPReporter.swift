@@ -150,8 +150,9 @@ public final class KTAPReporter: VerdictSink {
   /// Whether an error message says the walker hung (the step limit, a timeout).
   static func isTimeout(_ message: String) -> Bool {
     let lower = message.lowercased()
+    // Plug-in workers say "did not finish start() within 5 s (it was killed)".
     return lower.contains("timed out") || lower.contains("timeout") || lower.contains("hang")
-      || lower.contains("step limit")
+      || lower.contains("hung") || lower.contains("step limit") || lower.contains("did not finish")
   }
 }
 

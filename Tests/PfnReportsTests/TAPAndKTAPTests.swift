@@ -278,6 +278,8 @@ struct KTAPReporterTests {
     #expect(text.contains("  ok 1 LK-9 a _ title # SKIP n/a\nok 1 locking.reference.arm64 # SKIP"))
     #expect(text.contains("not ok 1 LT-7 a successful start() holds the lock # TIMEOUT walker hung"))
     #expect(try textReport([]) { KTAPReporter(path: $0) } == "KTAP version 1\n1..0\n")
+    #expect(KTAPReporter.isTimeout("did not finish start() within 5 s (it was killed)"))
+    #expect(!KTAPReporter.isTimeout("crashed the worker: SIGSEGV"))
   }
 
   @Test("the validator itself catches broken documents")
