@@ -121,6 +121,7 @@ public struct Checker {
     var tags: [String: SourceRange] = [:]
     var sources: [SourceReference: SourceRange] = [:]
     var subjects: [String: SourceRange] = [:]
+    let established = Checker.establishedVersions(rule)
 
     for clause in rule.clauses {
       switch clause.kind {
@@ -151,6 +152,7 @@ public struct Checker {
         expectBoolean(expr, in: .requires, clause: "requires")
       case .forEach(let variable, let domain):
         checkForEach(variable: variable, domain: domain)
+        warnIfSingleCase(variable: variable, domain: domain)
       case .given(let given):
         if seenCall {
           report(
@@ -168,7 +170,12 @@ public struct Checker {
             .expectBeforeCall, "'expect' before any 'call'", clause.range,
             hints: ["an expectation judges the state after a call; add 'call start(...)' before it"])
         }
+        let reportedBefore = diagnostics.count
         expectBoolean(expr, in: .expect, clause: "expect")
+        // Suspicions about an expectation only make sense once it is well-formed.
+        if !diagnostics[reportedBefore...].contains(where: { $0.severity == .error }) {
+          warnIfSuspicious(expect: expr, established: established)
+        }
       }
     }
 
@@ -334,6 +341,197 @@ public struct Checker {
 
   private static func usage(_ name: String, _ signature: Vocabulary.Signature) -> String {
     "usage: \(name)(\(signature.parameters.map(\.description).joined(separator: ", ")))"
+  }
+
+  // MARK: - Suspicious rules
+
+  /// The versions a rule's `requires` clauses guarantee: `requires api >= 6.15`
+  /// gives `api` at least 6.15. Only conjuncts of the form `NAME >= VERSION`,
+  /// `NAME > VERSION` or `NAME == VERSION` (either way round) count.
+  static func establishedVersions(_ rule: Rule) -> [String: (major: Int, minor: Int)] {
+    var established: [String: (major: Int, minor: Int)] = [:]
+    for clause in rule.clauses {
+      if case .requires(let condition) = clause.kind {
+        established.merge(establishedVersions(by: condition)) { isAtLeast($0, $1) ? $0 : $1 }
+      }
+    }
+    return established
+  }
+
+  /// The versions a condition guarantees when it holds (see ``establishedVersions(_:)``).
+  static func establishedVersions(by condition: Expr) -> [String: (major: Int, minor: Int)] {
+    var established: [String: (major: Int, minor: Int)] = [:]
+    func note(_ name: String, _ major: Int, _ minor: Int) {
+      if let known = established[name], (known.major, known.minor) >= (major, minor) { return }
+      established[name] = (major, minor)
+    }
+    func visit(_ expr: Expr) {
+      guard case .binary(let op, let lhs, let rhs) = expr.kind else { return }
+      switch (op, lhs.kind, rhs.kind) {
+      case (.and, _, _):
+        visit(lhs)
+        visit(rhs)
+      case (.greaterEqual, .identifier(let name), .version(let major, let minor)),
+        (.greater, .identifier(let name), .version(let major, let minor)),
+        (.equal, .identifier(let name), .version(let major, let minor)),
+        (.lessEqual, .version(let major, let minor), .identifier(let name)),
+        (.less, .version(let major, let minor), .identifier(let name)),
+        (.equal, .version(let major, let minor), .identifier(let name)):
+        note(name, major, minor)
+      default:
+        break
+      }
+    }
+    visit(condition)
+    return established
+  }
+
+  /// Whether version `a` is at least `b`, for merging.
+  private static func isAtLeast(_ a: (major: Int, minor: Int), _ b: (major: Int, minor: Int)) -> Bool {
+    (a.major, a.minor) >= (b.major, b.minor)
+  }
+
+  /// W309: a `for` over one value only renames that value.
+  private mutating func warnIfSingleCase(variable: Located<String>, domain: Expr) {
+    var single = false
+    if case .list(let elements) = domain.kind, elements.count == 1 { single = true }
+    // `random(1, lo, hi)`, `sample(1, list)`: a list-valued function whose first argument is the count.
+    if case .call(let name, let arguments) = domain.kind, let signature = vocabulary.functions[name.value],
+      case .list = signature.result, signature.parameters.first == .integer,
+      let count = arguments.first, case .integer(1) = count.kind
+    {
+      single = true
+    }
+    guard single else { return }
+    report(
+      .singleCaseDomain, "'for \(variable.value)' yields a single case", domain.range,
+      hints: [
+        "a quantifier over one value only renames it; write the value where '\(variable.value)' is used, or add the values the rule should also hold for"
+      ])
+  }
+
+  /// W307, W308 and W310 for one well-formed `expect`.
+  private mutating func warnIfSuspicious(
+    expect expr: Expr, established: [String: (major: Int, minor: Int)]
+  ) {
+    for (name, gate) in gatedReads(in: expr, established: established) {
+      report(
+        .gatedName,
+        "'\(name.value)' exists only where \(gate.requirement), and the rule does not require it",
+        name.range,
+        hints: [
+          "add 'requires \(gate.requirement)', or move this expectation to a rule of its own: elsewhere the whole case is skipped, its other expectations too"
+        ])
+      break  // Once per expectation: the fix is the same for every read.
+    }
+    for comparison in selfComparisons(in: expr) {
+      guard case .binary(let op, _, _) = comparison.kind else { continue }
+      let outcome = [.equal, .lessEqual, .greaterEqual].contains(op) ? "always holds" : "never holds"
+      report(
+        .selfComparison, "both sides of '\(op.rawValue)' are the same expression", comparison.range,
+        hints: ["it \(outcome), whatever the walker does; compare with what the walker reported, such as 'pfn' or 'result'"])
+    }
+    if !dependsOnCalls(expr) {
+      report(
+        .expectationIgnoresCalls, "this 'expect' reads nothing that a call changes", expr.range,
+        hints: [
+          "it judges only the rule's own set-up, so no walker can fail it; compare it with 'result', an output, 'held' or another name that describes the call"
+        ])
+    }
+  }
+
+  /// Names and members of `expr` that the vocabulary gates and that nothing
+  /// guarantees, in order. The right side of `implies` and `and` is evaluated
+  /// only when the left side holds, so `api >= 6.15 implies addr_mask == ...`
+  /// guards its read.
+  private func gatedReads(
+    in expr: Expr, established: [String: (major: Int, minor: Int)]
+  ) -> [(Located<String>, Vocabulary.Gate)] {
+    var found: [(Located<String>, Vocabulary.Gate)] = []
+    func visit(_ expr: Expr, _ established: [String: (major: Int, minor: Int)]) {
+      func note(_ name: Located<String>, _ gate: Vocabulary.Gate) {
+        if let have = established[gate.name], (have.major, have.minor) >= (gate.major, gate.minor) { return }
+        found.append((name, gate))
+      }
+      switch expr.kind {
+      case .identifier(let name):
+        if variables[name] == nil, let gate = vocabulary.gates[name] { note(Located(name, expr.range), gate) }
+      case .member(let base, let member):
+        visit(base, established)
+        if let gate = vocabulary.gates[member.value] { note(member, gate) }
+      case .call(_, let arguments), .list(let arguments):
+        for argument in arguments { visit(argument, established) }
+      case .unary(_, let operand):
+        visit(operand, established)
+      case .binary(let op, let lhs, let rhs):
+        visit(lhs, established)
+        var guarded = established
+        if op == .implies || op == .and {
+          guarded.merge(Checker.establishedVersions(by: lhs)) { Checker.isAtLeast($0, $1) ? $0 : $1 }
+        }
+        visit(rhs, guarded)
+      case .integer, .version, .string:
+        break
+      }
+    }
+    visit(expr, established)
+    return found
+  }
+
+  /// Comparisons in `expr` whose two sides are written the same way.
+  private func selfComparisons(in expr: Expr) -> [Expr] {
+    let comparisons: Set<BinaryOperator> = [.equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual]
+    switch expr.kind {
+    case .binary(let op, let lhs, let rhs):
+      if comparisons.contains(op) { return Checker.sameShape(lhs, rhs) ? [expr] : [] }
+      return selfComparisons(in: lhs) + selfComparisons(in: rhs)
+    case .unary(.not, let operand):
+      return selfComparisons(in: operand)
+    default:
+      return []
+    }
+  }
+
+  /// Whether two expressions are written alike, wherever they stand.
+  static func sameShape(_ a: Expr, _ b: Expr) -> Bool {
+    switch (a.kind, b.kind) {
+    case (.integer(let x), .integer(let y)): x == y
+    case (.version(let x1, let x2), .version(let y1, let y2)): x1 == y1 && x2 == y2
+    case (.string(let x), .string(let y)): x == y
+    case (.identifier(let x), .identifier(let y)): x == y
+    case (.member(let x, let m), .member(let y, let n)): m.value == n.value && sameShape(x, y)
+    case (.call(let f, let xs), .call(let g, let ys)):
+      f.value == g.value && xs.count == ys.count && zip(xs, ys).allSatisfy { sameShape($0, $1) }
+    case (.list(let xs), .list(let ys)): xs.count == ys.count && zip(xs, ys).allSatisfy { sameShape($0, $1) }
+    case (.unary(let p, let x), .unary(let q, let y)): p == q && sameShape(x, y)
+    case (.binary(let p, let x1, let x2), .binary(let q, let y1, let y2)):
+      p == q && sameShape(x1, y1) && sameShape(x2, y2)
+    default: false
+    }
+  }
+
+  /// Whether `expr` reads anything a call can change: a name marked as the
+  /// outcome of a call, or a name or function that only an `expect` may use.
+  private func dependsOnCalls(_ expr: Expr) -> Bool {
+    switch expr.kind {
+    case .integer, .version, .string:
+      return false
+    case .identifier(let name):
+      if variables[name] != nil { return false }
+      guard let entry = vocabulary.names[name] else { return false }
+      return entry.needsCall || entry.contexts == .expect
+    case .member(let base, _):
+      return dependsOnCalls(base)
+    case .call(let name, let arguments):
+      if let signature = vocabulary.functions[name.value], signature.contexts == .expect { return true }
+      return arguments.contains { dependsOnCalls($0) }
+    case .list(let elements):
+      return elements.contains { dependsOnCalls($0) }
+    case .unary(_, let operand):
+      return dependsOnCalls(operand)
+    case .binary(_, let lhs, let rhs):
+      return dependsOnCalls(lhs) || dependsOnCalls(rhs)
+    }
   }
 
   // MARK: - Expressions

@@ -139,6 +139,11 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, CustomStri
   case unusedVariable = "W304"
   case duplicateSource = "W305"
   case noSpecFiles = "W306"
+  case gatedName = "W307"
+  case expectationIgnoresCalls = "W308"
+  case singleCaseDomain = "W309"
+  case selfComparison = "W310"
+  case killsNoMutant = "W311"
 
   public var description: String { rawValue }
 
@@ -207,6 +212,32 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, CustomStri
     case .unusedVariable: "a 'for' variable is never used; it only multiplies the cases"
     case .duplicateSource: "a rule cites the same source twice"
     case .noSpecFiles: "a directory given to the loader holds no '.pfnspec' files"
+    case .gatedName:
+      "an 'expect' reads a name that only some API levels have, and no 'requires' limits the rule to them, so the whole case is skipped elsewhere"
+    case .expectationIgnoresCalls:
+      "an 'expect' reads nothing that a call changes, so no walker can make it fail"
+    case .singleCaseDomain: "a 'for' iterates over a single value, so it yields one case"
+    case .selfComparison: "an 'expect' compares a value with itself, so its outcome does not depend on the walker"
+    case .killsNoMutant:
+      "no built-in mutant fails the rule, so nothing shows it can catch a defect (reported by 'pfnspec mutants')"
     }
+  }
+}
+
+extension Diagnostic {
+  /// The warning `pfnspec mutants` gives a rule that no mutant fails (W311),
+  /// located at the rule's id.
+  ///
+  /// - Parameters:
+  ///   - rule: The rule that caught nothing.
+  ///   - file: The path of its spec file.
+  ///   - mutants: How many mutants were run, for the message.
+  public static func killsNoMutant(rule: Rule, file: String, mutants: Int) -> Diagnostic {
+    Diagnostic(
+      .killsNoMutant, "rule '\(rule.id.value)' kills no mutant", file: file, range: rule.id.range,
+      hints: [
+        "none of the \(mutants) built-in mutants fails it; tighten an 'expect', or add the mutant it is meant to catch",
+        "see which walkers fail it with 'pfnspec explain \(rule.id.value)'",
+      ])
   }
 }

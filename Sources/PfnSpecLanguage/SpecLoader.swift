@@ -150,3 +150,51 @@ public enum ContractDocument {
     return anchors
   }
 }
+
+extension ContractDocument {
+  /// One numbered clause of the contract document, with its text.
+  public struct Clause: Sendable, Hashable {
+    /// `C14`
+    public var id: String
+    /// `A successful start holds exactly one page-table lock`
+    public var title: String
+    /// The `## ` heading the clause stands under (`E. Lock held / released`).
+    public var group: String
+    /// The clause's text, from below its heading to the next heading, trimmed.
+    public var body: String
+  }
+
+  /// The clauses of a contract document, in the order they are written.
+  ///
+  /// A clause is a `### ID · Title` heading and the lines after it, up to the
+  /// next heading of any level.
+  public static func clauses(markdown: String) -> [Clause] {
+    var clauses: [Clause] = []
+    var group = ""
+    var current: Clause?
+    var bodyLines: [Substring] = []
+    func close() {
+      guard var clause = current else { return }
+      clause.body = bodyLines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+      clauses.append(clause)
+      current = nil
+      bodyLines = []
+    }
+    for line in markdown.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
+      if line.hasPrefix("#") {
+        close()
+        if line.hasPrefix("## ") { group = line.dropFirst(3).trimmingCharacters(in: .whitespaces) }
+        guard line.hasPrefix("### "), let separator = line.range(of: " · ") else { continue }
+        let id = line[line.index(line.startIndex, offsetBy: 4)..<separator.lowerBound]
+          .trimmingCharacters(in: .whitespaces)
+        let title = line[separator.upperBound...].trimmingCharacters(in: .whitespaces)
+        guard !id.isEmpty, !id.contains(" ") else { continue }
+        current = Clause(id: id, title: title, group: group, body: "")
+      } else if current != nil {
+        bodyLines.append(line)
+      }
+    }
+    close()
+    return clauses
+  }
+}

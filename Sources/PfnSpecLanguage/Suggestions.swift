@@ -1,7 +1,7 @@
 /// Did-you-mean suggestions by edit distance.
-enum Suggestions {
+public enum Suggestions {
   /// The candidate nearest to `name`, if it is near enough to be a likely typo.
-  static func closest<S: Sequence>(to name: String, among candidates: S) -> String?
+  public static func closest<S: Sequence>(to name: String, among candidates: S) -> String?
   where S.Element == String {
     let target = Array(name.lowercased().unicodeScalars)
     let limit = max(1, min(3, (target.count + 1) / 3))

@@ -15,16 +15,39 @@ public struct Vocabulary: Sendable {
   public var names: [String: Name]
   /// Anchors that `source contract#ANCHOR` may name (from docs/contract.md).
   public var contractAnchors: Set<String>
+  /// Names and record members that exist only from some level on (`addr_mask`
+  /// from API 6.15), by name; an `expect` that reads one in a rule whose
+  /// `requires` does not ask for that level gets a warning (W307).
+  public var gates: [String: Gate]
 
   public init(
     subjects: [String: Subject], calls: [String: Signature], functions: [String: Signature],
-    names: [String: Name], contractAnchors: Set<String>
+    names: [String: Name], contractAnchors: Set<String>, gates: [String: Gate] = [:]
   ) {
     self.subjects = subjects
     self.calls = calls
     self.functions = functions
     self.names = names
     self.contractAnchors = contractAnchors
+    self.gates = gates
+  }
+
+  /// A version a name needs: `api >= 6.15`.
+  public struct Gate: Sendable, Hashable {
+    /// The name a `requires` compares (`api`).
+    public var name: String
+    /// The lowest version at which the gated name exists, as `major.minor`.
+    public var major: Int
+    public var minor: Int
+
+    public init(name: String, major: Int, minor: Int) {
+      self.name = name
+      self.major = major
+      self.minor = minor
+    }
+
+    /// `api >= 6.15`
+    public var requirement: String { "\(name) >= \(major).\(minor)" }
   }
 
   /// Where in a rule an expression stands; a name says where it may be used.

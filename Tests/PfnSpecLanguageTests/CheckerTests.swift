@@ -76,7 +76,7 @@ struct CheckerTests {
     arguments: [
       ("requires result == 0\n  call end()\n  expect result == 0", ["E212"]),
       ("call end()\n  expect api >= 6.12", ["E212"]),
-      ("for a in random(1, 2, 3)\n  given leaf at pmd pfn a\n  call start(a)\n  expect result == 0", []),
+      ("for a in random(2, 2, 3)\n  given leaf at pmd pfn a\n  call start(a)\n  expect result == 0", []),
       ("call start(1)\n  expect random(1, 2, 3) == {}", ["E212"]),
       ("call start(expected.pfn)\n  expect result == 0", ["E213"]),
       ("expect result == 0\n  call end()", ["E214"]),
@@ -120,7 +120,7 @@ struct CheckerTests {
     let set = check(
       ruleHead + """
           for level in leaf_levels
-          for level in {pte}
+          for level in {pte, pmd}
           for n in 3
           given leaf at level pfn level
           call start(1)

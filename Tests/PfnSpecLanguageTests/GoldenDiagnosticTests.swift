@@ -62,7 +62,15 @@ let goldenCases: [GoldenCase] = [
     GoldenCase("W304", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  for level in leaf_levels\n  call start(1)\n  expect result == 0\n"),
     GoldenCase("W305", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  source contract#C1\n  call start(1)\n  expect result == 0\n")
 ,
+    GoldenCase("W307", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  requires api >= 6.12\n  call start(1)\n  expect result == 0 implies outputs.addr_mask == 0\n"),
+    GoldenCase("W308", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  call start(vma.start)\n  expect vma.start < vma.end\n"),
+    GoldenCase("W309", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  for level in {pmd}\n  given leaf at level\n  call start(1)\n  expect result == 0\n"),
+    GoldenCase("W310", suite: true, "rule A-1 \"t\"\n  source contract#C1\n  call start(1)\n  expect result == 0 implies outputs.pfn == outputs.pfn\n"),
 ]
+
+/// W311 comes from running the mutants, not from the checker: the golden file
+/// shows the rule, and the diagnostic that `pfnspec mutants` builds for it.
+let killsNoMutantSource = "rule A-1 \"weak\"\n  source contract#C1\n  call start(1)\n  expect result == 0 or result != 0\n"
 
 @Suite("Golden diagnostics")
 struct GoldenDiagnosticTests {
@@ -80,9 +88,22 @@ struct GoldenDiagnosticTests {
     #expect(rendered == goldenExpectations[golden.code], "\(rendered)")
   }
 
-  @Test func coversTwentyCodesAtLeast() {
-    let codes = Set(goldenCases.map(\.code)).union(["E001", "E010", "E215", "W306"])
-    #expect(codes.count >= 20)
+  @Test func rendersKillsNoMutant() throws {
+    let set = check(suiteLine + killsNoMutantSource)
+    #expect(set.diagnostics.isEmpty, "\(set.render())")
+    let rule = try #require(set.rules.first)
+    let diagnostic = Diagnostic.killsNoMutant(rule: rule, file: "Specs/test.pfnspec", mutants: 17)
+    #expect(diagnostic.code == .killsNoMutant && diagnostic.severity == .warning)
+    let rendered = DiagnosticRenderer(sources: set.sources).render([diagnostic])
+    if let directory = Self.recordDirectory {
+      try rendered.write(toFile: "\(directory)/W311.txt", atomically: true, encoding: .utf8)
+    }
+    #expect(rendered == goldenExpectations["W311"], "\(rendered)")
+  }
+
+  @Test func coversTwentyFiveCodesAtLeast() {
+    let codes = Set(goldenCases.map(\.code)).union(["E001", "E010", "E215", "W306", "W311"])
+    #expect(codes.count >= 25)
     #expect(codes.allSatisfy { DiagnosticCode(code: $0) != nil })
   }
 }

@@ -325,4 +325,40 @@ let goldenExpectations: [String: String] = [
           |          ^~~~~~~~~~~
 
     """#,
+  "W307": #"""
+    Specs/test.pfnspec:6:38: warning[W307]: 'addr_mask' exists only where api >= 6.15, and the rule does not require it
+        6 |   expect result == 0 implies outputs.addr_mask == 0
+          |                                      ^~~~~~~~~
+          = help: add 'requires api >= 6.15', or move this expectation to a rule of its own: elsewhere the whole case is skipped, its other expectations too
+
+    """#,
+  "W308": #"""
+    Specs/test.pfnspec:5:10: warning[W308]: this 'expect' reads nothing that a call changes
+        5 |   expect vma.start < vma.end
+          |          ^~~~~~~~~~~~~~~~~~~
+          = help: it judges only the rule's own set-up, so no walker can fail it; compare it with 'result', an output, 'held' or another name that describes the call
+
+    """#,
+  "W309": #"""
+    Specs/test.pfnspec:4:16: warning[W309]: 'for level' yields a single case
+        4 |   for level in {pmd}
+          |                ^~~~~
+          = help: a quantifier over one value only renames it; write the value where 'level' is used, or add the values the rule should also hold for
+
+    """#,
+  "W310": #"""
+    Specs/test.pfnspec:5:30: warning[W310]: both sides of '==' are the same expression
+        5 |   expect result == 0 implies outputs.pfn == outputs.pfn
+          |                              ^~~~~~~~~~~~~~~~~~~~~~~~~~
+          = help: it always holds, whatever the walker does; compare with what the walker reported, such as 'pfn' or 'result'
+
+    """#,
+  "W311": #"""
+    Specs/test.pfnspec:2:6: warning[W311]: rule 'A-1' kills no mutant
+        2 | rule A-1 "weak"
+          |      ^~~
+          = help: none of the 17 built-in mutants fails it; tighten an 'expect', or add the mutant it is meant to catch
+          = help: see which walkers fail it with 'pfnspec explain A-1'
+
+    """#,
 ]

@@ -4,7 +4,7 @@ import PfnSpecLanguage
 let testVocabulary: Vocabulary = {
   typealias T = Vocabulary.ValueType
   let records: [String: T] = ["start": .integer, "end": .integer]
-  let outputs: [String: T] = ["pfn": .integer, "writable": .boolean, "special": .boolean]
+  let outputs: [String: T] = ["pfn": .integer, "writable": .boolean, "special": .boolean, "addr_mask": .integer]
   func name(
     _ type: T, _ contexts: Vocabulary.Context, members: [String: T] = [:], needsCall: Bool = false
   ) -> Vocabulary.Name {
@@ -53,7 +53,8 @@ let testVocabulary: Vocabulary = {
       "leaf": name(.record("leaf"), .world, members: records),
       "vma": name(.record("vma"), .world, members: records),
     ],
-    contractAnchors: ["C1", "C14", "C15"])
+    contractAnchors: ["C1", "C14", "C15"],
+    gates: ["addr_mask": .init(name: "api", major: 6, minor: 15)])
 }()
 
 /// Source text with position markers `1️⃣`…`9️⃣` removed, and where they were.
