@@ -45,6 +45,19 @@ struct CaseExecutor {
     return args
   }
 
+  /// Args whose every output holds `fill` (booleans: whether it is non-zero),
+  /// for rules that vary what the caller left in the fields (`given args fill`).
+  static func filled(_ args: FollowPfnmapArgs, with fill: UInt64?) -> FollowPfnmapArgs {
+    guard let fill else { return poisoned(args) }
+    var args = args
+    args.pfn = fill
+    args.pgprot = fill
+    args.writable = fill != 0
+    args.special = fill != 0
+    args.addrMask = fill
+    return args
+  }
+
   /// One run of the case under one schedule.
   struct Run {
     var outcome: Outcome
@@ -231,14 +244,14 @@ struct CaseExecutor {
             }
             let address = try evaluator.integer(evaluator.evaluate(argument), argument)
             guard let vma = world.vmas.first else { throw EvaluationError(message: "no VMA", range: nil) }
-            var current = Self.poisoned(FollowPfnmapArgs(vma: vma, address: address))
+            var current = Self.filled(FollowPfnmapArgs(vma: vma, address: address), with: evaluator.spec.argsFill)
             let before = current
             host.resetSteps()
             observer?.address = address
             let result = try walker.start(&current, host: host)
             evaluator.state = CallState(
               address: address, result: result, args: current, argsBefore: before,
-              expected: world.translate(address), world: world)
+              expected: world.translate(address), world: world, previous: args)
             args = current
           case "end":
             guard var current = args, var state = evaluator.state else {

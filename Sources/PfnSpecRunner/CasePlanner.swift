@@ -106,6 +106,30 @@ struct CasePlanner {
       var generator = SeededGenerator(seed: stableHash(parts, seed: seed))
       return (0..<n).map { _ in .integer(lo &+ UInt64.random(in: 0..<(hi &- lo), using: &generator)) }
     }
+    if case .call(let name, let arguments) = domain.kind, name.value == "pages", arguments.count == 2 {
+      let lo = try evaluator.integer(evaluator.evaluate(arguments[0]), arguments[0])
+      let hi = try evaluator.integer(evaluator.evaluate(arguments[1]), arguments[1])
+      let page = evaluator.target.arch.pageSize
+      let first = (lo &+ page &- 1) & ~(page &- 1)
+      guard first < hi else { return [] }
+      let count = (hi &- first &+ page &- 1) / page
+      guard count <= 1024 else {
+        throw EvaluationError(
+          message: "pages(): \(count) pages in [\(Value.integer(lo)), \(Value.integer(hi))), at most 1024; use sample(n, pages(...)) or random()",
+          range: domain.range)
+      }
+      return (0..<count).map { .integer(first &+ $0 &* page) }
+    }
+    if case .call(let name, let arguments) = domain.kind, name.value == "sample", arguments.count == 2 {
+      let n = try evaluator.integer(evaluator.evaluate(arguments[0]), arguments[0])
+      let all = try values(of: arguments[1], evaluator, path: path)
+      guard n < all.count else { return all }
+      // Seeded like random(), and kept in the list's order so case names read naturally.
+      let parts = [rule.id.value, target.arch.name, "sample"] + path.map { "\($0.name)=\($0.value)" }
+      var generator = SeededGenerator(seed: stableHash(parts, seed: seed))
+      let chosen = Set(Array(all.indices).shuffled(using: &generator).prefix(Int(n)))
+      return all.indices.filter(chosen.contains).map { all[$0] }
+    }
     let value = try evaluator.evaluate(domain)
     guard case .list(let items) = value else {
       throw EvaluationError(message: "'for' needs a list, and '\(evaluator.text(domain))' is \(value)", range: domain.range)
@@ -169,6 +193,8 @@ struct CasePlanner {
       }
       let covering = try integer("covering") ?? evaluator.spec.vmaStart
       evaluator.spec.entries.append((at, state, covering, try integer("pfn") ?? 0x1234))
+    case "args":
+      if let fill = try integer("fill") { evaluator.spec.argsFill = fill }
     case "caller":
       guard let (v, e) = values["holds"] else {
         throw EvaluationError(message: "'given caller' needs 'holds'", range: given.subject.range)

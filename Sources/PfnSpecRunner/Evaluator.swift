@@ -38,6 +38,8 @@ struct CallState {
   /// After end(): whether the leaf still said what `expected` says when the
   /// caller used the outputs, just before end().
   var protectedUntilEnd: Bool?
+  /// The args of the start() before the last one, as the walker left them.
+  var previous: FollowPfnmapArgs?
 }
 
 /// Evaluates expressions of a rule. Every name resolves here, by the
@@ -234,7 +236,7 @@ struct Evaluator {
     let stateNames: Set<String> = [
       "result", "pfn", "pgprot", "writable", "special", "addr_mask", "outputs", "expected", "held",
       "mapped", "lockdep_warned", "entries_written", "tables_changed", "args_unchanged",
-      "protected_until_end", "adversary_steps",
+      "protected_until_end", "adversary_steps", "previous",
     ]
     guard stateNames.contains(name) else { return nil }
     guard let state else {
@@ -256,6 +258,11 @@ struct Evaluator {
     case "pfn", "pgprot", "writable", "special":
       return outputs(state.args, addrMask: false).first { $0.name == name }!.value
     case "outputs": return .record("outputs", outputs(state.args, addrMask: hasAddrMask))
+    case "previous":
+      guard let previous = state.previous else {
+        throw EvaluationError(message: "'previous' is only known after a second start()", range: range)
+      }
+      return .record("outputs", outputs(previous, addrMask: hasAddrMask))
     case "expected":
       guard let t = state.expected else {
         return .missing("no present leaf maps \(Value.integer(state.address))")
@@ -344,8 +351,8 @@ struct Evaluator {
           message: "lock_of(\(l)): no \(l) entry maps \(Value.integer(state.address))", range: range)
       }
       return .locks([lock])
-    case "random":
-      throw EvaluationError(message: "random() may only be a 'for' domain", range: range)
+    case "random", "sample", "pages":
+      throw EvaluationError(message: "\(name)() may only be a 'for' domain", range: range)
     default:
       throw EvaluationError(message: "unknown function '\(name)'", range: range)
     }

@@ -94,6 +94,10 @@ public enum PfnVocabulary {
       "expected", .record("outputs"), expect,
       "what the oracle reads off the model for the address when start() returned",
       members: outputs.merging(["exists": .boolean, "level": .level]) { a, _ in a }, needsCall: true)
+    name(
+      "previous", .record("outputs"), expect,
+      "the outputs of the start() before the last one, as they were after it (to compare two lookups)",
+      members: outputs, needsCall: true)
     name("held", .locks, expect, "page-table spinlocks the walker holds now", needsCall: true)
     name("mapped", .integer, expect, "PTE tables the walker has mapped and not unmapped", needsCall: true)
     name("lockdep_warned", .boolean, expect, "a lockdep assertion failed in any call so far", needsCall: true)
@@ -123,6 +127,12 @@ public enum PfnVocabulary {
       "random": .init(
         parameters: [.integer, .integer, .integer], result: .list(.integer), contexts: [.domain],
         summary: "random(n, lo, hi): n addresses in [lo, hi) drawn from the run's seed"),
+      "sample": .init(
+        parameters: [.integer, .any], result: .list(.any), contexts: [.domain],
+        summary: "sample(n, list): n values of a list, without repeats, drawn from the run's seed (all of them when n >= its length)"),
+      "pages": .init(
+        parameters: [.integer, .integer], result: .list(.integer), contexts: [.domain],
+        summary: "pages(lo, hi): every page-aligned address in [lo, hi), exhaustively (at most 1024)"),
       "mask_of": .init(
         parameters: [.level], result: .integer, contexts: any, summary: "PXD_MASK of a level"),
       "size_of": .init(
@@ -146,6 +156,9 @@ public enum PfnVocabulary {
       "race": .init(
         attributes: ["ops": .any, "bound": .integer],
         summary: "another CPU races the walk: 'ops' (default all) up to 'bound' steps (default 2)"),
+      "args": .init(
+        attributes: ["fill": .integer],
+        summary: "what the fields of args hold before start() (default: a 0x5a pattern, writable and special true); 'fill' sets every output to one value"),
       "caller": .init(
         attributes: ["holds": .any], required: ["holds"],
         summary: "the locks the caller holds on entry (default mmap_read)"),
@@ -160,8 +173,11 @@ public enum PfnVocabulary {
         summary: "follow_pfnmap_end() on the args of the last start()"),
     ]
 
+    // An output that API level 6.12 lacks: reading it skips the case there.
+    let gates = ["addr_mask": Vocabulary.Gate(name: "api", major: 6, minor: 15)]
+
     return Vocabulary(
       subjects: subjects, calls: calls, functions: functions, names: names,
-      contractAnchors: contractAnchors)
+      contractAnchors: contractAnchors, gates: gates)
   }
 }

@@ -14,6 +14,9 @@ struct WorldSpec {
   var caller: Set<CallerHold> = [.mmapRead]
   /// Another CPU racing the walker: which operations, and at most how many.
   var race: (kinds: [AdversaryKind], bound: Int)?
+  /// What every output field of args holds before start() (`given args fill`);
+  /// `nil` for the default poison pattern.
+  var argsFill: UInt64?
 
   /// The default VMA start on `arch`: the historical 0x7f00_4000_0000 where the
   /// default VMA fits below the user address limit (x86_64 and most layouts),

@@ -133,10 +133,11 @@ public struct Mainline612Walker: Walker {
 
 /// The built-in walkers, by name.
 public enum BuiltinWalkers {
-  /// The reference, the legacy functions, then every mutant.
+  /// The reference, the legacy functions, every mutant, then the other profiles.
   public static let all: [any Walker] =
     [ReferenceWalker(), FollowPTEWalker(), Mainline612Walker()]
     + ReferenceWalker.Mutation.allCases.map { ReferenceWalker(mutation: $0) }
+    + [RelaxedWalker()]
 
   public static func named(_ name: String) -> (any Walker)? {
     all.first { $0.descriptor.name == name }

@@ -46,6 +46,9 @@ public struct ReferenceWalker: Walker {
     /// The page, PMD and PUD shifts are x86_64's 12/21/30 instead of the host's
     /// `PAGE_SHIFT`/`PMD_SHIFT`/`PUD_SHIFT`: right wherever those happen to agree.
     case x86Shifts = "x86-shifts"
+    /// The walker claims the relaxed profile but still refuses VMAs without
+    /// VM_IO or VM_PFNMAP: it says one thing and does the other.
+    case relaxedClaimKeepsFlagCheck = "relaxed-claim-keeps-flag-check"
 
     var summary: String {
       switch self {
@@ -66,6 +69,7 @@ public struct ReferenceWalker: Walker {
       case .unlockBeforeSuccess: "drops the lock before start() returns success"
       case .retryWithoutRewalk: "retries a huge entry that became a table without walking again, forever"
       case .x86Shifts: "computes masks and pfn offsets with x86_64's 4-level shifts (12, 21, 30)"
+      case .relaxedClaimKeepsFlagCheck: "claims the relaxed profile yet refuses VMAs without VM_IO or VM_PFNMAP"
       }
     }
   }
@@ -78,7 +82,7 @@ public struct ReferenceWalker: Walker {
     if let mutation {
       descriptor = WalkerDescriptor(
         name: "mutant:\(mutation.rawValue)", summary: "reference, except that it \(mutation.summary)",
-        role: .mutant, apiLevel: .v6_15, profile: .strict)
+        role: .mutant, apiLevel: .v6_15, profile: mutation == .relaxedClaimKeepsFlagCheck ? .relaxed : .strict)
     } else {
       descriptor = WalkerDescriptor(
         name: "reference",

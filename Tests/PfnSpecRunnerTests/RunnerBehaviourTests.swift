@@ -223,7 +223,7 @@ struct RunnerBehaviourTests {
     let args = FollowPfnmapArgs(vma: world.vmas[0], address: evaluator.spec.vmaStart)
     evaluator.state = CallState(
       address: evaluator.spec.vmaStart, result: 0, args: args, argsBefore: args,
-      expected: world.translate(evaluator.spec.vmaStart), world: world, protectedUntilEnd: true)
+      expected: world.translate(evaluator.spec.vmaStart), world: world, protectedUntilEnd: true, previous: args)
     let range = SourceRange(start: .init(line: 1, column: 1, offset: 0), end: .init(line: 1, column: 1, offset: 0))
     for name in vocabulary.names.keys.sorted() {
       #expect(throws: Never.self, "'\(name)' does not resolve") {

@@ -14,7 +14,7 @@ struct MutationTests {
     .skipLockdepAssert, .assertMmapLockOnly, .leafBeforePresent, .endSkipsUnmap, .specialFromVMA,
     .writesEntry, .writableFromVMA, .staleHugeEntry, .wrongLevelLock, .unlockBeforeSuccess,
     .retryWithoutRewalk,
-    .x86Shifts,
+    .x86Shifts, .relaxedClaimKeepsFlagCheck,
   ]
 
   @Test func everyMutationHasAFocusedTest() {
@@ -71,6 +71,16 @@ struct MutationTests {
     let bad = try fixture.start(mutant, Place.pte)
     #expect(bad.rc == 0, "walks a VMA without VM_IO or VM_PFNMAP")
     #expect(bad.args.pfn == Place.ptePFN)
+  }
+
+  @Test func relaxedClaimKeepsFlagCheck() throws {
+    let mutant = ReferenceWalker(mutation: .relaxedClaimKeepsFlagCheck)
+    #expect(mutant.descriptor.profile == .relaxed, "claims the relaxed profile")
+    let fixture = try Fixture(flags: [.read, .write])
+    #expect(try fixture.start(mutant, Place.pte).rc == -22, "yet refuses a VMA without VM_IO or VM_PFNMAP")
+    let relaxed = try fixture.start(RelaxedWalker(), Place.pte)
+    #expect(relaxed.rc == 0)
+    #expect(relaxed.args.pfn == Place.ptePFN)
   }
 
   @Test func inclusiveEnd() throws {

@@ -1,0 +1,50 @@
+import PfnModel
+import PfnResults
+import PfnSpecLanguage
+import PfnWalkers
+
+/// What a rule expands to for one walker on one architecture, without running
+/// anything: for tools that explain and list rules.
+public enum RulePlanning {
+  /// The outcome of planning a rule for one target.
+  public enum Expansion: Sendable {
+    /// The rule applies, with these cases (named as reports name them).
+    case cases([String])
+    /// The rule does not apply there, and why.
+    case skipped(String)
+    /// The rule cannot be planned there (a world or domain it cannot build).
+    case error(String)
+
+    /// Whether the rule yields at least one case.
+    public var applies: Bool {
+      if case .cases(let names) = self { return !names.isEmpty }
+      return false
+    }
+  }
+
+  /// Expands `rule` for `walker` on `arch`, as a run would.
+  ///
+  /// - Parameters:
+  ///   - source: The text of the rule's file, to quote expressions in reasons.
+  ///   - release: The kernel release the architecture is taken at.
+  ///   - seed: The seed of `random()` and `sample()` domains.
+  public static func expand(
+    _ rule: Rule, source: String, walker: WalkerDescriptor, arch: any Architecture,
+    release: KernelRelease = .newest, seed: UInt64 = 0, maxCases: Int = 4096
+  ) -> Expansion {
+    let target = Target(arch: arch, release: release, capabilities: arch.capabilities(release), walker: walker)
+    let planner = CasePlanner(rule: rule, source: source, target: target, seed: seed, maxCases: maxCases)
+    switch planner.plan() {
+    case .skipped(let reason): return .skipped(reason)
+    case .error(let message): return .error(message)
+    case .cases(let planned):
+      return .cases(
+        planned.map { planned in
+          CaseIdentity(
+            key: SuiteKey(suite: "", walker: walker.name, arch: arch.name), ruleID: rule.id.value,
+            ruleTitle: rule.title.value, parameters: planned.parameters
+          ).caseName
+        })
+    }
+  }
+}
