@@ -19,16 +19,37 @@ struct List: ParsableCommand {
 
   @OptionGroup var specs: SpecOptions
 
+  @Option(name: .customLong("tag"), help: "Rules: only those with this tag (repeatable).")
+  var tags: [String] = []
+
+  @Option(name: .customLong("suite"), help: "Rules: only those of this suite (repeatable).")
+  var suites: [String] = []
+
+  @Option(
+    name: .customLong("arch"),
+    help: "Rules: only those that yield a case on this architecture for the reference walker (repeatable).")
+  var archNames: [String] = []
+
+  /// Whether a rule passes the `--tag`, `--suite` and `--arch` filters.
+  private func selected(_ rule: Rule, in file: SpecFile, source: String) throws -> Bool {
+    if !tags.isEmpty && Set(tags).isDisjoint(with: rule.tagNames) { return false }
+    if !suites.isEmpty && !suites.contains(file.suiteName) { return false }
+    if !archNames.isEmpty {
+      let arches = try TargetOptions.parse(archNames.flatMap { ["--arch", $0] }).arches()
+      let reference = ReferenceWalker().descriptor
+      return arches.contains { RulePlanning.expand(rule, source: source, walker: reference, arch: $0).applies }
+    }
+    return true
+  }
+
   func run() throws {
     switch what {
     case .rules:
       let set = try specs.load()
       for file in set.files {
-        for rule in file.rules {
-          let tags = rule.clauses.flatMap { c -> [String] in if case .tags(let t) = c.kind { t.map(\.value) } else { [] } }
-          let sources = rule.clauses.compactMap { c -> String? in
-            if case .source(let s) = c.kind { s.value.description } else { nil }
-          }
+        for rule in file.rules where try selected(rule, in: file, source: set.sources[file.path] ?? "") {
+          let tags = rule.tagNames
+          let sources = rule.sourceReferences.map(\.description)
           print("\(rule.id.value)\t\(file.suiteName)\t\(rule.title.value)")
           print("\t\(file.path):\(rule.range.start.line)  tags: \(tags.joined(separator: " "))  sources: \(sources.joined(separator: ", "))")
         }
@@ -102,6 +123,15 @@ struct Mutants: ParsableCommand {
       .run(into: sink)
     let analysis = MutationAnalysis(verdicts: sink.verdicts, walkers: walkers.map(\.descriptor))
     print(analysis.render())
+    // A rule no mutant fails gets a located warning (W311), like any other diagnostic.
+    let mutantCount = walkers.count { $0.descriptor.role == .mutant }
+    let warnings = analysis.rulesKillingNoMutant.compactMap { id in
+      set.rule(id: id).map { Diagnostic.killsNoMutant(rule: $0.rule, file: $0.file.path, mutants: mutantCount) }
+    }
+    if !warnings.isEmpty {
+      let renderer = DiagnosticRenderer(sources: set.sources, color: specs.color.enablesColorOnStandardError)
+      FileHandle.standardError.write(Data(renderer.render(warnings).utf8))
+    }
     if !analysis.isHealthy { throw Exit.failures }
   }
 }

@@ -19,6 +19,7 @@ struct PfnSpecCommand: ParsableCommand {
     version: PfnSpecVersion.current,
     subcommands: [
       Run.self, Check.self, List.self, Mutants.self, Replay.self, Bench.self, Merge.self, Cflags.self, Worker.self,
+      Explain.self, ExplainError.self, Trace.self,
     ],
     defaultSubcommand: Run.self)
 }
