@@ -102,7 +102,7 @@ func runPfnspec(_ arguments: [String]) throws -> CommandResult {
   process.standardOutput = output
   // Standard error goes to a file so that neither pipe can fill up and block the child.
   let errorPath = makeTemporaryDirectory() + "/stderr"
-  FileManager.default.createFile(atPath: errorPath, contents: nil)
+  _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
   process.standardError = FileHandle(forWritingAtPath: errorPath)
   try process.run()
   let outputText = output.fileHandleForReading.readDataToEndOfFile()
