@@ -39,20 +39,10 @@ public struct Shard: Sendable, Hashable, Codable, CustomStringConvertible {
   /// that `("ab", "c")` and `("a", "bc")` differ. Stable across runs,
   /// machines and Swift versions (unlike `Hasher`).
   public static func hash(of identity: CaseIdentity) -> UInt64 {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    let parts = [
+    stableHash([
       identity.key.suite, identity.key.walker, identity.key.arch, identity.ruleID,
       identity.caseName,
-    ]
-    for part in parts {
-      for byte in part.utf8 {
-        hash ^= UInt64(byte)
-        hash &*= 0x100_0000_01b3
-      }
-      hash ^= 0xff
-      hash &*= 0x100_0000_01b3
-    }
-    return hash
+    ])
   }
 
   /// Why the environment's shard settings could not be used.
@@ -134,4 +124,20 @@ extension String {
     while text.last == " " { text.removeLast() }
     return text
   }
+}
+
+/// FNV-1a over a list of strings (each closed by a separator byte): the same
+/// on every machine and Swift version, unlike `Hasher`, so seeds and shards
+/// derived from names mean one thing everywhere.
+public func stableHash(_ parts: [String], seed: UInt64 = 0) -> UInt64 {
+  var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ seed
+  for part in parts {
+    for byte in part.utf8 {
+      hash ^= UInt64(byte)
+      hash &*= 0x100_0000_01b3
+    }
+    hash ^= 0xff
+    hash &*= 0x100_0000_01b3
+  }
+  return hash
 }

@@ -1,4 +1,5 @@
 import PfnModel
+import PfnResults
 
 /// The world a case asks for, collected from its `given` clauses before
 /// anything is built, so that `for` domains can refer to it (`leaf.start`).
@@ -93,19 +94,4 @@ struct SeededGenerator: RandomNumberGenerator {
     z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
     return z ^ (z >> 31)
   }
-}
-
-/// FNV-1a, for seeds derived from names: stable across runs and platforms,
-/// unlike `Hasher`.
-func stableHash(_ parts: [String], seed: UInt64) -> UInt64 {
-  var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ seed
-  for part in parts {
-    for byte in part.utf8 {
-      hash ^= UInt64(byte)
-      hash &*= 0x100_0000_01b3
-    }
-    hash ^= 0xff
-    hash &*= 0x100_0000_01b3
-  }
-  return hash
 }

@@ -36,16 +36,9 @@ func sourceText(_ source: String, _ range: SourceRange) -> String {
 extension SpecOptions {
   /// The text of the contract document, looked up where `contractAnchors()` looks.
   func contractText() throws -> String {
-    let candidates: [String]
-    if let contract {
-      candidates = [contract]
-    } else {
-      let specParent = URL(fileURLWithPath: paths[0]).deletingLastPathComponent().path
-      candidates = ["docs/contract.md", specParent + "/docs/contract.md", specParent + "/../docs/contract.md"]
+    guard let text = try contractDocument() else {
+      throw ValidationError("cannot find the contract document; pass it with --contract")
     }
-    for path in candidates {
-      if let text = try? String(contentsOfFile: path, encoding: .utf8) { return text }
-    }
-    throw ValidationError("cannot find the contract document; pass it with --contract")
+    return text
   }
 }

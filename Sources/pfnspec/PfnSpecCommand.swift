@@ -47,8 +47,9 @@ struct SpecOptions: ParsableArguments {
 
   var paths: [String] { specPaths.isEmpty ? ["Specs"] : specPaths }
 
-  /// The clause anchors, from the contract document next to the specs.
-  func contractAnchors() throws -> Set<String> {
+  /// The text of the contract document: `--contract`, else `docs/contract.md`
+  /// here or beside the specs' folder; `nil` when there is none.
+  func contractDocument() throws -> String? {
     let candidates: [String]
     if let contract {
       candidates = [contract]
@@ -57,12 +58,16 @@ struct SpecOptions: ParsableArguments {
       candidates = ["docs/contract.md", specParent + "/docs/contract.md", specParent + "/../docs/contract.md"]
     }
     for path in candidates {
-      if let text = try? String(contentsOfFile: path, encoding: .utf8) {
-        return Set(ContractDocument.anchors(markdown: text).keys)
-      }
+      if let text = try? String(contentsOfFile: path, encoding: .utf8) { return text }
     }
-    if contract != nil { throw ValidationError("cannot read the contract document '\(contract!)'") }
-    return []
+    if let contract { throw ValidationError("cannot read the contract document '\(contract)'") }
+    return nil
+  }
+
+  /// The clause anchors, from the contract document next to the specs.
+  func contractAnchors() throws -> Set<String> {
+    guard let text = try contractDocument() else { return [] }
+    return Set(ContractDocument.anchors(markdown: text).keys)
   }
 
   /// Loads and checks the specs, printing diagnostics; throws exit 2 on errors.
