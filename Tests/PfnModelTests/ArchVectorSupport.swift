@@ -5,7 +5,7 @@ import Testing
 /// at one level; `nil` means "not asserted". `source` names the facts-file
 /// section and tag the answer comes from.
 struct HelperVector: Sendable, CustomTestStringConvertible {
-  var arch: String
+  var arch: String = "x86_64"
   var name: String
   var raw: UInt64
   var level: PageLevel
