@@ -219,7 +219,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, CustomStri
     case .singleCaseDomain: "a 'for' iterates over a single value, so it yields one case"
     case .selfComparison: "an 'expect' compares a value with itself, so its outcome does not depend on the walker"
     case .killsNoMutant:
-      "no built-in mutant fails the rule, so nothing shows it can catch a defect (reported by 'pfnspec mutants')"
+      "no built-in mutant fails the rule, so nothing shows it can catch a defect (reported by 'pfnspec mutants' and 'pfnspec check --mutants')"
     }
   }
 }

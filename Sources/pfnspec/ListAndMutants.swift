@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PfnModel
+import PfnReports
 import PfnResults
 import PfnSpecLanguage
 import PfnSpecRunner
@@ -115,6 +116,15 @@ struct Mutants: ParsableCommand {
 
   func run() throws {
     let set = try specs.load()
+    let (analysis, warnings) = try Self.analyse(set, seed: seed)
+    print(analysis.render())
+    Self.report(warnings, set, color: specs.color)
+    if !analysis.isHealthy { throw Exit.failures }
+  }
+
+  /// Runs every built-in walker on every architecture; a rule no mutant fails
+  /// gets a located warning (W311), like any other diagnostic.
+  static func analyse(_ set: SpecSet, seed: UInt64) throws -> (MutationAnalysis, [Diagnostic]) {
     var options = RunOptions()
     options.seed = seed
     let walkers = BuiltinWalkers.all
@@ -122,17 +132,17 @@ struct Mutants: ParsableCommand {
     try Runner(files: set.files, sources: set.sources, walkers: walkers, arches: Architectures.all, options: options)
       .run(into: sink)
     let analysis = MutationAnalysis(verdicts: sink.verdicts, walkers: walkers.map(\.descriptor))
-    print(analysis.render())
-    // A rule no mutant fails gets a located warning (W311), like any other diagnostic.
     let mutantCount = walkers.count { $0.descriptor.role == .mutant }
     let warnings = analysis.rulesKillingNoMutant.compactMap { id in
       set.rule(id: id).map { Diagnostic.killsNoMutant(rule: $0.rule, file: $0.file.path, mutants: mutantCount) }
     }
-    if !warnings.isEmpty {
-      let renderer = DiagnosticRenderer(sources: set.sources, color: specs.color.enablesColorOnStandardError)
-      FileHandle.standardError.write(Data(renderer.render(warnings).utf8))
-    }
-    if !analysis.isHealthy { throw Exit.failures }
+    return (analysis, warnings)
+  }
+
+  static func report(_ warnings: [Diagnostic], _ set: SpecSet, color: ColorMode) {
+    guard !warnings.isEmpty else { return }
+    let renderer = DiagnosticRenderer(sources: set.sources, color: color.enablesColorOnStandardError)
+    FileHandle.standardError.write(Data(renderer.render(warnings).utf8))
   }
 }
 

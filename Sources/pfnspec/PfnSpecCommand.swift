@@ -228,8 +228,17 @@ struct Check: ParsableCommand {
 
   @OptionGroup var specs: SpecOptions
 
+  @Flag(help: "Also run every mutant and warn (W311) about rules that catch none; slower.")
+  var mutants = false
+
   func run() throws {
     let set = try specs.load()
-    print("\(set.rules.count) rules in \(set.files.count) files, \(set.warningCount) warning(s)")
+    var warnings = set.warningCount
+    if mutants {
+      let (_, killWarnings) = try Mutants.analyse(set, seed: 0)
+      Mutants.report(killWarnings, set, color: specs.color)
+      warnings += killWarnings.count
+    }
+    print("\(set.rules.count) rules in \(set.files.count) files, \(warnings) warning(s)")
   }
 }
