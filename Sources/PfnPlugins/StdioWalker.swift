@@ -71,7 +71,8 @@ public final class StdioWalker: Walker, @unchecked Sendable {
       }
       let role = (hello["role"] as? String).flatMap(WalkerRole.init(rawValue:)) ?? .implementation
       let descriptor = WalkerDescriptor(
-        name: name, summary: hello["summary"] as? String ?? command, role: role, apiLevel: api, profile: profile)
+        name: name, summary: hello["summary"] as? String ?? command, role: role, apiLevel: api, profile: profile,
+        replayArguments: ["--walker-cmd", command])
       return (child, descriptor)
     case .endOfOutput, .overlong:
       let exit = child.wait()

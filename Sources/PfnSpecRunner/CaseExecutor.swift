@@ -358,8 +358,8 @@ struct CaseExecutor {
       }
     }
     if let schedule, !schedule.steps.isEmpty {
-      let token = token(schedule)
-      lines.append("Replay: pfnspec replay \(token)")
+      let walkerArguments = (walker.descriptor.replayArguments ?? []).map(shellQuoted)
+      lines.append((["Replay: pfnspec replay", token(schedule)] + walkerArguments).joined(separator: " "))
     } else {
       lines.append("Replay: \(replay)")
     }

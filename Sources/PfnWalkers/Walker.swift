@@ -36,13 +36,20 @@ public struct WalkerDescriptor: Sendable, Hashable, Codable {
   public var role: WalkerRole
   public var apiLevel: APILevel
   public var profile: Profile
+  /// For a walker from outside: the `pfnspec` arguments that load it again
+  /// (`--walker PATH.so`), so that a replay command can name it.
+  public var replayArguments: [String]?
 
-  public init(name: String, summary: String, role: WalkerRole, apiLevel: APILevel, profile: Profile) {
+  public init(
+    name: String, summary: String, role: WalkerRole, apiLevel: APILevel, profile: Profile,
+    replayArguments: [String]? = nil
+  ) {
     self.name = name
     self.summary = summary
     self.role = role
     self.apiLevel = apiLevel
     self.profile = profile
+    self.replayArguments = replayArguments
   }
 }
 

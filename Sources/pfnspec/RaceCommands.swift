@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PfnModel
+import PfnPlugins
 import PfnReports
 import PfnResults
 import PfnSpecLanguage
@@ -38,15 +39,45 @@ struct Replay: ParsableCommand {
   @Option(help: "The contract document whose clause anchors rules cite (default: docs/contract.md).")
   var contract: String?
 
+  @Option(
+    name: .customLong("walker"),
+    help: "The plug-in the token's walker came from (PATH.so); it runs in this process, so a crash shows as it is.")
+  var pluginPath: String?
+
+  @Option(name: .customLong("walker-cmd"), help: "The command of a stdio walker the token's walker came from.")
+  var walkerCommand: String?
+
+  /// The walker the token names: a built-in one, or the plug-in given on the command line.
+  func walker(for replay: ReplayToken) throws -> any Walker {
+    let plugged: (any Walker)?
+    if let pluginPath {
+      plugged = try SharedObjectWalker(path: pluginPath)
+    } else if let walkerCommand {
+      plugged = try StdioWalker(command: walkerCommand)
+    } else {
+      plugged = nil
+    }
+    if let plugged {
+      if plugged.descriptor.name != replay.walker {
+        FileHandle.standardError.write(
+          Data("pfnspec: note: the token was made with walker '\(replay.walker)', this one is '\(plugged.descriptor.name)'\n".utf8))
+      }
+      return plugged
+    }
+    guard let builtin = BuiltinWalkers.named(replay.walker) else {
+      throw ValidationError(
+        "the token names walker '\(replay.walker)', which is not built in: pass the plug-in with --walker PATH.so or --walker-cmd")
+    }
+    return builtin
+  }
+
   func run() throws {
     let replay: ReplayToken
     do { replay = try ReplayToken(decoding: token) } catch { throw ValidationError("\(error)") }
     var specs = try SpecOptions.parse((contract.map { ["--contract", $0] } ?? []) + [spec ?? replay.spec])
     specs.color = .never
     let set = try specs.load()
-    guard let walker = BuiltinWalkers.named(replay.walker) else {
-      throw ValidationError("the token names walker '\(replay.walker)', which this pfnspec does not have")
-    }
+    let walker = try walker(for: replay)
     guard let arch = Architectures.named(replay.arch) else {
       throw ValidationError("the token names architecture '\(replay.arch)', which this pfnspec does not have")
     }
@@ -62,7 +93,7 @@ struct Replay: ParsableCommand {
     guard let verdict = sink.verdicts.first else {
       throw ValidationError("case '\(replay.caseName)' of rule \(replay.rule) is not in \(replay.spec) any more")
     }
-    print("\(verdict.outcome.rawValue.uppercased()) \(verdict.identity.caseName) on \(replay.walker)/\(replay.arch)")
+    print("\(verdict.outcome.rawValue.uppercased()) \(verdict.identity.caseName) on \(walker.descriptor.name)/\(replay.arch)")
     if !verdict.message.isEmpty { print(verdict.message) }
     if !verdict.details.isEmpty { print(verdict.details) }
     if verdict.outcome == .fail || verdict.outcome == .error { throw Exit.failures }

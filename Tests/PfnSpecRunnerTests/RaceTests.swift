@@ -135,4 +135,28 @@ struct RaceTests {
     #expect(throws: ReplayTokenError.self) { try ReplayToken(decoding: "v1.!!!") }
     #expect(throws: ReplayTokenError.self) { try ReplayToken(decoding: "nonsense") }
   }
+
+  /// A walker from outside, as a plug-in loader would describe it.
+  struct PluggedIn: Walker {
+    let inner = ReferenceWalker(mutation: .staleHugeEntry)
+    var descriptor: WalkerDescriptor {
+      var d = inner.descriptor
+      d.name = "example:stale"
+      d.replayArguments = ["--walker", "/opt/walkers/lib stale.so"]
+      return d
+    }
+    func start(_ args: inout FollowPfnmapArgs, host: any WalkerHost) throws -> Int32 {
+      try inner.start(&args, host: host)
+    }
+    func end(_ args: inout FollowPfnmapArgs, host: any WalkerHost) throws { try inner.end(&args, host: host) }
+  }
+
+  @Test("a plug-in's replay command names the plug-in, so the token can load it again")
+  func pluginReplayCommand() throws {
+    let verdicts = try raceVerdicts([PluggedIn()]) { $0.cases = ["RC-001[level=pmd]"] }
+    let verdict = try #require(verdicts.first)
+    #expect(verdict.outcome == .fail)
+    let line = try #require(verdict.details.split(separator: "\n").first { $0.hasPrefix("Replay: pfnspec replay v1.") })
+    #expect(line.hasSuffix(" --walker '/opt/walkers/lib stale.so'"))
+  }
 }
