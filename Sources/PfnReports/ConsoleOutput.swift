@@ -57,8 +57,8 @@ public final class StringOutputStream: ConsoleOutputStream {
   public func write(_ string: String) { text += string }
 }
 
-/// `write(2)`, named apart from ``FileDescriptorOutputStream/write(_:)``.
-private func systemWrite(_ fileDescriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+/// `write(2)`, named apart from the writers' own `write` methods.
+func systemWrite(_ fileDescriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
   #if canImport(Glibc)
     Glibc.write(fileDescriptor, bytes, count)
   #elseif canImport(Musl)

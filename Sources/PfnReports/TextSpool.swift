@@ -110,14 +110,3 @@ struct TextReportTarget {
     }
   }
 }
-
-/// `write(2)`, named apart from the writers' own `write` methods.
-private func systemWrite(_ fileDescriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
-  #if canImport(Glibc)
-    Glibc.write(fileDescriptor, bytes, count)
-  #elseif canImport(Musl)
-    Musl.write(fileDescriptor, bytes, count)
-  #else
-    Darwin.write(fileDescriptor, bytes, count)
-  #endif
-}

@@ -13,6 +13,17 @@ public struct SourcePosition: Sendable, Hashable, Comparable, CustomStringConver
 
   public static func < (a: Self, b: Self) -> Bool { a.offset < b.offset }
   public var description: String { "\(line):\(column)" }
+
+  /// Moves past one scalar of the source.
+  mutating func advance(past scalar: Unicode.Scalar) {
+    offset += UTF8.width(scalar)
+    if scalar == "\n" {
+      line += 1
+      column = 1
+    } else {
+      column += 1
+    }
+  }
 }
 
 /// A half-open span of a spec file.

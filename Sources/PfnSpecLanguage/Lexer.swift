@@ -80,15 +80,8 @@ struct Lexer {
   }
 
   private mutating func advance() {
-    let scalar = scalars[index]
+    position.advance(past: scalars[index])
     index += 1
-    position.offset += UTF8.width(scalar)
-    if scalar == "\n" {
-      position.line += 1
-      position.column = 1
-    } else {
-      position.column += 1
-    }
   }
 
   private static func isIdentifierStart(_ c: Unicode.Scalar) -> Bool {

@@ -80,13 +80,7 @@ enum SourceDecoding {
     loop: while true {
       switch decoder.decode(&iterator) {
       case .scalarValue(let scalar):
-        position.offset += UTF8.width(scalar)
-        if scalar == "\n" {
-          position.line += 1
-          position.column = 1
-        } else {
-          position.column += 1
-        }
+        position.advance(past: scalar)
       case .error:
         invalidCount += 1
         if firstInvalid == nil { firstInvalid = position }
