@@ -63,6 +63,9 @@ let package = Package(
     .target(name: "PfnModel"),
     // The `Walker` protocol and the built-in walkers (reference, legacy, mutants).
     .target(name: "PfnWalkers", dependencies: ["PfnModel"]),
+    // The `Caller` protocol, the caller host over the model with its oracle of
+    // uses, and the built-in callers (examples, unsafe shapes, mutants).
+    .target(name: "PfnCallers", dependencies: ["PfnModel", "PfnWalkers"]),
     // The rule language: lexer, parser, located AST, semantic checks, diagnostics.
     .target(name: "PfnSpecLanguage"),
     // Verdicts and the stream that connects the engine to the reporters.
@@ -70,7 +73,7 @@ let package = Package(
     // Instantiation of rules into cases and their execution against walkers.
     .target(
       name: "PfnSpecRunner",
-      dependencies: ["PfnModel", "PfnWalkers", "PfnSpecLanguage", "PfnResults"]),
+      dependencies: ["PfnModel", "PfnWalkers", "PfnCallers", "PfnSpecLanguage", "PfnResults"]),
     .systemLibrary(
       name: "CLibXML2", pkgConfig: "libxml-2.0",
       providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]),
@@ -85,6 +88,7 @@ let package = Package(
       ]),
     .testTarget(name: "PfnModelTests", dependencies: ["PfnModel"]),
     .testTarget(name: "PfnWalkersTests", dependencies: ["PfnWalkers", "PfnModel"]),
+    .testTarget(name: "PfnCallersTests", dependencies: ["PfnCallers", "PfnWalkers", "PfnModel"]),
     .testTarget(name: "PfnSpecLanguageTests", dependencies: ["PfnSpecLanguage"]),
     .testTarget(
       name: "PfnSpecRunnerTests",

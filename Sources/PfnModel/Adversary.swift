@@ -15,6 +15,8 @@ public enum AdversaryKind: String, Sendable, Hashable, CaseIterable, Codable {
   case nonpresent
   /// Clear a PMD entry whose PTE table has no entry left.
   case freeTable = "free_table"
+  /// Take a leaf's write permission away (mprotect(PROT_READ) on the range).
+  case mprotect
 }
 
 /// One adversary operation on the entry at `level` that maps the walk's address.
@@ -54,6 +56,8 @@ extension World {
   /// locks the kernel path takes must not be held by the walker.
   public func enabledAdversaryOps(_ kinds: [AdversaryKind], address: UInt64) -> [EnabledOp] {
     var result: [EnabledOp] = []
+    // A notifier would wait for a lock the caller's CPU holds: nothing can change.
+    if invalidationListener?.blocksInvalidation == true { return result }
     for level in [PageLevel.pud, .pmd, .pte] where !arch.isFolded(level) {
       guard let pointer = try? entryPointer(address, at: level, create: false), let entry = value(at: pointer)
       else { break }
@@ -69,6 +73,7 @@ extension World {
         let enabled: Bool
         switch kind {
         case .zap, .remap: enabled = presentLeaf
+        case .mprotect: enabled = presentLeaf && arch.isWrite(entry, level)
         case .nonpresent: enabled = presentLeaf && level != .pud && arch.makeNonLeaf(.swap, level, pfn: 1) != nil
         case .split:
           enabled = presentLeaf && level != .pte && level.below.map { capabilities.leafLevels.contains($0) } == true
@@ -109,6 +114,8 @@ extension World {
     }
     let level = op.level
     let new: UInt64
+    let range = InvalidationRange(
+      start: address & arch.mask(level), end: (address & arch.mask(level)) &+ arch.size(level), event: op.kind)
     switch op.kind {
     case .zap, .freeTable:
       new = arch.emptyEntry(level)
@@ -118,6 +125,11 @@ extension World {
         pfn: arch.pfn(old, level) ^ (pages << 4), writable: !arch.isWrite(old, level),
         special: arch.isSpecial(old, level))
       guard let value = arch.makeLeaf(leaf, level) else { throw WorldError("adversary: cannot remap at \(level)") }
+      new = value
+    case .mprotect:
+      let leaf = LeafProperties(
+        pfn: arch.pfn(old, level), writable: false, special: arch.isSpecial(old, level))
+      guard let value = arch.makeLeaf(leaf, level) else { throw WorldError("adversary: cannot mprotect at \(level)") }
       new = value
     case .nonpresent:
       guard let value = arch.makeNonLeaf(.swap, level, pfn: arch.pfn(old, level)) else {
@@ -147,8 +159,14 @@ extension World {
       guard let value = arch.makeLeaf(leaf, .pmd) else { throw WorldError("adversary: cannot collapse") }
       new = value
     }
+    // The kernel's order: every registered notifier hears of the range first,
+    // then the entries change, then the notifiers hear that it is over.
+    let listener = invalidationListener
+    try listener?.invalidateRangeStart(range)
     _ = store(new, at: pointer)
     adversarySteps += 1
+    invalidationSequence &+= 1
+    try listener?.invalidateRangeEnd(range)
     return "CPU1 \(op) @\(pointer): \(hex(old)) -> \(hex(new))"
   }
 }

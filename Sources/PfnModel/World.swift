@@ -76,6 +76,10 @@ public final class World {
   public private(set) var writes: [EntryWrite] = []
   /// Operations another CPU performed (see `Adversary.swift`).
   public internal(set) var adversarySteps = 0
+  /// Completed invalidations of any range (what `mmu_invalidate_seq` counts).
+  public internal(set) var invalidationSequence: UInt64 = 0
+  /// Hears of every range another CPU changes: the mmu notifiers a caller registered.
+  public weak var invalidationListener: (any InvalidationListener)?
 
   public init(arch: any Architecture, release: KernelRelease = .newest) {
     self.arch = arch

@@ -1,3 +1,4 @@
+import PfnCallers
 import PfnModel
 import PfnResults
 import PfnSpecLanguage
@@ -27,6 +28,8 @@ struct CaseExecutor {
   var rule: Rule
   var file: SpecFile
   var walker: any Walker
+  /// The caller under test in a caller rule; its lookups go to `walker`.
+  var caller: (any Caller)? = nil
   var planned: PlannedCase
   var replay: String
   var settings = ExplorationSettings()
@@ -267,6 +270,16 @@ struct CaseExecutor {
             state.argsBefore = before
             evaluator.state = state
             args = current
+          case "caller":
+            guard let caller else {
+              throw NotApplicable(reason: "a caller rule, and this run checks a walker")
+            }
+            guard let argument = call.arguments.first else {
+              throw EvaluationError(message: "caller() takes an address", range: call.name.range)
+            }
+            let address = try evaluator.integer(evaluator.evaluate(argument), argument)
+            host.resetSteps()
+            try runCaller(caller, address: address, host: host, observer: observer, evaluator: &evaluator)
           default:
             throw EvaluationError(message: "unknown call '\(call.name.value)'", range: call.name.range)
           }
@@ -286,6 +299,9 @@ struct CaseExecutor {
         let message = "the walker faulted: \(fault)"
         failures.append(message)
         return stopped(.fail, message)
+      } catch let fault as CallerFaulted {
+        failures.append(fault.description)
+        return stopped(.fail, fault.description)
       } catch let skip as NotApplicable {
         return stopped(.skipped, skip.reason)
       } catch let error as EvaluationError {
@@ -338,6 +354,10 @@ struct CaseExecutor {
       if case .why(let why) = clause.kind { lines.append("Why: \(why.value)") }
     }
     let evaluator = run.evaluator
+    if let caller {
+      lines.append(
+        "Caller: \(caller.descriptor.name) (\(caller.descriptor.profile.rawValue)): \(caller.descriptor.summary)")
+    }
     lines.append(
       "Case: walker \(walker.descriptor.name) (API \(walker.descriptor.apiLevel.rawValue), "
         + "\(walker.descriptor.profile.rawValue)), \(evaluator.target.arch.name), kernel \(evaluator.target.release)")

@@ -193,6 +193,8 @@ struct CasePlanner {
       }
       let covering = try integer("covering") ?? evaluator.spec.vmaStart
       evaluator.spec.entries.append((at, state, covering, try integer("pfn") ?? 0x1234))
+    case "request":
+      if let write = try bool("write") { evaluator.spec.requestWrite = write }
     case "args":
       if let fill = try integer("fill") { evaluator.spec.argsFill = fill }
     case "caller":

@@ -1,3 +1,4 @@
+import PfnCallers
 import PfnModel
 import PfnSpecLanguage
 import PfnWalkers
@@ -22,6 +23,8 @@ struct Target {
   var release: KernelRelease
   var capabilities: Capabilities
   var walker: WalkerDescriptor
+  /// The caller under test, in a caller rule.
+  var caller: CallerDescriptor? = nil
 
   var huge: [PageLevel] { capabilities.leafLevels.filter { $0 != .pte } }
 }
@@ -49,6 +52,8 @@ struct Evaluator {
   var bindings: [String: Value] = [:]
   var spec = WorldSpec()
   var state: CallState?
+  /// What the caller did, after `call caller(...)`.
+  var callerState: CallerCaseState?
   /// The source text of the file, to quote expressions in explanations.
   var source: String
 
@@ -169,6 +174,7 @@ struct Evaluator {
     if let bound = bindings[name] { return bound }
     if let constant = try constant(name) { return constant }
     if let value = try worldValue(name) { return value }
+    if let value = try callerValue(name, range) { return value }
     if let value = try stateValue(name, range) { return value }
     throw EvaluationError(message: "unknown name '\(name)'", range: range)
   }

@@ -176,8 +176,10 @@ public enum PfnVocabulary {
     // An output that API level 6.12 lacks: reading it skips the case there.
     let gates = ["addr_mask": Vocabulary.Gate(name: "api", major: 6, minor: 15)]
 
-    return Vocabulary(
+    var vocabulary = Vocabulary(
       subjects: subjects, calls: calls, functions: functions, names: names,
       contractAnchors: contractAnchors, gates: gates)
+    CallerVocabulary.add(to: &vocabulary)
+    return vocabulary
   }
 }

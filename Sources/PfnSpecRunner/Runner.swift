@@ -1,3 +1,4 @@
+import PfnCallers
 import PfnModel
 import PfnResults
 import PfnSpecLanguage
@@ -52,6 +53,8 @@ public final class Runner {
   public let files: [SpecFile]
   public let sources: [String: String]
   public let walkers: [any Walker]
+  /// The callers that caller rules check; their lookups go to the first walker.
+  public let callers: [any Caller]
   public let arches: [any Architecture]
   public let options: RunOptions
   private lazy var resumeGate = ResumeGate(options.resume)
@@ -60,12 +63,13 @@ public final class Runner {
   ///   - files: Checked spec files (run only files without errors).
   ///   - sources: Each file's text by path, to quote expressions in failures.
   public init(
-    files: [SpecFile], sources: [String: String], walkers: [any Walker], arches: [any Architecture],
-    options: RunOptions
+    files: [SpecFile], sources: [String: String], walkers: [any Walker], callers: [any Caller] = [],
+    arches: [any Architecture], options: RunOptions
   ) {
     self.files = files
     self.sources = sources
     self.walkers = walkers
+    self.callers = callers
     self.arches = arches
     self.options = options
   }
@@ -106,13 +110,22 @@ public final class Runner {
     var tally = Tally()
     var suiteOrdinal = -1  // positions for merging shard reports (CaseOrdinal)
     for (suite, rules) in suites {
-      for walker in walkers {
+      // Walker rules run once per walker; caller rules once per caller, with
+      // their lookups served by the first walker.
+      let walkerRules = rules.filter { !$0.0.callsCaller }
+      let callerRules = rules.filter { $0.0.callsCaller }
+      var subjects: [(walker: any Walker, caller: (any Caller)?, rules: [(Rule, SpecFile)])] = []
+      if !walkerRules.isEmpty { subjects += walkers.map { ($0, nil, walkerRules) } }
+      if !callerRules.isEmpty, let server = walkers.first {
+        subjects += callers.map { (server, $0, callerRules) }
+      }
+      for (walker, caller, rules) in subjects {
         for arch in arches {
           suiteOrdinal += 1
-          let key = SuiteKey(suite: suite, walker: walker.descriptor.name, arch: arch.name)
+          let key = SuiteKey(suite: suite, walker: caller.map { Self.callerKey($0, served: walker) } ?? walker.descriptor.name, arch: arch.name)
           var started = false
           for (ruleOrdinal, (rule, file)) in rules.enumerated() {
-            for var verdict in verdicts(rule, file, walker, arch, key) {
+            for var verdict in verdicts(rule, file, walker, arch, key, caller: caller) {
               verdict.ordinal?.suite = suiteOrdinal
               verdict.ordinal?.rule = ruleOrdinal
               if !started {
@@ -134,17 +147,27 @@ public final class Runner {
   }
 
   /// The verdicts of one rule for one walker and architecture.
-  func verdicts(_ rule: Rule, _ file: SpecFile, _ walker: any Walker, _ arch: any Architecture, _ key: SuiteKey)
-    -> [Verdict]
-  {
+  /// The name reports give a caller's suites: the caller, and the walker that
+  /// served its lookups when that is not the reference.
+  static func callerKey(_ caller: any Caller, served walker: any Walker) -> String {
+    walker.descriptor.name == "reference" ? caller.descriptor.name : "\(caller.descriptor.name)@\(walker.descriptor.name)"
+  }
+
+  func verdicts(
+    _ rule: Rule, _ file: SpecFile, _ walker: any Walker, _ arch: any Architecture, _ key: SuiteKey,
+    caller: (any Caller)? = nil
+  ) -> [Verdict] {
     let clock = ContinuousClock()
     let descriptor = walker.descriptor
-    let target = Target(
+    var target = Target(
       arch: arch, release: options.release, capabilities: arch.capabilities(options.release), walker: descriptor)
+    target.caller = caller?.descriptor
     let sources = rule.clauses.compactMap { clause -> String? in
       if case .source(let s) = clause.kind { s.value.description } else { nil }
     }
-    let profile = "\(descriptor.apiLevel.rawValue)/\(descriptor.profile.rawValue)"
+    let profile =
+      caller.map { "caller \($0.descriptor.profile.rawValue)" }
+      ?? "\(descriptor.apiLevel.rawValue)/\(descriptor.profile.rawValue)"
     func identity(_ parameters: [CaseParameter]) -> CaseIdentity {
       CaseIdentity(
         key: key, ruleID: rule.id.value, ruleTitle: rule.title.value, parameters: parameters,
@@ -182,8 +205,10 @@ public final class Runner {
         options.caseWillRun?(identity(plannedCase.parameters))
         let caseBegan = clock.now
         var executor = CaseExecutor(
-          rule: rule, file: file, walker: walker, planned: plannedCase,
-          replay: replayCommand(file: file, rule: rule, caseName: name, walker: descriptor.name, arch: arch.name))
+          rule: rule, file: file, walker: walker, caller: caller, planned: plannedCase,
+          replay: replayCommand(
+            file: file, rule: rule, caseName: name, walker: descriptor.name, caller: caller?.descriptor.name,
+            arch: arch.name))
         executor.settings = ExplorationSettings(
           bound: options.raceBound, randomSchedules: options.randomSchedules, forced: options.forcedSchedule,
           totals: options.explorationTotals, seed: options.seed, reduction: options.raceReduction)
@@ -206,8 +231,12 @@ public final class Runner {
     return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
   }
 
-  func replayCommand(file: SpecFile, rule: Rule, caseName: String, walker: String, arch: String) -> String {
-    var parts = ["pfnspec", "run", file.path, "--rule", rule.id.value, "--case", caseName, "--walker", walker, "--arch", arch]
+  func replayCommand(
+    file: SpecFile, rule: Rule, caseName: String, walker: String, caller: String? = nil, arch: String
+  ) -> String {
+    var parts = ["pfnspec", "run", file.path, "--rule", rule.id.value, "--case", caseName, "--walker", walker]
+    if let caller { parts += ["--caller", caller] }
+    parts += ["--arch", arch]
     parts += ["--seed", String(options.seed)]
     if options.release != .newest { parts += ["--kernel", options.release.description] }
     return parts.map(shellQuoted).joined(separator: " ")

@@ -18,6 +18,8 @@ struct WorldSpec {
   /// What every output field of args holds before start() (`given args fill`);
   /// `nil` for the default poison pattern.
   var argsFill: UInt64?
+  /// The caller is asked for write access (`given request write true`).
+  var requestWrite = false
 
   /// The default VMA start on `arch`: the historical 0x7f00_4000_0000 where the
   /// default VMA fits below the user address limit (x86_64 and most layouts),
@@ -74,6 +76,7 @@ struct WorldSpec {
     }
     lines.append(
       "caller holds " + (caller.isEmpty ? "nothing" : caller.map(\.rawValue).sorted().joined(separator: ", ")))
+    if requestWrite { lines.append("request: write access") }
     if let race {
       lines.append("race: up to \(race.bound) of " + race.kinds.map(\.rawValue).joined(separator: ", "))
     }
