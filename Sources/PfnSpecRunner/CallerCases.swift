@@ -128,7 +128,7 @@ func hexString(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
 extension Rule {
   /// Whether the rule runs a caller (`call caller(...)`): it is then checked
   /// once per caller instead of once per walker.
-  var callsCaller: Bool {
+  public var callsCaller: Bool {
     clauses.contains { clause in
       if case .call(let call) = clause.kind { call.name.value == "caller" } else { false }
     }

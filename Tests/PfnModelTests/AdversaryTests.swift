@@ -16,13 +16,59 @@ struct AdversaryTests {
     world.enabledAdversaryOps(kinds, address: start + 0x5123).map(\.op)
   }
 
-  @Test("a PMD leaf can be zapped, remapped, split or made non-present; nothing else applies")
+  @Test("a PMD leaf can be zapped, remapped, split, made non-present or read-only; nothing else applies")
   func enabledOnPMDLeaf() throws {
     let world = try world(leafAt: .pmd)
     #expect(
       Set(ops(world)) == [
         AdversaryOp(.zap, .pmd), AdversaryOp(.remap, .pmd), AdversaryOp(.split, .pmd), AdversaryOp(.nonpresent, .pmd),
+        AdversaryOp(.mprotect, .pmd),
       ])
+  }
+
+  @Test("mprotect keeps the pfn and takes the write bit away, once")
+  func mprotect() throws {
+    let world = try world(leafAt: .pmd)
+    let before = try #require(world.translate(start + 0x5123))
+    _ = try world.perform(AdversaryOp(.mprotect, .pmd), address: start + 0x5123)
+    let after = try #require(world.translate(start + 0x5123))
+    #expect(after.pfn == before.pfn)
+    #expect(before.writable && !after.writable)
+    #expect(!ops(world, [.mprotect]).contains(AdversaryOp(.mprotect, .pmd)))
+  }
+
+  /// Records what an invalidation listener hears, and whether the entry had changed by then.
+  final class Listener: InvalidationListener {
+    let world: World
+    let address: UInt64
+    var heard: [String] = []
+    var blocksInvalidation = false
+    init(world: World, address: UInt64) {
+      self.world = world
+      self.address = address
+    }
+    func invalidateRangeStart(_ range: InvalidationRange) throws {
+      heard.append("start \(range) mapped=\(world.translate(address) != nil)")
+    }
+    func invalidateRangeEnd(_ range: InvalidationRange) throws {
+      heard.append("end \(range) mapped=\(world.translate(address) != nil)")
+    }
+  }
+
+  @Test("notifiers hear of the leaf's whole range before the change and after it, in the kernel's order")
+  func notifierOrder() throws {
+    let world = try world(leafAt: .pmd)
+    let listener = Listener(world: world, address: start + 0x5123)
+    world.invalidationListener = listener
+    let sequence = world.invalidationSequence
+    _ = try world.perform(AdversaryOp(.zap, .pmd), address: start + 0x5123)
+    #expect(
+      listener.heard == [
+        "start [0x7f0040000000, 0x7f0040200000) zap mapped=true", "end [0x7f0040000000, 0x7f0040200000) zap mapped=false",
+      ])
+    #expect(world.invalidationSequence == sequence + 1)
+    listener.blocksInvalidation = true
+    #expect(ops(world).isEmpty)
   }
 
   @Test("zap, remap, nonpresent and split leave a table the oracle can read")

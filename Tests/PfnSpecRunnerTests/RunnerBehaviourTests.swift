@@ -1,3 +1,4 @@
+import PfnCallers
 import PfnModel
 import PfnResults
 import PfnSpecLanguage
@@ -224,6 +225,7 @@ struct RunnerBehaviourTests {
     evaluator.state = CallState(
       address: evaluator.spec.vmaStart, result: 0, args: args, argsBefore: args,
       expected: world.translate(evaluator.spec.vmaStart), world: world, protectedUntilEnd: true, previous: args)
+    evaluator.callerState = CallerCaseState(result: 0, violations: .init(), lookups: 1, liveMaps: 0)
     let range = SourceRange(start: .init(line: 1, column: 1, offset: 0), end: .init(line: 1, column: 1, offset: 0))
     for name in vocabulary.names.keys.sorted() {
       #expect(throws: Never.self, "'\(name)' does not resolve") {
