@@ -55,9 +55,18 @@ extension World {
   /// entries mapping `address`: the entry must have the right shape, and the
   /// locks the kernel path takes must not be held by the walker.
   public func enabledAdversaryOps(_ kinds: [AdversaryKind], address: UInt64) -> [EnabledOp] {
-    var result: [EnabledOp] = []
     // A notifier would wait for a lock the caller's CPU holds: nothing can change.
-    if invalidationListener?.blocksInvalidation == true { return result }
+    if invalidationListener?.blocksInvalidation == true { return [] }
+    if let cache = enabledCache, cache.mutations == mutations, cache.address == address, cache.kinds == kinds {
+      return cache.ops
+    }
+    let result = computeEnabledOps(kinds, address: address)
+    enabledCache = (mutations, address, kinds, result)
+    return result
+  }
+
+  private func computeEnabledOps(_ kinds: [AdversaryKind], address: UInt64) -> [EnabledOp] {
+    var result: [EnabledOp] = []
     for level in [PageLevel.pud, .pmd, .pte] where !arch.isFolded(level) {
       guard let pointer = try? entryPointer(address, at: level, create: false), let entry = value(at: pointer)
       else { break }
@@ -145,7 +154,7 @@ extension World {
         let leaf = LeafProperties(
           pfn: base + UInt64(index) * childPages, writable: arch.isWrite(old, level),
           special: arch.isSpecial(old, level))
-        frames[table]!.entries[index] = arch.makeLeaf(leaf, child) ?? arch.emptyEntry(child)
+        storeEntry(pfn: table, index: index, arch.makeLeaf(leaf, child) ?? arch.emptyEntry(child))
       }
       new = arch.makeTable(table << UInt64(arch.pageShift), level)
     case .collapse:

@@ -57,7 +57,15 @@ public final class World {
     var entries: [UInt64]
   }
 
-  var frames: [UInt64: Frame] = [:]
+  private(set) var frames: [UInt64: Frame] = [:]
+  /// An XOR of one digest per non-zero entry (Zobrist hashing): updated on
+  /// every store, so that telling end states apart costs nothing per state.
+  private(set) var contentHash: UInt64 = 0
+  /// Counts every change that can change what the adversary may do (an entry,
+  /// a table, a lock), so that the enabled operations are computed once per change.
+  private(set) var mutations = 0
+  /// The last answer of `enabledAdversaryOps`, valid while `mutations` has not moved.
+  var enabledCache: (mutations: Int, address: UInt64, kinds: [AdversaryKind], ops: [EnabledOp])?
   private var nextFramePFN: UInt64 = 0x1000
   /// The pfn of the top-level table.
   public private(set) var rootPFN: UInt64 = 0
@@ -97,8 +105,42 @@ public final class World {
     // A table can be larger than a page (ppc64 radix: 8192 pgd entries with
     // 4 KiB pages); it then occupies consecutive frames.
     nextFramePFN += max(1, (UInt64(count) * 8 + arch.pageSize - 1) / arch.pageSize)
-    frames[pfn] = Frame(level: level, entries: Array(repeating: arch.emptyEntry(level), count: count))
+    install(Frame(level: level, entries: Array(repeating: arch.emptyEntry(level), count: count)), at: pfn)
     return pfn
+  }
+
+  /// A 64-bit digest of one entry's place and value; zero entries contribute nothing.
+  private static func digest(_ pfn: UInt64, _ index: Int, _ value: UInt64) -> UInt64 {
+    guard value != 0 else { return 0 }
+    var z = (pfn << 12 | UInt64(index)) &* 0x9E37_79B9_7F4A_7C15 ^ value
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+
+  /// Puts a whole table in place, keeping the content hash.
+  private func install(_ frame: Frame, at pfn: UInt64) {
+    if let old = frames[pfn] { contentHash ^= Self.digest(of: old.entries, at: pfn) }
+    contentHash ^= Self.digest(of: frame.entries, at: pfn)
+    frames[pfn] = frame
+    mutations &+= 1
+  }
+
+  /// The digest of a whole table; a table of zeros (most new tables) costs one pass.
+  private static func digest(of entries: [UInt64], at pfn: UInt64) -> UInt64 {
+    var hash: UInt64 = 0
+    entries.withUnsafeBufferPointer { buffer in
+      for index in buffer.indices where buffer[index] != 0 { hash ^= digest(pfn, index, buffer[index]) }
+    }
+    return hash
+  }
+
+  /// Stores one entry of a table by its place, keeping the content hash.
+  func storeEntry(pfn: UInt64, index: Int, _ value: UInt64) {
+    let old = frames[pfn]!.entries[index]
+    contentHash ^= Self.digest(pfn, index, old) ^ Self.digest(pfn, index, value)
+    frames[pfn]!.entries[index] = value
+    mutations &+= 1
   }
 
   /// The frame and index an entry pointer designates, if it points into a table.
@@ -130,9 +172,9 @@ public final class World {
       let pfn = arch.tableAddress(empty, level) >> UInt64(arch.pageShift)
       guard frames[pfn] == nil else { continue }
       let entryLevel = arch.entryLevel(of: below)
-      frames[pfn] = Frame(
-        level: below,
-        entries: Array(repeating: arch.emptyEntry(entryLevel), count: arch.entriesPerTable(below)))
+      install(
+        Frame(level: below, entries: Array(repeating: arch.emptyEntry(entryLevel), count: arch.entriesPerTable(below))),
+        at: pfn)
     }
   }
 
@@ -146,7 +188,7 @@ public final class World {
   func store(_ value: UInt64, at pointer: EntryPointer) -> UInt64? {
     guard let (pfn, index) = locate(pointer) else { return nil }
     let old = frames[pfn]!.entries[index]
-    frames[pfn]!.entries[index] = value
+    storeEntry(pfn: pfn, index: index, value)
     return old
   }
 
@@ -157,7 +199,7 @@ public final class World {
   /// Feeds the page tables and what the walker holds to a hasher, to count
   /// distinct states without copying them.
   public func hashState(into hasher: inout Hasher) {
-    hasher.combine(frames)
+    hasher.combine(contentHash)
     hasher.combine(heldLocks)
     hasher.combine(mappedTables)
   }
@@ -265,11 +307,13 @@ public final class World {
   func acquire(_ lock: LockID) throws {
     if heldLocks.contains(lock) { throw WalkerFault.selfDeadlock(lock) }
     heldLocks.append(lock)
+    mutations &+= 1
   }
 
   func release(_ lock: LockID) throws {
     guard let index = heldLocks.lastIndex(of: lock) else { throw WalkerFault.unlockNotHeld(lock) }
     heldLocks.remove(at: index)
+    mutations &+= 1
   }
 
   func mapTable(_ pfn: UInt64) { mappedTables[pfn, default: 0] += 1 }
