@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PfnCallers
 import PfnModel
 import PfnPlugins
 import PfnReports
@@ -103,7 +104,7 @@ struct Replay: ParsableCommand {
 struct BenchExplore: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "explore",
-    abstract: "Time the race explorer: schedules and states per second for the reference walker.")
+    abstract: "Time the race explorer: schedules and states per second for the reference walker and the built-in callers.")
 
   @Option(help: "Spec files or folders with race rules (default: Specs/).")
   var specPaths: [String] = []
@@ -115,7 +116,9 @@ struct BenchExplore: ParsableCommand {
   var repetitions: Int = 3
 
   /// One timed run of the race rules; the fastest of `repetitions`.
-  func measure(_ set: SpecSet, bound: Int, reduction: Bool) throws -> (seconds: Double, totals: ExplorationTotals) {
+  func measure(_ set: SpecSet, bound: Int, reduction: Bool, callers: [any Caller] = []) throws -> (
+    seconds: Double, totals: ExplorationTotals
+  ) {
     var best: (seconds: Double, totals: ExplorationTotals)?
     for _ in 0..<max(1, repetitions) {
       var options = RunOptions()
@@ -123,13 +126,16 @@ struct BenchExplore: ParsableCommand {
       options.raceBound = bound
       options.randomSchedules = 0
       options.raceReduction = reduction
+      // The walker suite, or the caller suite alone (its rules also carry the race tag).
+      options.rules = Set(set.rules.filter { $0.callsCaller == !callers.isEmpty }.map(\.id.value))
+      options.walkerRules = callers.isEmpty
       let totals = ExplorationTotals()
       options.explorationTotals = totals
       let clock = ContinuousClock()
       let began = clock.now
       let tally = try Runner(
-        files: set.files, sources: set.sources, walkers: [ReferenceWalker()], arches: Architectures.all,
-        options: options
+        files: set.files, sources: set.sources, walkers: [ReferenceWalker()], callers: callers,
+        arches: Architectures.all, options: options
       ).run(into: CollectingSink())
       let elapsed = clock.now - began
       let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
@@ -165,6 +171,19 @@ struct BenchExplore: ParsableCommand {
       String(
         format: "reduction: %.1fx fewer schedules, %.1fx faster",
         Double(full.totals.schedules) / Double(reduced.totals.schedules), full.seconds / reduced.seconds))
+    // The caller suite: the built-in callers that keep the contract, their
+    // lookups served by the reference, at the bounds their rules give.
+    let callers = BuiltinCallers.implementations
+    let callerBaseline = try measure(set, bound: 0, reduction: true, callers: callers)
+    let callerSuite = try measure(set, bound: 1, reduction: true, callers: callers)
+    line("callers bound 0 (no race, baseline)", callerBaseline)
+    line("callers bound 1 with reduction    ", callerSuite)
+    let walkerRate = Double(reduced.totals.schedules) / reduced.seconds
+    let callerRate = Double(callerSuite.totals.schedules) / callerSuite.seconds
+    print(
+      String(
+        format: "caller suite at bound 1: %.3f s, %.0f schedules/s beside the walker suite's %.0f (%.2fx)",
+        callerSuite.seconds, callerRate, walkerRate, callerRate / walkerRate))
   }
 }
 
