@@ -116,9 +116,9 @@ public final class ModelCallerHost: CallerHost, InvalidationListener {
       throw CallerFault.lock("returned holding " + callerLocks.map(\.description).sorted().joined(separator: ", "))
     }
     guard !liveMaps.isEmpty else { return }
-    for moment in ["the device keeps running", "later still"] {
+    for moment in ["the device runs on after the caller returned", "the device runs on, later still"] {
       let reads = world.pathPointers(request.address)
-      try walkerHost.checkpoint(HostCall("after the caller returned: \(moment)", reads: reads))
+      try walkerHost.checkpoint(HostCall(moment, reads: reads))
     }
   }
 

@@ -219,7 +219,7 @@ public final class Runner {
         executor.token = { schedule in
           ReplayToken(
             spec: file.path, rule: rule.id.value, caseName: name, walker: descriptor.name, arch: arch.name,
-            seed: seed, kernel: release, schedule: schedule
+            seed: seed, kernel: release, schedule: schedule, caller: caller?.descriptor.name
           ).encoded
         }
         let (outcome, message, details) = executor.execute()

@@ -145,11 +145,14 @@ public struct ReplayToken: Sendable, Codable, Hashable {
   public var seed: UInt64
   public var kernel: String
   public var schedule: [String]
+  /// The caller of a caller rule's case (a tenth field; tokens of walker cases have nine).
+  public var caller: String?
 
   public init(
     spec: String, rule: String, caseName: String, walker: String, arch: String, seed: UInt64, kernel: String,
-    schedule: Schedule
+    schedule: Schedule, caller: String? = nil
   ) {
+    self.caller = caller
     self.spec = spec
     self.rule = rule
     self.caseName = caseName
@@ -176,6 +179,7 @@ public struct ReplayToken: Sendable, Codable, Hashable {
   public var encoded: String {
     let fields =
       [String(version), spec, rule, caseName, walker, arch, String(seed), kernel, schedule.joined(separator: ",")]
+      + (caller.map { [$0] } ?? [])
     let text = fields.map { $0.replacingNewlines() }.joined(separator: "\n")
     return "v1." + base64URL(Array(text.utf8))
   }
@@ -186,7 +190,7 @@ public struct ReplayToken: Sendable, Codable, Hashable {
     }
     let fields = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
       .map(String.init)
-    guard fields.count == 9, fields[0] == "1", let seed = UInt64(fields[6]) else {
+    guard fields.count == 9 || fields.count == 10, fields[0] == "1", let seed = UInt64(fields[6]) else {
       throw ReplayTokenError("the replay token is damaged")
     }
     spec = fields[1]
@@ -197,6 +201,7 @@ public struct ReplayToken: Sendable, Codable, Hashable {
     self.seed = seed
     kernel = fields[7]
     schedule = fields[8].isEmpty ? [] : fields[8].split(separator: ",").map(String.init)
+    caller = fields.count == 10 ? fields[9] : nil
     _ = try decodedSchedule()
   }
 }

@@ -88,13 +88,22 @@ struct Replay: ParsableCommand {
     options.rules = [replay.rule]
     options.cases = [replay.caseName]
     options.forcedSchedule = try replay.decodedSchedule()
+    var callers: [any Caller] = []
+    if let name = replay.caller {
+      guard let caller = BuiltinCallers.named(name) else {
+        throw ValidationError("the token names caller '\(name)', which is not built in")
+      }
+      callers = [caller]
+      options.walkerRules = false
+    }
     let sink = CollectingSink()
-    try Runner(files: set.files, sources: set.sources, walkers: [walker], arches: [arch], options: options)
-      .run(into: sink)
+    try Runner(
+      files: set.files, sources: set.sources, walkers: [walker], callers: callers, arches: [arch], options: options
+    ).run(into: sink)
     guard let verdict = sink.verdicts.first else {
       throw ValidationError("case '\(replay.caseName)' of rule \(replay.rule) is not in \(replay.spec) any more")
     }
-    print("\(verdict.outcome.rawValue.uppercased()) \(verdict.identity.caseName) on \(walker.descriptor.name)/\(replay.arch)")
+    print("\(verdict.outcome.rawValue.uppercased()) \(verdict.identity.caseName) on \(verdict.identity.key.walker)/\(replay.arch)")
     if !verdict.message.isEmpty { print(verdict.message) }
     if !verdict.details.isEmpty { print(verdict.details) }
     if verdict.outcome == .fail || verdict.outcome == .error { throw Exit.failures }

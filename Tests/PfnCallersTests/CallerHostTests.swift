@@ -88,16 +88,16 @@ struct CallerHostTests {
 
   @Test("A notifier that keeps its entries leaves a stale map once the range is zapped")
   func notifierKeepsMap() throws {
-    let good = try runCaller(KVMLikeCaller(), step: ("after the caller returned", .zap))
+    let good = try runCaller(KVMLikeCaller(), step: ("the device runs on", .zap))
     #expect(good.violations.breaches(of: .synchronized) == [])
     #expect(good.host.liveMapCount == 0)
-    let bad = try runCaller(KVMLikeCaller(mutation: .notifierKeepsMap), step: ("after the caller returned", .zap))
+    let bad = try runCaller(KVMLikeCaller(mutation: .notifierKeepsMap), step: ("the device runs on", .zap))
     #expect(bad.violations.staleMaps.count == 1)
   }
 
   @Test("VFIO-like: the IOMMU still maps the pfn after a revoke")
   func vfio() throws {
-    let run = try runCaller(UnsafeCaller(.vfioLike), step: ("after the caller returned", .zap))
+    let run = try runCaller(UnsafeCaller(.vfioLike), step: ("the device runs on", .zap))
     #expect(run.violations.staleMaps.first?.contains("the iommu map") == true)
   }
 

@@ -96,4 +96,30 @@ struct CallerSpecsTests {
     #expect(story.contains("Caller: vfio-like (synchronized)"))
     #expect(story.contains("pfnspec replay v1."))
   }
+
+  @Test("a caller failure replays from its token: the same caller, schedule and message")
+  func replays() throws {
+    let verdict = try #require(
+      brokenCallerVerdicts.first {
+        $0.identity.key.walker == "mutant:kvm-no-retry" && $0.identity.caseName == "CL-001[level=pte]"
+      })
+    let text = try #require(verdict.details.split(separator: " ").first { $0.hasPrefix("v1.") })
+    let token = try ReplayToken(decoding: String(text.prefix { !$0.isWhitespace }))
+    #expect(token.caller == "mutant:kvm-no-retry")
+    var options = RunOptions()
+    options.rules = [token.rule]
+    options.cases = [token.caseName]
+    options.forcedSchedule = try token.decodedSchedule()
+    options.walkerRules = false
+    let name = try #require(token.caller)
+    let caller = try #require(BuiltinCallers.named(name))
+    let sink = CollectingSink()
+    try Runner(
+      files: shippedSpecs.files, sources: shippedSpecs.sources, walkers: [ReferenceWalker()], callers: [caller],
+      arches: [X86_64()], options: options
+    ).run(into: sink)
+    let replayed = try #require(sink.verdicts.first)
+    #expect(replayed.outcome == .fail)
+    #expect(replayed.message == verdict.message)
+  }
 }
