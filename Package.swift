@@ -99,7 +99,7 @@ let package = Package(
     .executableTarget(
       name: "pfnspec",
       dependencies: [
-        "PfnSpecRunner", "PfnReports", "PfnSpecLanguage", "PfnModel", "PfnWalkers", "PfnResults",
+        "PfnSpecRunner", "PfnReports", "PfnSpecLanguage", "PfnModel", "PfnWalkers", "PfnCallers", "PfnResults",
         "PfnPlugins",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),

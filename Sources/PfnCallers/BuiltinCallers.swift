@@ -19,7 +19,8 @@ public struct KVMLikeCaller: Caller {
     case sleepsInWindow = "kvm-sleeps-in-window"
     /// Takes a page reference whatever `special` says (CVE-2021-22543).
     case getPageAlways = "kvm-get-page-special"
-    /// Retries even when the sequence did not move.
+    /// When a lookup fails, looks again at once instead of asking
+    /// fixup_user_fault(), so a zapped address makes it spin for ever.
     case retryForever = "kvm-retry-forever"
   }
 
@@ -78,6 +79,7 @@ public struct KVMLikeCaller: Caller {
       let sequence = mmu.sequence
       var args = FollowPfnmapArgs(vma: request.vma, address: request.address)
       if try host.followPfnmapStart(&args) != 0 {
+        if mutation == .retryForever { continue }
         // Not mapped (yet): fault it in outside any window, then look again.
         if try host.fixupUserFault(request.address, write: request.write) != 0 { return -Errno.EFAULT }
         continue
@@ -94,7 +96,7 @@ public struct KVMLikeCaller: Caller {
       if !special || mutation == .getPageAlways { try host.getPage(pfn: pfn) }
       try host.spinLock(mmu.lock)
       let moved = mmu.inProgress > 0 || mmu.sequence != sequence
-      if mutation == .retryForever ? !moved : (moved && mutation != .noRetry) {
+      if moved && mutation != .noRetry {
         try host.spinUnlock(mmu.lock)
         if !special || mutation == .getPageAlways { try host.putPage(pfn: pfn) }
         continue

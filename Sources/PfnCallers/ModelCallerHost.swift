@@ -39,7 +39,7 @@ public final class ModelCallerHost: CallerHost, InvalidationListener {
   public let request: CallerRequest
   public private(set) var violations = CallerViolations()
   /// Host calls allowed per caller run; more means the caller does not terminate.
-  public var stepLimit = 4000
+  public var stepLimit = 256
   public private(set) var steps = 0
   /// Successful and failed start() calls.
   public private(set) var lookups = 0

@@ -44,6 +44,8 @@ enum CallerVocabulary {
     vocabulary.names["synchronized"] = .init(
       type: .string, contexts: .all, members: [:], needsCall: false,
       summary: "caller profile: a use after end() is allowed with a notifier and retry, or a second walk (the merged text)")
+    vocabulary.names["EFAULT"] = .init(
+      type: .integer, contexts: .all, members: [:], needsCall: false, summary: "errno 14")
     vocabulary.subjects["request"] = .init(
       attributes: ["write": .boolean],
       summary: "what the harness asks the caller for: read (default) or write access to the address")
@@ -59,6 +61,7 @@ extension Evaluator {
     switch name {
     case "caller_profile": return .string(target.caller?.profile.rawValue ?? "")
     case "synchronized": return .string(name)
+    case "EFAULT": return .integer(UInt64(Errno.EFAULT))
     default: break
     }
     let isCallerName =

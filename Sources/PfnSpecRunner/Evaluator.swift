@@ -192,7 +192,7 @@ struct Evaluator {
     case "EINVAL": return .integer(UInt64(Errno.EINVAL))
     case "ENOENT": return .integer(UInt64(Errno.ENOENT))
     case "strict", "relaxed": return .string(name)
-    case "zap", "remap", "split", "collapse", "nonpresent", "free_table": return .string(name)
+    case "zap", "remap", "split", "collapse", "nonpresent", "free_table", "mprotect": return .string(name)
     case "arch": return .string(target.arch.name)
     case "kernel": return .version(target.release)
     case "api": return .version(target.walker.apiLevel.release)

@@ -1,11 +1,19 @@
+import PfnCallers
 import PfnResults
 import PfnWalkers
 
-/// Which rules catch which deliberately broken walkers: the measure of whether
-/// the specs are strong enough.
+/// Which rules catch which deliberately broken walkers and callers: the
+/// measure of whether the specs are strong enough.
 public struct MutationAnalysis: Sendable {
+  /// A walker or a caller, as far as the analysis cares.
+  public struct Subject: Sendable, Hashable {
+    public var name: String
+    public var summary: String
+    public var role: WalkerRole
+  }
+
   public struct WalkerResult: Sendable {
-    public var descriptor: WalkerDescriptor
+    public var descriptor: Subject
     /// Rule id to the failing (or erroring) cases, in order.
     public var failingRules: [(rule: String, cases: [String])]
     public var tally: Tally
@@ -15,7 +23,14 @@ public struct MutationAnalysis: Sendable {
   /// Rules in the order first seen.
   public private(set) var rules: [String] = []
 
-  public init(verdicts: [Verdict], walkers descriptors: [WalkerDescriptor]) {
+  public init(verdicts: [Verdict], walkers: [WalkerDescriptor], callers: [CallerDescriptor] = []) {
+    self.init(
+      verdicts: verdicts,
+      subjects: walkers.map { Subject(name: $0.name, summary: $0.summary, role: $0.role) }
+        + callers.map { Subject(name: $0.name, summary: $0.summary, role: $0.role) })
+  }
+
+  init(verdicts: [Verdict], subjects descriptors: [Subject]) {
     var seenRules = Set<String>()
     for descriptor in descriptors {
       var failing: [(String, [String])] = []

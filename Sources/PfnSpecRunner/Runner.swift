@@ -39,6 +39,8 @@ public struct RunOptions: Sendable {
   /// Run only this shard's cases (all when `nil`); the planner still expands
   /// every rule, the cases of other shards are dropped before they execute.
   public var shard: Shard?
+  /// Run the rules that check walkers; off when only callers were asked for.
+  public var walkerRules = true
 
   public init() {}
 }
@@ -115,7 +117,7 @@ public final class Runner {
       let walkerRules = rules.filter { !$0.0.callsCaller }
       let callerRules = rules.filter { $0.0.callsCaller }
       var subjects: [(walker: any Walker, caller: (any Caller)?, rules: [(Rule, SpecFile)])] = []
-      if !walkerRules.isEmpty { subjects += walkers.map { ($0, nil, walkerRules) } }
+      if !walkerRules.isEmpty && options.walkerRules { subjects += walkers.map { ($0, nil, walkerRules) } }
       if !callerRules.isEmpty, let server = walkers.first {
         subjects += callers.map { (server, $0, callerRules) }
       }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PfnCallers
 import PfnModel
 import PfnReports
 import PfnResults
@@ -9,13 +10,13 @@ import PfnWalkers
 
 struct List: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "List rules, walkers, architectures or the rule vocabulary.")
+    abstract: "List rules, walkers, callers, architectures or the rule vocabulary.")
 
   enum What: String, ExpressibleByArgument, CaseIterable {
-    case rules, walkers, arches, vocabulary
+    case rules, walkers, callers, arches, vocabulary
   }
 
-  @Argument(help: "rules, walkers, arches or vocabulary.")
+  @Argument(help: "rules, walkers, callers, arches or vocabulary.")
   var what: What
 
   @OptionGroup var specs: SpecOptions
@@ -61,6 +62,13 @@ struct List: ParsableCommand {
         print("\(d.name)\t\(d.role.rawValue), API \(d.apiLevel.rawValue), \(d.profile.rawValue)\n\t\(d.summary)")
       }
       print(PluginHelp.walkersListing)
+    case .callers:
+      for caller in BuiltinCallers.all {
+        let d = caller.descriptor
+        print("\(d.name)\t\(d.role.rawValue), \(d.profile.rawValue)\n\t\(d.summary)")
+      }
+      print("Callers run the caller rules (Specs/callers.pfnspec); their lookups go to the run's first walker.")
+      print("Check one with: pfnspec run --caller NAME [--walker WALKER]; see docs/callers.md.")
     case .arches:
       // The support matrix: one row per architecture and release where the
       // capabilities change (the facts file's Kconfig table).
@@ -128,11 +136,15 @@ struct Mutants: ParsableCommand {
     var options = RunOptions()
     options.seed = seed
     let walkers = BuiltinWalkers.all
+    let callers = BuiltinCallers.all
     let sink = CollectingSink()
-    try Runner(files: set.files, sources: set.sources, walkers: walkers, arches: Architectures.all, options: options)
-      .run(into: sink)
-    let analysis = MutationAnalysis(verdicts: sink.verdicts, walkers: walkers.map(\.descriptor))
-    let mutantCount = walkers.count { $0.descriptor.role == .mutant }
+    try Runner(
+      files: set.files, sources: set.sources, walkers: walkers, callers: callers, arches: Architectures.all,
+      options: options
+    ).run(into: sink)
+    let analysis = MutationAnalysis(
+      verdicts: sink.verdicts, walkers: walkers.map(\.descriptor), callers: callers.map(\.descriptor))
+    let mutantCount = walkers.count { $0.descriptor.role == .mutant } + callers.count { $0.descriptor.role == .mutant }
     let warnings = analysis.rulesKillingNoMutant.compactMap { id in
       set.rule(id: id).map { Diagnostic.killsNoMutant(rule: $0.rule, file: $0.file.path, mutants: mutantCount) }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PfnCallers
 import PfnModel
 import PfnReports
 import PfnResults
@@ -104,6 +105,13 @@ struct TargetOptions: ParsableArguments {
     help: "A walker to check (repeatable): a name from 'pfnspec list walkers', 'mutants', 'all', or a PATH.so plug-in.")
   var walkerNames: [String] = []
 
+  @Option(
+    name: .customLong("caller"),
+    help: ArgumentHelp(
+      "A caller to check with the caller rules (repeatable): a name from 'pfnspec list callers', 'mutants', 'legacy', 'all' or 'none'.",
+      discussion: "Without --caller and --walker, the run checks the reference walker and the built-in callers that keep the contract. With --caller and no --walker, only the caller rules run. The callers' lookups go to the first walker."))
+  var callerNames: [String] = []
+
   @Option(name: .customLong("arch"), help: "An architecture (repeatable; default: every one the model has).")
   var archNames: [String] = []
 
@@ -130,6 +138,32 @@ struct TargetOptions: ParsableArguments {
     var seen = Set<String>()
     return walkers.filter { seen.insert($0.descriptor.name).inserted }
   }
+
+  /// The callers named, or the built-in implementations when neither a walker
+  /// nor a caller was named (the default run checks both sides).
+  func callers() throws -> [any Caller] {
+    if callerNames.isEmpty { return walkerNames.isEmpty ? BuiltinCallers.implementations : [] }
+    var callers: [any Caller] = []
+    for name in callerNames {
+      switch name {
+      case "none": continue
+      case "all": callers += BuiltinCallers.all
+      case "mutants": callers += BuiltinCallers.mutants
+      case "legacy": callers += BuiltinCallers.legacy
+      default:
+        guard let caller = BuiltinCallers.named(name) else {
+          let known = BuiltinCallers.all.map(\.descriptor.name).joined(separator: ", ")
+          throw ValidationError("unknown caller '\(name)'; known: \(known), mutants, legacy, all, none")
+        }
+        callers.append(caller)
+      }
+    }
+    var seen = Set<String>()
+    return callers.filter { seen.insert($0.descriptor.name).inserted }
+  }
+
+  /// Whether the walker rules run: not when only callers were asked for.
+  var runsWalkerRules: Bool { callerNames.isEmpty || !walkerNames.isEmpty }
 
   func arches() throws -> [any Architecture] {
     guard !archNames.isEmpty else { return Architectures.all }
@@ -199,11 +233,12 @@ struct Run: ParsableCommand {
     options.hostname = deterministic ? "localhost" : ProcessInfo.processInfo.hostName
     options.startTime = deterministic ? 0 : Date().timeIntervalSince1970
     options.shard = try reports.selectedShard()
+    options.walkerRules = targets.runsWalkerRules
     reports.touchShardStatusFile()
     let runner = Runner(
       files: set.files, sources: set.sources,
       walkers: try targets.walkers(defaultToReference: plugins.walkerCommands.isEmpty) + plugins.commandWalkers(),
-      arches: try targets.arches(), options: options)
+      callers: try targets.callers(), arches: try targets.arches(), options: options)
 
     var sinks: [any VerdictSink] = [ConsoleReporter(color: specs.color, quiet: quiet, output: reports.consoleOutput)]
     sinks += reports.sinks(junit: junit, deterministic: deterministic, shard: options.shard)
