@@ -47,8 +47,13 @@ int pfnspec_caller_glue_notify(struct pfnspec_caller_host *host, struct pfnspec_
   }
   if (which == PFNSPEC_GLUE_INVALIDATE_RANGE_START) {
     if (ops->invalidate_range_start != NULL) *result = ops->invalidate_range_start(notifier, range);
-  } else if (ops->invalidate_range_end != NULL) {
-    ops->invalidate_range_end(notifier, range);
+  } else if (which == PFNSPEC_GLUE_INVALIDATE_RANGE_END) {
+    if (ops->invalidate_range_end != NULL) ops->invalidate_range_end(notifier, range);
+  } else if (ops->free_notifier != NULL) {
+    /* Last: the notifier's memory may be gone when it returns. */
+    ops->free_notifier(notifier);
+    host->abandon_context = outer;
+    return 0;
   }
   host->abandon_context = outer;
   notifier->host = outer_host;

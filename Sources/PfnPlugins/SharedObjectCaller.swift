@@ -157,6 +157,12 @@ final class CallerBridge {
   private var spinlocks: UInt64 = 0
   /// The first error a host call raised and the plug-in has not yet left for.
   private var fault: (any Error)?
+  /// The notifiers the caller registered, by id, to tell them apart when it unregisters one.
+  private var notifiers: [UInt64: Weak] = [:]
+  /// Set once the host is going away (its notifiers are being freed): no host call may reach it.
+  fileprivate(set) var hostGone = false
+
+  private struct Weak { weak var notifier: CNotifier? }
 
   init(host: any CallerHost, locks: LockHandles, vma: VMAView) {
     self.host = host
@@ -188,6 +194,10 @@ final class CallerBridge {
   /// Runs a host call for the plug-in: 0 when it worked, 1 when it threw.
   func attempt(_ body: () throws -> Void) -> Int32 {
     if fault != nil { return 1 }
+    if hostGone {
+      fault = PluginError("the caller made a host call from free_notifier(), after its case was over")
+      return 1
+    }
     do {
       try body()
       return 0
@@ -345,13 +355,20 @@ final class CallerBridge {
       guard let notifier else { return bridge.refuse(nullPointer("mmu_notifier_register()'s notifier")) }
       guard let out else { return bridge.refuse(nullPointer("mmu_notifier_register()'s id")) }
       return bridge.attempt {
-        let id = try bridge.host.registerNotifier(CNotifier(bridge: bridge, notifier: notifier))
+        let adapter = CNotifier(bridge: bridge, notifier: notifier)
+        let id = try bridge.host.registerNotifier(adapter)
         out.pointee = UInt64(id.id)
+        bridge.notifiers[UInt64(id.id)] = Weak(notifier: adapter)
       }
     }
     table.unregister_notifier = { ctx, id in
       let bridge = CallerBridge.from(ctx)
-      return bridge.attempt { try bridge.host.unregisterNotifier(NotifierID(id: Int(truncatingIfNeeded: id))) }
+      return bridge.attempt {
+        // Unregistered by the caller, the notifier is the caller's to free: no free_notifier().
+        let adapter = bridge.notifiers.removeValue(forKey: id)?.notifier
+        adapter?.unregistered = true
+        try bridge.host.unregisterNotifier(NotifierID(id: Int(truncatingIfNeeded: id)))
+      }
     }
 
     table.access = { ctx, pfn, write in
@@ -382,14 +399,25 @@ final class CallerBridge {
 
 /// A notifier a C caller registered (`struct pfnspec_notifier *`), as the
 /// Swift host sees it: each callback goes through the glue, under a landing of
-/// its own, with the run's table.
+/// its own, with the run's table. When the host lets it go (the case is over)
+/// and the caller did not unregister it, its `free_notifier()` runs.
 final class CNotifier: MMUNotifier {
   let bridge: CallerBridge
   let notifier: UnsafeMutablePointer<pfnspec_notifier>
+  var unregistered = false
 
   init(bridge: CallerBridge, notifier: UnsafeMutablePointer<pfnspec_notifier>) {
     self.bridge = bridge
     self.notifier = notifier
+  }
+
+  deinit {
+    guard !unregistered else { return }
+    bridge.hostGone = true
+    var range = pfnspec_notifier_range(start: 0, end: 0, event: UInt32(PFNSPEC_NOTIFY_OTHER.rawValue))
+    var result: Int32 = 0
+    _ = pfnspec_caller_glue_notify(bridge.table, notifier, PFNSPEC_GLUE_FREE_NOTIFIER, &range, &result)
+    _ = bridge.takeFault()
   }
 
   func invalidateRangeStart(_ range: InvalidationRange, host: any CallerHost) throws {

@@ -2,6 +2,8 @@ import CPfnWalker
 import Foundation
 import PfnCallers
 import PfnModel
+import PfnResults
+import PfnSpecRunner
 import PfnWalkers
 import Testing
 
@@ -180,6 +182,39 @@ struct CExampleCallerTests {
     #expect(breached == (caller.descriptor.role != .implementation), "\(caller.descriptor.name)")
   }
 
+  @Test("through the runner, each C example gets its Swift twin's verdict in every case of every caller rule")
+  func runnerVerdicts() throws {
+    func run(_ callers: [any Caller]) throws -> [String: Outcome] {
+      var options = RunOptions()
+      options.rules = Set(shippedSpecs.rules.map(\.id.value).filter { $0.hasPrefix("CL-") })
+      options.walkerRules = false
+      let sink = CollectingSink()
+      try Runner(
+        files: shippedSpecs.files, sources: shippedSpecs.sources, walkers: [ReferenceWalker()], callers: callers,
+        arches: [X86_64()], options: options
+      ).run(into: sink)
+      return Dictionary(
+        sink.verdicts.map { verdict in
+          var caller = verdict.identity.key.walker
+          if caller.hasSuffix("-c") { caller.removeLast(2) }
+          return ("\(caller) \(verdict.identity.caseName)", verdict.outcome)
+        }, uniquingKeysWith: { first, _ in first })
+    }
+    let c = try run(try callerTwins.map { try SharedObjectCaller(path: sharedObject($0.product)) })
+    let swift = try run(callerTwins.map(\.swift))
+    #expect(c.count == swift.count)
+    #expect(c.count > 100)
+    for (name, outcome) in swift.sorted(by: { $0.key < $1.key }) {
+      #expect(c[name] == outcome, "\(name): C \(c[name].map { "\($0)" } ?? "missing"), Swift \(outcome)")
+    }
+    // The examples pass every rule that applies; each legacy shape and mutant fails one.
+    for (product, twin) in callerTwins {
+      let name = twin.descriptor.name
+      let failed = c.filter { $0.key.hasPrefix(name + " ") && $0.value == .fail }.map(\.key)
+      #expect(failed.isEmpty == (twin.descriptor.role == .implementation), "\(product): \(failed.sorted())")
+    }
+  }
+
   @Test("kvm-like-c retries after a remap between end() and its map, as KVM does")
   func kvmRetries() throws {
     let caller = try SharedObjectCaller(path: sharedObject("PfnCallerKVMLike"))
@@ -316,6 +351,10 @@ struct CallerABITests {
   func notifierFault() throws {
     let caller = try SharedObjectCaller(path: sharedObject("PfnFaultCallerNotifierUnlock"))
     let setup = Setup(level: .pmd, write: false, special: true)
+    let library = try #require(dlopen(sharedObject("PfnFaultCallerNotifierUnlock"), RTLD_NOW))
+    defer { dlclose(library) }
+    let freed = try #require(dlsym(library, "notifier_unlock_freed")).assumingMemoryBound(to: Int32.self)
+    let freedBefore = freed.pointee
 
     // The other CPU zaps as the caller's start() is about to run: the
     // notifier runs nested inside that host call and faults there.
@@ -332,6 +371,8 @@ struct CallerABITests {
     // The process survived both, and the same plug-in runs on.
     let (quiet, _) = try runByHand(caller, setup, step: nil)
     #expect(quiet.result == "returned 0")
+    // Once each case was over, its notifier got free_notifier().
+    #expect(freed.pointee - freedBefore == 3)
     let (kvm, _) = try runByHand(try SharedObjectCaller(path: sharedObject("PfnCallerKVMLike")), setup, step: nil)
     #expect(kvm.result == "returned 0")
   }

@@ -42,14 +42,6 @@ struct kvm_like {
 	int nr_sptes;
 };
 
-/*
- * One VM per request: the notifier must outlive the fault (the secondary MMU
- * keeps its entries), so the VM is not on the stack. It is static rather than
- * kzalloc(GFP_KERNEL)'d so that creating it adds no sleeping call the Swift
- * twin does not make.
- */
-static struct kvm_like kvm_like_vm;
-
 static void kvm_like_zap_range(struct kvm_like *kvm, unsigned long start, unsigned long end)
 {
 	int i, kept = 0;
@@ -111,16 +103,30 @@ static void kvm_like_invalidate_range_end(struct mmu_notifier *mn,
 	spin_unlock(&kvm->inv.mmu_lock);
 }
 
+/* The case is over: the secondary MMU goes with its VM. */
+static void kvm_like_free_notifier(struct mmu_notifier *mn)
+{
+	kfree(container_of(mn, struct kvm_like, mmu_notifier));
+}
+
 static const struct mmu_notifier_ops kvm_like_mmu_notifier_ops = {
 	.invalidate_range_start = kvm_like_invalidate_range_start,
 	.invalidate_range_end = kvm_like_invalidate_range_end,
+	.free_notifier = kvm_like_free_notifier,
 };
 
+/*
+ * One VM per request, as the Swift twin has. It outlives the fault (the
+ * secondary MMU keeps its entries, and the notifier must keep them honest)
+ * until the host calls free_notifier(). GFP_ATOMIC: creating the VM adds no
+ * sleeping call the Swift twin does not make.
+ */
 static struct kvm_like *kvm_like_create_vm(struct mm_struct *mm)
 {
-	struct kvm_like *kvm = &kvm_like_vm;
+	struct kvm_like *kvm = kzalloc(sizeof(*kvm), GFP_ATOMIC);
 
-	memset(kvm, 0, sizeof(*kvm));
+	if (!kvm)
+		return NULL;
 	spin_lock_init(&kvm->inv.mmu_lock);
 	kvm->mmu_notifier.ops = &kvm_like_mmu_notifier_ops;
 	mmu_notifier_register(&kvm->mmu_notifier, mm);
@@ -140,6 +146,9 @@ static int kvm_like_page_fault(struct vm_area_struct *vma, unsigned long hva, un
 	struct kvm_like *kvm = kvm_like_create_vm(vma->vm_mm);
 	bool write_fault = flags & FOLL_WRITE;
 	gfn_t gfn = hva >> PAGE_SHIFT;
+
+	if (!kvm)
+		return -ENOMEM;
 
 	for (;;) {
 		struct follow_pfnmap_args args = { .vma = vma, .address = hva };

@@ -7,11 +7,10 @@
  */
 #include "pfnspec_caller_kernel.h"
 
-static DEFINE_MUTEX(sleeper_lock);
-
 static int sleeper(struct vm_area_struct *vma, unsigned long address, unsigned int flags)
 {
 	struct follow_pfnmap_args args = { .vma = vma, .address = address };
+	DEFINE_MUTEX(sleeper_lock);	/* on the stack: runs may share the process */
 
 	(void)flags;
 	if (follow_pfnmap_start(&args))

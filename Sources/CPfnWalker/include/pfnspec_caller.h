@@ -70,15 +70,20 @@ struct pfnspec_notifier;
 struct pfnspec_caller_host;
 
 /*
- * A notifier's callbacks. They run on the other CPU, in the middle of its
- * change of the range, nested inside whatever host call the caller's CPU was
- * making. Either may be NULL. invalidate_range_start() must return 0 (the
- * model's invalidations may block). Inside them, call the host table in
- * notifier->host.
+ * A notifier's callbacks. The invalidate_range_*() pair runs on the other CPU,
+ * in the middle of its change of the range, nested inside whatever host call
+ * the caller's CPU was making (or after run() returned). Any may be NULL.
+ * invalidate_range_start() must return 0 (the model's invalidations may
+ * block). Inside them, call the host table in notifier->host.
+ *
+ * free_notifier() comes last, once the case is over and its mm gone, for a
+ * notifier still registered: free what embeds the notifier. It must make no
+ * host call. A notifier unregistered by the caller never gets it.
  */
 struct pfnspec_notifier_ops {
   int (*invalidate_range_start)(struct pfnspec_notifier *notifier, const struct pfnspec_notifier_range *range);
   void (*invalidate_range_end)(struct pfnspec_notifier *notifier, const struct pfnspec_notifier_range *range);
+  void (*free_notifier)(struct pfnspec_notifier *notifier);
 };
 
 /*

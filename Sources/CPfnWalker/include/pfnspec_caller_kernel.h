@@ -42,7 +42,7 @@
 
 /* The host of the call in progress, set by PFNSPEC_KERNEL_CALLER's exports. */
 #define pfnspec_current_caller_host pfnspec_current_caller_host__defined_by_PFNSPEC_KERNEL_CALLER
-extern const struct pfnspec_caller_host *pfnspec_current_caller_host __attribute__((visibility("hidden")));
+extern _Thread_local const struct pfnspec_caller_host *pfnspec_current_caller_host __attribute__((visibility("hidden")));
 
 #define PFNSPEC__H pfnspec_current_caller_host
 
@@ -199,6 +199,8 @@ struct mmu_notifier;
 struct mmu_notifier_ops {
   int (*invalidate_range_start)(struct mmu_notifier *subscription, const struct mmu_notifier_range *range);
   void (*invalidate_range_end)(struct mmu_notifier *subscription, const struct mmu_notifier_range *range);
+  /* The case is over and the notifier still registered: free what embeds it. No host calls. */
+  void (*free_notifier)(struct mmu_notifier *subscription);
 };
 
 /* Embed in the caller's struct; set ops before mmu_notifier_register(). */
@@ -233,9 +235,18 @@ static inline void pfnspec__notifier_end(struct pfnspec_notifier *notifier,
   PFNSPEC__H = outer;
 }
 
-/* The notifier's callbacks run from now on, also after the entry returned. */
+static inline void pfnspec__notifier_free(struct pfnspec_notifier *notifier) {
+  struct mmu_notifier *subscription = container_of(notifier, struct mmu_notifier, pfnspec);
+  if (subscription->ops && subscription->ops->free_notifier) subscription->ops->free_notifier(subscription);
+}
+
+/*
+ * The notifier's callbacks run from now on, also after the entry returned,
+ * until mmu_notifier_unregister() or the end of the case (then free_notifier()).
+ */
 static inline int mmu_notifier_register(struct mmu_notifier *subscription, struct mm_struct *mm) {
-  static const struct pfnspec_notifier_ops trampolines = {pfnspec__notifier_start, pfnspec__notifier_end};
+  static const struct pfnspec_notifier_ops trampolines = {pfnspec__notifier_start, pfnspec__notifier_end,
+                                                          pfnspec__notifier_free};
   uint64_t id = 0;
   subscription->pfnspec.ops = &trampolines;
   subscription->pfnspec.host = PFNSPEC__H;
@@ -391,7 +402,7 @@ static inline void put_page(struct page *page) { PFNSPEC__CALL(put_page, page_to
 /* ---- The ABI's exports, around the entry function ---------------------------------- */
 
 #define PFNSPEC_KERNEL_CALLER(NAME, SUMMARY, PROFILE, ROLE, ENTRY)                                  \
-  const struct pfnspec_caller_host *pfnspec_current_caller_host;                                   \
+  _Thread_local const struct pfnspec_caller_host *pfnspec_current_caller_host;                     \
   __attribute__((visibility("default"))) const struct pfnspec_caller_info *                        \
   pfnspec_caller_describe(void) {                                                                  \
     static const struct pfnspec_caller_info info = {                                               \

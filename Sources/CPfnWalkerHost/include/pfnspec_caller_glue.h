@@ -26,12 +26,14 @@ int pfnspec_caller_glue_run(void *run_symbol, struct pfnspec_caller_host *host, 
 enum pfnspec_caller_glue_callback {
   PFNSPEC_GLUE_INVALIDATE_RANGE_START = 0,
   PFNSPEC_GLUE_INVALIDATE_RANGE_END = 1,
+  PFNSPEC_GLUE_FREE_NOTIFIER = 2,
 };
 
 /*
  * Calls one callback of a notifier (nothing when ops or the callback is NULL)
  * with notifier->host set to host; returns 0 when it returned (start()'s
- * answer in *result, 0 for end()) or 1 when a host call abandoned it.
+ * answer in *result, 0 for the others) or 1 when a host call abandoned it.
+ * After free_notifier() the notifier is not touched again.
  */
 int pfnspec_caller_glue_notify(struct pfnspec_caller_host *host, struct pfnspec_notifier *notifier,
                                enum pfnspec_caller_glue_callback which, const struct pfnspec_notifier_range *range,

@@ -6,10 +6,10 @@
  */
 #include "pfnspec_caller_kernel.h"
 
-static struct notifier_unlock {
+struct notifier_unlock {
 	spinlock_t lock;
 	struct mmu_notifier mn;
-} state;
+};
 
 static int notifier_unlock_start(struct mmu_notifier *mn, const struct mmu_notifier_range *range)
 {
@@ -21,20 +21,32 @@ static int notifier_unlock_start(struct mmu_notifier *mn, const struct mmu_notif
 	return 0;
 }
 
+/* How many notifiers the host let go of: the tests read it. */
+__attribute__((visibility("default"))) int notifier_unlock_freed;
+
+static void notifier_unlock_free(struct mmu_notifier *mn)
+{
+	kfree(container_of(mn, struct notifier_unlock, mn));
+	__atomic_add_fetch(&notifier_unlock_freed, 1, __ATOMIC_SEQ_CST);
+}
+
 static const struct mmu_notifier_ops notifier_unlock_ops = {
 	.invalidate_range_start = notifier_unlock_start,
+	.free_notifier = notifier_unlock_free,
 };
 
 static int notifier_unlock(struct vm_area_struct *vma, unsigned long address, unsigned int flags)
 {
 	struct follow_pfnmap_args args = { .vma = vma, .address = address };
+	struct notifier_unlock *state = kzalloc(sizeof(*state), GFP_ATOMIC);
 	unsigned long pfn;
 
 	(void)flags;
-	memset(&state, 0, sizeof(state));
-	spin_lock_init(&state.lock);
-	state.mn.ops = &notifier_unlock_ops;
-	mmu_notifier_register(&state.mn, vma->vm_mm);
+	if (!state)
+		return -ENOMEM;
+	spin_lock_init(&state->lock);
+	state->mn.ops = &notifier_unlock_ops;
+	mmu_notifier_register(&state->mn, vma->vm_mm);
 	if (follow_pfnmap_start(&args))
 		return -EFAULT;
 	pfn = args.pfn;
