@@ -88,7 +88,11 @@ private struct Setup: CustomStringConvertible {
   var level: PageLevel
   var write: Bool
   var special: Bool
-  var description: String { "leaf at \(level), \(write ? "write" : "read"), \(special ? "special" : "normal")" }
+  /// Whether the leaf maps the request's address (else it maps only the page before it).
+  var mapped = true
+  var description: String {
+    "leaf at \(level), \(write ? "write" : "read"), \(special ? "special" : "normal")" + (mapped ? "" : ", not mapped")
+  }
 }
 
 /// Runs a caller by hand, as CallerHostTests does, over a world with one leaf.
@@ -97,9 +101,10 @@ private func runByHand(_ caller: any Caller, _ setup: Setup, step: (String, Int,
 ) {
   let world = World(arch: X86_64())
   let vma = try world.addVMA(start: 0x7f00_4000_0000, end: 0x7f00_c000_0000, flags: [.io, .pfnmap], fileBacked: false)
-  try world.installLeaf(
-    LeafProperties(pfn: 0x10_0000, writable: true, special: setup.special), at: setup.level, covering: vma.start)
   let address = vma.start + 0x1234
+  try world.installLeaf(
+    LeafProperties(pfn: 0x10_0000, writable: true, special: setup.special), at: setup.level,
+    covering: setup.mapped ? address : vma.start)
   let walkerHost = ModelHost(world: world)
   let recorder = CallRecorder()
   var keyed: KeyedStep?
@@ -140,6 +145,7 @@ private func schedules(_ twin: any Caller, _ setup: Setup) throws -> [(String, I
 private let setups: [Setup] = [
   Setup(level: .pmd, write: false, special: true), Setup(level: .pmd, write: true, special: true),
   Setup(level: .pte, write: false, special: false), Setup(level: .pte, write: true, special: false),
+  Setup(level: .pte, write: true, special: true, mapped: false),
 ]
 
 @Suite("The kernel-style C callers and their Swift twins")
@@ -168,6 +174,9 @@ struct CExampleCallerTests {
         let (swift, _) = try runByHand(twin, setup, step: step)
         let (c, _) = try runByHand(caller, setup, step: step)
         if step != nil && c.performed { performed += 1 }
+        if step == nil && setup.mapped {
+          #expect(c.result == "returned 0", "\(caller.descriptor.name), \(setup), no other CPU")
+        }
         let schedule = step.map { "\($0.2) before \($0.0) #\($0.1)" } ?? "no other CPU"
         #expect(c == swift, "\(caller.descriptor.name), \(setup), \(schedule):\n  C:     \(c)\n  Swift: \(swift)")
         if !c.violations.breaches(of: caller.descriptor.profile).isEmpty || c.result.hasPrefix("threw") {
@@ -207,11 +216,58 @@ struct CExampleCallerTests {
     for (name, outcome) in swift.sorted(by: { $0.key < $1.key }) {
       #expect(c[name] == outcome, "\(name): C \(c[name].map { "\($0)" } ?? "missing"), Swift \(outcome)")
     }
-    // The examples pass every rule that applies; each legacy shape and mutant fails one.
+    // The examples pass every rule that applies; each legacy shape and mutant fails the rule written for it.
+    let killers: [String: String] = [
+      "vfio-like": "CL-002", "end-then-use": "CL-001", "get-page": "CL-003", "sleeper": "CL-004",
+      "mutant:kvm-no-retry": "CL-001", "mutant:kvm-notifier-keeps-map": "CL-002",
+      "mutant:gap-compare-pfn-only": "CL-007",
+    ]
     for (product, twin) in callerTwins {
       let name = twin.descriptor.name
-      let failed = c.filter { $0.key.hasPrefix(name + " ") && $0.value == .fail }.map(\.key)
-      #expect(failed.isEmpty == (twin.descriptor.role == .implementation), "\(product): \(failed.sorted())")
+      let failed = Set(
+        c.filter { $0.key.hasPrefix(name + " ") && $0.value == .fail }.map {
+          String($0.key.dropFirst(name.count + 1).prefix { $0 != "[" })
+        })
+      if let killer = killers[name] {
+        #expect(failed.contains(killer), "\(product) fails only \(failed.sorted())")
+      } else {
+        #expect(failed.isEmpty, "\(product) fails \(failed.sorted())")
+      }
+    }
+  }
+
+  @Test("every C caller example builds warning-free with the system C compiler and 'pfnspec cflags'")
+  func buildsWithCflags() throws {
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/cc") else { return }
+    let flags = try runPfnspec(["cflags", "--ldflags"])
+    #expect(flags.status == 0)
+    let directory = makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let examples = try FileManager.default.contentsOfDirectory(atPath: packageRoot + "/Examples/CCaller").sorted()
+    #expect(examples.count == 9)
+    for example in examples {
+      let folder = packageRoot + "/Examples/CCaller/" + example
+      let source = try #require(try FileManager.default.contentsOfDirectory(atPath: folder).first { $0.hasSuffix(".c") })
+      let library = directory + "/lib\(example).so"
+      let compile = Process()
+      compile.executableURL = URL(fileURLWithPath: "/bin/sh")
+      compile.arguments = [
+        "-c",
+        "/usr/bin/cc -Wall -Wextra -Werror \(flags.output.trimmingCharacters(in: .whitespacesAndNewlines)) "
+          + "'\(folder)/\(source)' -o '\(library)'",
+      ]
+      try compile.run()
+      compile.waitUntilExit()
+      #expect(compile.terminationStatus == 0, "\(example)")
+      if example == "gap-like" {
+        let caller = try SharedObjectCaller(path: library)
+        for setup in setups {
+          let (run, _) = try runByHand(caller, setup, step: nil)
+          let (twin, _) = try runByHand(AccessPhysLikeCaller(), setup, step: nil)
+          #expect(run == twin, "\(setup)")
+          #expect(run.violations.breaches(of: .strict) == [])
+        }
+      }
     }
   }
 
