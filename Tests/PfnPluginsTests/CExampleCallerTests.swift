@@ -96,7 +96,9 @@ private struct Setup: CustomStringConvertible {
 }
 
 /// Runs a caller by hand, as CallerHostTests does, over a world with one leaf.
-private func runByHand(_ caller: any Caller, _ setup: Setup, step: (String, Int, AdversaryKind)?) throws -> (
+private func runByHand(
+  _ caller: any Caller, _ setup: Setup, step: (String, Int, AdversaryKind)?, walker: any Walker = ReferenceWalker()
+) throws -> (
   CallerOutcome, [String]
 ) {
   let world = World(arch: X86_64())
@@ -115,7 +117,7 @@ private func runByHand(_ caller: any Caller, _ setup: Setup, step: (String, Int,
     walkerHost.observer = recorder
   }
   let request = CallerRequest(vma: vma, address: address, write: setup.write)
-  let host = ModelCallerHost(walkerHost: walkerHost, walker: ReferenceWalker(), request: request)
+  let host = ModelCallerHost(walkerHost: walkerHost, walker: walker, request: request)
   var result: String
   do {
     result = "returned \(try caller.run(request, host: host))"
@@ -266,6 +268,29 @@ struct CExampleCallerTests {
           let (twin, _) = try runByHand(AccessPhysLikeCaller(), setup, step: nil)
           #expect(run == twin, "\(setup)")
           #expect(run.violations.breaches(of: .strict) == [])
+        }
+      }
+    }
+  }
+
+  @Test("served by the C example walker, the C examples record what they record served by the reference")
+  func servedByCWalker() throws {
+    // A copy of its own: the walker shim's current host is one global per
+    // loaded object, and other tests drive the example walker in parallel.
+    let directory = makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let copy = directory + "/libPfnExampleWalker.so"
+    try FileManager.default.copyItem(atPath: sharedObject("PfnExampleWalker"), toPath: copy)
+    let walker = try SharedObjectWalker(path: copy)
+    for product in ["PfnCallerKVMLike", "PfnCallerGapLike", "PfnCallerGetPage", "PfnCallerMutantKVMNoRetry"] {
+      let caller = try SharedObjectCaller(path: sharedObject(product))
+      let twin = callerTwins.first { $0.product == product }!.swift
+      for setup in setups {
+        for step in try schedules(twin, setup) {
+          let (reference, _) = try runByHand(caller, setup, step: step)
+          let (c, _) = try runByHand(caller, setup, step: step, walker: walker)
+          let schedule = step.map { "\($0.2) before \($0.0) #\($0.1)" } ?? "no other CPU"
+          #expect(c == reference, "\(product), \(setup), \(schedule):\n  C walker:  \(c)\n  reference: \(reference)")
         }
       }
     }
