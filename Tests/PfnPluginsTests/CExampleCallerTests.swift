@@ -428,6 +428,35 @@ struct CallerABITests {
     #expect(noMacro.errors.contains("defined_by_PFNSPEC_KERNEL_CALLER"), "\(noMacro.errors)")
   }
 
+  @Test("a caller on the bare ABI that passes a NULL out-pointer gets a fault, not a crash")
+  func nullOutPointer() throws {
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/cc") else { return }
+    let directory = makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let library = directory + "/libnullout.so"
+    let built = try compile(
+      """
+      #include <stdio.h>
+      #include "pfnspec_caller.h"
+      const struct pfnspec_caller_info *pfnspec_caller_describe(void) {
+        static const struct pfnspec_caller_info info = {
+          PFNSPEC_CALLER_ABI_VERSION, sizeof(struct pfnspec_caller_info), "null-out", "", "strict", "mutant"};
+        return &info;
+      }
+      int pfnspec_caller_run(const struct pfnspec_caller_host *host, struct pfnspec_vma *vma, uint64_t address,
+                             uint32_t flags) {
+        (void)vma; (void)flags;
+        if (host->fixup_user_fault(host->ctx, address, false, NULL) != 0) host->abandon(host);
+        fprintf(stderr, "null-out: still running after a faulting call");
+        return 0;
+      }
+      """, into: library)
+    #expect(built.status == 0, "\(built.errors)")
+    let caller = try SharedObjectCaller(path: library)
+    let (run, _) = try runByHand(caller, Setup(level: .pmd, write: false, special: true), step: nil)
+    #expect(run.result == "threw the caller passed NULL for fixup_user_fault()'s result")
+  }
+
   @Test("a fault inside a C notifier callback becomes the host's error, during the run and after it, and the process goes on")
   func notifierFault() throws {
     let caller = try SharedObjectCaller(path: sharedObject("PfnFaultCallerNotifierUnlock"))
