@@ -30,7 +30,7 @@ let cCallers: [(target: String, path: String)] = [
   ("PfnCallerMutantKVMNoRetry", "Examples/CCaller/mutant-kvm-no-retry"),
   ("PfnCallerMutantKVMNotifierKeepsMap", "Examples/CCaller/mutant-kvm-notifier-keeps-map"),
   ("PfnCallerMutantGapComparePFNOnly", "Examples/CCaller/mutant-gap-compare-pfn-only"),
-  ("PfnFaultCallerNotifierUnlock", "Tests/FaultCorpus/caller-notifier-unlock"),
+  ("PfnCallerFaultNotifierUnlock", "Tests/FaultCorpus/caller-notifier-unlock"),
 ]
 
 var pluginProducts: [Product] {

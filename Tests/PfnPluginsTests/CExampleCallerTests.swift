@@ -459,9 +459,9 @@ struct CallerABITests {
 
   @Test("a fault inside a C notifier callback becomes the host's error, during the run and after it, and the process goes on")
   func notifierFault() throws {
-    let caller = try SharedObjectCaller(path: sharedObject("PfnFaultCallerNotifierUnlock"))
+    let caller = try SharedObjectCaller(path: sharedObject("PfnCallerFaultNotifierUnlock"))
     let setup = Setup(level: .pmd, write: false, special: true)
-    let library = try #require(dlopen(sharedObject("PfnFaultCallerNotifierUnlock"), RTLD_NOW))
+    let library = try #require(dlopen(sharedObject("PfnCallerFaultNotifierUnlock"), RTLD_NOW))
     defer { dlclose(library) }
     let freed = try #require(dlsym(library, "notifier_unlock_freed")).assumingMemoryBound(to: Int32.self)
     let freedBefore = freed.pointee

@@ -20,7 +20,12 @@
  * unsigned int flags) (FOLL_WRITE in flags when the request writes; 0 or a
  * negative errno back). The macro defines the ABI's exports. A file that uses
  * this header without it does not link: the linker names the missing symbol,
- * pfnspec_current_caller_host__defined_by_PFNSPEC_KERNEL_CALLER. See
+ * pfnspec_current_caller_host__defined_by_PFNSPEC_KERNEL_CALLER.
+ *
+ * The current host is thread-local, so runs of one plug-in may go on side by
+ * side in one process. State that outlives the entry (a notifier and what it
+ * guards) belongs in memory allocated per request (GFP_ATOMIC: no sleeping
+ * call) and freed by the notifier's free_notifier(), not in a static. See
  * docs/callers.md.
  */
 #ifndef PFNSPEC_CALLER_KERNEL_H
