@@ -17,13 +17,30 @@ let cWalkers: [(target: String, path: String)] =
     ("LeakLock", "leak-lock"), ("ScribbleArgs", "scribble-args"),
   ].map { ("PfnFault" + $0.0, "Tests/FaultCorpus/" + $0.1) }
 
+/// The C callers the package builds as shared objects: the kernel-style
+/// twins of the built-in Swift callers (a C caller named `X-c` behaves as the
+/// Swift caller `X`), and a caller whose notifier faults, for the tests.
+let cCallers: [(target: String, path: String)] = [
+  ("PfnCallerKVMLike", "Examples/CCaller/kvm-like"),
+  ("PfnCallerGapLike", "Examples/CCaller/gap-like"),
+  ("PfnCallerVFIOLike", "Examples/CCaller/vfio-like"),
+  ("PfnCallerEndThenUse", "Examples/CCaller/end-then-use"),
+  ("PfnCallerGetPage", "Examples/CCaller/get-page"),
+  ("PfnCallerSleeper", "Examples/CCaller/sleeper"),
+  ("PfnCallerMutantKVMNoRetry", "Examples/CCaller/mutant-kvm-no-retry"),
+  ("PfnCallerMutantKVMNotifierKeepsMap", "Examples/CCaller/mutant-kvm-notifier-keeps-map"),
+  ("PfnCallerMutantGapComparePFNOnly", "Examples/CCaller/mutant-gap-compare-pfn-only"),
+  ("PfnCallerFaultNotifierUnlock", "Tests/FaultCorpus/caller-notifier-unlock"),
+]
+
 var pluginProducts: [Product] {
-  cWalkers.map { .library(name: $0.target, type: .dynamic, targets: [$0.target]) }
+  (cWalkers + cCallers).map { .library(name: $0.target, type: .dynamic, targets: [$0.target]) }
 }
 
 var pluginTargets: [Target] {
   [
-    // The ABI header (pfnspec_walker.h) and the kernel shim (pfnspec_kernel.h).
+    // The ABI headers (pfnspec_walker.h, pfnspec_caller.h) and the kernel shims
+    // (pfnspec_kernel.h for walkers, pfnspec_caller_kernel.h for callers).
     .target(name: "CPfnWalker"),
     // The runner's C side of the ABI: calls that a faulting host call can leave, crash reports.
     .target(name: "CPfnWalkerHost", dependencies: ["CPfnWalker"]),
@@ -31,17 +48,17 @@ var pluginTargets: [Target] {
     .target(
       name: "PfnPlugins",
       dependencies: [
-        "PfnModel", "PfnWalkers", "PfnResults", "PfnSpecRunner", "CPfnWalker", "CPfnWalkerHost",
+        "PfnModel", "PfnWalkers", "PfnCallers", "PfnResults", "PfnSpecRunner", "CPfnWalker", "CPfnWalkerHost",
       ]),
     .testTarget(
       name: "PfnPluginsTests",
       dependencies: [
-        "PfnPlugins", "PfnSpecRunner", "PfnReports", "PfnResults", "PfnWalkers", "PfnModel", "PfnSpecLanguage",
-        "CPfnWalker",
+        "PfnPlugins", "PfnSpecRunner", "PfnReports", "PfnResults", "PfnWalkers", "PfnCallers", "PfnModel",
+        "PfnSpecLanguage", "CPfnWalker",
       ],
       exclude: ["Walkers"]),
   ]
-    + cWalkers.map {
+    + (cWalkers + cCallers).map {
       .target(name: $0.target, dependencies: ["CPfnWalker"], path: $0.path, publicHeadersPath: ".")
     }
 }

@@ -28,133 +28,25 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#ifdef PFNSPEC_CALLER_KERNEL_H
+#error "pfnspec_kernel.h is for walkers and pfnspec_caller_kernel.h for callers: include one of them, not both"
+#endif
+
 #include "pfnspec_walker.h"
+#include "pfnspec_kernel_types.h"
 
 /* The host of the call in progress, set by PFNSPEC_KERNEL_WALKER's exports. */
 extern const struct pfnspec_host *pfnspec_current_host __attribute__((visibility("hidden")));
 
-/* ---- Compiler and error numbers ---------------------------------------- */
-
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
-
-#define ENOENT 2
-#define EINVAL 22
-
-/* ---- VMA flags (the kernel's numbering) --------------------------------- */
-
-typedef unsigned long vm_flags_t;
-#define VM_READ 0x00000001UL
-#define VM_WRITE 0x00000002UL
-#define VM_EXEC 0x00000004UL
-#define VM_SHARED 0x00000008UL
-#define VM_PFNMAP 0x00000400UL
-#define VM_IO 0x00004000UL
-#define VM_MIXEDMAP 0x10000000UL
-
-/* ---- Entry types --------------------------------------------------------- */
-
-typedef struct { uint64_t pgd; } pgd_t;
-typedef struct { uint64_t p4d; } p4d_t;
-typedef struct { uint64_t pud; } pud_t;
-typedef struct { uint64_t pmd; } pmd_t;
-typedef struct { uint64_t pte; } pte_t;
-typedef struct { uint64_t pgprot; } pgprot_t;
-
-#define pgd_val(x) ((x).pgd)
-#define p4d_val(x) ((x).p4d)
-#define pud_val(x) ((x).pud)
-#define pmd_val(x) ((x).pmd)
-#define pte_val(x) ((x).pte)
-#define pgprot_val(x) ((x).pgprot)
-#define __pgprot(x) ((pgprot_t){(x)})
-
 /* A page-table spinlock: an opaque handle, never dereferenced. */
 typedef struct pfnspec_spinlock spinlock_t;
-
-/* ---- The structs a walker reads ----------------------------------------- */
-
-struct rw_semaphore {
-  struct pfnspec_rwsem pfnspec;
-};
-
-struct address_space {
-  struct rw_semaphore i_mmap_rwsem;
-  uint64_t pfnspec_id;
-};
-
-struct file {
-  struct address_space *f_mapping;
-  uint64_t pfnspec_id;
-};
-
-struct mm_struct {
-  struct rw_semaphore mmap_lock;
-  uint64_t pfnspec_id;
-};
-
-struct vm_area_struct {
-  unsigned long vm_start;
-  unsigned long vm_end;
-  vm_flags_t vm_flags;
-  struct file *vm_file;
-  struct mm_struct *vm_mm;
-};
-
-struct follow_pfnmap_args {
-  /* Inputs */
-  struct vm_area_struct *vma;
-  unsigned long address;
-  /* Internals */
-  spinlock_t *lock;
-  pte_t *ptep;
-  /* Outputs */
-  unsigned long pfn;
-  pgprot_t pgprot;
-  bool writable;
-  bool special;
-  unsigned long addr_mask;
-};
-
-/* The kernel's structs are the ABI's, under the kernel's names. */
-#define PFNSPEC__SAME(a, b, f) _Static_assert(offsetof(struct a, f) == offsetof(struct b, f), #a "." #f)
-_Static_assert(sizeof(struct vm_area_struct) == sizeof(struct pfnspec_vma), "vm_area_struct");
-PFNSPEC__SAME(vm_area_struct, pfnspec_vma, vm_file);
-PFNSPEC__SAME(vm_area_struct, pfnspec_vma, vm_mm);
-_Static_assert(sizeof(struct follow_pfnmap_args) == sizeof(struct pfnspec_args), "follow_pfnmap_args");
-PFNSPEC__SAME(follow_pfnmap_args, pfnspec_args, lock);
-PFNSPEC__SAME(follow_pfnmap_args, pfnspec_args, ptep);
-PFNSPEC__SAME(follow_pfnmap_args, pfnspec_args, pgprot);
-PFNSPEC__SAME(follow_pfnmap_args, pfnspec_args, writable);
-PFNSPEC__SAME(follow_pfnmap_args, pfnspec_args, special);
-PFNSPEC__SAME(follow_pfnmap_args, pfnspec_args, addr_mask);
-_Static_assert(sizeof(struct mm_struct) == sizeof(struct pfnspec_mm), "mm_struct");
-_Static_assert(sizeof(struct file) == sizeof(struct pfnspec_file), "file");
-_Static_assert(sizeof(struct address_space) == sizeof(struct pfnspec_address_space), "address_space");
-#undef PFNSPEC__SAME
 
 int follow_pfnmap_start(struct follow_pfnmap_args *args);
 void follow_pfnmap_end(struct follow_pfnmap_args *args);
 
-/* ---- Geometry (per case: the architecture is the host's) ---------------- */
+/* ---- Geometry: in pfnspec_kernel_types.h, from this host ---------------- */
 
 #define PFNSPEC__H pfnspec_current_host
-
-#define PAGE_SHIFT ((int)PFNSPEC__H->page_shift)
-#define PMD_SHIFT ((int)PFNSPEC__H->level_shift[PFNSPEC_PMD])
-#define PUD_SHIFT ((int)PFNSPEC__H->level_shift[PFNSPEC_PUD])
-#define P4D_SHIFT ((int)PFNSPEC__H->level_shift[PFNSPEC_P4D])
-#define PGDIR_SHIFT ((int)PFNSPEC__H->level_shift[PFNSPEC_PGD])
-#define PAGE_SIZE (1UL << PAGE_SHIFT)
-#define PMD_SIZE (1UL << PMD_SHIFT)
-#define PUD_SIZE (1UL << PUD_SHIFT)
-#define P4D_SIZE (1UL << P4D_SHIFT)
-#define PGDIR_SIZE (1UL << PGDIR_SHIFT)
-#define PAGE_MASK (~(PAGE_SIZE - 1))
-#define PMD_MASK (~(PMD_SIZE - 1))
-#define PUD_MASK (~(PUD_SIZE - 1))
-#define P4D_MASK (~(P4D_SIZE - 1))
-#define PGDIR_MASK (~(PGDIR_SIZE - 1))
 
 /* ---- Glue: every call goes to the host; a faulting call ends the walk ---- */
 
@@ -362,19 +254,6 @@ static inline int lockdep_is_held(const struct rw_semaphore *sem) {
 #define lockdep_assert(cond) PFNSPEC__H->lockdep_assert(PFNSPEC__H->ctx, !!(cond), #cond)
 #define lockdep_assert_held(sem) lockdep_assert(lockdep_is_held(sem))
 #define mmap_assert_locked(mm) lockdep_assert(lockdep_is_held(&(mm)->mmap_lock))
-
-/* ---- Messages --------------------------------------------------------------- */
-
-#define pr_info(...) fprintf(stderr, __VA_ARGS__)
-#define pr_warn(...) fprintf(stderr, __VA_ARGS__)
-#define pr_err(...) fprintf(stderr, __VA_ARGS__)
-#define WARN_ON_ONCE(cond)                                                   \
-  ({                                                                         \
-    int __pfnspec_warned = !!(cond);                                         \
-    if (unlikely(__pfnspec_warned)) fprintf(stderr, "WARNING: %s\n", #cond); \
-    __pfnspec_warned;                                                        \
-  })
-#define WARN_ON(cond) WARN_ON_ONCE(cond)
 
 /* ---- The ABI's exports, around follow_pfnmap_start()/end() ------------------ */
 
