@@ -25,7 +25,7 @@ let callerTwins: [(product: String, swift: any Caller)] = [
 
 /// Whether a host call is one of the caller's (not the walker's).
 private func isCallerCall(_ name: String) -> Bool {
-  name.hasPrefix("caller: ") || name.hasPrefix("after the caller returned")
+  name.hasPrefix("caller: ") || name.hasPrefix("the device runs on")
 }
 
 /// Records the names of the caller's host calls.
@@ -474,7 +474,7 @@ struct CallerABITests {
 
     // After the run returned, the device keeps its map and a zap reaches the notifier.
     let (after, _) = try runByHand(
-      caller, setup, step: ("after the caller returned: the device keeps running", 1, .zap))
+      caller, setup, step: ("the device runs on after the caller returned", 1, .zap))
     #expect(after.performed)
     #expect(after.result == "threw \(CallerFault.lock("unlock of caller lock #1, which is not held"))")
 
