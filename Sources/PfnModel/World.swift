@@ -97,6 +97,34 @@ public final class World {
     installSharedEmptyTables()
   }
 
+  private init(copying other: World) {
+    arch = other.arch
+    release = other.release
+    capabilities = other.capabilities
+    frames = other.frames
+    contentHash = other.contentHash
+    mutations = other.mutations
+    enabledCache = other.enabledCache
+    nextFramePFN = other.nextFramePFN
+    rootPFN = other.rootPFN
+    vmas = other.vmas
+    mappings = other.mappings
+    mmapMode = other.mmapMode
+    heldMappings = other.heldMappings
+    heldLocks = other.heldLocks
+    mappedTables = other.mappedTables
+    lockdepWarnings = other.lockdepWarnings
+    writes = other.writes
+    adversarySteps = other.adversarySteps
+    invalidationSequence = other.invalidationSequence
+  }
+
+  /// A world in the same state that changes on its own: what a race explorer
+  /// starts each schedule from instead of building the world again. Tables are
+  /// shared until one side writes them (copy on write, one table at a time).
+  /// Listeners are not copied.
+  public func copy() -> World { World(copying: self) }
+
   // MARK: Memory
 
   func allocateTable(level: PageLevel) -> UInt64 {
