@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// MARK: Plug-in walkers (issue 5)
+// MARK: Plug-in walkers
 
 /// The C walkers the package builds as shared objects: the kernel-style
 /// example, its mutants, and the fault corpus the tests load.
@@ -14,7 +14,7 @@ let cWalkers: [(target: String, path: String)] =
   + [
     ("NullDeref", "null-deref"), ("Abort", "abort"), ("LoopForever", "loop-forever"), ("Exit", "exit"),
     ("PrintGarbage", "print-garbage"), ("SuccessHoldingNothing", "success-holding-nothing"),
-    ("LeakLock", "leak-lock"), ("ScribbleArgs", "scribble-args"),
+    ("LeakLock", "leak-lock"), ("ScribbleArgs", "scribble-args"), ("NullOut", "null-out"),
   ].map { ("PfnFault" + $0.0, "Tests/FaultCorpus/" + $0.1) }
 
 var pluginProducts: [Product] {
@@ -31,7 +31,7 @@ var pluginTargets: [Target] {
     .target(
       name: "PfnPlugins",
       dependencies: [
-        "PfnModel", "PfnWalkers", "PfnResults", "PfnSpecRunner", "CPfnWalker", "CPfnWalkerHost",
+        "PfnModel", "PfnWalkers", "PfnResults", "PfnSpecRunner", "PfnSupport", "CPfnWalker", "CPfnWalkerHost",
       ]),
     .testTarget(
       name: "PfnPluginsTests",
@@ -65,22 +65,26 @@ let package = Package(
     .target(name: "PfnWalkers", dependencies: ["PfnModel"]),
     // The rule language: lexer, parser, located AST, semantic checks, diagnostics.
     .target(name: "PfnSpecLanguage"),
-    // Verdicts and the stream that connects the engine to the reporters.
-    .target(name: "PfnResults"),
+    // Small helpers shared by the modules: shell quoting, seconds of a Duration,
+    // source slices, the seeded generator and the stable hash.
+    .target(name: "PfnSupport"),
+    // Verdicts (typed causes, structured replays) and the stream that connects
+    // the engine to the reporters.
+    .target(name: "PfnResults", dependencies: ["PfnSupport"]),
     // Instantiation of rules into cases and their execution against walkers.
     .target(
       name: "PfnSpecRunner",
-      dependencies: ["PfnModel", "PfnWalkers", "PfnSpecLanguage", "PfnResults"]),
+      dependencies: ["PfnModel", "PfnWalkers", "PfnSpecLanguage", "PfnResults", "PfnSupport"]),
     .systemLibrary(
       name: "CLibXML2", pkgConfig: "libxml-2.0",
       providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]),
     // Console and JUnit XML reporters; they only consume verdict events.
-    .target(name: "PfnReports", dependencies: ["PfnResults", "CLibXML2"]),
+    .target(name: "PfnReports", dependencies: ["PfnResults", "PfnSupport", "CLibXML2"]),
     .executableTarget(
       name: "pfnspec",
       dependencies: [
         "PfnSpecRunner", "PfnReports", "PfnSpecLanguage", "PfnModel", "PfnWalkers", "PfnResults",
-        "PfnPlugins",
+        "PfnPlugins", "PfnSupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(name: "PfnModelTests", dependencies: ["PfnModel"]),
@@ -88,7 +92,7 @@ let package = Package(
     .testTarget(name: "PfnSpecLanguageTests", dependencies: ["PfnSpecLanguage"]),
     .testTarget(
       name: "PfnSpecRunnerTests",
-      dependencies: ["PfnSpecRunner", "PfnWalkers", "PfnModel", "PfnSpecLanguage", "PfnResults"]),
+      dependencies: ["PfnSpecRunner", "PfnWalkers", "PfnModel", "PfnSpecLanguage", "PfnResults", "PfnReports"]),
     .testTarget(name: "PfnReportsTests", dependencies: ["PfnReports", "PfnResults", "CLibXML2"]),
   ] + pluginTargets
 )

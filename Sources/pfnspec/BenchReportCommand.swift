@@ -191,20 +191,29 @@ private struct SyntheticVerdicts {
       location: SpecLocation(file: "Specs/bench.pfnspec", line: 10 + position % 20 * 8))
     let roll = (index &* 2_654_435_761) % 100
     let outcome: Outcome = roll < 90 ? .pass : roll < 95 ? .fail : roll < 98 ? .skipped : .error
-    var message = ""
-    var details = ""
+    var cause: VerdictCause?
+    var story = CaseStory()
+    var replay: PfnResults.Replay?
     switch outcome {
     case .pass: break
-    case .skipped: message = "no PUD leaves on this architecture"
+    case .skipped: cause = .notApplicable(reason: "no PUD leaves on this architecture")
     case .fail, .error:
-      message = outcome == .fail ? "expected pfn == 0x200123, got 0x200000" : "the world could not be built"
-      details = (0..<12).map { "  host call \($0): read pmd entry 0x\(String(index &* 31 + $0, radix: 16))" }
-        .joined(separator: "\n")
-        + "\nReplay: pfnspec run Specs/bench.pfnspec --rule \(rule) --case '\(identity.caseName)' "
-        + "--walker \(key.walker) --arch \(key.arch) --seed 7"
+      cause =
+        outcome == .fail
+        ? .broken(
+          expectations: [
+            FailedExpectation(
+              location: SourcePoint(file: "Specs/bench.pfnspec", line: 12, column: 3), text: "pfn == 0x200123",
+              explanation: "expected pfn == 0x200123, got 0x200000")
+          ], fault: nil)
+        : .worldNotBuilt(reason: "the world could not be built")
+      story.trace = (0..<12).map { "host call \($0): read pmd entry 0x\(String(index &* 31 + $0, radix: 16))" }
+      replay = PfnResults.Replay(
+        spec: "Specs/bench.pfnspec", rule: rule, caseName: identity.caseName, walker: .builtin(key.walker),
+        arch: key.arch, seed: 7)
     }
     return Verdict(
-      identity: identity, outcome: outcome, message: message, details: details,
+      identity: identity, outcome: outcome, cause: cause, story: story, replay: replay,
       sources: ["contract#C\(position % 33 + 1)"], profile: "6.12/strict", seed: 7,
       seconds: 0.0001, ordinal: CaseOrdinal(suite: suite, rule: position % 20, index: position))
   }

@@ -1,3 +1,4 @@
+import PfnReports
 import CPfnWalker
 import Foundation
 import PfnModel

@@ -1,3 +1,4 @@
+import PfnReports
 import Foundation
 import FoundationXML
 import PfnModel
@@ -21,6 +22,8 @@ struct FaultCorpusTests {
     ("PfnFaultScribbleArgs", .error, "wrote past the end of struct follow_pfnmap_args"),
     ("PfnFaultSuccessHoldingNothing", .fail, "held"),
     ("PfnFaultLeakLock", .fail, "held"),
+    // A NULL out-pointer is the walker's fault, not a crash of the worker.
+    ("PfnFaultNullOut", .fail, "NULL pointer dereference: pgd_offset() into a NULL pointer"),
   ]
 
   /// The reference's verdicts for the corpus rules on x86_64, by case.
