@@ -37,7 +37,7 @@ var pluginTargets: [Target] {
       name: "PfnPluginsTests",
       dependencies: [
         "PfnPlugins", "PfnSpecRunner", "PfnReports", "PfnResults", "PfnWalkers", "PfnModel", "PfnSpecLanguage",
-        "CPfnWalker",
+        "CPfnWalker", "PfnTestSupport",
       ],
       exclude: ["Walkers"]),
   ]
@@ -51,6 +51,8 @@ let package = Package(
   products: [
     .executable(name: "pfnspec", targets: ["pfnspec"]),
     .library(name: "PfnSpecRunner", targets: ["PfnSpecRunner"]),
+    // The whole run as a library: built-in and plug-in walkers, workers, shards.
+    .library(name: "PfnRun", targets: ["PfnRun"]),
     // Plug-in walkers: the C ABI and kernel shim headers, and the examples built from them.
     .library(name: "CPfnWalker", targets: ["CPfnWalker"]),
   ] + pluginProducts,
@@ -84,7 +86,7 @@ let package = Package(
       name: "pfnspec",
       dependencies: [
         "PfnSpecRunner", "PfnReports", "PfnSpecLanguage", "PfnModel", "PfnWalkers", "PfnResults",
-        "PfnPlugins", "PfnSupport",
+        "PfnPlugins", "PfnSupport", "PfnRun",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(name: "PfnModelTests", dependencies: ["PfnModel"]),
@@ -93,6 +95,17 @@ let package = Package(
     .testTarget(
       name: "PfnSpecRunnerTests",
       dependencies: ["PfnSpecRunner", "PfnWalkers", "PfnModel", "PfnSpecLanguage", "PfnResults", "PfnReports"]),
-    .testTarget(name: "PfnReportsTests", dependencies: ["PfnReports", "PfnResults", "CLibXML2"]),
+    .testTarget(name: "PfnReportsTests", dependencies: ["PfnReports", "PfnResults", "CLibXML2", "PfnTestSupport"]),
+    // What `pfnspec run` runs, as a library: the configuration, spec and
+    // contract discovery, built-in, stdio and shared-object walkers, workers.
+    .target(
+      name: "PfnRun",
+      dependencies: ["PfnSpecRunner", "PfnPlugins", "PfnSpecLanguage", "PfnResults", "PfnModel", "PfnWalkers", "PfnSupport"]),
+    // A program that embeds the runner: a built-in walker and the C example in workers.
+    .executableTarget(
+      name: "EmbedRunner", dependencies: ["PfnRun", "PfnResults", "PfnReports"], path: "Examples/EmbedRunner"),
+    .testTarget(name: "PfnRunTests", dependencies: ["PfnRun", "PfnResults", "PfnReports", "PfnTestSupport"]),
+    // Test helpers: temporary folders, running processes, the package's paths.
+    .target(name: "PfnTestSupport", path: "Tests/PfnTestSupport"),
   ] + pluginTargets
 )

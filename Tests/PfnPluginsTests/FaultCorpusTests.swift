@@ -4,6 +4,7 @@ import FoundationXML
 import PfnModel
 import PfnResults
 import PfnWalkers
+import PfnTestSupport
 import Testing
 
 @testable import PfnPlugins

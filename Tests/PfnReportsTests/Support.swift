@@ -1,6 +1,7 @@
 import CLibXML2
 import PfnReports
 import PfnResults
+import PfnTestSupport
 
 #if canImport(Glibc)
   import Glibc
@@ -96,12 +97,7 @@ let mixedRun: [(SuiteKey, [Verdict])] = [
 // MARK: - Files
 
 /// A fresh directory under the system's temporary directory.
-func makeTemporaryDirectory() -> String {
-  var template = Array("/tmp/pfnreports-test-XXXXXX".utf8CString)
-  let result = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-  precondition(result != nil, "mkdtemp failed")
-  return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-}
+func makeTemporaryDirectory() -> String { PfnTestSupport.makeTemporaryDirectory(prefix: "pfnreports-test") }
 
 func removeDirectory(_ path: String) {
   for name in directoryEntries(path) { unlink("\(path)/\(name)") }
