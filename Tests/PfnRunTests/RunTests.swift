@@ -1,3 +1,4 @@
+import Foundation
 import PfnReports
 import PfnResults
 import PfnRun
@@ -25,6 +26,34 @@ struct RunTests {
       workerArguments: ["--plugin", "x.so"] + configuration.workerArguments + ["--describe"], remaining: &rest)
     #expect(read == configuration)
     #expect(rest == ["--plugin", "x.so", "--describe"])
+  }
+
+  @Test("every verdict cause survives the workers' JSON channel and renders the same after it")
+  func causesRoundTrip() throws {
+    let point = SourcePoint(file: "Specs/a.pfnspec", line: 3, column: 9)
+    let causes: [VerdictCause] = [
+      .broken(expectations: [FailedExpectation(location: point, text: "pfn == 1", explanation: "'pfn == 1' is false")], fault: nil),
+      .broken(expectations: [], fault: "NULL pointer dereference: vma->vm_file"),
+      .notApplicable(reason: "requires api >= 6.15"), .planning(message: "too many cases"),
+      .worldNotBuilt(reason: "no room"), .evaluation(message: "division by zero", location: point),
+      .walkerError(message: "the walker command reported an error: x"),
+      .timeout(seconds: 2, phase: "start()", process: .command), .timeout(seconds: 30, phase: nil, process: .worker),
+      .crash(signal: 11, signalName: "SIGSEGV", address: 16), .exit(status: 3), .garbage(output: "not json"),
+      .workerFailed(message: "cannot start"), .workerDiedOutsideCase(.exit(status: 1)),
+      .infeasibleReplay(schedule: [ScheduleStepRecord(point: 3, operation: "zap pmd")]),
+    ]
+    for cause in causes {
+      let verdict = Verdict(
+        identity: CaseIdentity(key: SuiteKey(suite: "s", walker: "w", arch: "x86_64"), ruleID: "R-1", ruleTitle: "t"),
+        outcome: .error, cause: cause,
+        story: CaseStory(schedule: [ScheduleStepRecord(point: 1, operation: "split pmd")], trace: ["read pmd"]),
+        replay: Replay(spec: "Specs/a.pfnspec", rule: "R-1", caseName: "R-1", walker: .command("walk --fast"), arch: "x86_64", seed: 1))
+      let decoded = try JSONDecoder().decode(Verdict.self, from: JSONEncoder().encode(verdict))
+      #expect(decoded.cause == cause)
+      #expect(decoded.message == verdict.message)
+      #expect(decoded.details == verdict.details)
+      #expect(!verdict.message.isEmpty)
+    }
   }
 
   @Test("a built-in walker in this process, into a sink of our own")
