@@ -94,7 +94,7 @@ let package = Package(
     .testTarget(name: "PfnSpecLanguageTests", dependencies: ["PfnSpecLanguage"]),
     .testTarget(
       name: "PfnSpecRunnerTests",
-      dependencies: ["PfnSpecRunner", "PfnWalkers", "PfnModel", "PfnSpecLanguage", "PfnResults", "PfnReports"]),
+      dependencies: ["PfnSpecRunner", "PfnWalkers", "PfnModel", "PfnSpecLanguage", "PfnResults", "PfnReports", "PfnSupport"]),
     .testTarget(name: "PfnReportsTests", dependencies: ["PfnReports", "PfnResults", "CLibXML2", "PfnTestSupport"]),
     // What `pfnspec run` runs, as a library: the configuration, spec and
     // contract discovery, built-in, stdio and shared-object walkers, workers.

@@ -1,8 +1,9 @@
-import PfnReports
 import Foundation
 import PfnModel
+import PfnReports
 import PfnResults
 import PfnSpecLanguage
+import PfnSupport
 import PfnWalkers
 import Testing
 
@@ -130,6 +131,19 @@ struct RaceTests {
     #expect(try decoded.decodedSchedule() == schedule)
     #expect(throws: ReplayTokenError.self) { try ReplayToken(decoding: "v1.!!!") }
     #expect(throws: ReplayTokenError.self) { try ReplayToken(decoding: "nonsense") }
+  }
+
+  @Test("base64url round-trips every length and byte, and refuses what it did not write")
+  func base64RoundTrip() {
+    var generator = PfnSupport.SeededGenerator(seed: 5)
+    for length in 0..<70 {
+      let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+      let text = base64URL(bytes)
+      #expect(decodeBase64URL(text) == bytes, "length \(length)")
+      #expect(text.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+    }
+    #expect(decodeBase64URL("a") == nil)
+    #expect(decodeBase64URL("ab=c") == nil)
   }
 
   /// A walker from outside, as a plug-in loader would describe it.
