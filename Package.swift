@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// MARK: Plug-in walkers (issue 5)
+// MARK: Plug-in walkers
 
 /// The C walkers the package builds as shared objects: the kernel-style
 /// example, its mutants, and the fault corpus the tests load.
@@ -14,7 +14,7 @@ let cWalkers: [(target: String, path: String)] =
   + [
     ("NullDeref", "null-deref"), ("Abort", "abort"), ("LoopForever", "loop-forever"), ("Exit", "exit"),
     ("PrintGarbage", "print-garbage"), ("SuccessHoldingNothing", "success-holding-nothing"),
-    ("LeakLock", "leak-lock"), ("ScribbleArgs", "scribble-args"),
+    ("LeakLock", "leak-lock"), ("ScribbleArgs", "scribble-args"), ("NullOut", "null-out"),
   ].map { ("PfnFault" + $0.0, "Tests/FaultCorpus/" + $0.1) }
 
 /// The C callers the package builds as shared objects: the kernel-style
@@ -48,13 +48,14 @@ var pluginTargets: [Target] {
     .target(
       name: "PfnPlugins",
       dependencies: [
-        "PfnModel", "PfnWalkers", "PfnCallers", "PfnResults", "PfnSpecRunner", "CPfnWalker", "CPfnWalkerHost",
+        "PfnModel", "PfnWalkers", "PfnCallers", "PfnResults", "PfnSpecRunner", "PfnSupport", "CPfnWalker",
+        "CPfnWalkerHost",
       ]),
     .testTarget(
       name: "PfnPluginsTests",
       dependencies: [
         "PfnPlugins", "PfnSpecRunner", "PfnReports", "PfnResults", "PfnWalkers", "PfnCallers", "PfnModel",
-        "PfnSpecLanguage", "CPfnWalker",
+        "PfnSpecLanguage", "CPfnWalker", "PfnTestSupport",
       ],
       exclude: ["Walkers"]),
   ]
@@ -68,6 +69,8 @@ let package = Package(
   products: [
     .executable(name: "pfnspec", targets: ["pfnspec"]),
     .library(name: "PfnSpecRunner", targets: ["PfnSpecRunner"]),
+    // The whole run as a library: built-in and plug-in walkers, workers, shards.
+    .library(name: "PfnRun", targets: ["PfnRun"]),
     // Plug-in walkers: the C ABI and kernel shim headers, and the examples built from them.
     .library(name: "CPfnWalker", targets: ["CPfnWalker"]),
   ] + pluginProducts,
@@ -85,22 +88,26 @@ let package = Package(
     .target(name: "PfnCallers", dependencies: ["PfnModel", "PfnWalkers"]),
     // The rule language: lexer, parser, located AST, semantic checks, diagnostics.
     .target(name: "PfnSpecLanguage"),
-    // Verdicts and the stream that connects the engine to the reporters.
-    .target(name: "PfnResults"),
+    // Small helpers shared by the modules: shell quoting, seconds of a Duration,
+    // source slices, the seeded generator and the stable hash.
+    .target(name: "PfnSupport"),
+    // Verdicts (typed causes, structured replays) and the stream that connects
+    // the engine to the reporters.
+    .target(name: "PfnResults", dependencies: ["PfnSupport"]),
     // Instantiation of rules into cases and their execution against walkers.
     .target(
       name: "PfnSpecRunner",
-      dependencies: ["PfnModel", "PfnWalkers", "PfnCallers", "PfnSpecLanguage", "PfnResults"]),
+      dependencies: ["PfnModel", "PfnWalkers", "PfnCallers", "PfnSpecLanguage", "PfnResults", "PfnSupport"]),
     .systemLibrary(
       name: "CLibXML2", pkgConfig: "libxml-2.0",
       providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]),
     // Console and JUnit XML reporters; they only consume verdict events.
-    .target(name: "PfnReports", dependencies: ["PfnResults", "CLibXML2"]),
+    .target(name: "PfnReports", dependencies: ["PfnResults", "PfnSupport", "CLibXML2"]),
     .executableTarget(
       name: "pfnspec",
       dependencies: [
         "PfnSpecRunner", "PfnReports", "PfnSpecLanguage", "PfnModel", "PfnWalkers", "PfnCallers", "PfnResults",
-        "PfnPlugins",
+        "PfnPlugins", "PfnSupport", "PfnRun",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(name: "PfnModelTests", dependencies: ["PfnModel"]),
@@ -109,7 +116,21 @@ let package = Package(
     .testTarget(name: "PfnSpecLanguageTests", dependencies: ["PfnSpecLanguage"]),
     .testTarget(
       name: "PfnSpecRunnerTests",
-      dependencies: ["PfnSpecRunner", "PfnWalkers", "PfnModel", "PfnSpecLanguage", "PfnResults"]),
-    .testTarget(name: "PfnReportsTests", dependencies: ["PfnReports", "PfnResults", "CLibXML2"]),
+      dependencies: ["PfnSpecRunner", "PfnWalkers", "PfnModel", "PfnSpecLanguage", "PfnResults", "PfnReports", "PfnSupport"]),
+    .testTarget(name: "PfnReportsTests", dependencies: ["PfnReports", "PfnResults", "CLibXML2", "PfnTestSupport"]),
+    // What `pfnspec run` runs, as a library: the configuration, spec and
+    // contract discovery, built-in, stdio and shared-object walkers, workers.
+    .target(
+      name: "PfnRun",
+      dependencies: [
+        "PfnSpecRunner", "PfnPlugins", "PfnSpecLanguage", "PfnResults", "PfnModel", "PfnWalkers", "PfnCallers",
+        "PfnSupport",
+      ]),
+    // A program that embeds the runner: a built-in walker and the C example in workers.
+    .executableTarget(
+      name: "EmbedRunner", dependencies: ["PfnRun", "PfnResults", "PfnReports"], path: "Examples/EmbedRunner"),
+    .testTarget(name: "PfnRunTests", dependencies: ["PfnRun", "PfnResults", "PfnReports", "PfnTestSupport"]),
+    // Test helpers: temporary folders, running processes, the package's paths.
+    .target(name: "PfnTestSupport", path: "Tests/PfnTestSupport"),
   ] + pluginTargets
 )

@@ -65,6 +65,7 @@ public final class ModelHost: WalkerHost {
   public func resetSteps() { steps = 0 }
 
   // MARK: Architecture constants
+  public var archName: String { arch.name }
   public var pageShift: Int { arch.pageShift }
   public func shift(_ level: PageLevel) -> Int { arch.shift(level) }
 

@@ -180,6 +180,8 @@ public enum WalkerFault: Error, Sendable, Hashable, CustomStringConvertible {
 /// point for the race explorer.
 public protocol WalkerHost: AnyObject {
   // MARK: Architecture constants
+  /// The architecture's name (`x86_64`), as plug-ins are told it.
+  var archName: String { get }
   /// `PAGE_SHIFT`.
   var pageShift: Int { get }
   /// `PMD_SHIFT`, `PUD_SHIFT`, ... (`PAGE_SHIFT` for pte).

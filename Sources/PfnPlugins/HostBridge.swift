@@ -47,7 +47,7 @@ final class HostBridge {
       UInt32(host.shift(.pgd)), UInt32(host.shift(.p4d)), UInt32(host.shift(.pud)), UInt32(host.shift(.pmd)),
       UInt32(host.shift(.pte))
     )
-    let archName = ((host as? ModelHost)?.world.arch.name ?? "unknown")
+    let archName = host.archName
     return withExtendedLifetime(self) {
       archName.withCString { name in
         table.arch_name = name
@@ -67,20 +67,23 @@ final class HostBridge {
     table.pgd_offset = { ctx, mm, address, out in
       let bridge = HostBridge.from(ctx)
       guard let mm else { return bridge.refuse(WalkerFault.nullDereference("pgd_offset() of a NULL mm")) }
+      guard let out else { return bridge.refuse(WalkerFault.nullDereference("pgd_offset() into a NULL pointer")) }
       let ref = MMRef(id: Int(mm.pointee.id))
-      return bridge.attempt { out!.pointee = try bridge.host.pgdOffset(ref, address).address }
+      return bridge.attempt { out.pointee = try bridge.host.pgdOffset(ref, address).address }
     }
     table.offset = { ctx, level, parent, address, out in
       let bridge = HostBridge.from(ctx)
       guard let level = PageLevel(level) else { return bridge.refuse(PluginError("offset() at unknown level \(level.rawValue)")) }
+      guard let out else { return bridge.refuse(WalkerFault.nullDereference("offset() into a NULL pointer")) }
       return bridge.attempt {
-        out!.pointee = try bridge.host.offset(level, below: EntryPointer(address: parent), address).address
+        out.pointee = try bridge.host.offset(level, below: EntryPointer(address: parent), address).address
       }
     }
     table.read = { ctx, entry, level, out in
       let bridge = HostBridge.from(ctx)
       guard let level = PageLevel(level) else { return bridge.refuse(PluginError("read() at unknown level \(level.rawValue)")) }
-      return bridge.attempt { out!.pointee = try bridge.host.read(EntryPointer(address: entry), level) }
+      guard let out else { return bridge.refuse(WalkerFault.nullDereference("read() into a NULL pointer")) }
+      return bridge.attempt { out.pointee = try bridge.host.read(EntryPointer(address: entry), level) }
     }
     table.write = { ctx, entry, level, value in
       let bridge = HostBridge.from(ctx)
@@ -100,30 +103,35 @@ final class HostBridge {
     table.pud_lock = { ctx, mm, pud, out in
       let bridge = HostBridge.from(ctx)
       guard let mm else { return bridge.refuse(WalkerFault.nullDereference("pud_lock() of a NULL mm")) }
+      guard let out else { return bridge.refuse(WalkerFault.nullDereference("pud_lock() into a NULL pointer")) }
       let ref = MMRef(id: Int(mm.pointee.id))
       return bridge.attempt {
-        out!.pointee = bridge.locks.handle(try bridge.host.pudLock(ref, EntryPointer(address: pud)).id)
+        out.pointee = bridge.locks.handle(try bridge.host.pudLock(ref, EntryPointer(address: pud)).id)
       }
     }
     table.pmd_lock = { ctx, mm, pmd, out in
       let bridge = HostBridge.from(ctx)
       guard let mm else { return bridge.refuse(WalkerFault.nullDereference("pmd_lock() of a NULL mm")) }
+      guard let out else { return bridge.refuse(WalkerFault.nullDereference("pmd_lock() into a NULL pointer")) }
       let ref = MMRef(id: Int(mm.pointee.id))
       return bridge.attempt {
-        out!.pointee = bridge.locks.handle(try bridge.host.pmdLock(ref, EntryPointer(address: pmd)).id)
+        out.pointee = bridge.locks.handle(try bridge.host.pmdLock(ref, EntryPointer(address: pmd)).id)
       }
     }
     table.pte_offset_map_lock = { ctx, mm, pmd, address, pteOut, lockOut in
       let bridge = HostBridge.from(ctx)
       guard let mm else { return bridge.refuse(WalkerFault.nullDereference("pte_offset_map_lock() of a NULL mm")) }
+      guard let pteOut, let lockOut else {
+        return bridge.refuse(WalkerFault.nullDereference("pte_offset_map_lock() into a NULL pointer"))
+      }
       let ref = MMRef(id: Int(mm.pointee.id))
       return bridge.attempt {
         if let (pte, lock) = try bridge.host.pteOffsetMapLock(ref, EntryPointer(address: pmd), address) {
-          pteOut!.pointee = pte.address
-          lockOut!.pointee = bridge.locks.handle(lock.id)
+          pteOut.pointee = pte.address
+          lockOut.pointee = bridge.locks.handle(lock.id)
         } else {
-          pteOut!.pointee = 0
-          lockOut!.pointee = 0
+          pteOut.pointee = 0
+          lockOut.pointee = 0
         }
       }
     }

@@ -84,7 +84,7 @@ public final class SharedObjectWalker: Walker, @unchecked Sendable {
     guard !name.isEmpty else { throw PluginError("'\(path)': describe() gave an empty name") }
     return WalkerDescriptor(
       name: name, summary: (try? text(info.summary, "summary")) ?? "", role: role, apiLevel: api, profile: profile,
-      replayArguments: ["--walker", path])
+      origin: .sharedObject(path: path))
   }
 
   public func start(_ args: inout FollowPfnmapArgs, host: any WalkerHost) throws -> Int32 {

@@ -1,5 +1,7 @@
 import Foundation
 import PfnModel
+import PfnResults
+import PfnSupport
 import PfnWalkers
 
 /// A walker in another process that speaks the stdio protocol (docs/protocol.md):
@@ -72,7 +74,7 @@ public final class StdioWalker: Walker, @unchecked Sendable {
       let role = (hello["role"] as? String).flatMap(WalkerRole.init(rawValue:)) ?? .implementation
       let descriptor = WalkerDescriptor(
         name: name, summary: hello["summary"] as? String ?? command, role: role, apiLevel: api, profile: profile,
-        replayArguments: ["--walker-cmd", command])
+        origin: .command(command))
       return (child, descriptor)
     case .endOfOutput, .overlong:
       let exit = child.wait()
@@ -105,7 +107,7 @@ public final class StdioWalker: Walker, @unchecked Sendable {
     let child = try runningChild()
     var request: [String: Any] = ["op": operation, "args": encode(args)]
     request["arch"] = [
-      "name": (host as? ModelHost)?.world.arch.name ?? "unknown", "page_shift": host.pageShift,
+      "name": host.archName, "page_shift": host.pageShift,
       "shifts": Dictionary(uniqueKeysWithValues: PageLevel.allCases.map { ($0.description, host.shift($0)) }),
     ]
     guard child.send(Self.encode(request)) else { throw abandonChild(child, "stopped reading its input") }
@@ -116,7 +118,9 @@ public final class StdioWalker: Walker, @unchecked Sendable {
       switch child.readLine(deadline: deadline) {
       case .line(let text): line = text
       case .timedOut:
-        throw abandonChild(child, "did not finish \(operation)() within \(formatSeconds(timeout)) (it was killed)")
+        throw abandonChild(
+          child, "did not finish \(operation)() within \(formatSeconds(timeout)) (it was killed)",
+          cause: .timeout(seconds: timeout, phase: "\(operation)()", process: .command))
       case .endOfOutput:
         let exit = child.wait()
         throw abandonChild(child, "\(exit) during \(operation)()\(Self.stderrNote(child.errorTail()))")
@@ -169,11 +173,12 @@ public final class StdioWalker: Walker, @unchecked Sendable {
   }
 
   /// Kills the child (a new one starts with the next call) and makes the error naming why.
-  private func abandonChild(_ child: ChildProcess, _ what: String) -> PluginError {
+  private func abandonChild(_ child: ChildProcess, _ what: String, cause: VerdictCause? = nil) -> PluginError {
     child.kill()
     child.wait()
     self.child = nil
-    return PluginError("the walker command \(what)")
+    let description = "the walker command \(what)"
+    return PluginError(description, cause: cause ?? .walkerError(message: description))
   }
 
   private static func stderrNote(_ text: String) -> String {

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import PfnSupport
 import PfnResults
 import PfnSpecRunner
 import PfnWalkers
@@ -100,9 +101,10 @@ public final class WorkerSupervisor: Sendable {
         }
       case .endOfOutput, .overlong:
         let exit = child.wait()
+        let address = Self.crashAddress(child.errorTail(), exit: exit).map { " at address 0x\(String($0, radix: 16))" }
         throw PluginError(
           "the worker for '\(launch.pluginPath)' \(exit) before describing the walker"
-            + Self.crashNote(child.errorTail(), exit: exit) + (lastLine.isEmpty ? "" : "; it last said '\(lastLine)'"))
+            + (address ?? "") + (lastLine.isEmpty ? "" : "; it last said '\(lastLine)'"))
       case .timedOut:
         child.kill()
         child.wait()
@@ -146,16 +148,14 @@ public final class WorkerSupervisor: Sendable {
     return parts
   }
 
-  /// A sentence about a crash from the worker's standard error, such as
-  /// " at address 0x0 (a NULL pointer dereference)".
-  static func crashNote(_ errorText: String, exit: ChildExit) -> String {
-    guard case .signaled = exit else { return "" }
+  /// The faulting address the worker's crash reporter wrote on its standard
+  /// error (`pfnspec-worker: caught SIGSEGV at address 0x0`), if it did.
+  static func crashAddress(_ errorText: String, exit: ChildExit) -> UInt64? {
+    guard case .signaled = exit else { return nil }
     guard let line = errorText.split(separator: "\n").last(where: { $0.hasPrefix("pfnspec-worker: caught") }),
-      let range = line.range(of: " at address ")
-    else { return "" }
-    let addressText = line[range.upperBound...]
-    guard let address = UInt64(addressText.dropFirst(2), radix: 16) else { return "" }
-    return " at address \(addressText)" + (address < 4096 ? " (a NULL pointer dereference)" : "")
+      let range = line.range(of: " at address 0x")
+    else { return nil }
+    return UInt64(line[range.upperBound...], radix: 16)
   }
 
   func log(_ name: String) -> String { logDirectory + "/" + name }
@@ -193,31 +193,44 @@ private final class PartRun {
     case garbage(String)
   }
 
+  /// How following a worker ended.
+  enum Ending {
+    /// It said `done` (or sent a fatal error) for its part.
+    case finished
+    /// It stopped before that; `progressed` tells whether any verdict arrived.
+    case stopped(Stop, progressed: Bool)
+  }
+
   func run() {
     let launch = supervisor.launch
     var fruitlessStarts = 0
     let logName = "part-\(suites.joined(separator: "+").isEmpty ? "all" : suites.joined(separator: "+")).log"
-    while true {
+    workers: while true {
       let child: ChildProcess
       do {
         child = try ChildProcess(
           executable: launch.executable, arguments: launch.arguments(suites: suites, resume: resume),
           environment: launch.workerEnvironment, errorLogPath: supervisor.log(logName))
       } catch {
-        recordPartError("\(error)")
+        recordPartError(.workerFailed(message: "\(error)"))
         break
       }
-      let (stop, progressed, finished) = follow(child)
-      if finished {
+      let stop: Stop
+      let progressed: Bool
+      switch follow(child) {
+      case .finished:
         child.waitOrKill(within: 5)
-        break
+        break workers
+      case .stopped(let why, let anyVerdict):
+        stop = why
+        progressed = anyVerdict
       }
       if case .timedOut = stop { child.kill() }
       if case .garbage = stop { child.kill() }
       let exit = child.wait()
-      let message = describe(stop, exit, child.errorTail())
+      let cause = self.cause(stop, exit, child.errorTail())
       if let inFlight = begun.last {
-        record(errorFor: inFlight, message: message, errorText: child.errorTail())
+        record(errorFor: inFlight, cause: cause, errorText: child.errorTail())
         let lost = begun.dropLast().map(CaseReference.init)
         resume = ResumePoint(after: CaseReference(inFlight), rerun: Set(lost))
         begun = []
@@ -226,7 +239,7 @@ private final class PartRun {
         // Died between cases or before the first: try once more, then give up on the part.
         fruitlessStarts = progressed ? 1 : fruitlessStarts + 1
         if fruitlessStarts >= 2 {
-          recordPartError("the worker \(message) outside any case")
+          recordPartError(.workerDiedOutsideCase(cause))
           break
         }
       }
@@ -237,18 +250,20 @@ private final class PartRun {
 
   /// Reads a worker's events until it is done or stops; whether any verdict
   /// arrived, and whether it finished its part.
-  func follow(_ child: ChildProcess) -> (Stop, Bool, Bool) {
+  func follow(_ child: ChildProcess) -> Ending {
     let caseTimeout = Duration.milliseconds(Int(supervisor.launch.caseTimeout * 1000))
     // Between cases (starting, loading specs, planning) the worker runs no walker code.
     let betweenCases = max(caseTimeout, .seconds(60))
     var progressed = false
     while true {
       switch child.readLine(deadline: ContinuousClock.now + (begun.isEmpty ? betweenCases : caseTimeout)) {
-      case .timedOut: return (.timedOut, progressed, false)
-      case .endOfOutput: return (.died, progressed, false)
-      case .overlong: return (.garbage("a line of more than 64 MiB"), progressed, false)
+      case .timedOut: return .stopped(.timedOut, progressed: progressed)
+      case .endOfOutput: return .stopped(.died, progressed: progressed)
+      case .overlong: return .stopped(.garbage("a line of more than 64 MiB"), progressed: progressed)
       case .line(let line):
-        guard let event = WorkerEvent.decode(line: line) else { return (.garbage(line), progressed, false) }
+        guard let event = WorkerEvent.decode(line: line) else {
+          return .stopped(.garbage(String(line.prefix(1024))), progressed: progressed)
+        }
         switch event {
         case .begin(let identity):
           begun.append(identity)
@@ -257,13 +272,13 @@ private final class PartRun {
           // A case re-run after a crash already has its verdict.
           guard received.insert(reference).inserted else { continue }
           begun.removeAll { CaseReference($0) == reference }
-          grouper.record(withPluginReplay(verdict))
+          grouper.record(verdict)
           progressed = true
         case .done:
-          return (.died, progressed, true)
+          return .finished
         case .fatal(let message):
-          recordPartError(message)
-          return (.died, progressed, true)
+          recordPartError(.workerFailed(message: message))
+          return .finished
         case .explored(let cases, let schedules):
           supervisor.addExplored(cases: cases, schedules: schedules)
         case .hello, .suiteStarted, .suiteFinished:
@@ -273,35 +288,35 @@ private final class PartRun {
     }
   }
 
-  func describe(_ stop: Stop, _ exit: ChildExit, _ errorText: String) -> String {
+  /// What killed the worker, as a verdict's cause.
+  func cause(_ stop: Stop, _ exit: ChildExit, _ errorText: String) -> VerdictCause {
     switch stop {
     case .timedOut:
-      return "did not finish within \(formatSeconds(supervisor.launch.caseTimeout)) (the worker was killed)"
+      return .timeout(seconds: supervisor.launch.caseTimeout, phase: nil, process: .worker)
     case .garbage(let line):
-      let shown = line.count > 120 ? String(line.prefix(120)) + "..." : line
-      return "broke the worker's channel with text that is not an event: '\(shown)'"
+      return .garbage(output: line)
     case .died:
       switch exit {
       case .signaled(let signal):
-        let what = signal == SIGABRT ? " (abort() or a failed assertion)" : ""
-        return "crashed the worker: \(signalName(signal))"
-          + WorkerSupervisor.crashNote(errorText, exit: exit) + what
+        return .crash(
+          signal: signal, signalName: signalName(signal),
+          address: WorkerSupervisor.crashAddress(errorText, exit: exit))
       case .exited(let code):
-        return "ended the worker process with exit status \(code)"
+        return .exit(status: code)
       }
     }
   }
 
-  func record(errorFor identity: CaseIdentity, message: String, errorText: String) {
-    let stderrLines = errorText.split(separator: "\n", omittingEmptySubsequences: false).suffix(20)
-    var details = ["The walker \(message).", "Case: walker \(descriptor.name) (\(supervisor.launch.pluginPath)), \(identity.key.arch)"]
-    if !stderrLines.joined().isEmpty {
-      details.append("Worker's standard error (last lines):")
-      details += stderrLines.map { "  " + $0 }
-    }
-    details.append("Replay: \(replayCommand(identity))")
+  func record(errorFor identity: CaseIdentity, cause: VerdictCause, errorText: String) {
+    let stderrLines = errorText.split(separator: "\n", omittingEmptySubsequences: false).suffix(20).map(String.init)
+    let plugin = supervisor.launch.pluginPath
     let verdict = Verdict(
-      identity: identity, outcome: .error, message: "the walker \(message)", details: details.joined(separator: "\n"),
+      identity: identity, outcome: .error, cause: cause,
+      story: CaseStory(
+        target: .worker(walker: descriptor.name, plugin: plugin, arch: identity.key.arch), standardError: stderrLines),
+      replay: Replay(
+        spec: identity.location?.file, rule: identity.ruleID, caseName: identity.caseName,
+        walker: .sharedObject(path: plugin), arch: identity.key.arch, seed: seed),
       sources: sources(identity.ruleID), profile: "\(descriptor.apiLevel.rawValue)/\(descriptor.profile.rawValue)",
       seed: seed)
     received.insert(CaseReference(identity))
@@ -309,44 +324,13 @@ private final class PartRun {
   }
 
   /// An error verdict for the part as a whole, when no case can be blamed.
-  func recordPartError(_ message: String) {
+  func recordPartError(_ cause: VerdictCause) {
     let key = SuiteKey(suite: suites.first ?? "all", walker: descriptor.name, arch: "-")
     let identity = CaseIdentity(key: key, ruleID: "worker", ruleTitle: "the plug-in's worker runs the part")
     grouper.record(
       Verdict(
-        identity: identity, outcome: .error, message: message,
-        details: "Plug-in: \(supervisor.launch.pluginPath)\nSuites: \(suites.isEmpty ? "all" : suites.joined(separator: ", "))",
+        identity: identity, outcome: .error, cause: cause,
+        story: CaseStory(target: .part(plugin: supervisor.launch.pluginPath, suites: suites)),
         profile: "\(descriptor.apiLevel.rawValue)/\(descriptor.profile.rawValue)", seed: seed))
   }
-
-  /// Replay commands name the plug-in's path, which `--walker` takes, not its name.
-  func withPluginReplay(_ verdict: Verdict) -> Verdict {
-    var verdict = verdict
-    let name = "--walker " + shellWord(descriptor.name)
-    if verdict.details.contains(name) {
-      verdict.details = verdict.details.replacingOccurrences(
-        of: name, with: "--walker " + shellWord(supervisor.launch.pluginPath))
-    }
-    return verdict
-  }
-
-  func replayCommand(_ identity: CaseIdentity) -> String {
-    var parts = ["pfnspec", "run"]
-    if let file = identity.location?.file { parts.append(file) }
-    parts += ["--rule", identity.ruleID, "--case", identity.caseName, "--walker", supervisor.launch.pluginPath]
-    parts += ["--arch", identity.key.arch, "--seed", String(seed)]
-    return parts.map(shellWord).joined(separator: " ")
-  }
-}
-
-/// `2s`, `0.5s`.
-func formatSeconds(_ seconds: Double) -> String {
-  seconds == seconds.rounded() ? "\(Int(seconds))s" : "\(seconds)s"
-}
-
-/// Quotes a word for a POSIX shell when it needs it.
-func shellWord(_ word: String) -> String {
-  let safe = word.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=@%+,".contains($0) }
-  if safe && !word.isEmpty { return word }
-  return "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
 }

@@ -91,13 +91,6 @@ public final class ConsoleReporter: VerdictSink {
     isTerminal && (ci ?? "").isEmpty
   }
 
-  /// The command after the last `Replay:` line of a verdict's details.
-  public static func replayCommand(in details: String) -> String? {
-    let line = details.split(separator: "\n").last { $0.hasPrefix("Replay: ") }
-    guard let command = line?.dropFirst("Replay: ".count), !command.isEmpty else { return nil }
-    return String(command)
-  }
-
   public func runStarted(_ info: RunInfo) {
     counts = Tally()
     ruleRows = OrderedNames()
@@ -336,7 +329,7 @@ private struct Problem {
           ? "the walker broke the contract" : "the case could not be judged")
         : verdict.message)
     location = identity.location.map { ConsoleReporter.oneLine($0.description) }
-    replay = ConsoleReporter.replayCommand(in: verdict.details).map {
+    replay = verdict.replayCommand.map {
       ConsoleReporter.oneLine($0, limit: 1000)
     }
   }

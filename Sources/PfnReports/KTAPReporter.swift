@@ -124,12 +124,12 @@ public final class KTAPReporter: VerdictSink {
       for line in details.prefix(detailLines) { lines.append(diagnostic(String(line))) }
       if details.count > detailLines {
         lines.append("# … \(details.count - detailLines) more lines of details")
-        if let replay = ConsoleReporter.replayCommand(in: verdict.details) {
+        if let replay = verdict.replayCommand {
           lines.append(diagnostic("Replay: " + replay))
         }
       }
       if verdict.outcome == .fail { return lines + ["not ok \(number) \(name)"] }
-      let directive = isTimeout(verdict.message) ? "TIMEOUT" : "ERROR"
+      let directive = VerdictText.isTimeout(verdict) ? "TIMEOUT" : "ERROR"
       return lines + ["not ok \(number) \(name) # \(directive) \(message)"]
     }
   }
@@ -145,14 +145,6 @@ public final class KTAPReporter: VerdictSink {
   private static func diagnostic(_ text: String) -> String {
     let line = ConsoleReporter.oneLine(text)
     return line.hasPrefix("Subtest") ? "# (\(line))" : line.isEmpty ? "#" : "# " + line
-  }
-
-  /// Whether an error message says the walker hung (the step limit, a timeout).
-  static func isTimeout(_ message: String) -> Bool {
-    let lower = message.lowercased()
-    // Plug-in workers say "did not finish start() within 5 s (it was killed)".
-    return lower.contains("timed out") || lower.contains("timeout") || lower.contains("hang")
-      || lower.contains("hung") || lower.contains("step limit") || lower.contains("did not finish")
   }
 }
 

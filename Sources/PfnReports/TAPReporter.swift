@@ -117,7 +117,7 @@ public final class TAPReporter: VerdictSink {
       lines.append("  sources:")
       for source in verdict.sources { lines.append("    - " + quoted(source)) }
     }
-    if let replay = ConsoleReporter.replayCommand(in: verdict.details) {
+    if let replay = verdict.replayCommand {
       lines.append("  replay: " + quoted(replay))
     }
     if !verdict.details.isEmpty {

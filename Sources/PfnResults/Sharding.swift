@@ -1,3 +1,5 @@
+import PfnSupport
+
 /// One share of a run split across CI runners: the cases whose identity hashes
 /// to ``index`` modulo ``count``.
 ///
@@ -124,20 +126,4 @@ extension String {
     while text.last == " " { text.removeLast() }
     return text
   }
-}
-
-/// FNV-1a over a list of strings (each closed by a separator byte): the same
-/// on every machine and Swift version, unlike `Hasher`, so seeds and shards
-/// derived from names mean one thing everywhere.
-public func stableHash(_ parts: [String], seed: UInt64 = 0) -> UInt64 {
-  var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ seed
-  for part in parts {
-    for byte in part.utf8 {
-      hash ^= UInt64(byte)
-      hash &*= 0x100_0000_01b3
-    }
-    hash ^= 0xff
-    hash &*= 0x100_0000_01b3
-  }
-  return hash
 }

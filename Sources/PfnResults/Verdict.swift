@@ -81,14 +81,19 @@ public struct CaseIdentity: Sendable, Hashable, Codable {
 }
 
 /// The judgement of one case.
+///
+/// A verdict holds facts, not text: its ``cause``, its ``story`` and its
+/// ``replay``. PfnReports renders them (`VerdictText`), like
+/// swift-argument-parser's ErrorMessageGenerator renders a `ParserError`.
 public struct Verdict: Sendable, Codable {
   public var identity: CaseIdentity
   public var outcome: Outcome
-  /// One line: what went wrong, or why the case was skipped. Empty on a pass.
-  public var message: String
-  /// The whole story: each failed expectation with what was expected and what
-  /// happened, the host calls the walker made, and how to replay the case.
-  public var details: String
+  /// Why the case did not pass (`nil` on a pass).
+  public var cause: VerdictCause?
+  /// The rule, the target, the world, the host calls, the schedule.
+  public var story: CaseStory
+  /// How to rerun the case, when it can be.
+  public var replay: Replay?
   /// Where the promise comes from (`contract#C14`, `msg <...>`).
   public var sources: [String]
   /// The API level and profile the case was checked against (`6.12/strict`).
@@ -102,14 +107,15 @@ public struct Verdict: Sendable, Codable {
   public var ordinal: CaseOrdinal?
 
   public init(
-    identity: CaseIdentity, outcome: Outcome, message: String = "", details: String = "",
-    sources: [String] = [], profile: String = "", seed: UInt64 = 0, seconds: Double = 0,
+    identity: CaseIdentity, outcome: Outcome, cause: VerdictCause? = nil, story: CaseStory = CaseStory(),
+    replay: Replay? = nil, sources: [String] = [], profile: String = "", seed: UInt64 = 0, seconds: Double = 0,
     ordinal: CaseOrdinal? = nil
   ) {
     self.identity = identity
     self.outcome = outcome
-    self.message = message
-    self.details = details
+    self.cause = cause
+    self.story = story
+    self.replay = replay
     self.sources = sources
     self.profile = profile
     self.seed = seed

@@ -10,8 +10,8 @@ struct ExplorationSettings {
   var bound: Int?
   /// Random schedules beyond the bound, per case.
   var randomSchedules = 16
-  /// Stop exploring a case after this many schedules.
-  var scheduleLimit = 50_000
+  /// When exploring a case stops (schedules, time).
+  var budget = ExplorationBudget()
   /// Run exactly this schedule and nothing else (replay).
   var forced: Schedule?
   var totals: ExplorationTotals?
@@ -31,7 +31,8 @@ struct CaseExecutor {
   /// The caller under test in a caller rule; its lookups go to `walker`.
   var caller: (any Caller)? = nil
   var planned: PlannedCase
-  var replay: String
+  /// How to rerun this case; a race case's failure adds its schedule's token.
+  var replay: Replay
   var settings = ExplorationSettings()
   /// Makes the replay token of a schedule.
   var token: (Schedule) -> String = { _ in "" }
@@ -62,10 +63,10 @@ struct CaseExecutor {
   }
 
   /// One run of the case under one schedule.
-  struct Run {
+  struct Run: ExplorableRun {
     var outcome: Outcome
-    var message: String
-    var failures: [String]
+    /// Why it did not pass (`nil` on a pass).
+    var cause: VerdictCause?
     var host: ModelHost?
     var evaluator: Evaluator
     var observer: RaceObserver?
@@ -75,140 +76,44 @@ struct CaseExecutor {
     var failed: Bool { outcome == .fail || outcome == .error }
   }
 
-  /// The outcome, a one-line message and the details.
-  func execute() -> (Outcome, String, String) {
+  /// What the case came to, for the runner to make a verdict of.
+  struct Judgement {
+    var outcome: Outcome
+    var cause: VerdictCause?
+    var story: CaseStory
+    var replay: Replay?
+  }
+
+  func execute() -> Judgement {
     let race = planned.evaluator.spec.race
     if let forced = settings.forced {
       let run = runOnce(RaceObserver(kinds: AdversaryKind.allCases, mode: .fixed(forced)))
       if run.observer?.infeasible == true {
-        return (.error, "the replayed schedule is not feasible any more (\(forced))", details(run))
+        return Judgement(
+          outcome: .error, cause: .infeasibleReplay(schedule: forced.records), story: story(run, schedule: nil),
+          replay: replay)
       }
-      return verdict(run, schedule: forced, statistics: nil)
+      return judgement(run, schedule: forced, statistics: nil)
     }
-    guard let race else { return verdict(runOnce(nil), schedule: nil, statistics: nil) }
-    return explore(kinds: race.kinds, bound: settings.bound ?? race.bound)
+    guard let race else { return judgement(runOnce(nil), schedule: nil, statistics: nil) }
+    let result = explorer(kinds: race.kinds, bound: settings.bound ?? race.bound).explore()
+    settings.totals?.add(result.statistics)
+    return judgement(result.run, schedule: result.schedule, statistics: result.statistics)
   }
 
   // MARK: Exploration
 
-  /// Every schedule of up to `bound` adversary steps, fewest steps first and
-  /// earliest points first, so the first failure found is already minimal;
-  /// then seeded random schedules with more steps, shrunk when one fails.
-  private func explore(kinds: [AdversaryKind], bound: Int) -> (Outcome, String, String) {
-    let clock = ContinuousClock()
-    let began = clock.now
-    var statistics = ExplorationStatistics()
-    statistics.bound = bound
-    var states = Set<Int>()
-    func finish(_ run: Run, _ schedule: Schedule) -> (Outcome, String, String) {
-      // Schedules run without a trace; the one reported runs again with it.
-      let run = run.failed ? runOnce(RaceObserver(kinds: kinds, mode: .fixed(schedule))) : run
-      statistics.distinctStates = states.count
-      let elapsed = clock.now - began
-      statistics.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-      settings.totals?.add(statistics)
-      return verdict(run, schedule: schedule, statistics: statistics)
-    }
-    func attempt(_ schedule: Schedule) -> Run {
-      statistics.schedules += 1
-      let run = runOnce(RaceObserver(kinds: kinds, mode: .fixed(schedule)), tracing: false)
-      if run.observer?.infeasible != true { states.insert(run.stateHash) }
-      return run
-    }
-
-    let base = attempt(Schedule())
-    if base.failed { return finish(base, Schedule()) }
-    var frontier: [(Schedule, [RaceObserver.Point])] = [(Schedule(), base.observer?.points ?? [])]
-    var last = base
-    for size in 1...max(bound, 1) where size <= bound {
-      // Schedules shorter than the bound are all run: they are the prefixes of
-      // the longer ones. A schedule of the bound's length is run only if its
-      // last step stands right before a call that touches what the step
-      // touches (or at the last point): moving that last step later across
-      // calls it cannot interfere with gives the same run.
-      let final = size == bound
-      var next: [(Schedule, [RaceObserver.Point])] = []
-      for (schedule, points) in frontier {
-        let first = schedule.steps.last?.point ?? 0
-        guard first < points.count else { continue }
-        for index in first..<points.count {
-          // At the point of the previous step, what is possible after it.
-          let candidates = index == schedule.steps.last?.point ? points[index].enabledAfter : points[index].enabled
-          for enabled in candidates {
-            let isLast = index == points.count - 1
-            if final && settings.reduction && !isLast
-              && !points[index].call.conflicts(writing: enabled.writes, locking: enabled.locks)
-            {
-              continue
-            }
-            let candidate = schedule.appending(.init(point: index, op: enabled.op))
-            let run = attempt(candidate)
-            if run.observer?.infeasible == true { continue }
-            if run.failed { return finish(run, candidate) }
-            last = run
-            if !final { next.append((candidate, run.observer?.points ?? [])) }
-            if statistics.schedules >= settings.scheduleLimit {
-              statistics.truncated = true
-              return finish(last, Schedule())
-            }
-          }
-        }
-      }
-      frontier = next
-    }
-
-    // Beyond the bound: random schedules with a few more steps.
-    let points = max(base.observer?.points.count ?? 1, 1)
+  /// The explorer over this case's runs: every schedule of up to `bound`
+  /// adversary steps, then seeded random ones (see ``ScheduleExplorer``).
+  func explorer(kinds: [AdversaryKind], bound: Int) -> ScheduleExplorer<Run> {
     let evaluator = planned.evaluator
-    var generator = SeededGenerator(seed: stableHash(
-        [rule.id.value, evaluator.target.arch.name, "random"] + planned.parameters.map(\.value), seed: settings.seed))
-    for _ in 0..<settings.randomSchedules {
-      let steps = bound + 1 + Int(generator.next() % 2)
-      let chance = UInt64(min(1000, 1000 * steps / points))
-      statistics.schedules += 1
-      statistics.random += 1
-      let run = runOnce(
-        RaceObserver(kinds: kinds, mode: .random(generator, chance: chance, maxSteps: steps)), tracing: false)
-      _ = generator.next()
-      states.insert(run.stateHash)
-      if run.failed, let performed = run.observer?.performed {
-        let (shrunk, shrunkRun) = shrink(Schedule(performed), run, kinds: kinds, statistics: &statistics)
-        return finish(shrunkRun, shrunk)
-      }
+    let randomSeed = stableHash(
+      [rule.id.value, evaluator.target.arch.name, "random"] + planned.parameters.map(\.value), seed: settings.seed)
+    let policy = ExplorationPolicy(
+      bound: bound, reduction: settings.reduction, randomSchedules: settings.randomSchedules, randomSeed: randomSeed)
+    return ScheduleExplorer(kinds: kinds, policy: policy, budget: settings.budget) { observer, tracing in
+      runOnce(observer, tracing: tracing)
     }
-    return finish(last.failed ? last : base, Schedule())
-  }
-
-  /// Fewer steps first, then earlier points, as long as the case still fails.
-  private func shrink(_ schedule: Schedule, _ run: Run, kinds: [AdversaryKind], statistics: inout ExplorationStatistics)
-    -> (Schedule, Run)
-  {
-    var best = (schedule, run)
-    func stillFails(_ candidate: Schedule) -> Run? {
-      statistics.schedules += 1
-      let run = runOnce(RaceObserver(kinds: kinds, mode: .fixed(candidate)), tracing: false)
-      return run.observer?.infeasible != true && run.failed ? run : nil
-    }
-    var index = 0
-    while index < best.0.steps.count {
-      var steps = best.0.steps
-      steps.remove(at: index)
-      if let run = stillFails(Schedule(steps)) { best = (Schedule(steps), run) } else { index += 1 }
-    }
-    for index in best.0.steps.indices {
-      let floor = index == 0 ? 0 : best.0.steps[index - 1].point + 1
-      var point = floor
-      while point < best.0.steps[index].point {
-        var steps = best.0.steps
-        steps[index].point = point
-        if let run = stillFails(Schedule(steps)) {
-          best = (Schedule(steps), run)
-          break
-        }
-        point += 1
-      }
-    }
-    return best
   }
 
   // MARK: One run
@@ -221,18 +126,18 @@ struct CaseExecutor {
       world = try evaluator.spec.build(target)
     } catch {
       return Run(
-        outcome: .error, message: "the rule's world cannot be built: \(error)", failures: [], host: nil,
-        evaluator: evaluator, observer: observer, stateHash: 0)
+        outcome: .error, cause: .worldNotBuilt(reason: "\(error)"), host: nil, evaluator: evaluator,
+        observer: observer, stateHash: 0)
     }
     let host = ModelHost(world: world)
     host.observer = observer
     host.tracing = tracing
-    var failures: [String] = []
+    var failures: [FailedExpectation] = []
     var args: FollowPfnmapArgs?
-    func stopped(_ outcome: Outcome, _ message: String) -> Run {
+    func stopped(_ outcome: Outcome, _ cause: VerdictCause?) -> Run {
       Run(
-        outcome: outcome, message: message, failures: failures, host: host, evaluator: evaluator,
-        observer: observer, stateHash: stateHash(world, args))
+        outcome: outcome, cause: cause, host: host, evaluator: evaluator, observer: observer,
+        stateHash: stateHash(world, args))
     }
 
     for clause in rule.clauses.dropFirst(CasePlanner.firstCall(in: rule)) {
@@ -287,8 +192,9 @@ struct CaseExecutor {
           let holds = try evaluator.bool(evaluator.evaluate(condition), condition)
           if !holds {
             failures.append(
-              "\(file.path):\(condition.range.start): expect \(evaluator.text(condition))\n    "
-                + evaluator.explain(condition))
+              FailedExpectation(
+                location: point(condition.range.start), text: evaluator.text(condition),
+                explanation: evaluator.explain(condition)))
           }
         case .given, .forEach:
           throw EvaluationError(message: "'given' and 'for' must come before the first call", range: clause.range)
@@ -296,25 +202,25 @@ struct CaseExecutor {
           continue
         }
       } catch let fault as WalkerFault {
-        let message = "the walker faulted: \(fault)"
-        failures.append(message)
-        return stopped(.fail, message)
+        return stopped(.fail, .broken(expectations: failures, fault: "\(fault)"))
       } catch let fault as CallerFaulted {
-        failures.append(fault.description)
-        return stopped(.fail, fault.description)
+        return stopped(.fail, .broken(expectations: failures, fault: fault.description))
       } catch let skip as NotApplicable {
-        return stopped(.skipped, skip.reason)
+        return stopped(.skipped, .notApplicable(reason: skip.reason))
       } catch let error as EvaluationError {
-        let at = error.range.map { "\(file.path):\($0.start): " } ?? ""
-        return stopped(.error, "\(at)\(error.message)")
+        return stopped(.error, .evaluation(message: error.message, location: error.range.map { point($0.start) }))
+      } catch let error as any VerdictCauseError {
+        return stopped(.error, error.verdictCause)
       } catch {
-        return stopped(.error, "\(error)")
+        return stopped(.error, .walkerError(message: "\(error)"))
       }
     }
-    guard let first = failures.first else { return stopped(.pass, "") }
-    let headline = first.split(separator: "\n").dropFirst().first.map { String($0.drop { $0 == " " }) } ?? first
-    let more = failures.count > 1 ? " (+\(failures.count - 1) more)" : ""
-    return stopped(.fail, headline + more)
+    guard failures.isEmpty else { return stopped(.fail, .broken(expectations: failures, fault: nil)) }
+    return stopped(.pass, nil)
+  }
+
+  private func point(_ position: SourcePosition) -> SourcePoint {
+    SourcePoint(file: file.path, line: position.line, column: position.column)
   }
 
   private func stateHash(_ world: World, _ args: FollowPfnmapArgs?) -> Int {
@@ -326,64 +232,46 @@ struct CaseExecutor {
 
   // MARK: Verdicts
 
-  private func verdict(_ run: Run, schedule: Schedule?, statistics: ExplorationStatistics?) -> (Outcome, String, String) {
+  private func judgement(_ run: Run, schedule: Schedule?, statistics: ExplorationStatistics?) -> Judgement {
     switch run.outcome {
     case .pass:
-      return (.pass, "", statistics.map { "Races: \($0.summary)" } ?? "")
+      return Judgement(outcome: .pass, cause: nil, story: CaseStory(exploration: statistics), replay: nil)
     case .skipped:
-      return (.skipped, run.message, "")
+      return Judgement(outcome: .skipped, cause: run.cause, story: CaseStory(), replay: nil)
     case .fail, .error:
-      var message = run.message
-      if let schedule, !schedule.steps.isEmpty {
-        message += " (with \(schedule.steps.count) adversary step\(schedule.steps.count == 1 ? "" : "s"))"
-      }
-      return (run.outcome, message, details(run, schedule: schedule, statistics: statistics))
+      var replay = replay
+      if let schedule, !schedule.steps.isEmpty { replay.token = token(schedule) }
+      return Judgement(
+        outcome: run.outcome, cause: run.cause, story: story(run, schedule: schedule, statistics: statistics),
+        replay: replay)
     }
   }
 
-  private func details(_ run: Run, schedule: Schedule? = nil, statistics: ExplorationStatistics? = nil) -> String {
-    var lines: [String] = []
-    if !run.failures.isEmpty {
-      lines.append("Failed:")
-      lines += run.failures.map { "  " + $0 }
-    } else if run.outcome == .error {
-      lines.append("Error: \(run.message)")
-    }
-    lines.append("Rule: \(rule.id.value) \"\(rule.title.value)\" at \(file.path):\(rule.range.start.line)")
-    for clause in rule.clauses {
-      if case .why(let why) = clause.kind { lines.append("Why: \(why.value)") }
-    }
+  /// The rule, the target, the world, the schedule and the host calls of a run.
+  private func story(_ run: Run, schedule: Schedule?, statistics: ExplorationStatistics? = nil) -> CaseStory {
     let evaluator = run.evaluator
+    let descriptor = walker.descriptor
+    var story = CaseStory(
+      rule: CaseStory.RuleLine(
+        id: rule.id.value, title: rule.title.value, file: file.path, line: rule.range.start.line, why: rule.whyTexts),
+      target: .engine(
+        walker: descriptor.name, apiLevel: descriptor.apiLevel.rawValue, profile: descriptor.profile.rawValue,
+        arch: evaluator.target.arch.name, kernel: "\(evaluator.target.release)"),
+      world: evaluator.spec.describe(evaluator.target.arch))
     if let caller {
-      lines.append(
-        "Caller: \(caller.descriptor.name) (\(caller.descriptor.profile.rawValue)): \(caller.descriptor.summary)")
+      let d = caller.descriptor
+      story.caller = CaseStory.CallerLine(name: d.name, profile: d.profile.rawValue, summary: d.summary)
     }
-    lines.append(
-      "Case: walker \(walker.descriptor.name) (API \(walker.descriptor.apiLevel.rawValue), "
-        + "\(walker.descriptor.profile.rawValue)), \(evaluator.target.arch.name), kernel \(evaluator.target.release)")
-    lines.append("World:")
-    lines += evaluator.spec.describe(evaluator.target.arch).map { "  " + $0 }
     if let schedule, evaluator.spec.race != nil || settings.forced != nil {
-      lines.append("Schedule: \(schedule)")
-      if let statistics { lines.append("Races: \(statistics.summary)") }
+      story.schedule = schedule.records
+      story.exploration = statistics
     }
     if let host = run.host, !host.trace.isEmpty {
-      lines.append("Host calls and other CPUs, in order:")
-      lines += host.trace.map { "  " + $0 }
-      if !host.world.lockdepWarnings.isEmpty {
-        lines.append("Lockdep warnings: " + host.world.lockdepWarnings.joined(separator: "; "))
-      }
-      if !host.world.heldLocks.isEmpty {
-        lines.append("Still held: " + host.world.heldLocks.map(\.description).joined(separator: ", "))
-      }
+      story.trace = host.trace
+      story.lockdepWarnings = host.world.lockdepWarnings
+      story.stillHeld = host.world.heldLocks.map(\.description)
     }
-    if let schedule, !schedule.steps.isEmpty {
-      let walkerArguments = (walker.descriptor.replayArguments ?? []).map(shellQuoted)
-      lines.append((["Replay: pfnspec replay", token(schedule)] + walkerArguments).joined(separator: " "))
-    } else {
-      lines.append("Replay: \(replay)")
-    }
-    return lines.joined(separator: "\n")
+    return story
   }
 }
 

@@ -1,5 +1,6 @@
 import PfnCallers
 import PfnModel
+import PfnSupport
 import PfnResults
 import PfnSpecLanguage
 import PfnWalkers
@@ -26,6 +27,8 @@ public struct RunOptions: Sendable {
   public var forcedSchedule: Schedule?
   /// Collects exploration figures for benchmarks.
   public var explorationTotals: ExplorationTotals?
+  /// When exploring one race case stops (schedules, time).
+  public var explorationBudget = ExplorationBudget()
   /// Skip race schedules equivalent to one already explored.
   public var raceReduction = true
   /// Plug-in workers: pick the run up after a case that killed the previous worker.
@@ -90,12 +93,7 @@ public final class Runner {
 
   private func selected(_ rule: Rule) -> Bool {
     if !options.rules.isEmpty && !options.rules.contains(rule.id.value) { return false }
-    if !options.tags.isEmpty {
-      let tags = rule.clauses.flatMap { clause -> [String] in
-        if case .tags(let t) = clause.kind { t.map(\.value) } else { [] }
-      }
-      if options.tags.isDisjoint(with: tags) { return false }
-    }
+    if !options.tags.isEmpty && options.tags.isDisjoint(with: rule.tagNames) { return false }
     return true
   }
 
@@ -142,9 +140,7 @@ public final class Runner {
         }
       }
     }
-    let elapsed = clock.now - began
-    try sink.runFinished(
-      tally, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+    try sink.runFinished(tally, seconds: (clock.now - began).seconds)
     return tally
   }
 
@@ -164,9 +160,7 @@ public final class Runner {
     var target = Target(
       arch: arch, release: options.release, capabilities: arch.capabilities(options.release), walker: descriptor)
     target.caller = caller?.descriptor
-    let sources = rule.clauses.compactMap { clause -> String? in
-      if case .source(let s) = clause.kind { s.value.description } else { nil }
-    }
+    let sources = rule.sourceReferences.map(\.description)
     let profile =
       caller.map { "caller \($0.descriptor.profile.rawValue)" }
       ?? "\(descriptor.apiLevel.rawValue)/\(descriptor.profile.rawValue)"
@@ -175,9 +169,12 @@ public final class Runner {
         key: key, ruleID: rule.id.value, ruleTitle: rule.title.value, parameters: parameters,
         location: SpecLocation(file: file.path, line: rule.range.start.line))
     }
-    func verdict(_ parameters: [CaseParameter], _ outcome: Outcome, _ message: String, _ details: String, _ seconds: Double, index: Int = 0) -> Verdict {
+    func verdict(
+      _ parameters: [CaseParameter], _ outcome: Outcome, _ cause: VerdictCause?, story: CaseStory = CaseStory(),
+      replay: Replay? = nil, _ seconds: Double, index: Int = 0
+    ) -> Verdict {
       Verdict(
-        identity: identity(parameters), outcome: outcome, message: message, details: details,
+        identity: identity(parameters), outcome: outcome, cause: cause, story: story, replay: replay,
         sources: sources, profile: profile, seed: options.seed, seconds: seconds,
         ordinal: CaseOrdinal(suite: 0, rule: 0, index: index))
     }
@@ -192,12 +189,13 @@ public final class Runner {
       guard options.cases.isEmpty || options.cases.contains(rule.id.value), inShard([]),
         resumeGate.admitsUnexecutedVerdict
       else { return [] }
-      return [verdict([], .skipped, reason, "", 0)]
+      return [verdict([], .skipped, .notApplicable(reason: reason), 0)]
     case .error(let message):
       guard options.cases.isEmpty || options.cases.contains(rule.id.value), inShard([]),
         resumeGate.admitsUnexecutedVerdict
       else { return [] }
-      return [verdict([], .error, message, "Rule: \(rule.id.value) at \(file.path):\(rule.range.start.line)", seconds(since: began))]
+      let story = CaseStory(rule: CaseStory.RuleLine(id: rule.id.value, title: nil, file: file.path, line: rule.range.start.line))
+      return [verdict([], .error, .planning(message: message), story: story, began.secondsElapsed)]
     case .cases(let planned):
       return planned.enumerated().compactMap { index, plannedCase in
         let name = identity(plannedCase.parameters).caseName
@@ -208,12 +206,11 @@ public final class Runner {
         let caseBegan = clock.now
         var executor = CaseExecutor(
           rule: rule, file: file, walker: walker, caller: caller, planned: plannedCase,
-          replay: replayCommand(
-            file: file, rule: rule, caseName: name, walker: descriptor.name, caller: caller?.descriptor.name,
-            arch: arch.name))
+          replay: replay(file: file, rule: rule, caseName: name, walker: descriptor, caller: caller, arch: arch.name))
         executor.settings = ExplorationSettings(
-          bound: options.raceBound, randomSchedules: options.randomSchedules, forced: options.forcedSchedule,
-          totals: options.explorationTotals, seed: options.seed, reduction: options.raceReduction)
+          bound: options.raceBound, randomSchedules: options.randomSchedules, budget: options.explorationBudget,
+          forced: options.forcedSchedule, totals: options.explorationTotals, seed: options.seed,
+          reduction: options.raceReduction)
         let release = options.release.description
         let seed = options.seed
         executor.token = { schedule in
@@ -222,32 +219,32 @@ public final class Runner {
             seed: seed, kernel: release, schedule: schedule, caller: caller?.descriptor.name
           ).encoded
         }
-        let (outcome, message, details) = executor.execute()
-        return verdict(plannedCase.parameters, outcome, message, details, seconds(since: caseBegan), index: index)
+        let judgement = executor.execute()
+        return verdict(
+          plannedCase.parameters, judgement.outcome, judgement.cause, story: judgement.story,
+          replay: judgement.replay, caseBegan.secondsElapsed, index: index)
       }
     }
   }
 
-  private func seconds(since instant: ContinuousClock.Instant) -> Double {
-    let d = ContinuousClock().now - instant
-    return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-  }
-
-  func replayCommand(
-    file: SpecFile, rule: Rule, caseName: String, walker: String, caller: String? = nil, arch: String
-  ) -> String {
-    var parts = ["pfnspec", "run", file.path, "--rule", rule.id.value, "--case", caseName, "--walker", walker]
-    if let caller { parts += ["--caller", caller] }
-    parts += ["--arch", arch]
-    parts += ["--seed", String(options.seed)]
-    if options.release != .newest { parts += ["--kernel", options.release.description] }
-    return parts.map(shellQuoted).joined(separator: " ")
+  /// How to rerun one case of this run.
+  func replay(
+    file: SpecFile, rule: Rule, caseName: String, walker: WalkerDescriptor, caller: (any Caller)? = nil, arch: String
+  ) -> Replay {
+    Replay(
+      spec: file.path, rule: rule.id.value, caseName: caseName, walker: Replay.Walker(walker), arch: arch,
+      seed: options.seed, kernel: options.release == .newest ? nil : options.release.description,
+      caller: caller.map { $0.descriptor.replayArguments?.last ?? $0.descriptor.name })
   }
 }
 
-/// Quotes a word for a POSIX shell when it needs it.
-func shellQuoted(_ word: String) -> String {
-  let safe = word.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=@%+,".contains($0) }
-  if safe && !word.isEmpty { return word }
-  return "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+extension Replay.Walker {
+  /// How the command line names this walker.
+  public init(_ descriptor: WalkerDescriptor) {
+    switch descriptor.origin {
+    case .builtin: self = .builtin(descriptor.name)
+    case .sharedObject(let path): self = .sharedObject(path: path)
+    case .command(let command): self = .command(command)
+    }
+  }
 }

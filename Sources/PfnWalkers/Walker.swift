@@ -29,6 +29,16 @@ public enum WalkerRole: String, Sendable, Hashable, Codable {
   case mutant
 }
 
+/// Where a walker comes from.
+public enum WalkerOrigin: Sendable, Hashable, Codable {
+  /// Built into pfnspec, found by name.
+  case builtin
+  /// A shared object, loaded from this path.
+  case sharedObject(path: String)
+  /// A program that speaks the stdio protocol, started with this command.
+  case command(String)
+}
+
 /// Who a walker is and what it claims.
 public struct WalkerDescriptor: Sendable, Hashable, Codable {
   public var name: String
@@ -36,20 +46,19 @@ public struct WalkerDescriptor: Sendable, Hashable, Codable {
   public var role: WalkerRole
   public var apiLevel: APILevel
   public var profile: Profile
-  /// For a walker from outside: the `pfnspec` arguments that load it again
-  /// (`--walker PATH.so`), so that a replay command can name it.
-  public var replayArguments: [String]?
+  /// Where the walker comes from, so that a replay command can load it again.
+  public var origin: WalkerOrigin
 
   public init(
     name: String, summary: String, role: WalkerRole, apiLevel: APILevel, profile: Profile,
-    replayArguments: [String]? = nil
+    origin: WalkerOrigin = .builtin
   ) {
     self.name = name
     self.summary = summary
     self.role = role
     self.apiLevel = apiLevel
     self.profile = profile
-    self.replayArguments = replayArguments
+    self.origin = origin
   }
 }
 

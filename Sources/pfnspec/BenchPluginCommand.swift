@@ -3,8 +3,10 @@ import Foundation
 import PfnModel
 import PfnPlugins
 import PfnResults
+import PfnRun
 import PfnSpecLanguage
 import PfnSpecRunner
+import PfnSupport
 import PfnWalkers
 
 /// Times a shared-object walker in a worker against the Swift reference in
@@ -37,23 +39,22 @@ struct BenchPlugin: ParsableCommand {
 
   func run() throws {
     let path = walker ?? (URL(fileURLWithPath: WorkerExecutable.path).deletingLastPathComponent().path + "/libPfnExampleWalker.so")
-    var specs = try SpecOptions.parse(specPaths.isEmpty ? ["Specs"] : specPaths)
-    specs.color = .never
-    let set = try specs.load()
+    var configuration = RunConfiguration()
+    configuration.specPaths = specPaths
+    configuration.raceBound = raceBound
+    configuration.raceRandom = 0
+    let set = try SpecOptions.load(configuration, color: .never)
     var options = RunOptions()
     options.raceBound = raceBound
     options.randomSchedules = 0
-    let supervisorArguments = specs.paths + ["--race-bound", String(raceBound), "--race-random", "0", "--count-schedules"]
+    let supervisorArguments = configuration.workerArguments + ["--count-schedules"]
     let suites = set.files.map(\.suiteName).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
 
     func timed(_ body: () throws -> (Int, Int)) rethrows -> Measurement {
       let clock = ContinuousClock()
       let began = clock.now
       let (cases, schedules) = try body()
-      let elapsed = clock.now - began
-      return Measurement(
-        seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18, cases: cases,
-        schedules: schedules)
+      return Measurement(seconds: (clock.now - began).seconds, cases: cases, schedules: schedules)
     }
     func fastest(_ body: () throws -> Measurement) rethrows -> Measurement {
       var best: Measurement?

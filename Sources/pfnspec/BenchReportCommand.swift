@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PfnReports
 import PfnResults
+import PfnSupport
 
 /// `pfnspec bench report`: how fast each report format writes synthetic
 /// verdicts, and how much memory it needs, at 10^4, 10^5 and 10^6 cases.
@@ -18,7 +19,7 @@ struct BenchReport: ParsableCommand {
   var sizes = "10000,100000,1000000"
 
   @Option(help: "Formats, comma-separated: junit, ant, surefire, tap, ktap, console.")
-  var formats = "junit,ant,surefire,tap,ktap,console"
+  var formats = ReportFormatList(ReportFormat.allCases)
 
   @Option(help: "Where the reports go (default: a temporary directory, removed afterwards).")
   var directory: String?
@@ -33,10 +34,7 @@ struct BenchReport: ParsableCommand {
       return
     }
     let sizeList = sizes.split(separator: ",").compactMap { Int($0) }
-    let formatList = formats.split(separator: ",").map(String.init)
-    for format in formatList where !Self.formats.contains(format) {
-      throw ValidationError("unknown format '\(format)'; known: \(Self.formats.joined(separator: ", "))")
-    }
+    let formatList = formats.formats.map(\.rawValue)
     let scratch = directory ?? NSTemporaryDirectory() + "pfnspec-bench-\(getpid())"
     try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
     defer { if directory == nil { try? FileManager.default.removeItem(atPath: scratch) } }
@@ -78,7 +76,6 @@ struct BenchReport: ParsableCommand {
     }
   }
 
-  static let formats = ["junit", "ant", "surefire", "tap", "ktap", "console"]
   static let casesPerSuite = 1000
 
   private static func row(_ cells: [String]) -> String {
@@ -156,10 +153,7 @@ struct BenchReport: ParsableCommand {
     }
     let elapsed = clock.now - began
     try sink.runFinished(tally, seconds: Double(elapsed.components.seconds))
-    let total = clock.now - began
-    return (
-      Double(total.components.seconds) + Double(total.components.attoseconds) * 1e-18, peakResidentKiB()
-    )
+    return ((clock.now - began).seconds, peakResidentKiB())
   }
 
   /// `VmHWM` from `/proc/self/status`, in KiB (0 where there is no such file).
@@ -191,20 +185,29 @@ private struct SyntheticVerdicts {
       location: SpecLocation(file: "Specs/bench.pfnspec", line: 10 + position % 20 * 8))
     let roll = (index &* 2_654_435_761) % 100
     let outcome: Outcome = roll < 90 ? .pass : roll < 95 ? .fail : roll < 98 ? .skipped : .error
-    var message = ""
-    var details = ""
+    var cause: VerdictCause?
+    var story = CaseStory()
+    var replay: PfnResults.Replay?
     switch outcome {
     case .pass: break
-    case .skipped: message = "no PUD leaves on this architecture"
+    case .skipped: cause = .notApplicable(reason: "no PUD leaves on this architecture")
     case .fail, .error:
-      message = outcome == .fail ? "expected pfn == 0x200123, got 0x200000" : "the world could not be built"
-      details = (0..<12).map { "  host call \($0): read pmd entry 0x\(String(index &* 31 + $0, radix: 16))" }
-        .joined(separator: "\n")
-        + "\nReplay: pfnspec run Specs/bench.pfnspec --rule \(rule) --case '\(identity.caseName)' "
-        + "--walker \(key.walker) --arch \(key.arch) --seed 7"
+      cause =
+        outcome == .fail
+        ? .broken(
+          expectations: [
+            FailedExpectation(
+              location: SourcePoint(file: "Specs/bench.pfnspec", line: 12, column: 3), text: "pfn == 0x200123",
+              explanation: "expected pfn == 0x200123, got 0x200000")
+          ], fault: nil)
+        : .worldNotBuilt(reason: "the world could not be built")
+      story.trace = (0..<12).map { "host call \($0): read pmd entry 0x\(String(index &* 31 + $0, radix: 16))" }
+      replay = PfnResults.Replay(
+        spec: "Specs/bench.pfnspec", rule: rule, caseName: identity.caseName, walker: .builtin(key.walker),
+        arch: key.arch, seed: 7)
     }
     return Verdict(
-      identity: identity, outcome: outcome, message: message, details: details,
+      identity: identity, outcome: outcome, cause: cause, story: story, replay: replay,
       sources: ["contract#C\(position % 33 + 1)"], profile: "6.12/strict", seed: 7,
       seconds: 0.0001, ordinal: CaseOrdinal(suite: suite, rule: position % 20, index: position))
   }
@@ -221,4 +224,26 @@ private final class NullSink: VerdictSink {
 private final class NullOutput: ConsoleOutputStream {
   var isTerminal: Bool { false }
   func write(_ string: String) {}
+}
+
+/// A report format `bench report` can time.
+enum ReportFormat: String, CaseIterable, ExpressibleByArgument {
+  case junit, ant, surefire, tap, ktap, console
+}
+
+/// Report formats, comma-separated on the command line (`junit,tap`).
+struct ReportFormatList: ExpressibleByArgument {
+  var formats: [ReportFormat]
+
+  init(_ formats: [ReportFormat]) { self.formats = formats }
+
+  init?(argument: String) {
+    let formats = argument.split(separator: ",").map { ReportFormat(rawValue: String($0)) }
+    guard !formats.isEmpty, formats.allSatisfy({ $0 != nil }) else { return nil }
+    self.formats = formats.compactMap { $0 }
+  }
+
+  var defaultValueDescription: String { formats.map(\.rawValue).joined(separator: ",") }
+
+  static var allValueStrings: [String] { ReportFormat.allCases.map(\.rawValue) }
 }

@@ -4,6 +4,7 @@ import PfnCallers
 import PfnModel
 import PfnReports
 import PfnResults
+import PfnRun
 import PfnSpecLanguage
 import PfnSpecRunner
 import PfnWalkers
@@ -37,7 +38,7 @@ struct List: ParsableCommand {
     if !tags.isEmpty && Set(tags).isDisjoint(with: rule.tagNames) { return false }
     if !suites.isEmpty && !suites.contains(file.suiteName) { return false }
     if !archNames.isEmpty {
-      let arches = try TargetOptions.parse(archNames.flatMap { ["--arch", $0] }).arches()
+      let arches = try validated { try SpecRun.arches(named: archNames) }
       let reference = ReferenceWalker().descriptor
       return arches.contains { RulePlanning.expand(rule, source: source, walker: reference, arch: $0).applies }
     }

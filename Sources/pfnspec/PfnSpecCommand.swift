@@ -4,6 +4,7 @@ import PfnCallers
 import PfnModel
 import PfnReports
 import PfnResults
+import PfnRun
 import PfnSpecLanguage
 import PfnSpecRunner
 import PfnWalkers
@@ -48,33 +49,30 @@ struct SpecOptions: ParsableArguments {
 
   var paths: [String] { specPaths.isEmpty ? ["Specs"] : specPaths }
 
-  /// The text of the contract document: `--contract`, else `docs/contract.md`
-  /// here or beside the specs' folder; `nil` when there is none.
+  /// The part of a run's configuration these options give.
+  var configuration: RunConfiguration {
+    var configuration = RunConfiguration()
+    configuration.specPaths = specPaths
+    configuration.contractPath = contract
+    return configuration
+  }
+
+  /// The text of the contract document (see ``RunConfiguration/contractDocument()``).
   func contractDocument() throws -> String? {
-    let candidates: [String]
-    if let contract {
-      candidates = [contract]
-    } else {
-      let specParent = URL(fileURLWithPath: paths[0]).deletingLastPathComponent().path
-      candidates = ["docs/contract.md", specParent + "/docs/contract.md", specParent + "/../docs/contract.md"]
-    }
-    for path in candidates {
-      if let text = try? String(contentsOfFile: path, encoding: .utf8) { return text }
-    }
-    if let contract { throw ValidationError("cannot read the contract document '\(contract)'") }
-    return nil
+    try validated { try configuration.contractDocument() }
   }
 
   /// The clause anchors, from the contract document next to the specs.
   func contractAnchors() throws -> Set<String> {
-    guard let text = try contractDocument() else { return [] }
-    return Set(ContractDocument.anchors(markdown: text).keys)
+    try validated { try configuration.contractAnchors() }
   }
 
   /// Loads and checks the specs, printing diagnostics; throws exit 2 on errors.
-  func load() throws -> SpecSet {
-    let vocabulary = PfnVocabulary.make(contractAnchors: try contractAnchors())
-    let set = SpecLoader.load(paths: paths, vocabulary: vocabulary)
+  func load() throws -> SpecSet { try Self.load(configuration, color: color) }
+
+  /// Loads and checks the specs a configuration names, printing diagnostics; throws exit 2 on errors.
+  static func load(_ configuration: RunConfiguration, color: ColorMode) throws -> SpecSet {
+    let set = try validated { try configuration.loadSpecs() }
     if !set.diagnostics.isEmpty {
       let useColor = color.enablesColorOnStandardError
       FileHandle.standardError.write(Data(set.render(color: useColor).utf8))
@@ -101,18 +99,18 @@ extension ColorMode: ExpressibleByArgument {
 /// Walker and architecture selection.
 struct TargetOptions: ParsableArguments {
   @Option(
-    name: .customLong("walker"),
+    name: .customLong(RunFlag.long(RunFlag.walker)),
     help: "A walker to check (repeatable): a name from 'pfnspec list walkers', 'mutants', 'all', or a PATH.so plug-in.")
   var walkerNames: [String] = []
 
   @Option(
-    name: .customLong("caller"),
+    name: .customLong(RunFlag.long(RunFlag.caller)),
     help: ArgumentHelp(
-      "A caller to check with the caller rules (repeatable): a name from 'pfnspec list callers', 'mutants', 'legacy', 'all' or 'none'.",
+      "A caller to check with the caller rules (repeatable): a name from 'pfnspec list callers', 'mutants', 'legacy', 'all', 'none', or a PATH.so plug-in.",
       discussion: "Without --caller and --walker, the run checks the reference walker and the built-in callers that keep the contract. With --caller and no --walker, only the caller rules run. The callers' lookups go to the first walker."))
   var callerNames: [String] = []
 
-  @Option(name: .customLong("arch"), help: "An architecture (repeatable; default: every one the model has).")
+  @Option(name: .customLong(RunFlag.long(RunFlag.arch)), help: "An architecture (repeatable; default: every one the model has).")
   var archNames: [String] = []
 
   @Option(help: "The kernel release the architectures are taken at (default: the newest known).")
@@ -120,68 +118,23 @@ struct TargetOptions: ParsableArguments {
 
   /// The built-in walkers named; `reference` when no walker of any kind was named.
   func walkers(defaultToReference: Bool = true) throws -> [any Walker] {
-    let builtinNames = walkerNames.filter { !Self.isSharedObject($0) }  // shared objects run in workers
-    let names = walkerNames.isEmpty && defaultToReference ? ["reference"] : builtinNames
-    var walkers: [any Walker] = []
-    for name in names {
-      switch name {
-      case "all": walkers += BuiltinWalkers.all
-      case "mutants": walkers += BuiltinWalkers.mutants
-      default:
-        guard let walker = BuiltinWalkers.named(name) else {
-          let known = BuiltinWalkers.all.map(\.descriptor.name).joined(separator: ", ")
-          throw ValidationError("unknown walker '\(name)'; known: \(known), mutants, all")
-        }
-        walkers.append(walker)
-      }
-    }
-    var seen = Set<String>()
-    return walkers.filter { seen.insert($0.descriptor.name).inserted }
+    try validated { try SpecRun.builtinWalkers(named: walkerNames, defaultToReference: defaultToReference) }
   }
 
-  /// The callers named, or the built-in implementations when neither a walker
-  /// nor a caller was named (the default run checks both sides).
-  func callers() throws -> [any Caller] {
-    if callerNames.isEmpty { return walkerNames.isEmpty ? BuiltinCallers.implementations : [] }
-    var callers: [any Caller] = []
-    for name in callerNames {
-      switch name {
-      case "none": continue
-      case "all": callers += BuiltinCallers.all
-      case "mutants": callers += BuiltinCallers.mutants
-      case "legacy": callers += BuiltinCallers.legacy
-      default:
-        guard let caller = BuiltinCallers.named(name) else {
-          let known = BuiltinCallers.all.map(\.descriptor.name).joined(separator: ", ")
-          throw ValidationError("unknown caller '\(name)'; known: \(known), mutants, legacy, all, none")
-        }
-        callers.append(caller)
-      }
-    }
-    var seen = Set<String>()
-    return callers.filter { seen.insert($0.descriptor.name).inserted }
-  }
-
-  /// Whether the walker rules run: not when only callers were asked for.
-  var runsWalkerRules: Bool { callerNames.isEmpty || !walkerNames.isEmpty }
 
   func arches() throws -> [any Architecture] {
-    guard !archNames.isEmpty else { return Architectures.all }
-    return try archNames.map { name in
-      guard let arch = Architectures.named(name) else {
-        let known = Architectures.all.map(\.name).joined(separator: ", ")
-        throw ValidationError("unknown architecture '\(name)'; known: \(known)")
-      }
-      return arch
-    }
+    try validated { try SpecRun.arches(named: archNames) }
   }
 
   func release() throws -> KernelRelease {
-    guard let kernel else { return .newest }
-    guard let release = KernelRelease(kernel), release >= .v6_12 else {
-      throw ValidationError("--kernel takes a release from 6.12 on, such as 6.12 or 6.15")
-    }
-    return release
+    try validated { try SpecRun.release(kernel) }
+  }
+}
+
+/// A configuration error of the library as the command line reports it.
+func validated<T>(_ body: () throws -> T) throws -> T {
+  do { return try body() } catch let error as RunError {
+    throw ValidationError(error.description)
   }
 }
 
@@ -199,13 +152,13 @@ struct Run: ParsableCommand {
   @Option(help: "The seed of every random choice; the same seed gives the same cases.")
   var seed: UInt64 = 0
 
-  @Option(name: .customLong("rule"), help: "Run only this rule (repeatable).")
+  @Option(name: .customLong(RunFlag.long(RunFlag.rule)), help: "Run only this rule (repeatable).")
   var rules: [String] = []
 
-  @Option(name: .customLong("tag"), help: "Run only rules with this tag (repeatable).")
+  @Option(name: .customLong(RunFlag.long(RunFlag.tag)), help: "Run only rules with this tag (repeatable).")
   var tags: [String] = []
 
-  @Option(name: .customLong("case"), help: "Run only this case, as named in reports (repeatable).")
+  @Option(name: .customLong(RunFlag.long(RunFlag.caseName)), help: "Run only this case, as named in reports (repeatable).")
   var cases: [String] = []
 
   @Flag(help: "Leave times, timestamps and host names out of reports, so that runs compare byte for byte.")
@@ -220,34 +173,44 @@ struct Run: ParsableCommand {
 
   @OptionGroup(title: "Plug-in walkers") var plugins: PluginRunOptions
 
+  /// The run these flags ask for.
+  func configuration() throws -> RunConfiguration {
+    var configuration = specs.configuration
+    configuration.walkers = targets.walkerNames
+    configuration.walkerCommands = plugins.walkerCommands
+    configuration.callers = targets.callerNames
+    configuration.callerRulesOnly =
+      !targets.callerNames.isEmpty && targets.walkerNames.isEmpty && plugins.walkerCommands.isEmpty
+    configuration.arches = targets.archNames
+    configuration.kernel = targets.kernel
+    configuration.seed = seed
+    configuration.rules = rules
+    configuration.tags = tags
+    configuration.cases = cases
+    configuration.raceBound = races.raceBound
+    configuration.raceRandom = races.raceRandom
+    configuration.shard = try reports.selectedShard()
+    configuration.jobs = plugins.jobs
+    configuration.timeout = plugins.timeout
+    configuration.deterministic = deterministic
+    configuration.toolVersion = PfnSpecVersion.current
+    return configuration
+  }
+
   func run() throws {
     let set = try specs.load()
-    var options = RunOptions()
-    options.seed = seed
-    options.release = try targets.release()
-    options.rules = Set(rules)
-    options.tags = Set(tags)
-    options.cases = Set(cases)
-    options.toolVersion = PfnSpecVersion.current
-    try races.apply(to: &options)
-    options.hostname = deterministic ? "localhost" : ProcessInfo.processInfo.hostName
-    options.startTime = deterministic ? 0 : Date().timeIntervalSince1970
-    options.shard = try reports.selectedShard()
-    options.walkerRules = targets.runsWalkerRules
+    let configuration = try configuration()
     reports.touchShardStatusFile()
-    let runner = Runner(
-      files: set.files, sources: set.sources,
-      walkers: try targets.walkers(defaultToReference: plugins.walkerCommands.isEmpty) + plugins.commandWalkers(),
-      callers: try targets.callers(), arches: try targets.arches(), options: options)
-
     var sinks: [any VerdictSink] = [ConsoleReporter(color: specs.color, quiet: quiet, output: reports.consoleOutput)]
-    sinks += reports.sinks(junit: junit, deterministic: deterministic, shard: options.shard)
+    sinks += reports.sinks(junit: junit, deterministic: deterministic, shard: configuration.shard)
     let tally: Tally
     do {
-      tally = try execute(runner, set: set, options: options, into: FanOutSink(sinks))  // plug-ins: PluginCommands.swift
-    } catch let failure as PluginLoadFailure {
-      FileHandle.standardError.write(Data("pfnspec: error: \(failure.message)\n".utf8))
+      tally = try SpecRun(configuration: configuration, specs: set).run(into: FanOutSink(sinks))
+    } catch RunError.pluginLoad(let message) {
+      FileHandle.standardError.write(Data("pfnspec: error: \(message)\n".utf8))
       throw Exit.specErrors
+    } catch let error as RunError {
+      throw ValidationError(error.description)
     }
     reports.reportSplits(sinks)
     if tally.total == 0 {

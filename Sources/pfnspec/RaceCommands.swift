@@ -5,8 +5,10 @@ import PfnModel
 import PfnPlugins
 import PfnReports
 import PfnResults
+import PfnRun
 import PfnSpecLanguage
 import PfnSpecRunner
+import PfnSupport
 import PfnWalkers
 
 /// How races are explored: shared by `run` and `mutants`.
@@ -41,11 +43,11 @@ struct Replay: ParsableCommand {
   var contract: String?
 
   @Option(
-    name: .customLong("walker"),
+    name: .customLong(RunFlag.long(RunFlag.walker)),
     help: "The plug-in the token's walker came from (PATH.so); it runs in this process, so a crash shows as it is.")
   var pluginPath: String?
 
-  @Option(name: .customLong("walker-cmd"), help: "The command of a stdio walker the token's walker came from.")
+  @Option(name: .customLong(RunFlag.long(RunFlag.walkerCommand)), help: "The command of a stdio walker the token's walker came from.")
   var walkerCommand: String?
 
   /// The walker the token names: a built-in one, or the plug-in given on the command line.
@@ -75,9 +77,10 @@ struct Replay: ParsableCommand {
   func run() throws {
     let replay: ReplayToken
     do { replay = try ReplayToken(decoding: token) } catch { throw ValidationError("\(error)") }
-    var specs = try SpecOptions.parse((contract.map { ["--contract", $0] } ?? []) + [spec ?? replay.spec])
-    specs.color = .never
-    let set = try specs.load()
+    var configuration = RunConfiguration()
+    configuration.specPaths = [spec ?? replay.spec]
+    configuration.contractPath = contract
+    let set = try SpecOptions.load(configuration, color: .never)
     let walker = try walker(for: replay)
     guard let arch = Architectures.named(replay.arch) else {
       throw ValidationError("the token names architecture '\(replay.arch)', which this pfnspec does not have")
@@ -146,8 +149,7 @@ struct BenchExplore: ParsableCommand {
         files: set.files, sources: set.sources, walkers: [ReferenceWalker()], callers: callers,
         arches: Architectures.all, options: options
       ).run(into: CollectingSink())
-      let elapsed = clock.now - began
-      let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+      let seconds = (clock.now - began).seconds
       guard tally.failed + tally.errors == 0 else { throw ValidationError("the reference failed a race rule") }
       if best == nil || seconds < best!.seconds { best = (seconds, totals) }
     }
@@ -156,9 +158,9 @@ struct BenchExplore: ParsableCommand {
   }
 
   func run() throws {
-    var specs = try SpecOptions.parse(specPaths.isEmpty ? ["Specs"] : specPaths)
-    specs.color = .never
-    let set = try specs.load()
+    var configuration = RunConfiguration()
+    configuration.specPaths = specPaths
+    let set = try SpecOptions.load(configuration, color: .never)
     print("pfnspec bench explore: race rules (tag race), walker reference, every architecture")
     print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; fastest of \(max(1, repetitions)) run(s)")
     let baseline = try measure(set, bound: 0, reduction: true)

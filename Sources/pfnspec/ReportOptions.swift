@@ -5,6 +5,23 @@ import PfnResults
 
 extension JUnitDialect: ExpressibleByArgument {}
 
+/// `--shard 2/4`: 1-based, as GitLab writes it.
+extension Shard: ExpressibleByArgument {
+  public init?(argument: String) { self.init(oneBased: argument) }
+  public var defaultValueDescription: String { description }
+}
+
+/// The TAP versions `--tap-version` offers.
+enum TAPVersion: Int, CaseIterable, ExpressibleByArgument {
+  /// prove before 3.48 rejects 14.
+  case v13 = 13
+  case v14 = 14
+
+  init?(argument: String) { self.init(rawValue: Int(argument) ?? 0) }
+  var defaultValueDescription: String { String(rawValue) }
+  static var allValueStrings: [String] { allCases.map { String($0.rawValue) } }
+}
+
 /// The report formats of `run` beyond the console, and sharding.
 struct ReportOptions: ParsableArguments {
   @Option(
@@ -21,7 +38,7 @@ struct ReportOptions: ParsableArguments {
   var tap: String?
 
   @Option(help: "The TAP version: 13 (default; prove before 3.48 rejects 14) or 14.")
-  var tapVersion: Int = 13
+  var tapVersion: TAPVersion = .v13
 
   @Option(help: "Write a KTAP v1 report (one subtest per suite) to this path ('-' for standard output).")
   var ktap: String?
@@ -31,15 +48,9 @@ struct ReportOptions: ParsableArguments {
       Run only shard I of N (1-based, like GitLab's '2/4'). Default: from Bazel's \
       TEST_SHARD_INDEX/TEST_TOTAL_SHARDS or GitLab's CI_NODE_INDEX/CI_NODE_TOTAL.
       """)
-  var shard: String?
+  var shard: Shard?
 
   func validate() throws {
-    guard tapVersion == 13 || tapVersion == 14 else {
-      throw ValidationError("--tap-version takes 13 or 14")
-    }
-    if let shard, Shard(oneBased: shard) == nil {
-      throw ValidationError("--shard takes I/N with 1 <= I <= N, such as 2/4")
-    }
     if tap == "-" && ktap == "-" {
       throw ValidationError("only one of --tap and --ktap can write to standard output")
     }
@@ -47,7 +58,7 @@ struct ReportOptions: ParsableArguments {
 
   /// The shard asked for on the command line or by the CI environment.
   func selectedShard() throws -> Shard? {
-    if let shard { return Shard(oneBased: shard).flatMap { $0.count > 1 ? $0 : nil } }
+    if let shard { return shard.count > 1 ? shard : nil }
     do {
       return try Shard.fromEnvironment(ProcessInfo.processInfo.environment)
     } catch {
@@ -82,12 +93,11 @@ struct ReportOptions: ParsableArguments {
   func sinks(junit: String?, deterministic: Bool, shard: Shard?) -> [any VerdictSink] {
     var sinks: [any VerdictSink] = []
     if let path = junitPath(junit) {
-      var options = JUnitOptions(
+      let options = JUnitOptions(
         dialect: junitDialect, deterministic: deterministic, fileAndLine: junitFileLine, shard: shard)
-      options.maxFileBytes = JUnitOptions().maxFileBytes
       sinks.append(JUnitReporter(path: path, options: options))
     }
-    if let tap { sinks.append(TAPReporter(path: tap, version: tapVersion)) }
+    if let tap { sinks.append(TAPReporter(path: tap, version: tapVersion.rawValue)) }
     if let ktap { sinks.append(KTAPReporter(path: ktap)) }
     return sinks
   }

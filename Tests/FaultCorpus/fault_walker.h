@@ -64,6 +64,11 @@ static int faulty_start(struct follow_pfnmap_args *args)
 	args->lock = NULL; /* end() will not know to release it */
 	args->ptep = NULL;
 	return result;
+#elif defined(PFNSPEC_FAULT_NULL_OUT)
+	/* The host must refuse the call as a fault, not store through NULL. */
+	PFNSPEC__CHECK(PFNSPEC__H->pgd_offset(PFNSPEC__H->ctx, (const struct pfnspec_mm *)args->vma->vm_mm,
+					      args->address, NULL));
+	return example_follow_pfnmap_start(args);
 #elif defined(PFNSPEC_FAULT_SCRIBBLE_ARGS)
 	memset(args, 0xa5, sizeof(*args) + 32);
 	return 0;

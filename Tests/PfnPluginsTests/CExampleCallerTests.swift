@@ -5,6 +5,7 @@ import PfnModel
 import PfnResults
 import PfnSpecRunner
 import PfnWalkers
+import PfnTestSupport
 import Testing
 
 @testable import PfnPlugins

@@ -1,8 +1,10 @@
+import PfnReports
 import CPfnWalker
 import Foundation
 import PfnModel
 import PfnResults
 import PfnWalkers
+import PfnTestSupport
 import Testing
 
 @testable import PfnPlugins

@@ -1,8 +1,10 @@
+import PfnReports
 import Foundation
 import FoundationXML
 import PfnModel
 import PfnResults
 import PfnWalkers
+import PfnTestSupport
 import Testing
 
 @testable import PfnPlugins
@@ -21,6 +23,8 @@ struct FaultCorpusTests {
     ("PfnFaultScribbleArgs", .error, "wrote past the end of struct follow_pfnmap_args"),
     ("PfnFaultSuccessHoldingNothing", .fail, "held"),
     ("PfnFaultLeakLock", .fail, "held"),
+    // A NULL out-pointer is the walker's fault, not a crash of the worker.
+    ("PfnFaultNullOut", .fail, "NULL pointer dereference: pgd_offset() into a NULL pointer"),
   ]
 
   /// The reference's verdicts for the corpus rules on x86_64, by case.

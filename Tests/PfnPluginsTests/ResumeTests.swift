@@ -3,6 +3,7 @@ import PfnResults
 import PfnSpecRunner
 import PfnWalkers
 import Synchronization
+import PfnTestSupport
 import Testing
 
 @Suite("Resuming a run after the case that killed a worker")

@@ -1,7 +1,9 @@
+import PfnReports
 import Foundation
 import PfnModel
 import PfnResults
 import PfnWalkers
+import PfnTestSupport
 import Testing
 
 @testable import PfnPlugins

@@ -1,30 +1,11 @@
 import Foundation
 import PfnModel
+import PfnTestSupport
 import PfnPlugins
 import PfnResults
 import PfnSpecLanguage
 import PfnSpecRunner
 import PfnWalkers
-
-/// The package root, from this file's path.
-let packageRoot: String = {
-  var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-  parts.removeLast(3)  // Tests/PfnPluginsTests/Support.swift
-  return parts.joined(separator: "/")
-}()
-
-/// The build's products folder: the test bundle sits beside `pfnspec` and the
-/// shared objects the package builds.
-let productsDirectory: String = {
-  let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-  return executable.deletingLastPathComponent().path
-}()
-
-/// A shared object the package builds, by product name (`PfnExampleWalker`).
-func sharedObject(_ product: String) -> String { productsDirectory + "/lib\(product).so" }
-
-/// The `pfnspec` executable of this build.
-let pfnspecExecutable = productsDirectory + "/pfnspec"
 
 /// The Python port of the reference walker, with an optional fault.
 func pythonWalkerCommand(_ fault: String? = nil) -> String {
@@ -82,39 +63,7 @@ func outcomes(_ verdicts: [Verdict]) -> [String: Outcome] {
     uniquingKeysWith: { first, _ in first })
 }
 
-/// The result of running a command.
-struct CommandResult {
-  var status: Int32
-  var output: String
-  var error: String
-}
-
 /// Runs `pfnspec` with arguments, from the package root.
 func runPfnspec(_ arguments: [String]) throws -> CommandResult {
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: pfnspecExecutable)
-  process.arguments = arguments
-  process.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
-  var environment = ProcessInfo.processInfo.environment
-  environment["SWIFT_BACKTRACE"] = "enable=no"
-  process.environment = environment
-  let output = Pipe()
-  process.standardOutput = output
-  // Standard error goes to a file so that neither pipe can fill up and block the child.
-  let errorPath = makeTemporaryDirectory() + "/stderr"
-  _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
-  process.standardError = FileHandle(forWritingAtPath: errorPath)
-  try process.run()
-  let outputText = output.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  let errorText = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
-  return CommandResult(
-    status: process.terminationStatus, output: String(decoding: outputText, as: UTF8.self), error: errorText)
-}
-
-/// A fresh temporary folder.
-func makeTemporaryDirectory() -> String {
-  let path = NSTemporaryDirectory() + "pfnspec-plugin-tests-" + UUID().uuidString
-  try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-  return path
+  try runProcess(pfnspecExecutable, arguments)
 }

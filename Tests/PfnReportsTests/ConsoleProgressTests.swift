@@ -9,20 +9,33 @@ struct ConsoleProgressTests {
   func replayUnderFailures() throws {
     let output = StringOutputStream()
     let verdict = makeVerdict(
-      lifetime, "LT-001", .fail, message: "boom",
-      details: "expected: 1\nobserved: 2\nReplay: pfnspec run Specs/lifetime.pfnspec --rule LT-001 --case LT-001")
+      lifetime, "LT-001", .fail, message: "boom", details: "expected: 1\nobserved: 2",
+      replay: makeReplay(lifetime, "LT-001"))
     try feed(ConsoleReporter(color: .never, quiet: true, output: output), [(lifetime, [verdict])])
     let lines = output.text.split(separator: "\n").map(String.init)
     let title = try #require(lines.firstIndex { $0.hasPrefix("  FAIL  lifetime/reference/x86_64 LT-001") })
-    #expect(lines[title + 3] == "        replay: pfnspec run Specs/lifetime.pfnspec --rule LT-001 --case LT-001")
+    #expect(
+      lines[title + 3]
+        == "        replay: pfnspec run Specs/lifetime.pfnspec --rule LT-001 --case LT-001 --walker reference --arch x86_64 --seed 42"
+    )
   }
 
-  @Test("the replay command is the last Replay: line of the details")
-  func replayExtraction() {
-    #expect(ConsoleReporter.replayCommand(in: "a\nReplay: x y\n") == "x y")
-    #expect(ConsoleReporter.replayCommand(in: "Replay: a\nmore\nReplay: b") == "b")
-    #expect(ConsoleReporter.replayCommand(in: "no replay here") == nil)
-    #expect(ConsoleReporter.replayCommand(in: "") == nil)
+  @Test("a replay command names the walker as it was loaded, a race replay its token")
+  func replayCommands() {
+    var replay = Replay(
+      spec: "Specs/a.pfnspec", rule: "LT-1", caseName: "LT-1[x=1]", walker: .builtin("reference"), arch: "arm64",
+      seed: 7, kernel: "6.15")
+    #expect(
+      VerdictText.command(replay)
+        == "pfnspec run Specs/a.pfnspec --rule LT-1 --case 'LT-1[x=1]' --walker reference --arch arm64 --seed 7 --kernel 6.15")
+    replay.walker = .command("python3 walker.py")
+    #expect(VerdictText.command(replay).contains(" --walker-cmd 'python3 walker.py' --arch arm64"))
+    replay.walker = .sharedObject(path: "/lib/my walker.so")
+    #expect(VerdictText.command(replay).contains(" --walker '/lib/my walker.so' --arch"))
+    replay.token = "v1.abc"
+    #expect(VerdictText.command(replay) == "pfnspec replay v1.abc --walker '/lib/my walker.so'")
+    replay.walker = .builtin("reference")
+    #expect(VerdictText.command(replay) == "pfnspec replay v1.abc")
   }
 
   @Test(

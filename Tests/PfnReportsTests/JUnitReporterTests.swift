@@ -78,8 +78,10 @@ struct JUnitReporterTests {
       failure.text == """
         start() returned without holding the PTL
 
-        expected: lock held
-        observed: lock released
+        Error: start() returned without holding the PTL
+        Host calls and other CPUs, in order:
+          expected: lock held
+          observed: lock released
 
         sources: contract#C14
         rule at Specs/lifetime.pfnspec:12
@@ -128,7 +130,10 @@ struct JUnitReporterTests {
     let visible =
       #"esc \u{1B}[31mred nul \u{0} bel \u{7} ffff \u{FFFF} fffe \u{FFFE} cdata ]]> amp & lt < gt > quote " apostrophe ' é 漢 🙂"#
     #expect(failure["message"] == visible)
-    #expect(failure.text.hasPrefix(visible + "\n\nfirst line\nsecond\tline\r\nthird\n" + visible))
+    #expect(
+      failure.text.hasPrefix(
+        visible + "\n\nError: " + visible + "\nHost calls and other CPUs, in order:\n  first line\n  second\tline\r\nthird\n  "
+          + visible))
     #expect(cases[0]["name"] == #"LT-\u{1B}9 title \u{1}"#)
     // Newlines in attributes survive as character references, not spaces.
     #expect(cases[1].elements("error").first?["message"] == multiLine)

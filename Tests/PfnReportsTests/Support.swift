@@ -1,6 +1,7 @@
 import CLibXML2
 import PfnReports
 import PfnResults
+import PfnTestSupport
 
 #if canImport(Glibc)
   import Glibc
@@ -14,18 +15,30 @@ let lifetime = SuiteKey(suite: "lifetime", walker: "reference", arch: "x86_64")
 let legacyLifetime = SuiteKey(suite: "lifetime", walker: "legacy", arch: "x86_64")
 let lockingArm = SuiteKey(suite: "locking", walker: "reference", arch: "arm64")
 
+/// A verdict whose message is `message` (a skip's reason, or a walker's error
+/// text, shown as it is) and whose details list the lines of `details` as host calls.
 func makeVerdict(
   _ key: SuiteKey, _ rule: String, _ outcome: Outcome,
   title: String = "a successful start() holds the lock",
-  parameters: [CaseParameter] = [], message: String = "", details: String = "",
-  sources: [String] = ["contract#C14"], seconds: Double = 0.004, line: Int = 12
+  parameters: [CaseParameter] = [], message: String = "", details: String = "", replay: Replay? = nil,
+  cause: VerdictCause? = nil, sources: [String] = ["contract#C14"], seconds: Double = 0.004, line: Int = 12
 ) -> Verdict {
-  Verdict(
+  let textCause: VerdictCause? =
+    message.isEmpty ? nil : outcome == .skipped ? .notApplicable(reason: message) : .walkerError(message: message)
+  return Verdict(
     identity: CaseIdentity(
       key: key, ruleID: rule, ruleTitle: title, parameters: parameters,
       location: SpecLocation(file: "Specs/\(key.suite).pfnspec", line: line)),
-    outcome: outcome, message: message, details: details, sources: sources,
-    profile: "6.12/strict", seed: 42, seconds: seconds)
+    outcome: outcome, cause: cause ?? textCause,
+    story: CaseStory(trace: details.isEmpty ? [] : details.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)),
+    replay: replay, sources: sources, profile: "6.12/strict", seed: 42, seconds: seconds)
+}
+
+/// The replay of a case of `Specs/<suite>.pfnspec` on the built-in walker of `key`.
+func makeReplay(_ key: SuiteKey, _ rule: String, caseName: String? = nil) -> Replay {
+  Replay(
+    spec: "Specs/\(key.suite).pfnspec", rule: rule, caseName: caseName ?? rule, walker: .builtin(key.walker),
+    arch: key.arch, seed: 42)
 }
 
 func makeRunInfo(startTime: Double = 1_767_323_045, hostname: String = "ci-runner-7") -> RunInfo {
@@ -84,12 +97,7 @@ let mixedRun: [(SuiteKey, [Verdict])] = [
 // MARK: - Files
 
 /// A fresh directory under the system's temporary directory.
-func makeTemporaryDirectory() -> String {
-  var template = Array("/tmp/pfnreports-test-XXXXXX".utf8CString)
-  let result = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-  precondition(result != nil, "mkdtemp failed")
-  return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-}
+func makeTemporaryDirectory() -> String { PfnTestSupport.makeTemporaryDirectory(prefix: "pfnreports-test") }
 
 func removeDirectory(_ path: String) {
   for name in directoryEntries(path) { unlink("\(path)/\(name)") }

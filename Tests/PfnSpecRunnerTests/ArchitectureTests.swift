@@ -1,3 +1,4 @@
+import PfnReports
 import PfnModel
 import PfnResults
 import PfnWalkers

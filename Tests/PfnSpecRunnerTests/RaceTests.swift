@@ -1,7 +1,9 @@
 import Foundation
 import PfnModel
+import PfnReports
 import PfnResults
 import PfnSpecLanguage
+import PfnSupport
 import PfnWalkers
 import Testing
 
@@ -30,10 +32,7 @@ struct RaceTests {
     let walker = ReferenceWalker(mutation: mutation)
     let failures = try raceVerdicts([walker]).filter { $0.outcome == .fail && $0.identity.ruleID == rule }
     let verdict = try #require(failures.first, "mutant:\(mutation.rawValue) passes \(rule)")
-    let tokenText = try #require(
-      verdict.details.split(separator: "\n").first { $0.hasPrefix("Replay: pfnspec replay ") }
-        .map { String($0.dropFirst("Replay: pfnspec replay ".count)) },
-      "no replay token in\n\(verdict.details)")
+    let tokenText = try #require(verdict.replay?.token, "no replay token in\n\(verdict.details)")
     let token = try ReplayToken(decoding: tokenText)
     let schedule = try token.decodedSchedule()
     #expect(!schedule.steps.isEmpty && schedule.steps.count <= 2, "\(schedule)")
@@ -86,14 +85,12 @@ struct RaceTests {
     func failing(_ verdicts: [Verdict]) -> Set<String> {
       Set(verdicts.filter { $0.outcome != .pass }.map { "\($0.identity.key) \($0.identity.caseName)" })
     }
-    /// Distinct end states per passing case, from its statistics line.
-    func states(_ verdicts: [Verdict]) -> [String: String] {
-      var result: [String: String] = [:]
+    /// Distinct end states per passing case, from its exploration statistics.
+    func states(_ verdicts: [Verdict]) -> [String: Int] {
+      var result: [String: Int] = [:]
       for verdict in verdicts where verdict.outcome == .pass {
-        guard let range = verdict.details.range(of: #"\d+ distinct end state"#, options: .regularExpression) else {
-          continue
-        }
-        result["\(verdict.identity.key) \(verdict.identity.caseName)"] = String(verdict.details[range])
+        guard let statistics = verdict.story.exploration else { continue }
+        result["\(verdict.identity.key) \(verdict.identity.caseName)"] = statistics.distinctStates
       }
       return result
     }
@@ -136,13 +133,26 @@ struct RaceTests {
     #expect(throws: ReplayTokenError.self) { try ReplayToken(decoding: "nonsense") }
   }
 
+  @Test("base64url round-trips every length and byte, and refuses what it did not write")
+  func base64RoundTrip() {
+    var generator = PfnSupport.SeededGenerator(seed: 5)
+    for length in 0..<70 {
+      let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+      let text = base64URL(bytes)
+      #expect(decodeBase64URL(text) == bytes, "length \(length)")
+      #expect(text.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+    }
+    #expect(decodeBase64URL("a") == nil)
+    #expect(decodeBase64URL("ab=c") == nil)
+  }
+
   /// A walker from outside, as a plug-in loader would describe it.
   struct PluggedIn: Walker {
     let inner = ReferenceWalker(mutation: .staleHugeEntry)
     var descriptor: WalkerDescriptor {
       var d = inner.descriptor
       d.name = "example:stale"
-      d.replayArguments = ["--walker", "/opt/walkers/lib stale.so"]
+      d.origin = .sharedObject(path: "/opt/walkers/lib stale.so")
       return d
     }
     func start(_ args: inout FollowPfnmapArgs, host: any WalkerHost) throws -> Int32 {

@@ -1,4 +1,5 @@
 import PfnCallers
+import PfnReports
 import PfnModel
 import PfnResults
 import PfnSpecLanguage

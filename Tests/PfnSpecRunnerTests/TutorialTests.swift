@@ -1,3 +1,4 @@
+import PfnReports
 import Foundation
 import PfnModel
 import PfnResults

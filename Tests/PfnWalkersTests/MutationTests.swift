@@ -8,17 +8,35 @@ typealias Mutation = ReferenceWalker.Mutation
 /// reference walker does not have it.
 @Suite("Mutants: each defect shown directly")
 struct MutationTests {
-  /// The mutations the tests below cover; a new mutation must get a test.
-  static let covered: Set<Mutation> = [
-    .leakLockOnFailure, .ignoreHugeOffset, .dropFlagCheck, .inclusiveEnd, .derefNullFile,
-    .skipLockdepAssert, .assertMmapLockOnly, .leafBeforePresent, .endSkipsUnmap, .specialFromVMA,
-    .writesEntry, .writableFromVMA, .staleHugeEntry, .wrongLevelLock, .unlockBeforeSuccess,
-    .retryWithoutRewalk,
-    .x86Shifts, .relaxedClaimKeepsFlagCheck,
+  /// Each mutation's focused test: it shows the defect against the model and
+  /// that the reference does not have it. A new mutation must get one here.
+  static let focused: [Mutation: @Sendable () throws -> Void] = [
+    .leakLockOnFailure: { try MutationTests().leakLockOnFailure() },
+    .ignoreHugeOffset: { try MutationTests().ignoreHugeOffset(Place.pmd + 5 * page) },
+    .dropFlagCheck: { try MutationTests().dropFlagCheck() },
+    .inclusiveEnd: { try MutationTests().inclusiveEnd() },
+    .derefNullFile: { try MutationTests().derefNullFile() },
+    .skipLockdepAssert: { try MutationTests().skipLockdepAssert() },
+    .assertMmapLockOnly: { try MutationTests().assertMmapLockOnly() },
+    .leafBeforePresent: { try MutationTests().leafBeforePresent() },
+    .endSkipsUnmap: { try MutationTests().endSkipsUnmap() },
+    .specialFromVMA: { try MutationTests().specialFromVMA() },
+    .writesEntry: { try MutationTests().writesEntry() },
+    .writableFromVMA: { try MutationTests().writableFromVMA() },
+    .staleHugeEntry: { try MutationTests().staleHugeEntryReportsAZappedLeaf() },
+    .wrongLevelLock: { try MutationTests().wrongLevelLockHoldsThePUDLockForAPMDLeaf() },
+    .unlockBeforeSuccess: { try MutationTests().unlockBeforeSuccessReturnsHoldingNothing() },
+    .retryWithoutRewalk: { try MutationTests().retryWithoutRewalkSpinsAfterASplit() },
+    .x86Shifts: { try ArchitectureWalkerTests().x86ShiftsMutant() },
+    .relaxedClaimKeepsFlagCheck: { try MutationTests().relaxedClaimKeepsFlagCheck() },
   ]
 
-  @Test func everyMutationHasAFocusedTest() {
-    #expect(Set(Mutation.allCases) == Self.covered)
+  /// Runs the mutation's focused test, so a mutation without one, or whose
+  /// test no longer shows the defect, fails here.
+  @Test("every mutation has a focused test that shows its defect", arguments: Mutation.allCases)
+  func everyMutationHasAFocusedTest(_ mutation: Mutation) throws {
+    let test = try #require(Self.focused[mutation], "mutant:\(mutation.rawValue) has no focused test")
+    try test()
   }
 
   @Test(arguments: Mutation.allCases)

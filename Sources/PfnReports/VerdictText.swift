@@ -1,0 +1,169 @@
+import PfnResults
+import PfnSupport
+
+/// Turns a verdict's facts into the text reports show: the one-line message,
+/// the details, the replay command. The only place that words a verdict.
+public enum VerdictText {
+  /// One line: what went wrong, or why the case was skipped. Empty on a pass.
+  public static func message(_ verdict: Verdict) -> String {
+    guard let cause = verdict.cause else { return "" }
+    var text = message(cause)
+    if verdict.outcome == .fail || verdict.outcome == .error, let steps = verdict.story.schedule, !steps.isEmpty {
+      text += " (with \(steps.count) adversary step\(steps.count == 1 ? "" : "s"))"
+    }
+    return text
+  }
+
+  /// The cause in one line, without the schedule's step count.
+  public static func message(_ cause: VerdictCause) -> String {
+    switch cause {
+    case .broken(let expectations, let fault):
+      // A fault stops the case, and the message says so.
+      if let fault { return "the walker faulted: \(fault)" }
+      let failures = failureTexts(expectations, fault)
+      guard let first = failures.first else { return "" }
+      // The headline is the explanation of the first failure (a fault is one line).
+      let headline = first.split(separator: "\n").dropFirst().first.map { String($0.drop { $0 == " " }) } ?? first
+      return headline + (failures.count > 1 ? " (+\(failures.count - 1) more)" : "")
+    case .notApplicable(let reason): return reason
+    case .planning(let message): return message
+    case .worldNotBuilt(let reason): return "the rule's world cannot be built: \(reason)"
+    case .evaluation(let message, let location): return (location.map { "\($0): " } ?? "") + message
+    case .walkerError(let message): return message
+    case .workerFailed(let message): return message
+    case .workerDiedOutsideCase(let death): return "the worker \(workerDeath(death)) outside any case"
+    case .infeasibleReplay(let schedule):
+      return "the replayed schedule is not feasible any more (\(describe(schedule)))"
+    case .timeout(let seconds, let phase, .command):
+      return "the walker command did not finish \(phase ?? "its call") within \(formatSeconds(seconds)) (it was killed)"
+    case .timeout, .crash, .exit, .garbage:
+      return "the walker " + workerDeath(cause)
+    }
+  }
+
+  /// What killed a worker, after "the walker".
+  private static func workerDeath(_ cause: VerdictCause) -> String {
+    switch cause {
+    case .timeout(let seconds, _, _):
+      return "did not finish within \(formatSeconds(seconds)) (the worker was killed)"
+    case .crash(_, let name, let address):
+      var text = "crashed the worker: \(name)"
+      if let address {
+        text += " at address 0x\(String(address, radix: 16))" + (address < 4096 ? " (a NULL pointer dereference)" : "")
+      }
+      return text + (name == "SIGABRT" ? " (abort() or a failed assertion)" : "")
+    case .exit(let status):
+      return "ended the worker process with exit status \(status)"
+    case .garbage(let output):
+      let shown = output.count > 120 ? String(output.prefix(120)) + "..." : output
+      return "broke the worker's channel with text that is not an event: '\(shown)'"
+    default:
+      return message(cause)
+    }
+  }
+
+  /// The whole story: each failed expectation with what was expected and what
+  /// happened, the world, the host calls the walker made, and how to replay the case.
+  public static func details(_ verdict: Verdict) -> String {
+    let story = verdict.story
+    switch verdict.outcome {
+    case .pass: return story.exploration.map { "Races: " + summary($0) } ?? ""
+    case .skipped: return ""
+    case .fail, .error: break
+    }
+    var lines: [String] = []
+    switch verdict.cause {
+    case .broken(let expectations, let fault)?:
+      lines.append("Failed:")
+      lines += failureTexts(expectations, fault).map { "  " + $0 }
+    case .timeout(_, _, .worker)?, .crash?, .exit?, .garbage?:
+      lines.append("The walker \(workerDeath(verdict.cause!)).")
+    case .planning?, .workerFailed?, .workerDiedOutsideCase?, nil:
+      break
+    case let cause?:
+      lines.append("Error: \(message(cause))")
+    }
+    if let rule = story.rule {
+      let title = rule.title.map { " \"\($0)\"" } ?? ""
+      lines.append("Rule: \(rule.id)\(title) at \(rule.file):\(rule.line)")
+      lines += rule.why.map { "Why: \($0)" }
+    }
+    switch story.target {
+    case .engine(let walker, let apiLevel, let profile, let arch, let kernel)?:
+      if let caller = story.caller {
+        lines.append("Caller: \(caller.name) (\(caller.profile)): \(caller.summary)")
+      }
+      lines.append("Case: walker \(walker) (API \(apiLevel), \(profile)), \(arch), kernel \(kernel)")
+    case .worker(let walker, let plugin, let arch)?:
+      lines.append("Case: walker \(walker) (\(plugin)), \(arch)")
+    case .part(let plugin, let suites)?:
+      lines.append("Plug-in: \(plugin)")
+      lines.append("Suites: \(suites.isEmpty ? "all" : suites.joined(separator: ", "))")
+    case nil:
+      break
+    }
+    if let world = story.world {
+      lines.append("World:")
+      lines += world.map { "  " + $0 }
+    }
+    if let schedule = story.schedule {
+      lines.append("Schedule: \(describe(schedule))")
+      if let exploration = story.exploration { lines.append("Races: \(summary(exploration))") }
+    }
+    if !story.trace.isEmpty {
+      lines.append("Host calls and other CPUs, in order:")
+      lines += story.trace.map { "  " + $0 }
+      if !story.lockdepWarnings.isEmpty {
+        lines.append("Lockdep warnings: " + story.lockdepWarnings.joined(separator: "; "))
+      }
+      if !story.stillHeld.isEmpty { lines.append("Still held: " + story.stillHeld.joined(separator: ", ")) }
+    }
+    if !story.standardError.joined().isEmpty {
+      lines.append("Worker's standard error (last lines):")
+      lines += story.standardError.map { "  " + $0 }
+    }
+    if let replay = verdict.replay { lines.append("Replay: \(command(replay))") }
+    return lines.joined(separator: "\n")
+  }
+
+  /// The shell command that reruns the case.
+  public static func command(_ replay: Replay) -> String {
+    shellCommand(["pfnspec"] + replay.arguments)
+  }
+
+  /// Whether the case could not be judged because the walker did not finish in time.
+  public static func isTimeout(_ verdict: Verdict) -> Bool {
+    if case .timeout? = verdict.cause { return true }
+    return false
+  }
+
+  /// `zap pmd at point 3, split pmd at point 5`.
+  public static func describe(_ schedule: [ScheduleStepRecord]) -> String {
+    schedule.isEmpty
+      ? "no adversary step" : schedule.map { "\($0.operation) at point \($0.point)" }.joined(separator: ", ")
+  }
+
+  /// `explored 12 schedule(s), 4 distinct end state(s), up to 2 adversary step(s)`.
+  public static func summary(_ statistics: ExplorationStatistics) -> String {
+    var text =
+      "explored \(statistics.schedules) schedule(s), \(statistics.distinctStates) distinct end state(s), "
+      + "up to \(statistics.bound) adversary step(s)"
+    if statistics.random > 0 { text += " exhaustively plus \(statistics.random) random schedule(s)" }
+    if statistics.truncated { text += " (stopped at the schedule limit)" }
+    return text
+  }
+
+  private static func failureTexts(_ expectations: [FailedExpectation], _ fault: String?) -> [String] {
+    expectations.map { "\($0.location): expect \($0.text)\n    \($0.explanation)" }
+      + (fault.map { ["the walker faulted: \($0)"] } ?? [])
+  }
+}
+
+extension Verdict {
+  /// The one-line message, rendered by ``VerdictText``.
+  public var message: String { VerdictText.message(self) }
+  /// The details, rendered by ``VerdictText``.
+  public var details: String { VerdictText.details(self) }
+  /// The command that reruns the case, when there is one.
+  public var replayCommand: String? { replay.map(VerdictText.command) }
+}

@@ -1,0 +1,192 @@
+import Foundation
+import PfnCallers
+import PfnModel
+import PfnPlugins
+import PfnResults
+import PfnSpecLanguage
+import PfnSpecRunner
+import PfnSupport
+import PfnWalkers
+
+/// Runs checked specs against every walker of a configuration: built-in
+/// walkers and stdio walkers in this process, shared objects in worker
+/// processes (``RunConfiguration/jobs`` at a time), the shard's cases only,
+/// and streams the verdicts to one ``VerdictSink``.
+///
+/// ```swift
+/// var configuration = RunConfiguration()
+/// configuration.walkers = ["reference", "./libmy_walker.so"]
+/// let specs = try configuration.loadSpecs()
+/// let tally = try SpecRun(configuration: configuration, specs: specs).run(into: mySink)
+/// ```
+public final class SpecRun {
+  public let configuration: RunConfiguration
+  public let specs: SpecSet
+  /// Collects the race explorer's figures (in-process walkers).
+  public var explorationTotals: ExplorationTotals?
+  /// Called just before each in-process case runs.
+  public var caseWillRun: (@Sendable (CaseIdentity) -> Void)?
+
+  /// - Parameter specs: Specs from ``RunConfiguration/loadSpecs()`` without errors.
+  public init(configuration: RunConfiguration, specs: SpecSet) {
+    self.configuration = configuration
+    self.specs = specs
+  }
+
+  /// The built-in walkers the configuration names; `reference` when it names no walker at all.
+  public func builtinWalkers() throws -> [any Walker] {
+    try Self.builtinWalkers(
+      named: configuration.walkers, defaultToReference: configuration.walkerCommands.isEmpty)
+  }
+
+  /// Built-in walkers by name (`all`, `mutants` or a walker's name); shared-object paths are skipped.
+  public static func builtinWalkers(named names: [String], defaultToReference: Bool = true) throws -> [any Walker] {
+    let builtinNames = names.filter { !RunConfiguration.isSharedObject($0) }
+    var walkers: [any Walker] = []
+    for name in names.isEmpty && defaultToReference ? ["reference"] : builtinNames {
+      switch name {
+      case "all": walkers += BuiltinWalkers.all
+      case "mutants": walkers += BuiltinWalkers.mutants
+      default:
+        guard let walker = BuiltinWalkers.named(name) else {
+          let known = BuiltinWalkers.all.map(\.descriptor.name).joined(separator: ", ")
+          throw RunError.invalid("unknown walker '\(name)'; known: \(known), mutants, all")
+        }
+        walkers.append(walker)
+      }
+    }
+    var seen = Set<String>()
+    return walkers.filter { seen.insert($0.descriptor.name).inserted }
+  }
+
+  /// The callers the configuration names (see ``RunConfiguration/effectiveCallers``).
+  public func callers() throws -> [any Caller] {
+    try Self.callers(named: configuration.effectiveCallers)
+  }
+
+  /// Callers by name: a built-in caller's name, `builtin` (those that keep the
+  /// contract), `legacy`, `mutants`, `all`, `none`, or a shared object's path.
+  public static func callers(named names: [String]) throws -> [any Caller] {
+    var callers: [any Caller] = []
+    for name in names {
+      switch name {
+      case "none": continue
+      case "builtin": callers += BuiltinCallers.implementations
+      case "legacy": callers += BuiltinCallers.legacy
+      case "mutants": callers += BuiltinCallers.mutants
+      case "all": callers += BuiltinCallers.all
+      case _ where RunConfiguration.isSharedObject(name):
+        do { callers.append(try SharedObjectCaller(path: name)) } catch { throw RunError.pluginLoad("\(error)") }
+      default:
+        guard let caller = BuiltinCallers.named(name) else {
+          let known = BuiltinCallers.all.map(\.descriptor.name).joined(separator: ", ")
+          throw RunError.invalid("unknown caller '\(name)'; known: \(known), builtin, legacy, mutants, all, none")
+        }
+        callers.append(caller)
+      }
+    }
+    var seen = Set<String>()
+    return callers.filter { seen.insert($0.descriptor.name).inserted }
+  }
+
+  /// The architectures by name; every one the model has when none is named.
+  public static func arches(named names: [String]) throws -> [any Architecture] {
+    guard !names.isEmpty else { return Architectures.all }
+    return try names.map { name in
+      guard let arch = Architectures.named(name) else {
+        let known = Architectures.all.map(\.name).joined(separator: ", ")
+        throw RunError.invalid("unknown architecture '\(name)'; known: \(known)")
+      }
+      return arch
+    }
+  }
+
+  /// The kernel release a `--kernel` value names (the newest when `nil`).
+  public static func release(_ kernel: String?) throws -> KernelRelease {
+    guard let kernel else { return .newest }
+    guard let release = KernelRelease(kernel), release >= .v6_12 else {
+      throw RunError.invalid("--kernel takes a release from 6.12 on, such as 6.12 or 6.15")
+    }
+    return release
+  }
+
+  /// The engine's options for this configuration.
+  public func runOptions() throws -> RunOptions {
+    var options = RunOptions()
+    options.seed = configuration.seed
+    options.release = try Self.release(configuration.kernel)
+    options.rules = Set(configuration.rules)
+    options.tags = Set(configuration.tags)
+    options.cases = Set(configuration.cases)
+    options.toolVersion = configuration.toolVersion
+    if let bound = configuration.raceBound {
+      guard (0...6).contains(bound) else { throw RunError.invalid("--race-bound takes 0 to 6") }
+      options.raceBound = bound
+    }
+    guard configuration.raceRandom >= 0 else { throw RunError.invalid("--race-random takes a count") }
+    options.randomSchedules = configuration.raceRandom
+    options.hostname = configuration.deterministic ? "localhost" : ProcessInfo.processInfo.hostName
+    options.startTime = configuration.deterministic ? 0 : Date().timeIntervalSince1970
+    options.shard = configuration.shard
+    options.walkerRules = configuration.runsWalkerRules
+    options.explorationTotals = explorationTotals
+    options.caseWillRun = caseWillRun
+    return options
+  }
+
+  /// Runs everything into `sink` and returns the tally.
+  ///
+  /// - Throws: ``RunError`` when a walker, an architecture or a shared object
+  ///   cannot be used (before anything runs), or what the sink throws when the run finishes.
+  @discardableResult
+  public func run(into sink: any VerdictSink) throws -> Tally {
+    let options = try runOptions()
+    let commands = try configuration.walkerCommands.map { command -> any Walker in
+      do { return try StdioWalker(command: command, timeout: configuration.timeout) } catch {
+        throw RunError.invalid("\(error)")
+      }
+    }
+    let runner = Runner(
+      files: specs.files, sources: specs.sources, walkers: try builtinWalkers() + commands, callers: try callers(),
+      arches: try Self.arches(named: configuration.arches), options: options)
+    let paths = configuration.sharedObjectPaths
+    guard !paths.isEmpty else { return try runner.run(into: sink) }
+
+    let executable = configuration.workerExecutable ?? Self.currentExecutable
+    let supervisors = paths.map { path in
+      WorkerSupervisor(
+        launch: WorkerLaunch(
+          executable: executable, pluginPath: path, runArguments: configuration.workerArguments,
+          caseTimeout: configuration.timeout))
+    }
+    let descriptors = try supervisors.map { supervisor in
+      do { return try supervisor.describe() } catch { throw RunError.pluginLoad("\(error)") }
+    }
+
+    let began = ContinuousClock.now
+    let shared = SharedRunSink(sink)
+    shared.start(
+      RunInfo(
+        toolVersion: options.toolVersion, seed: options.seed, specPaths: specs.files.map(\.path),
+        walkers: runner.walkers.map(\.descriptor.name) + descriptors.map(\.name),
+        arches: runner.arches.map(\.name), startTime: options.startTime, hostname: options.hostname))
+    if !runner.walkers.isEmpty { try runner.run(into: shared.part()) }
+    let suites = specs.files.map(\.suiteName).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+    let sourcesByRule = Dictionary(
+      specs.rules.map { ($0.id.value, $0.sourceReferences.map(\.description)) }, uniquingKeysWith: { first, _ in first })
+    for (supervisor, descriptor) in zip(supervisors, descriptors) {
+      supervisor.run(
+        descriptor: descriptor, suites: suites, jobs: configuration.jobs, seed: options.seed,
+        sources: { sourcesByRule[$0] ?? [] }, into: shared)
+    }
+    return try shared.finish(seconds: began.secondsElapsed)
+  }
+
+  /// The running executable, which workers run again.
+  public static var currentExecutable: String {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    if count > 0 { return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+    return CommandLine.arguments[0]
+  }
+}

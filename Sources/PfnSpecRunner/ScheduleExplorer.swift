@@ -1,0 +1,278 @@
+import PfnModel
+import PfnResults
+import PfnSupport
+
+/// What the explorer needs to know about one run of a case body.
+///
+/// The body of a case (a walker driven by a rule, or any other code that
+/// makes host calls through a `ModelHost` whose observer is the given
+/// ``RaceObserver``) returns one of these; the explorer reads the scheduling
+/// points it met from the observer it handed in.
+public protocol ExplorableRun {
+  /// Whether the case failed or errored under this schedule.
+  var failed: Bool { get }
+  /// Identifies the end state, to count distinct ones.
+  var stateHash: Int { get }
+}
+
+/// The simplest ``ExplorableRun``: an outcome and a state hash.
+public struct CaseRunResult: ExplorableRun, Sendable {
+  public var outcome: Outcome
+  public var stateHash: Int
+
+  public init(outcome: Outcome, stateHash: Int) {
+    self.outcome = outcome
+    self.stateHash = stateHash
+  }
+
+  public var failed: Bool { outcome == .fail || outcome == .error }
+}
+
+/// When exploring stops before it is done.
+public struct ExplorationBudget: Sendable, Hashable {
+  /// Schedules per case.
+  public var schedules = 50_000
+  /// Wall-clock time per case (`nil`: no limit).
+  public var time: Duration?
+
+  public init(schedules: Int = 50_000, time: Duration? = nil) {
+    self.schedules = schedules
+    self.time = time
+  }
+}
+
+/// How the explorer searches: which schedules it skips, how many random ones
+/// it adds, whether it shrinks a failing one.
+public struct ExplorationPolicy: Sendable, Hashable {
+  /// Adversary steps explored exhaustively.
+  public var bound: Int
+  /// Skip a schedule of the bound's length whose last step cannot interfere
+  /// with the call after it: moving that step later gives the same run.
+  public var reduction = true
+  /// Seeded random schedules with more steps than the bound.
+  public var randomSchedules = 16
+  /// The seed of the random schedules.
+  public var randomSeed: UInt64 = 0
+  /// Shrink a failing random schedule: fewer steps, then earlier points.
+  public var shrinking = true
+
+  public init(bound: Int, reduction: Bool = true, randomSchedules: Int = 16, randomSeed: UInt64 = 0, shrinking: Bool = true) {
+    self.bound = bound
+    self.reduction = reduction
+    self.randomSchedules = randomSchedules
+    self.randomSeed = randomSeed
+    self.shrinking = shrinking
+  }
+}
+
+/// The bounded search on its own: which schedule to try next, given what the
+/// runs so far saw. Every schedule of up to `bound` adversary steps, fewest
+/// steps first and earliest points first, so the first failure found is
+/// already minimal.
+public struct BoundedScheduleSearch {
+  public let policy: ExplorationPolicy
+  /// Schedules whose runs may be extended by one more step, with the points each met.
+  private var frontier: [(Schedule, [RaceObserver.Point])] = []
+  private var next: [(Schedule, [RaceObserver.Point])] = []
+  /// Candidates of the frontier entry being expanded, in order.
+  private var pending: [Schedule] = []
+  private var pendingIndex = 0
+  private var size = 0
+  private var started = false
+
+  public init(policy: ExplorationPolicy) { self.policy = policy }
+
+  /// The steps of the schedules being tried now.
+  public var steps: Int { size }
+
+  /// The next schedule to run; `nil` when the bound is exhausted. The first
+  /// is the schedule without adversary steps.
+  public mutating func nextSchedule() -> Schedule? {
+    if !started {
+      started = true
+      return Schedule()
+    }
+    while true {
+      if pendingIndex < pending.count {
+        pendingIndex += 1
+        return pending[pendingIndex - 1]
+      }
+      if !frontier.isEmpty {
+        let (schedule, points) = frontier.removeFirst()
+        pending = candidates(extending: schedule, points: points)
+        pendingIndex = 0
+        continue
+      }
+      guard size < policy.bound, !next.isEmpty else { return nil }
+      size += 1
+      frontier = next
+      next = []
+    }
+  }
+
+  /// What a run of `schedule` saw; a feasible run of a schedule shorter than
+  /// the bound is extended at the next size.
+  public mutating func record(_ schedule: Schedule, points: [RaceObserver.Point], infeasible: Bool) {
+    guard !infeasible, schedule.steps.count < policy.bound else { return }
+    next.append((schedule, points))
+  }
+
+  /// One more step after the last one of `schedule`, at each point from the
+  /// last step's on. Schedules shorter than the bound are all run: they are
+  /// the prefixes of the longer ones. With reduction, a schedule of the
+  /// bound's length is run only if its last step stands right before a call
+  /// that touches what the step touches (or at the last point).
+  private func candidates(extending schedule: Schedule, points: [RaceObserver.Point]) -> [Schedule] {
+    let final = schedule.steps.count + 1 == policy.bound
+    let first = schedule.steps.last?.point ?? 0
+    guard first < points.count else { return [] }
+    var result: [Schedule] = []
+    for index in first..<points.count {
+      // At the point of the previous step, what is possible after it.
+      let enabledOps = index == schedule.steps.last?.point ? points[index].enabledAfter : points[index].enabled
+      for enabled in enabledOps {
+        let isLast = index == points.count - 1
+        if final && policy.reduction && !isLast
+          && !points[index].call.conflicts(writing: enabled.writes, locking: enabled.locks)
+        {
+          continue
+        }
+        result.append(schedule.appending(.init(point: index, op: enabled.op)))
+      }
+    }
+    return result
+  }
+}
+
+/// Explores the schedules of another CPU for one case: the bounded search,
+/// then seeded random schedules beyond the bound, shrinking a failing one,
+/// within a budget. It knows nothing of walkers or rules: it runs `body`
+/// with an observer and reads what the observer saw.
+public struct ScheduleExplorer<Run: ExplorableRun> {
+  /// What exploring came to: the run to judge, its schedule (empty when
+  /// nothing failed) and the figures.
+  public struct Result {
+    public var run: Run
+    public var schedule: Schedule
+    public var statistics: ExplorationStatistics
+  }
+
+  public var kinds: [AdversaryKind]
+  public var policy: ExplorationPolicy
+  public var budget: ExplorationBudget
+  /// Runs the case once under the observer; `tracing` asks for the host-call trace.
+  public var body: (_ observer: RaceObserver, _ tracing: Bool) -> Run
+
+  public init(
+    kinds: [AdversaryKind], policy: ExplorationPolicy, budget: ExplorationBudget = ExplorationBudget(),
+    body: @escaping (_ observer: RaceObserver, _ tracing: Bool) -> Run
+  ) {
+    self.kinds = kinds
+    self.policy = policy
+    self.budget = budget
+    self.body = body
+  }
+
+  /// Runs the case under exactly `schedule`.
+  public func run(_ schedule: Schedule, tracing: Bool) -> (Run, RaceObserver) {
+    let observer = RaceObserver(kinds: kinds, mode: .fixed(schedule))
+    return (body(observer, tracing), observer)
+  }
+
+  /// Explores until a schedule fails, the search ends or the budget runs out.
+  public func explore() -> Result {
+    let clock = ContinuousClock()
+    let began = clock.now
+    var statistics = ExplorationStatistics()
+    statistics.bound = policy.bound
+    var states = Set<Int>()
+    func outOfBudget() -> Bool {
+      statistics.schedules >= budget.schedules || budget.time.map { clock.now - began >= $0 } == true
+    }
+    func finish(_ run: Run, _ schedule: Schedule) -> Result {
+      // Schedules run without a trace; the one reported runs again with it.
+      let run = run.failed ? self.run(schedule, tracing: true).0 : run
+      statistics.distinctStates = states.count
+      statistics.seconds = (clock.now - began).seconds
+      return Result(run: run, schedule: schedule, statistics: statistics)
+    }
+
+    var search = BoundedScheduleSearch(policy: policy)
+    var base: (run: Run, points: [RaceObserver.Point])?
+    var last: Run?
+    while let schedule = search.nextSchedule() {
+      statistics.schedules += 1
+      let (run, observer) = self.run(schedule, tracing: false)
+      if observer.infeasible { continue }
+      states.insert(run.stateHash)
+      if run.failed { return finish(run, schedule) }
+      if base == nil { base = (run, observer.points) }
+      last = run
+      search.record(schedule, points: observer.points, infeasible: false)
+      if !schedule.steps.isEmpty && outOfBudget() {
+        statistics.truncated = true
+        return finish(run, Schedule())
+      }
+    }
+    guard let base else {
+      // The schedule without steps is always feasible; this is for bodies that say otherwise.
+      return finish(last ?? run(Schedule(), tracing: false).0, Schedule())
+    }
+
+    // Beyond the bound: random schedules with a few more steps.
+    let points = max(base.points.count, 1)
+    var generator = SeededGenerator(seed: policy.randomSeed)
+    for _ in 0..<policy.randomSchedules {
+      if budget.time.map({ clock.now - began >= $0 }) == true {
+        statistics.truncated = true
+        break
+      }
+      let steps = policy.bound + 1 + Int(generator.next() % 2)
+      let chance = UInt64(min(1000, 1000 * steps / points))
+      statistics.schedules += 1
+      statistics.random += 1
+      let observer = RaceObserver(kinds: kinds, mode: .random(generator, chance: chance, maxSteps: steps))
+      let run = body(observer, false)
+      // The observer drew from a copy; step this generator so the next schedule differs.
+      _ = generator.next()
+      states.insert(run.stateHash)
+      if run.failed {
+        let found = Schedule(observer.performed)
+        guard policy.shrinking else { return finish(run, found) }
+        let (shrunk, shrunkRun) = shrink(found, run, statistics: &statistics)
+        return finish(shrunkRun, shrunk)
+      }
+    }
+    return finish(base.run, Schedule())
+  }
+
+  /// Fewer steps first, then earlier points, as long as the case still fails.
+  public func shrink(_ schedule: Schedule, _ run: Run, statistics: inout ExplorationStatistics) -> (Schedule, Run) {
+    var best = (schedule, run)
+    func stillFails(_ candidate: Schedule) -> Run? {
+      statistics.schedules += 1
+      let (run, observer) = self.run(candidate, tracing: false)
+      return !observer.infeasible && run.failed ? run : nil
+    }
+    var index = 0
+    while index < best.0.steps.count {
+      var steps = best.0.steps
+      steps.remove(at: index)
+      if let run = stillFails(Schedule(steps)) { best = (Schedule(steps), run) } else { index += 1 }
+    }
+    for index in best.0.steps.indices {
+      let floor = index == 0 ? 0 : best.0.steps[index - 1].point + 1
+      var point = floor
+      while point < best.0.steps[index].point {
+        var steps = best.0.steps
+        steps[index].point = point
+        if let run = stillFails(Schedule(steps)) {
+          best = (Schedule(steps), run)
+          break
+        }
+        point += 1
+      }
+    }
+    return best
+  }
+}
