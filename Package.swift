@@ -31,6 +31,8 @@ let cCallers: [(target: String, path: String)] = [
   ("PfnCallerMutantKVMNotifierKeepsMap", "Examples/CCaller/mutant-kvm-notifier-keeps-map"),
   ("PfnCallerMutantGapComparePFNOnly", "Examples/CCaller/mutant-gap-compare-pfn-only"),
   ("PfnCallerFaultNotifierUnlock", "Tests/FaultCorpus/caller-notifier-unlock"),
+  ("PfnCallerFaultCrash", "Tests/FaultCorpus/caller-crash"),
+  ("PfnCallerFaultHang", "Tests/FaultCorpus/caller-hang"),
 ]
 
 var pluginProducts: [Product] {
@@ -55,7 +57,7 @@ var pluginTargets: [Target] {
       name: "PfnPluginsTests",
       dependencies: [
         "PfnPlugins", "PfnSpecRunner", "PfnReports", "PfnResults", "PfnWalkers", "PfnCallers", "PfnModel",
-        "PfnSpecLanguage", "CPfnWalker", "PfnTestSupport",
+        "PfnSpecLanguage", "CPfnWalker", "PfnTestSupport", "PfnRun",
       ],
       exclude: ["Walkers"]),
   ]

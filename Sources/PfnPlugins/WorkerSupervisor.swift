@@ -8,6 +8,12 @@ import Synchronization
 
 /// How to start a worker: the `pfnspec` executable in its hidden `worker`
 /// mode, with the plug-in and the run's spec paths and filters.
+/// Flags only workers take.
+public enum WorkerFlag {
+  /// `--serve-callers-with NAME`: the plug-in is a caller, served by this built-in walker.
+  public static let servingWalker = "--serve-callers-with"
+}
+
 public struct WorkerLaunch: Sendable {
   /// The `pfnspec` executable.
   public var executable: String
@@ -19,6 +25,8 @@ public struct WorkerLaunch: Sendable {
   public var caseTimeout: Double
   /// The environment of workers (`SWIFT_BACKTRACE=enable=no` is added).
   public var environment: [String: String]
+  /// Set when the shared object is a caller: the built-in walker that serves its lookups.
+  public var servingWalker: String?
 
   public init(
     executable: String, pluginPath: String, runArguments: [String], caseTimeout: Double = 30,
@@ -33,6 +41,7 @@ public struct WorkerLaunch: Sendable {
 
   func arguments(suites: [String], resume: ResumePoint?) -> [String] {
     var arguments = ["worker", "--plugin", pluginPath] + runArguments
+    if let servingWalker { arguments += [WorkerFlag.servingWalker, servingWalker] }
     for suite in suites { arguments += ["--suite", suite] }
     if let resume, let data = try? JSONEncoder().encode(resume) {
       arguments += ["--resume", String(decoding: data, as: UTF8.self)]
@@ -81,7 +90,9 @@ public final class WorkerSupervisor: Sendable {
   ///   ABI, or crashes while describing itself.
   public func describe() throws -> WalkerDescriptor {
     let child = try ChildProcess(
-      executable: launch.executable, arguments: ["worker", "--plugin", launch.pluginPath, "--describe"],
+      executable: launch.executable,
+      arguments: ["worker", "--plugin", launch.pluginPath, "--describe"]
+        + (launch.servingWalker.map { [WorkerFlag.servingWalker, $0] } ?? []),
       environment: launch.workerEnvironment, errorLogPath: logDirectory + "/describe.log")
     defer { unlink(child.errorLogPath) }
     let deadline = ContinuousClock.now + .seconds(max(10, launch.caseTimeout))
@@ -310,13 +321,22 @@ private final class PartRun {
   func record(errorFor identity: CaseIdentity, cause: VerdictCause, errorText: String) {
     let stderrLines = errorText.split(separator: "\n", omittingEmptySubsequences: false).suffix(20).map(String.init)
     let plugin = supervisor.launch.pluginPath
+    var story = CaseStory(
+      target: .worker(walker: descriptor.name, plugin: plugin, arch: identity.key.arch), standardError: stderrLines)
+    var replay = Replay(
+      spec: identity.location?.file, rule: identity.ruleID, caseName: identity.caseName,
+      walker: .sharedObject(path: plugin), arch: identity.key.arch, seed: seed)
+    if let serving = supervisor.launch.servingWalker {
+      // A caller plug-in: the caller died, its lookups served by a built-in walker.
+      story.caller = CaseStory.CallerLine(name: descriptor.name, profile: "", summary: descriptor.summary)
+      story.target = .worker(walker: serving, plugin: plugin, arch: identity.key.arch)
+      replay.walker = .builtin(serving)
+      replay.caller = plugin
+    }
     let verdict = Verdict(
       identity: identity, outcome: .error, cause: cause,
-      story: CaseStory(
-        target: .worker(walker: descriptor.name, plugin: plugin, arch: identity.key.arch), standardError: stderrLines),
-      replay: Replay(
-        spec: identity.location?.file, rule: identity.ruleID, caseName: identity.caseName,
-        walker: .sharedObject(path: plugin), arch: identity.key.arch, seed: seed),
+      story: story,
+      replay: replay,
       sources: sources(identity.ruleID), profile: "\(descriptor.apiLevel.rawValue)/\(descriptor.profile.rawValue)",
       seed: seed)
     received.insert(CaseReference(identity))

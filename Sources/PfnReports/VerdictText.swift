@@ -7,19 +7,22 @@ public enum VerdictText {
   /// One line: what went wrong, or why the case was skipped. Empty on a pass.
   public static func message(_ verdict: Verdict) -> String {
     guard let cause = verdict.cause else { return "" }
-    var text = message(cause)
+    var text = message(cause, subject: subject(verdict.story))
     if verdict.outcome == .fail || verdict.outcome == .error, let steps = verdict.story.schedule, !steps.isEmpty {
       text += " (with \(steps.count) adversary step\(steps.count == 1 ? "" : "s"))"
     }
     return text
   }
 
+  /// Who the case checks: "walker", or "caller" in a caller rule's case.
+  static func subject(_ story: CaseStory) -> String { story.caller == nil ? "walker" : "caller" }
+
   /// The cause in one line, without the schedule's step count.
-  public static func message(_ cause: VerdictCause) -> String {
+  public static func message(_ cause: VerdictCause, subject: String = "walker") -> String {
     switch cause {
     case .broken(let expectations, let fault):
       // A fault stops the case, and the message says so.
-      if let fault { return "the walker faulted: \(fault)" }
+      if let fault { return "the \(subject) faulted: \(fault)" }
       let failures = failureTexts(expectations, fault)
       guard let first = failures.first else { return "" }
       // The headline is the explanation of the first failure (a fault is one line).
@@ -35,9 +38,9 @@ public enum VerdictText {
     case .infeasibleReplay(let schedule):
       return "the replayed schedule is not feasible any more (\(describe(schedule)))"
     case .timeout(let seconds, let phase, .command):
-      return "the walker command did not finish \(phase ?? "its call") within \(formatSeconds(seconds)) (it was killed)"
+      return "the \(subject) command did not finish \(phase ?? "its call") within \(formatSeconds(seconds)) (it was killed)"
     case .timeout, .crash, .exit, .garbage:
-      return "the walker " + workerDeath(cause)
+      return "the \(subject) " + workerDeath(cause)
     }
   }
 
@@ -77,11 +80,11 @@ public enum VerdictText {
       lines.append("Failed:")
       lines += failureTexts(expectations, fault).map { "  " + $0 }
     case .timeout(_, _, .worker)?, .crash?, .exit?, .garbage?:
-      lines.append("The walker \(workerDeath(verdict.cause!)).")
+      lines.append("The \(subject(story)) \(workerDeath(verdict.cause!)).")
     case .planning?, .workerFailed?, .workerDiedOutsideCase?, nil:
       break
     case let cause?:
-      lines.append("Error: \(message(cause))")
+      lines.append("Error: \(message(cause, subject: subject(story)))")
     }
     if let rule = story.rule {
       let title = rule.title.map { " \"\($0)\"" } ?? ""

@@ -65,6 +65,9 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
     return walkers.isEmpty && walkerCommands.isEmpty ? ["builtin"] : ["none"]
   }
 
+  /// The shared objects among the callers.
+  public var callerSharedObjectPaths: [String] { callers.filter(Self.isSharedObject) }
+
   /// Whether the walker rules run.
   public var runsWalkerRules: Bool { !callerRulesOnly }
 

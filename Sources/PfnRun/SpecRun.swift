@@ -59,9 +59,10 @@ public final class SpecRun {
     return walkers.filter { seen.insert($0.descriptor.name).inserted }
   }
 
-  /// The callers the configuration names (see ``RunConfiguration/effectiveCallers``).
-  public func callers() throws -> [any Caller] {
-    try Self.callers(named: configuration.effectiveCallers)
+  /// The built-in callers the configuration names (see ``RunConfiguration/effectiveCallers``);
+  /// callers from shared objects run in workers.
+  public func builtinCallers() throws -> [any Caller] {
+    try Self.callers(named: configuration.effectiveCallers.filter { !RunConfiguration.isSharedObject($0) })
   }
 
   /// Callers by name: a built-in caller's name, `builtin` (those that keep the
@@ -147,18 +148,30 @@ public final class SpecRun {
       }
     }
     let runner = Runner(
-      files: specs.files, sources: specs.sources, walkers: try builtinWalkers() + commands, callers: try callers(),
-      arches: try Self.arches(named: configuration.arches), options: options)
+      files: specs.files, sources: specs.sources, walkers: try builtinWalkers() + commands,
+      callers: try builtinCallers(), arches: try Self.arches(named: configuration.arches), options: options)
     let paths = configuration.sharedObjectPaths
-    guard !paths.isEmpty else { return try runner.run(into: sink) }
+    // Callers from shared objects run in workers of their own, served by the
+    // first built-in walker; a walker's worker serves them too.
+    let servingWalker = runner.walkers.first { $0.descriptor.origin == .builtin }?.descriptor.name
+    let callerPaths = servingWalker == nil ? [] : configuration.callerSharedObjectPaths
+    guard !paths.isEmpty || !callerPaths.isEmpty else { return try runner.run(into: sink) }
 
     let executable = configuration.workerExecutable ?? Self.currentExecutable
-    let supervisors = paths.map { path in
-      WorkerSupervisor(
-        launch: WorkerLaunch(
+    let supervisors =
+      paths.map { path in
+        WorkerSupervisor(
+          launch: WorkerLaunch(
+            executable: executable, pluginPath: path, runArguments: configuration.workerArguments,
+            caseTimeout: configuration.timeout))
+      }
+      + callerPaths.map { path in
+        var launch = WorkerLaunch(
           executable: executable, pluginPath: path, runArguments: configuration.workerArguments,
-          caseTimeout: configuration.timeout))
-    }
+          caseTimeout: configuration.timeout)
+        launch.servingWalker = servingWalker
+        return WorkerSupervisor(launch: launch)
+      }
     let descriptors = try supervisors.map { supervisor in
       do { return try supervisor.describe() } catch { throw RunError.pluginLoad("\(error)") }
     }

@@ -1,8 +1,10 @@
 import Foundation
+import PfnCallers
 import PfnModel
 import PfnPlugins
 import PfnResults
 import PfnSpecRunner
+import PfnWalkers
 
 /// The worker side of a run: loads one shared object and runs cases for the
 /// parent, streaming events on the channel. Any executable that is a run's
@@ -29,6 +31,7 @@ public enum WorkerMain {
     var countSchedules = false
     var suites: [String] = []
     var resume: String?
+    var servingWalker: String?
     var index = 0
     while index < rest.count {
       let flag = rest[index]
@@ -37,6 +40,7 @@ public enum WorkerMain {
       case "--plugin": plugin = value; index += 1
       case "--suite": suites += value.map { [$0] } ?? []; index += 1
       case "--resume": resume = value; index += 1
+      case WorkerFlag.servingWalker: servingWalker = value; index += 1
       case "--describe": describe = true
       case "--count-schedules": countSchedules = true
       default:
@@ -49,15 +53,33 @@ public enum WorkerMain {
       channel.send(.fatal("the worker needs --plugin PATH"))
       return 3
     }
-    let walker: SharedObjectWalker
+    // A walker plug-in checks the walker rules and serves the run's callers; a
+    // caller plug-in checks the caller rules, served by a built-in walker.
+    let walker: any Walker
+    var callers: [any Caller] = []
+    var descriptor: WalkerDescriptor
     do {
-      walker = try SharedObjectWalker(path: plugin)
+      if let servingWalker {
+        guard let server = BuiltinWalkers.named(servingWalker) else {
+          throw RunError.invalid("unknown walker '\(servingWalker)' to serve the caller")
+        }
+        let caller = try SharedObjectCaller(path: plugin)
+        walker = server
+        callers = [caller]
+        descriptor = server.descriptor
+        descriptor.name = caller.descriptor.name
+        descriptor.summary = caller.descriptor.summary
+        descriptor.role = caller.descriptor.role
+      } else {
+        walker = try SharedObjectWalker(path: plugin)
+        descriptor = walker.descriptor
+      }
     } catch {
       channel.send(.fatal("\(error)"))
       return 3
     }
     if describe {
-      channel.send(.hello(walker.descriptor))
+      channel.send(.hello(descriptor))
       return 0
     }
     do {
@@ -71,8 +93,11 @@ public enum WorkerMain {
       let totals = ExplorationTotals()
       if countSchedules { options.explorationTotals = totals }
       let files = suites.isEmpty ? set.files : set.files.filter { suites.contains($0.suiteName) }
+      if servingWalker != nil { options.walkerRules = false }
       let runner = Runner(
-        files: files, sources: set.sources, walkers: [walker], callers: try SpecRun.callers(named: configuration.effectiveCallers),
+        files: files, sources: set.sources, walkers: [walker],
+        // The parent names every caller (its default included): no default here.
+        callers: servingWalker != nil ? callers : try SpecRun.callers(named: configuration.callers),
         arches: try SpecRun.arches(named: configuration.arches), options: options)
       try runner.run(
         into: WorkerEventSink(channel: channel) {

@@ -50,6 +50,11 @@ struct Replay: ParsableCommand {
   @Option(name: .customLong(RunFlag.long(RunFlag.walkerCommand)), help: "The command of a stdio walker the token's walker came from.")
   var walkerCommand: String?
 
+  @Option(
+    name: .customLong(RunFlag.long(RunFlag.caller)),
+    help: "The plug-in the token's caller came from (PATH.so); it runs in this process.")
+  var callerPath: String?
+
   /// The walker the token names: a built-in one, or the plug-in given on the command line.
   func walker(for replay: ReplayToken) throws -> any Walker {
     let plugged: (any Walker)?
@@ -93,10 +98,14 @@ struct Replay: ParsableCommand {
     options.forcedSchedule = try replay.decodedSchedule()
     var callers: [any Caller] = []
     if let name = replay.caller {
-      guard let caller = BuiltinCallers.named(name) else {
-        throw ValidationError("the token names caller '\(name)', which is not built in")
+      if let callerPath {
+        callers = [try SharedObjectCaller(path: callerPath)]
+      } else if let caller = BuiltinCallers.named(name) {
+        callers = [caller]
+      } else {
+        throw ValidationError(
+          "the token names caller '\(name)', which is not built in: pass the plug-in with --caller PATH.so")
       }
-      callers = [caller]
       options.walkerRules = false
     }
     let sink = CollectingSink()
