@@ -68,8 +68,12 @@ struct List: ParsableCommand {
         let d = caller.descriptor
         print("\(d.name)\t\(d.role.rawValue), \(d.profile.rawValue)\n\t\(d.summary)")
       }
+      print("")
       print("Callers run the caller rules (Specs/callers.pfnspec); their lookups go to the run's first walker.")
-      print("Check one with: pfnspec run --caller NAME [--walker WALKER]; see docs/callers.md.")
+      print("  --caller NAME          a built-in caller above, or builtin, legacy, mutants, all, none")
+      print("  --caller PATH.so       a shared object built against pfnspec_caller_kernel.h, run in worker processes;")
+      print("                         build one with cc -shared -fPIC $(pfnspec cflags) my_caller.c -o libmy_caller.so")
+      print("See docs/callers.md.")
     case .arches:
       // The support matrix: one row per architecture and release where the
       // capabilities change (the facts file's Kconfig table).

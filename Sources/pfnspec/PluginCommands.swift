@@ -54,7 +54,7 @@ struct Worker: ParsableCommand {
 /// Prints the compiler flags a walker plug-in needs, like `llvm-config --cflags`.
 struct Cflags: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Print the compiler flags for building a walker plug-in against pfnspec's headers.",
+    abstract: "Print the compiler flags for building a walker or caller plug-in against pfnspec's headers.",
     discussion: """
       cc -shared -fPIC $(pfnspec cflags) my_walker.c -o libmy_walker.so
       pfnspec run --walker ./libmy_walker.so
