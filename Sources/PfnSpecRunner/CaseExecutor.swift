@@ -36,6 +36,13 @@ struct CaseExecutor {
   var settings = ExplorationSettings()
   /// Makes the replay token of a schedule.
   var token: (Schedule) -> String = { _ in "" }
+  /// The case's world as its `given` clauses build it, made once: every
+  /// schedule starts from a copy instead of building it again.
+  private let pristine = PristineWorld()
+
+  final class PristineWorld {
+    var built: Result<World, any Error>?
+  }
 
   /// Values an output field holds before start(), so that a failure which
   /// writes args shows.
@@ -123,7 +130,8 @@ struct CaseExecutor {
     let target = evaluator.target
     let world: World
     do {
-      world = try evaluator.spec.build(target)
+      if pristine.built == nil { pristine.built = Result { try evaluator.spec.build(target) } }
+      world = try pristine.built!.get().copy()
     } catch {
       return Run(
         outcome: .error, cause: .worldNotBuilt(reason: "\(error)"), host: nil, evaluator: evaluator,
