@@ -149,7 +149,7 @@ public struct Checker {
       case .why:
         break
       case .requires(let expr):
-        expectBoolean(expr, in: .requires, clause: "requires")
+        expectBoolean(expr, in: .requires, clause: .requires)
       case .forEach(let variable, let domain):
         checkForEach(variable: variable, domain: domain)
         warnIfSingleCase(variable: variable, domain: domain)
@@ -171,7 +171,7 @@ public struct Checker {
             hints: ["an expectation judges the state after a call; add 'call start(...)' before it"])
         }
         let reportedBefore = diagnostics.count
-        expectBoolean(expr, in: .expect, clause: "expect")
+        expectBoolean(expr, in: .expect, clause: .expect)
         // Suspicions about an expectation only make sense once it is well-formed.
         if !diagnostics[reportedBefore...].contains(where: { $0.severity == .error }) {
           warnIfSuspicious(expect: expr, established: established)
@@ -206,10 +206,11 @@ public struct Checker {
     guard !vocabulary.contractAnchors.isEmpty, !vocabulary.contractAnchors.contains(anchor) else {
       return
     }
-    // The anchor starts after `contract#`.
+    // The anchor starts after `contract#` (ASCII: one column per byte).
+    let prefix = SourceReference.Kind.contract.rawValue + SourceReference.anchorSeparator
     var start = reference.range.start
-    start.column += 9
-    start.offset += 9
+    start.column += prefix.unicodeScalars.count
+    start.offset += prefix.utf8.count
     let anchorName = Located(anchor, SourceRange(start: start, end: reference.range.end))
     reportUnknown(
       .unknownAnchor, "unknown contract anchor '\(anchor)'", anchorName,
@@ -348,22 +349,21 @@ public struct Checker {
   /// The versions a rule's `requires` clauses guarantee: `requires api >= 6.15`
   /// gives `api` at least 6.15. Only conjuncts of the form `NAME >= VERSION`,
   /// `NAME > VERSION` or `NAME == VERSION` (either way round) count.
-  static func establishedVersions(_ rule: Rule) -> [String: (major: Int, minor: Int)] {
-    var established: [String: (major: Int, minor: Int)] = [:]
+  static func establishedVersions(_ rule: Rule) -> [String: Version] {
+    var established: [String: Version] = [:]
     for clause in rule.clauses {
       if case .requires(let condition) = clause.kind {
-        established.merge(establishedVersions(by: condition)) { isAtLeast($0, $1) ? $0 : $1 }
+        established.merge(establishedVersions(by: condition), uniquingKeysWith: max)
       }
     }
     return established
   }
 
   /// The versions a condition guarantees when it holds (see ``establishedVersions(_:)``).
-  static func establishedVersions(by condition: Expr) -> [String: (major: Int, minor: Int)] {
-    var established: [String: (major: Int, minor: Int)] = [:]
-    func note(_ name: String, _ major: Int, _ minor: Int) {
-      if let known = established[name], (known.major, known.minor) >= (major, minor) { return }
-      established[name] = (major, minor)
+  static func establishedVersions(by condition: Expr) -> [String: Version] {
+    var established: [String: Version] = [:]
+    func note(_ name: String, _ version: Version) {
+      established[name] = max(established[name] ?? version, version)
     }
     func visit(_ expr: Expr) {
       guard case .binary(let op, let lhs, let rhs) = expr.kind else { return }
@@ -371,24 +371,19 @@ public struct Checker {
       case (.and, _, _):
         visit(lhs)
         visit(rhs)
-      case (.greaterEqual, .identifier(let name), .version(let major, let minor)),
-        (.greater, .identifier(let name), .version(let major, let minor)),
-        (.equal, .identifier(let name), .version(let major, let minor)),
-        (.lessEqual, .version(let major, let minor), .identifier(let name)),
-        (.less, .version(let major, let minor), .identifier(let name)),
-        (.equal, .version(let major, let minor), .identifier(let name)):
-        note(name, major, minor)
+      case (.greaterEqual, .identifier(let name), .version(let version)),
+        (.greater, .identifier(let name), .version(let version)),
+        (.equal, .identifier(let name), .version(let version)),
+        (.lessEqual, .version(let version), .identifier(let name)),
+        (.less, .version(let version), .identifier(let name)),
+        (.equal, .version(let version), .identifier(let name)):
+        note(name, version)
       default:
         break
       }
     }
     visit(condition)
     return established
-  }
-
-  /// Whether version `a` is at least `b`, for merging.
-  private static func isAtLeast(_ a: (major: Int, minor: Int), _ b: (major: Int, minor: Int)) -> Bool {
-    (a.major, a.minor) >= (b.major, b.minor)
   }
 
   /// W309: a `for` over one value only renames that value.
@@ -412,7 +407,7 @@ public struct Checker {
 
   /// W307, W308 and W310 for one well-formed `expect`.
   private mutating func warnIfSuspicious(
-    expect expr: Expr, established: [String: (major: Int, minor: Int)]
+    expect expr: Expr, established: [String: Version]
   ) {
     for (name, gate) in gatedReads(in: expr, established: established) {
       report(
@@ -445,12 +440,12 @@ public struct Checker {
   /// only when the left side holds, so `api >= 6.15 implies addr_mask == ...`
   /// guards its read.
   private func gatedReads(
-    in expr: Expr, established: [String: (major: Int, minor: Int)]
+    in expr: Expr, established: [String: Version]
   ) -> [(Located<String>, Vocabulary.Gate)] {
     var found: [(Located<String>, Vocabulary.Gate)] = []
-    func visit(_ expr: Expr, _ established: [String: (major: Int, minor: Int)]) {
+    func visit(_ expr: Expr, _ established: [String: Version]) {
       func note(_ name: Located<String>, _ gate: Vocabulary.Gate) {
-        if let have = established[gate.name], (have.major, have.minor) >= (gate.major, gate.minor) { return }
+        if let have = established[gate.name], have >= gate.version { return }
         found.append((name, gate))
       }
       switch expr.kind {
@@ -467,7 +462,7 @@ public struct Checker {
         visit(lhs, established)
         var guarded = established
         if op == .implies || op == .and {
-          guarded.merge(Checker.establishedVersions(by: lhs)) { Checker.isAtLeast($0, $1) ? $0 : $1 }
+          guarded.merge(Checker.establishedVersions(by: lhs), uniquingKeysWith: max)
         }
         visit(rhs, guarded)
       case .integer, .version, .string:
@@ -496,7 +491,7 @@ public struct Checker {
   static func sameShape(_ a: Expr, _ b: Expr) -> Bool {
     switch (a.kind, b.kind) {
     case (.integer(let x), .integer(let y)): x == y
-    case (.version(let x1, let x2), .version(let y1, let y2)): x1 == y1 && x2 == y2
+    case (.version(let x), .version(let y)): x == y
     case (.string(let x), .string(let y)): x == y
     case (.identifier(let x), .identifier(let y)): x == y
     case (.member(let x, let m), .member(let y, let n)): m.value == n.value && sameShape(x, y)
@@ -549,14 +544,13 @@ public struct Checker {
   }
 
   private static func contextList(_ contexts: Vocabulary.Context) -> String {
-    let all: [(Vocabulary.Context, String)] = [
-      (.requires, "requires"), (.domain, "for"), (.given, "given"), (.call, "call"),
-      (.expect, "expect"),
+    let all: [(Vocabulary.Context, ClauseKeyword)] = [
+      (.requires, .requires), (.domain, .forEach), (.given, .given), (.call, .call), (.expect, .expect),
     ]
     return all.filter { contexts.contains($0.0) }.map { "'\($0.1)'" }.joined(separator: ", ")
   }
 
-  private mutating func expectBoolean(_ expr: Expr, in context: Vocabulary.Context, clause: String) {
+  private mutating func expectBoolean(_ expr: Expr, in context: Vocabulary.Context, clause: ClauseKeyword) {
     let found = type(of: expr, in: context)
     if !Checker.compatible(found, .boolean) {
       report(.typeMismatch, "'\(clause)' needs a boolean expression, found \(found)", expr.range)
@@ -715,10 +709,10 @@ public struct Checker {
         report(.typeMismatch, "'\(op.rawValue)' cannot compare \(left) with \(right)", range)
       } else if !ordered.contains(left) || !ordered.contains(right) {
         let found = ordered.contains(left) ? right : left
-        report(.typeMismatch, "'\(op.rawValue)' needs integers or versions, found \(found)", range)
+        report(.typeMismatch, "'\(op.rawValue)' needs integers, versions or levels, found \(found)", range)
       }
       return .boolean
-    case .member:
+    case .elementOf:
       switch right {
       case .list(let element):
         if !Checker.compatible(left, element) {

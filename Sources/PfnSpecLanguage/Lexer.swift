@@ -166,8 +166,8 @@ struct Lexer {
     case .normal:
       token = lexNormal(c, start: start, startIndex: startIndex)
       if tokensOnLine == 1 && token.kind == .identifier {
-        if token.text == "rule" { lineMode = .ruleID }
-        if token.text == "source" { lineMode = .source }
+        if token.text == HeaderKeyword.rule.rawValue { lineMode = .ruleID }
+        if token.text == ClauseKeyword.source.rawValue { lineMode = .source }
       }
     }
     return token

@@ -5,7 +5,7 @@
 /// So one run reports every mistake of a file, each once.
 public struct Parser {
   /// Clause keywords, in the order the documentation lists them.
-  public static let clauseKeywords = ["tags", "source", "why", "requires", "for", "given", "call", "expect"]
+  public static let clauseKeywords = ClauseKeyword.allCases.map(\.rawValue)
 
   /// Parses one file's text.
   ///
@@ -109,7 +109,7 @@ public struct Parser {
         continue
       }
       let first = current
-      if first.isKeyword("suite") {
+      if first.isKeyword(HeaderKeyword.suite.rawValue) {
         close(&openRule, into: &rules)
         skippingRule = false
         if let parsed = try? parseSuite() {
@@ -127,7 +127,7 @@ public struct Parser {
           }
         }
         skipLine()
-      } else if first.isKeyword("rule") {
+      } else if first.isKeyword(HeaderKeyword.rule.rawValue) {
         close(&openRule, into: &rules)
         do {
           openRule = try parseRuleHeader()
@@ -154,7 +154,7 @@ public struct Parser {
         } else if first.kind != .invalid {
           var hints = ["a spec file holds a 'suite' line and 'rule' blocks"]
           if first.kind == .identifier,
-            let near = Suggestions.closest(to: first.text, among: ["suite", "rule"])
+            let near = Suggestions.closest(to: first.text, among: HeaderKeyword.allCases.map(\.rawValue))
           {
             hints.insert("did you mean '\(near)'?", at: 0)
           }
@@ -234,7 +234,7 @@ public struct Parser {
 
   private mutating func parseClause() throws -> Clause {
     let keyword = current
-    guard keyword.kind == .identifier, Parser.clauseKeywords.contains(keyword.text) else {
+    guard keyword.kind == .identifier, let clauseKeyword = ClauseKeyword(rawValue: keyword.text) else {
       var hints: [String] = []
       var fixIt: FixIt?
       if keyword.kind == .identifier,
@@ -248,8 +248,8 @@ public struct Parser {
     }
     advance()
     let kind: Clause.Kind
-    switch keyword.text {
-    case "tags":
+    switch clauseKeyword {
+    case .tags:
       var tags: [Located<String>] = []
       while current.kind == .identifier {
         tags.append(Located(current.text, current.range))
@@ -259,30 +259,30 @@ public struct Parser {
         throw fail(.expectedToken, "expected a tag name, found \(current.quoted)")
       }
       kind = .tags(tags)
-    case "source":
+    case .source:
       kind = .source(try parseSourceReference())
-    case "why":
+    case .why:
       guard case .string(let text) = current.kind else {
         throw fail(.expectedToken, "expected a quoted explanation after 'why', found \(current.quoted)")
       }
       kind = .why(Located(text, current.range))
       advance()
-    case "requires":
+    case .requires:
       kind = .requires(try parseExpression())
-    case "for":
+    case .forEach:
       guard current.kind == .identifier, !Parser.expressionKeywords.contains(current.text) else {
         throw fail(.expectedToken, "expected a variable name after 'for', found \(current.quoted)")
       }
       let variable = Located(current.text, current.range)
       advance()
-      guard current.isKeyword("in") else {
+      guard current.isKeyword(BinaryOperator.elementOf.rawValue) else {
         throw fail(
           .expectedToken, "expected 'in' after the variable '\(variable.value)', found \(current.quoted)",
           hints: ["write 'for \(variable.value) in DOMAIN'"])
       }
       advance()
       kind = .forEach(variable: variable, domain: try parseExpression())
-    case "given":
+    case .given:
       guard current.kind == .identifier else {
         throw fail(.expectedToken, "expected a subject after 'given', found \(current.quoted)")
       }
@@ -304,7 +304,7 @@ public struct Parser {
         attributes.append(Given.Attribute(name: name, value: try parseExpression()))
       }
       kind = .given(Given(subject: subject, attributes: attributes))
-    case "call":
+    case .call:
       guard current.kind == .identifier else {
         throw fail(.expectedToken, "expected an operation name after 'call', found \(current.quoted)")
       }
@@ -318,7 +318,7 @@ public struct Parser {
       }
       let (arguments, _) = try parseArguments(opening: current)
       kind = .call(Call(name: name, arguments: arguments))
-    default:  // "expect"
+    case .expect:
       kind = .expect(try parseExpression())
     }
     let end = tokens[index - 1].range
@@ -334,9 +334,9 @@ public struct Parser {
   }
 
   private mutating func parseSourceReference() throws -> Located<SourceReference> {
-    let kinds = ["contract", "msg", "commit"]
+    let kinds = SourceReference.Kind.allCases.map(\.rawValue)
     let usage = "write 'source contract#ANCHOR', 'source msg <MESSAGE-ID>' or 'source commit HASH'"
-    guard current.kind == .word, kinds.contains(current.text) else {
+    guard current.kind == .word, let sourceKind = SourceReference.Kind(rawValue: current.text) else {
       var hints: [String] = []
       if current.kind == .word, let near = Suggestions.closest(to: current.text, among: kinds) {
         hints.append("did you mean '\(near)'?")
@@ -346,9 +346,9 @@ public struct Parser {
     }
     let kindToken = current
     advance()
-    switch kindToken.text {
-    case "contract":
-      guard current.isSymbol("#") else {
+    switch sourceKind {
+    case .contract:
+      guard current.isSymbol(SourceReference.anchorSeparator) else {
         throw fail(
           .invalidSource, "expected '#' and an anchor after 'contract'",
           hints: ["write the anchor without spaces, as in 'contract#C14'"])
@@ -360,7 +360,7 @@ public struct Parser {
       let anchor = current
       advance()
       return Located(.contract(anchor: anchor.text), kindToken.range.union(anchor.range))
-    case "msg":
+    case .message:
       guard case .messageID(let id) = current.kind, !id.isEmpty else {
         throw fail(
           .invalidSource, "expected a message id in angle brackets after 'msg', found \(current.quoted)",
@@ -369,7 +369,7 @@ public struct Parser {
       let range = current.range
       advance()
       return Located(.message(id: id), kindToken.range.union(range))
-    default:
+    case .commit:
       let hash = current
       let isHex = hash.text.unicodeScalars.allSatisfy {
         ("0"..."9").contains($0) || ("a"..."f").contains($0) || ("A"..."F").contains($0)
@@ -388,10 +388,10 @@ public struct Parser {
 
   // MARK: - Expressions
 
-  static let expressionKeywords: Set<String> = ["and", "or", "not", "implies", "in"]
-  private static let comparisons: [String: BinaryOperator] = [
-    "==": .equal, "!=": .notEqual, "<": .less, "<=": .lessEqual, ">": .greater, ">=": .greaterEqual,
-  ]
+  /// The words that are operators (`and`, `or`, `not`, `implies`, `in`): not usable as names.
+  static let expressionKeywords: Set<String> = Set(
+    BinaryOperator.allCases.filter(\.isWord).map(\.rawValue)
+      + UnaryOperator.allCases.filter(\.isWord).map(\.rawValue))
 
   private mutating func enter() throws {
     depth += 1
@@ -406,7 +406,7 @@ public struct Parser {
   private mutating func parseExpression() throws -> Expr {
     try enter()
     defer { depth -= 1 }
-    return try parseImplies()
+    return try parseBinary(BinaryOperator.precedences.lowerBound)
   }
 
   /// Counts a node built in a loop rather than by recursion (`a + b + c`, `a.b.c`).
@@ -423,35 +423,49 @@ public struct Parser {
     return Expr(.binary(op, lhs, rhs), range: lhs.range.union(rhs.range))
   }
 
-  private mutating func parseImplies() throws -> Expr {
-    let lhs = try parseOr()
-    guard current.isKeyword("implies") else { return lhs }
-    advance()
-    try enter()
-    defer { depth -= 1 }
-    return try binary(.implies, lhs, try parseImplies())
+  /// The binary operator at the current token, if it has this precedence.
+  private func binaryOperator(at precedence: Int) -> BinaryOperator? {
+    guard let op = BinaryOperator(rawValue: current.text), op.precedence == precedence,
+      current.kind == (op.isWord ? .identifier : .symbol)
+    else { return nil }
+    return op
   }
 
-  private mutating func parseOr() throws -> Expr {
-    var lhs = try parseAnd()
-    while current.isKeyword("or") {
-      advance()
-      lhs = try binary(.or, lhs, try parseAnd())
+  /// Precedence climbing over the levels of ``BinaryOperator/precedence``; `not`
+  /// sits between `and` and the comparisons, unary `-` and `~` below the tightest.
+  private mutating func parseBinary(_ precedence: Int) throws -> Expr {
+    guard precedence <= BinaryOperator.precedences.upperBound else { return try parseUnary() }
+    let tighter = precedence + 1
+    func operand(_ parser: inout Parser) throws -> Expr {
+      tighter == BinaryOperator.equal.precedence ? try parser.parseNot() : try parser.parseBinary(tighter)
     }
-    return lhs
-  }
-
-  private mutating func parseAnd() throws -> Expr {
-    var lhs = try parseNot()
-    while current.isKeyword("and") {
+    var lhs = try operand(&self)
+    while let op = binaryOperator(at: precedence) {
       advance()
-      lhs = try binary(.and, lhs, try parseNot())
+      switch op.associativity {
+      case .right:
+        try enter()
+        defer { depth -= 1 }
+        return try binary(op, lhs, try parseBinary(precedence))
+      case .none:
+        let result = try binary(op, lhs, try operand(&self))
+        if binaryOperator(at: precedence) != nil {
+          throw fail(
+            .chainedComparison, "comparisons cannot be chained",
+            hints: ["combine them with 'and', as in 'a < b and b < c'"])
+        }
+        return result
+      case .left:
+        lhs = try binary(op, lhs, try operand(&self))
+      }
     }
     return lhs
   }
 
   private mutating func parseNot() throws -> Expr {
-    guard current.isKeyword("not") else { return try parseCompare() }
+    guard current.isKeyword(UnaryOperator.not.rawValue) else {
+      return try parseBinary(BinaryOperator.equal.precedence)
+    }
     let keyword = current
     advance()
     try enter()
@@ -460,59 +474,10 @@ public struct Parser {
     return Expr(.unary(.not, operand), range: keyword.range.union(operand.range))
   }
 
-  private mutating func comparisonOperator() -> BinaryOperator? {
-    if current.kind == .symbol, let op = Parser.comparisons[current.text] { return op }
-    if current.isKeyword("in") { return .member }
-    return nil
-  }
-
-  private mutating func parseCompare() throws -> Expr {
-    let lhs = try parseBitOr()
-    guard let op = comparisonOperator() else { return lhs }
-    advance()
-    let result = try binary(op, lhs, try parseBitOr())
-    if comparisonOperator() != nil {
-      throw fail(
-        .chainedComparison, "comparisons cannot be chained",
-        hints: ["combine them with 'and', as in 'a < b and b < c'"])
-    }
-    return result
-  }
-
-  private mutating func parseLeftAssociative(
-    _ operators: [String: BinaryOperator], operand: (inout Parser) throws -> Expr
-  ) throws -> Expr {
-    var lhs = try operand(&self)
-    while current.kind == .symbol, let op = operators[current.text] {
-      advance()
-      lhs = try binary(op, lhs, try operand(&self))
-    }
-    return lhs
-  }
-
-  private mutating func parseBitOr() throws -> Expr {
-    try parseLeftAssociative(["|": .bitOr]) { try $0.parseBitAnd() }
-  }
-
-  private mutating func parseBitAnd() throws -> Expr {
-    try parseLeftAssociative(["&": .bitAnd]) { try $0.parseShift() }
-  }
-
-  private mutating func parseShift() throws -> Expr {
-    try parseLeftAssociative(["<<": .shiftLeft, ">>": .shiftRight]) { try $0.parseAdd() }
-  }
-
-  private mutating func parseAdd() throws -> Expr {
-    try parseLeftAssociative(["+": .add, "-": .subtract]) { try $0.parseMultiply() }
-  }
-
-  private mutating func parseMultiply() throws -> Expr {
-    try parseLeftAssociative(["*": .multiply, "/": .divide, "%": .remainder]) { try $0.parseUnary() }
-  }
-
   private mutating func parseUnary() throws -> Expr {
-    let operators: [String: UnaryOperator] = ["-": .negate, "~": .bitNot]
-    guard current.kind == .symbol, let op = operators[current.text] else { return try parsePostfix() }
+    guard current.kind == .symbol, let op = UnaryOperator(rawValue: current.text), !op.isWord else {
+      return try parsePostfix()
+    }
     let symbol = current
     advance()
     try enter()
@@ -589,7 +554,7 @@ public struct Parser {
       return Expr(.integer(value), range: token.range)
     case .version(let major, let minor):
       advance()
-      return Expr(.version(major: major, minor: minor), range: token.range)
+      return Expr(.version(Version(major, minor)), range: token.range)
     case .string(let text):
       advance()
       return Expr(.string(text), range: token.range)

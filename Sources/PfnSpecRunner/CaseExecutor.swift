@@ -237,8 +237,11 @@ struct CaseExecutor {
       do {
         switch clause.kind {
         case .call(let call):
-          switch call.name.value {
-          case "start":
+          guard let operation = CallName(rawValue: call.name.value) else {
+            throw EvaluationError(message: "unknown call '\(call.name.value)'", range: call.name.range)
+          }
+          switch operation {
+          case .start:
             guard let argument = call.arguments.first else {
               throw EvaluationError(message: "start() takes an address", range: call.name.range)
             }
@@ -253,7 +256,7 @@ struct CaseExecutor {
               address: address, result: result, args: current, argsBefore: before,
               expected: world.translate(address), world: world, previous: args)
             args = current
-          case "end":
+          case .end:
             guard var current = args, var state = evaluator.state else {
               throw EvaluationError(message: "end() before any start()", range: call.name.range)
             }
@@ -267,8 +270,6 @@ struct CaseExecutor {
             state.argsBefore = before
             evaluator.state = state
             args = current
-          default:
-            throw EvaluationError(message: "unknown call '\(call.name.value)'", range: call.name.range)
           }
         case .expect(let condition):
           let holds = try evaluator.bool(evaluator.evaluate(condition), condition)

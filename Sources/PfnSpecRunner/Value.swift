@@ -14,8 +14,8 @@ public indirect enum Value: Sendable, Hashable, CustomStringConvertible {
   case entryState(EntryState)
   /// `none`: the empty set of anything, and the empty entry state.
   case none
-  /// Named fields, in a fixed order.
-  case record(String, [Field])
+  /// Named fields, in a fixed order (`vma`, `leaf`, `outputs`, `expected`).
+  case record([Field])
   case list([Value])
   /// A value the oracle does not have, with the reason (no leaf maps the address).
   case missing(String)
@@ -52,7 +52,7 @@ public indirect enum Value: Sendable, Hashable, CustomStringConvertible {
       return set.isEmpty ? "nothing" : set.map(\.rawValue).sorted().joined(separator: ", ")
     case .entryState(let s): return s.rawValue
     case .none: return "none"
-    case .record(_, let fields):
+    case .record(let fields):
       return "{" + fields.map { "\($0.name): \($0.value)" }.joined(separator: ", ") + "}"
     case .list(let items): return "{" + items.map(\.description).joined(separator: ", ") + "}"
     case .missing(let why): return "<\(why)>"
@@ -89,10 +89,10 @@ func valuesEqual(_ a: Value, _ b: Value) -> Bool {
   case (.missing, _), (_, .missing): return false
   case (.none, _): return b.isEmptyLike
   case (_, .none): return a.isEmptyLike
-  case (.record(_, let fa), .record(_, let fb)):
+  case (.record(let fa), .record(let fb)):
     let right = Dictionary(fb.map { ($0.name, $0.value) }, uniquingKeysWith: { x, _ in x })
     let shared = fa.filter { right[$0.name] != nil }
-    return !shared.isEmpty && shared.allSatisfy { valuesEqual($0.value, right[$0.name]!) }
+    return !shared.isEmpty && shared.allSatisfy { field in right[field.name].map { valuesEqual(field.value, $0) } ?? false }
   case (.list(let la), .list(let lb)):
     return la.count == lb.count && zip(la, lb).allSatisfy { valuesEqual($0, $1) }
   default: return a == b
@@ -101,7 +101,7 @@ func valuesEqual(_ a: Value, _ b: Value) -> Bool {
 
 /// The fields of two records that differ, for failure messages.
 func recordDifferences(_ a: Value, _ b: Value) -> [String] {
-  guard case .record(_, let fa) = a, case .record(_, let fb) = b else { return [] }
+  guard case .record(let fa) = a, case .record(let fb) = b else { return [] }
   let right = Dictionary(fb.map { ($0.name, $0.value) }, uniquingKeysWith: { x, _ in x })
   return fa.compactMap { field in
     guard let other = right[field.name], !valuesEqual(field.value, other) else { return nil }

@@ -28,7 +28,7 @@ let exampleSpec = """
 func show(_ expr: Expr) -> String {
   switch expr.kind {
   case .integer(let value): String(value)
-  case .version(let major, let minor): "\(major).\(minor)"
+  case .version(let version): "\(version)"
   case .string(let text): "\"\(text)\""
   case .identifier(let name): name
   case .member(let base, let member): "\(show(base)).\(member.value)"
