@@ -234,7 +234,7 @@ extension Diagnostic {
   ///   - mutants: How many mutants were run, for the message.
   public static func killsNoMutant(rule: Rule, file: String, mutants: Int) -> Diagnostic {
     Diagnostic(
-      .killsNoMutant, "rule '\(rule.id.value)' kills no mutant", file: file, range: rule.id.range,
+      .killsNoMutant(rule: rule.id.value), file: file, range: rule.id.range,
       hints: [
         "none of the \(mutants) built-in mutants fails it; tighten an 'expect', or add the mutant it is meant to catch",
         "see which walkers fail it with 'pfnspec explain \(rule.id.value)'",

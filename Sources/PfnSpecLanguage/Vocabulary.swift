@@ -32,6 +32,10 @@ public struct Vocabulary: Sendable {
     self.gates = gates
   }
 
+  /// The language's own spellings of the booleans; the checker knows them even
+  /// when a vocabulary does not declare them.
+  public static let booleanLiterals: [String: Bool] = ["true": true, "false": false]
+
   /// A version a name needs: `api >= 6.15`.
   public struct Gate: Sendable, Hashable {
     /// The name a `requires` compares (`api`).

@@ -252,18 +252,27 @@ extension PfnVocabulary {
 
   /// The name `requires` compares with a walker's API level; gates refer to it.
   static let apiName = "api"
+  /// The empty set of anything, and the empty entry state.
+  static let noneName = "none"
+  /// The empty set of caller locks.
+  static let nothingName = "nothing"
+  /// The errnos a rule may name.
+  static let errnos: [(name: String, value: Int32)] = [("EINVAL", Errno.EINVAL), ("ENOENT", Errno.ENOENT)]
   /// The member of `expected` that says whether the oracle found a leaf.
   static let existsMember = "exists"
 
   static var constantNames: [NameDeclaration] {
     var names: [NameDeclaration] = [
-      .init("true", .boolean, anywhere, "boolean true", .constant(.boolean(true))),
-      .init("false", .boolean, anywhere, "boolean false", .constant(.boolean(false))),
-      .init("none", .any, anywhere, "the empty set of locks or flags; the empty entry state", .constant(.none)),
-      .init("nothing", .callerLock, world, "the caller holds no lock", .constant(.callerLocks([]))),
-      .init("EINVAL", .integer, anywhere, "errno 22", .constant(.integer(UInt64(Errno.EINVAL)))),
-      .init("ENOENT", .integer, anywhere, "errno 2", .constant(.integer(UInt64(Errno.ENOENT)))),
+      .init(noneName, .any, anywhere, "the empty set of locks or flags; the empty entry state", .constant(.none)),
+      .init(nothingName, .callerLock, world, "the caller holds no lock", .constant(.callerLocks([]))),
     ]
+    for (spelling, value) in Vocabulary.booleanLiterals.sorted(by: { $0.key > $1.key }) {
+      names.append(.init(spelling, .boolean, anywhere, "boolean \(spelling)", .constant(.boolean(value))))
+    }
+    for errno in errnos {
+      names.append(
+        .init(errno.name, .integer, anywhere, "errno \(errno.value)", .constant(.integer(UInt64(errno.value)))))
+    }
     for level in PageLevel.allCases {
       names.append(.init(level.description, .level, anywhere, "the \(level) level", .constant(.level(level))))
     }
@@ -653,6 +662,13 @@ extension PfnVocabulary {
         }),
     ]
   }
+}
+
+/// What a caller may hold on entry, as rules name it.
+public enum CallerHold: String, Sendable, Hashable, CaseIterable {
+  case mmapRead = "mmap_read"
+  case mmapWrite = "mmap_write"
+  case iMmapRwsem = "i_mmap_rwsem"
 }
 
 extension Value {

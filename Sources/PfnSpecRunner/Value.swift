@@ -41,17 +41,17 @@ public indirect enum Value: Sendable, Hashable, CustomStringConvertible {
         return "\(signed)\(name)"
       }
       return bits < 4096 ? "\(bits)" : "0x" + String(bits, radix: 16)
-    case .boolean(let b): return b ? "true" : "false"
+    case .boolean(let b): return String(b)
     case .version(let v): return v.description
     case .string(let s): return s
     case .level(let l): return l.description
     case .flags(let f): return f.description
     case .locks(let set):
-      return set.isEmpty ? "none" : "{" + set.sorted().map(\.description).joined(separator: ", ") + "}"
+      return set.isEmpty ? PfnVocabulary.noneName : "{" + set.sorted().map(\.description).joined(separator: ", ") + "}"
     case .callerLocks(let set):
-      return set.isEmpty ? "nothing" : set.map(\.rawValue).sorted().joined(separator: ", ")
+      return set.isEmpty ? PfnVocabulary.nothingName : set.map(\.rawValue).sorted().joined(separator: ", ")
     case .entryState(let s): return s.rawValue
-    case .none: return "none"
+    case .none: return PfnVocabulary.noneName
     case .record(let fields):
       return "{" + fields.map { "\($0.name): \($0.value)" }.joined(separator: ", ") + "}"
     case .list(let items): return "{" + items.map(\.description).joined(separator: ", ") + "}"
@@ -59,7 +59,9 @@ public indirect enum Value: Sendable, Hashable, CustomStringConvertible {
     }
   }
 
-  static let errnoNames: [Int32: String] = [22: "EINVAL", 2: "ENOENT", 14: "EFAULT", 11: "EAGAIN"]
+  /// The errnos a rule may name, and two more a walker may return.
+  static let errnoNames: [Int32: String] = Dictionary(
+    uniqueKeysWithValues: PfnVocabulary.errnos.map { ($0.value, $0.name) } + [(14, "EFAULT"), (11, "EAGAIN")])
 
   /// Whether `none` stands for this value: an empty set or the empty entry state.
   var isEmptyLike: Bool {
@@ -73,13 +75,6 @@ public indirect enum Value: Sendable, Hashable, CustomStringConvertible {
     default: false
     }
   }
-}
-
-/// What a caller may hold on entry, as rules name it.
-public enum CallerHold: String, Sendable, Hashable, CaseIterable {
-  case mmapRead = "mmap_read"
-  case mmapWrite = "mmap_write"
-  case iMmapRwsem = "i_mmap_rwsem"
 }
 
 /// Equality as rules mean it: `none` equals any empty set, a single lock
