@@ -54,7 +54,8 @@ public struct Diagnostic: Sendable, Hashable {
   public var fixIt: FixIt?
   public var notes: [Note]
 
-  public init(
+  /// Only ``DiagnosticMessage``'s constructors spell messages; see `init(_:file:range:...)`.
+  init(
     _ code: DiagnosticCode, _ message: String, file: String, range: SourceRange?,
     hints: [String] = [], fixIt: FixIt? = nil, notes: [Note] = []
   ) {

@@ -24,15 +24,101 @@ extension Diagnostic {
 
 
 
-// MARK: - Reading
+// MARK: - Reading and lexing
 
 extension DiagnosticMessage {
+  /// E001
+  public static func invalidUTF8(sequences: Int) -> Self {
+    .init(.invalidUTF8, "file is not valid UTF-8" + (sequences == 1 ? "" : " (\(sequences) invalid sequences)"))
+  }
+  /// E002: `character` is described, as in "U+00A0 no-break space" or "'@'".
+  public static func unexpectedCharacter(_ character: String, inMessageID: Bool = false) -> Self {
+    .init(.unexpectedCharacter, "unexpected character \(character)" + (inMessageID ? " in message id" : ""))
+  }
+  /// E003
+  public static let unterminatedString = Self(.unterminatedString, "unterminated string")
+  /// E004: `escape` is the character after the backslash (empty at the end of a line).
+  public static func unknownEscape(_ escape: String) -> Self {
+    .init(.unknownEscape, "unknown escape sequence '\\\(escape)' in string")
+  }
+  /// E005
+  public static func invalidNumber(_ text: String) -> Self { .init(.invalidNumber, "invalid number '\(text)'") }
+  /// E006
+  public static func integerOverflow(_ text: String) -> Self {
+    .init(.integerOverflow, "integer literal '\(text)' does not fit in 64 bits")
+  }
+  /// E006
+  public static func versionOutOfRange(_ text: String) -> Self {
+    .init(.integerOverflow, "version '\(text)' is out of range")
+  }
+  /// E007
+  public static let unterminatedMessageID = Self(.unterminatedMessageID, "message id has no closing '>'")
+  /// E008
+  public static func foreignOperator(_ written: String, meant: String) -> Self {
+    written == "="
+      ? .init(.foreignOperator, "'=' is not an operator; use '==' to compare")
+      : .init(.foreignOperator, "'\(written)' is not an operator; use '\(meant)'")
+  }
   /// E010
   public static func noSuchPath(_ path: String) -> Self { .init(.unreadablePath, "no such file or directory '\(path)'") }
   /// E010
   public static func cannotRead(_ path: String) -> Self { .init(.unreadablePath, "cannot read '\(path)'") }
   /// W306
   public static func noSpecFiles(in path: String) -> Self { .init(.noSpecFiles, "no '.pfnspec' files in '\(path)'") }
+}
+
+// MARK: - Syntax
+
+extension DiagnosticMessage {
+  /// E101
+  public static func unknownClause(_ found: String) -> Self { .init(.unknownClause, "unknown clause \(found)") }
+  /// E102: `expected` says what, as in "an expression".
+  public static func expectedExpression(expected: String, found: String) -> Self {
+    .init(.expectedExpression, "expected \(expected), found \(found)")
+  }
+  /// E103: `expected` says what, as in "a tag name" or "')'".
+  public static func expectedToken(expected: String, found: String) -> Self {
+    .init(.expectedToken, "expected \(expected), found \(found)")
+  }
+  /// E104: `place` says after what, as in "the 'expect' clause".
+  public static func extraTokens(_ found: String, after place: String) -> Self {
+    .init(.extraTokens, "unexpected \(found) after \(place)")
+  }
+  /// E105
+  public static func invalidRuleHeader(expected: String, found: String) -> Self {
+    .init(.invalidRuleHeader, "expected \(expected), found \(found)")
+  }
+  /// E105
+  public static func invalidRuleID(_ id: String) -> Self { .init(.invalidRuleHeader, "invalid rule id '\(id)'") }
+  /// E106
+  public static func invalidSuiteLine(expected: String, found: String) -> Self {
+    .init(.invalidSuiteLine, "expected \(expected), found \(found)")
+  }
+  /// E107
+  public static let secondSuite = Self(.misplacedSuite, "a file has only one 'suite' line")
+  /// E107
+  public static let suiteAfterRules = Self(.misplacedSuite, "the 'suite' line must come before the rules")
+  /// E108
+  public static func clauseOutsideRule(_ keyword: String) -> Self {
+    .init(.clauseOutsideRule, "'\(keyword)' clause outside a rule")
+  }
+  /// E108: a line that starts with neither `suite` nor `rule` where one is due.
+  public static func notAHeader(found: String) -> Self {
+    let words = HeaderKeyword.allCases.map { "'\($0.rawValue)'" }.joined(separator: " or ")
+    return .init(.clauseOutsideRule, "expected \(words), found \(found)")
+  }
+  /// E109: `found` is nil where nothing is worth quoting.
+  public static func invalidSource(expected: String, found: String?) -> Self {
+    .init(.invalidSource, "expected \(expected)" + (found.map { ", found \($0)" } ?? ""))
+  }
+  /// E109
+  public static func invalidCommitID(_ id: String) -> Self { .init(.invalidSource, "invalid commit id '\(id)'") }
+  /// E110
+  public static let expressionTooComplex = Self(.expressionTooComplex, "expression is too complex")
+  /// E111
+  public static let callOfNonName = Self(.callOfNonName, "only a function name can be called")
+  /// E112
+  public static let chainedComparison = Self(.chainedComparison, "comparisons cannot be chained")
 }
 
 // MARK: - Names and meaning

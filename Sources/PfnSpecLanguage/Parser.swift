@@ -71,21 +71,19 @@ public struct Parser {
   }
 
   private mutating func report(
-    _ code: DiagnosticCode, _ message: String, _ range: SourceRange, hints: [String] = [],
+    _ message: DiagnosticMessage, _ range: SourceRange, hints: [String] = [],
     fixIt: FixIt? = nil, notes: [Diagnostic.Note] = []
   ) {
-    diagnostics.append(
-      Diagnostic(code, message, file: path, range: range, hints: hints, fixIt: fixIt, notes: notes))
+    diagnostics.append(Diagnostic(message, file: path, range: range, hints: hints, fixIt: fixIt, notes: notes))
   }
 
   /// Reports that something else was expected here, unless the lexer already
   /// reported the token, then fails.
   private mutating func fail(
-    _ code: DiagnosticCode, _ message: String, hints: [String] = [], fixIt: FixIt? = nil,
-    notes: [Diagnostic.Note] = []
+    _ message: DiagnosticMessage, hints: [String] = [], fixIt: FixIt? = nil, notes: [Diagnostic.Note] = []
   ) -> Failure {
     if current.kind != .invalid {
-      report(code, message, current.range, hints: hints, fixIt: fixIt, notes: notes)
+      report(message, current.range, hints: hints, fixIt: fixIt, notes: notes)
     }
     return Failure()
   }
@@ -115,11 +113,11 @@ public struct Parser {
         if let parsed = try? parseSuite() {
           if let existing = suite {
             report(
-              .misplacedSuite, "a file has only one 'suite' line", parsed.range,
+              .secondSuite, parsed.range,
               notes: [.init(message: "the suite is declared here", file: path, range: existing.range)])
           } else if let firstRule = rules.first {
             report(
-              .misplacedSuite, "the 'suite' line must come before the rules", parsed.range,
+              .suiteAfterRules, parsed.range,
               notes: [.init(message: "first rule is here", file: path, range: firstRule.range)])
             suite = parsed
           } else {
@@ -149,7 +147,7 @@ public struct Parser {
       } else {
         if first.kind == .identifier && Parser.clauseKeywords.contains(first.text) {
           report(
-            .clauseOutsideRule, "'\(first.text)' clause outside a rule", first.range,
+            .clauseOutsideRule(first.text), first.range,
             hints: ["start a rule with 'rule ID \"title\"' before its clauses"])
         } else if first.kind != .invalid {
           var hints = ["a spec file holds a 'suite' line and 'rule' blocks"]
@@ -159,7 +157,7 @@ public struct Parser {
             hints.insert("did you mean '\(near)'?", at: 0)
           }
           report(
-            .clauseOutsideRule, "expected 'suite' or 'rule', found \(first.quoted)", first.range,
+            .notAHeader(found: first.quoted), first.range,
             hints: hints)
         }
         skipLine()
@@ -174,14 +172,14 @@ public struct Parser {
     advance()
     guard current.kind == .identifier else {
       throw fail(
-        .invalidSuiteLine, "expected a suite name after 'suite', found \(current.quoted)",
+        .invalidSuiteLine(expected: "a suite name after 'suite'", found: current.quoted),
         hints: ["write 'suite NAME \"title\"'"])
     }
     let name = Located(current.text, current.range)
     advance()
     guard case .string(let title) = current.kind else {
       throw fail(
-        .invalidSuiteLine, "expected a quoted title after the suite name, found \(current.quoted)",
+        .invalidSuiteLine(expected: "a quoted title after the suite name", found: current.quoted),
         hints: ["write 'suite \(name.value) \"title\"'"])
     }
     let titleRange = current.range
@@ -197,7 +195,7 @@ public struct Parser {
     advance()
     guard current.kind == .word else {
       throw fail(
-        .invalidRuleHeader, "expected a rule id after 'rule', found \(current.quoted)",
+        .invalidRuleHeader(expected: "a rule id after 'rule'", found: current.quoted),
         hints: ["write 'rule ID \"title\"' with an id such as 'LT-001'"])
     }
     let id = current
@@ -207,13 +205,13 @@ public struct Parser {
       && scalars.allSatisfy { ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0) || $0 == "-" }
     guard valid else {
       throw fail(
-        .invalidRuleHeader, "invalid rule id '\(id.text)'",
+        .invalidRuleID(id.text),
         hints: ["a rule id is letters, digits and hyphens, starting with a letter, such as 'LT-001'"])
     }
     advance()
     guard case .string(let title) = current.kind else {
       throw fail(
-        .invalidRuleHeader, "expected a quoted title after the rule id, found \(current.quoted)",
+        .invalidRuleHeader(expected: "a quoted title after the rule id", found: current.quoted),
         hints: ["write 'rule \(id.text) \"title\"'"])
     }
     let titleRange = current.range
@@ -226,7 +224,7 @@ public struct Parser {
 
   private mutating func expectLineEnd(after what: String) throws {
     guard atLineEnd else {
-      throw fail(.extraTokens, "unexpected \(current.quoted) after the \(what)")
+      throw fail(.extraTokens(current.quoted, after: what))
     }
   }
 
@@ -244,7 +242,7 @@ public struct Parser {
         fixIt = FixIt(range: keyword.range, replacement: near)
       }
       hints.append("clauses are: \(Parser.clauseKeywords.joined(separator: ", "))")
-      throw fail(.unknownClause, "unknown clause \(keyword.quoted)", hints: hints, fixIt: fixIt)
+      throw fail(.unknownClause(keyword.quoted), hints: hints, fixIt: fixIt)
     }
     advance()
     let kind: Clause.Kind
@@ -256,14 +254,14 @@ public struct Parser {
         advance()
       }
       if tags.isEmpty {
-        throw fail(.expectedToken, "expected a tag name, found \(current.quoted)")
+        throw fail(.expectedToken(expected: "a tag name", found: current.quoted))
       }
       kind = .tags(tags)
     case .source:
       kind = .source(try parseSourceReference())
     case .why:
       guard case .string(let text) = current.kind else {
-        throw fail(.expectedToken, "expected a quoted explanation after 'why', found \(current.quoted)")
+        throw fail(.expectedToken(expected: "a quoted explanation after 'why'", found: current.quoted))
       }
       kind = .why(Located(text, current.range))
       advance()
@@ -271,20 +269,20 @@ public struct Parser {
       kind = .requires(try parseExpression())
     case .forEach:
       guard current.kind == .identifier, !Parser.expressionKeywords.contains(current.text) else {
-        throw fail(.expectedToken, "expected a variable name after 'for', found \(current.quoted)")
+        throw fail(.expectedToken(expected: "a variable name after 'for'", found: current.quoted))
       }
       let variable = Located(current.text, current.range)
       advance()
       guard current.isKeyword(BinaryOperator.elementOf.rawValue) else {
         throw fail(
-          .expectedToken, "expected 'in' after the variable '\(variable.value)', found \(current.quoted)",
+          .expectedToken(expected: "'in' after the variable '\(variable.value)'", found: current.quoted),
           hints: ["write 'for \(variable.value) in DOMAIN'"])
       }
       advance()
       kind = .forEach(variable: variable, domain: try parseExpression())
     case .given:
       guard current.kind == .identifier else {
-        throw fail(.expectedToken, "expected a subject after 'given', found \(current.quoted)")
+        throw fail(.expectedToken(expected: "a subject after 'given'", found: current.quoted))
       }
       let subject = Located(current.text, current.range)
       advance()
@@ -292,27 +290,26 @@ public struct Parser {
       while !atLineEnd {
         guard current.kind == .identifier, !Parser.expressionKeywords.contains(current.text) else {
           throw fail(
-            .expectedToken,
-            "expected an attribute name in 'given \(subject.value)', found \(current.quoted)",
+            .expectedToken(expected: "an attribute name in 'given \(subject.value)'", found: current.quoted),
             hints: ["write 'given SUBJECT ATTRIBUTE VALUE ...'"])
         }
         let name = Located(current.text, current.range)
         advance()
         if atLineEnd {
-          throw fail(.expectedExpression, "expected a value for attribute '\(name.value)', found \(current.quoted)")
+          throw fail(.expectedExpression(expected: "a value for attribute '\(name.value)'", found: current.quoted))
         }
         attributes.append(Given.Attribute(name: name, value: try parseExpression()))
       }
       kind = .given(Given(subject: subject, attributes: attributes))
     case .call:
       guard current.kind == .identifier else {
-        throw fail(.expectedToken, "expected an operation name after 'call', found \(current.quoted)")
+        throw fail(.expectedToken(expected: "an operation name after 'call'", found: current.quoted))
       }
       let name = Located(current.text, current.range)
       advance()
       guard current.isSymbol("(") else {
         throw fail(
-          .expectedToken, "expected '(' after '\(name.value)', found \(current.quoted)",
+          .expectedToken(expected: "'(' after '\(name.value)'", found: current.quoted),
           hints: ["write 'call \(name.value)()' or 'call \(name.value)(ARGUMENTS)'"],
           fixIt: FixIt(range: SourceRange(start: name.range.end, end: name.range.end), replacement: "()"))
       }
@@ -328,7 +325,7 @@ public struct Parser {
         hints.append("one clause per line; combine conditions with 'and'")
       }
       throw fail(
-        .extraTokens, "unexpected \(current.quoted) after the '\(keyword.text)' clause", hints: hints)
+        .extraTokens(current.quoted, after: "the '\(clauseKeyword)' clause"), hints: hints)
     }
     return Clause(kind, range: keyword.range.union(end))
   }
@@ -342,7 +339,7 @@ public struct Parser {
         hints.append("did you mean '\(near)'?")
       }
       hints.append(usage)
-      throw fail(.invalidSource, "expected a source reference, found \(current.quoted)", hints: hints)
+      throw fail(.invalidSource(expected: "a source reference", found: current.quoted), hints: hints)
     }
     let kindToken = current
     advance()
@@ -350,12 +347,12 @@ public struct Parser {
     case .contract:
       guard current.isSymbol(SourceReference.anchorSeparator) else {
         throw fail(
-          .invalidSource, "expected '#' and an anchor after 'contract'",
+          .invalidSource(expected: "'#' and an anchor after 'contract'", found: nil),
           hints: ["write the anchor without spaces, as in 'contract#C14'"])
       }
       advance()
       guard current.kind == .word, current.range.start == tokens[index - 1].range.end else {
-        throw fail(.invalidSource, "expected an anchor after 'contract#', found \(current.quoted)")
+        throw fail(.invalidSource(expected: "an anchor after 'contract#'", found: current.quoted))
       }
       let anchor = current
       advance()
@@ -363,7 +360,7 @@ public struct Parser {
     case .message:
       guard case .messageID(let id) = current.kind, !id.isEmpty else {
         throw fail(
-          .invalidSource, "expected a message id in angle brackets after 'msg', found \(current.quoted)",
+          .invalidSource(expected: "a message id in angle brackets after 'msg'", found: current.quoted),
           hints: ["write 'source msg <local@domain>'"])
       }
       let range = current.range
@@ -376,9 +373,8 @@ public struct Parser {
       }
       guard hash.kind == .word, isHex, (7...40).contains(hash.text.count) else {
         throw fail(
-          .invalidSource,
           hash.kind == .word
-            ? "invalid commit id '\(hash.text)'" : "expected a commit id after 'commit', found \(hash.quoted)",
+            ? .invalidCommitID(hash.text) : .invalidSource(expected: "a commit id after 'commit'", found: hash.quoted),
           hints: ["a commit id is 7 to 40 hexadecimal digits"])
       }
       advance()
@@ -398,7 +394,7 @@ public struct Parser {
     nodes += 1
     if depth > Parser.maximumDepth || nodes > Parser.maximumNodes {
       throw fail(
-        .expressionTooComplex, "expression is too complex",
+        .expressionTooComplex,
         hints: ["split it across several clauses"])
     }
   }
@@ -414,7 +410,7 @@ public struct Parser {
     nodes += 1
     if nodes > Parser.maximumNodes {
       throw fail(
-        .expressionTooComplex, "expression is too complex", hints: ["split it across several clauses"])
+        .expressionTooComplex, hints: ["split it across several clauses"])
     }
   }
 
@@ -451,7 +447,7 @@ public struct Parser {
         let result = try binary(op, lhs, try operand(&self))
         if binaryOperator(at: precedence) != nil {
           throw fail(
-            .chainedComparison, "comparisons cannot be chained",
+            .chainedComparison,
             hints: ["combine them with 'and', as in 'a < b and b < c'"])
         }
         return result
@@ -492,7 +488,7 @@ public struct Parser {
       if current.isSymbol(".") {
         advance()
         guard current.kind == .identifier else {
-          throw fail(.expectedToken, "expected a member name after '.', found \(current.quoted)")
+          throw fail(.expectedToken(expected: "a member name after '.'", found: current.quoted))
         }
         let member = Located(current.text, current.range)
         advance()
@@ -501,7 +497,7 @@ public struct Parser {
       } else if current.isSymbol("(") {
         guard case .identifier(let name) = expr.kind else {
           throw fail(
-            .callOfNonName, "only a function name can be called",
+            .callOfNonName,
             hints: ["functions are called by name, as in 'lock_of(level)'"])
         }
         let (arguments, closing) = try parseArguments(opening: current)
@@ -538,7 +534,7 @@ public struct Parser {
     }
     guard current.isSymbol(closing) else {
       throw fail(
-        .expectedToken, "expected ',' or '\(closing)', found \(current.quoted)",
+        .expectedToken(expected: "',' or '\(closing)'", found: current.quoted),
         notes: [.init(message: "to match this '\(opening.text)'", file: path, range: opening.range)])
     }
     let end = current.range
@@ -568,7 +564,7 @@ public struct Parser {
       let inner = try parseExpression()
       guard current.isSymbol(")") else {
         throw fail(
-          .expectedToken, "expected ')', found \(current.quoted)",
+          .expectedToken(expected: "')'", found: current.quoted),
           notes: [.init(message: "to match this '('", file: path, range: token.range)])
       }
       let end = current.range
@@ -579,7 +575,7 @@ public struct Parser {
       let (elements, range) = try parseSequence(opening: token, closing: "}")
       return Expr(.list(elements), range: range)
     default:
-      throw fail(.expectedExpression, "expected an expression, found \(token.quoted)")
+      throw fail(.expectedExpression(expected: "an expression", found: token.quoted))
     }
   }
 }
