@@ -656,9 +656,10 @@ public struct Checker {
   private mutating func typeOfName(_ name: Located<String>, in context: Vocabulary.Context)
     -> Vocabulary.ValueType
   {
-    if variables[name.value] != nil {
-      variables[name.value]!.used = true
-      return variables[name.value]!.type
+    if var variable = variables[name.value] {
+      variable.used = true
+      variables[name.value] = variable
+      return variable.type
     }
     if let entry = vocabulary.names[name.value] {
       checkUse(name.value, range: name.range, contexts: entry.contexts, needsCall: entry.needsCall, in: context)

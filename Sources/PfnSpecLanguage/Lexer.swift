@@ -298,7 +298,8 @@ struct Lexer {
       advance()
       if c == "_" { continue }
       digits += 1
-      let digit = UInt64(Int(String(c), radix: 16)!)
+      // `c` is a hexadecimal (or decimal) digit, checked by the loop condition.
+      let digit = UInt64(Lexer.isDigit(c) ? c.value - 0x30 : (c.value | 0x20) - 0x61 + 10)
       let (shifted, o1) = value.multipliedReportingOverflow(by: isHex ? 16 : 10)
       let (sum, o2) = shifted.addingReportingOverflow(digit)
       overflow = overflow || o1 || o2
@@ -412,7 +413,7 @@ struct Lexer {
       }
       advance()
     }
-    if index == startIndex { return unexpectedCharacter(peek()!, start: start) }
+    if index == startIndex, let c = peek() { return unexpectedCharacter(c, start: start) }
     return Token(kind: .word, text: text(from: start, startIndex: startIndex), range: range(from: start))
   }
 
