@@ -528,11 +528,11 @@ public struct Checker {
 
   private static func clauseName(_ context: Vocabulary.Context) -> String {
     switch context {
-    case .requires: "a 'requires' clause"
-    case .domain: "a 'for' domain"
-    case .given: "a 'given' clause"
-    case .call: "'call' arguments"
-    default: "an 'expect' clause"
+    case .requires: "a '\(ClauseKeyword.requires)' clause"
+    case .domain: "a '\(ClauseKeyword.forEach)' domain"
+    case .given: "a '\(ClauseKeyword.given)' clause"
+    case .call: "'\(ClauseKeyword.call)' arguments"
+    default: "an '\(ClauseKeyword.expect)' clause"
     }
   }
 
