@@ -246,6 +246,38 @@ struct RunnerBehaviourTests {
     }
   }
 
+  @Test("every given subject builds from every attribute it declares")
+  func subjectsApplyTheirAttributes() throws {
+    let vocabulary = PfnVocabulary.make(contractAnchors: [])
+    // A value of each declared type, as a rule would write it.
+    let samples: [Vocabulary.ValueType: String] = [
+      .level: "pte", .integer: "1", .boolean: "true", .vmaFlags: "IO|PFNMAP", .entryState: "swap",
+    ]
+    let anyValues = ["ops": "{zap, split}", "holds": "mmap_read"]
+    for (name, subject) in vocabulary.subjects.sorted(by: { $0.key < $1.key }) {
+      let attributes = subject.attributes.keys.sorted().map { attribute in
+        let value = anyValues[attribute] ?? samples[subject.attributes[attribute] ?? .any] ?? "?"
+        return "\(attribute) \(value)"
+      }
+      let rule = """
+        suite adhoc "t"
+        rule AD-100 "every attribute of \(name)"
+          source contract#C1
+          given \(name) \(attributes.joined(separator: " "))
+          call start(vma.start)
+          expect result == result or true
+        """
+      let set = specs(rule)
+      #expect(!set.hasErrors, "\(set.render())")
+      let rules = try #require(set.rules.first)
+      let arch = X86_64()
+      let target = Target(
+        arch: arch, release: .newest, capabilities: arch.capabilities(.newest), walker: ReferenceWalker().descriptor)
+      let planner = CasePlanner(rule: rules, source: rule, target: target, seed: 0, maxCases: 8)
+      if case .error(let message) = planner.plan() { Issue.record("given \(name): \(message)") }
+    }
+  }
+
   @Test("the conformance check used above tells types apart")
   func conformanceTellsTypesApart() {
     #expect(Value.integer(1).conforms(to: .integer, members: [:]))
