@@ -153,8 +153,11 @@ struct CaseExecutor {
       do {
         switch clause.kind {
         case .call(let call):
-          switch call.name.value {
-          case "start":
+          guard let operation = CallName(rawValue: call.name.value) else {
+            throw EvaluationError(message: "unknown call '\(call.name.value)'", range: call.name.range)
+          }
+          switch operation {
+          case .start:
             guard let argument = call.arguments.first else {
               throw EvaluationError(message: "start() takes an address", range: call.name.range)
             }
@@ -169,7 +172,7 @@ struct CaseExecutor {
               address: address, result: result, args: current, argsBefore: before,
               expected: world.translate(address), world: world, previous: args)
             args = current
-          case "end":
+          case .end:
             guard var current = args, var state = evaluator.state else {
               throw EvaluationError(message: "end() before any start()", range: call.name.range)
             }
@@ -183,7 +186,7 @@ struct CaseExecutor {
             state.argsBefore = before
             evaluator.state = state
             args = current
-          case "caller":
+          case .caller:
             guard let caller else {
               throw NotApplicable(reason: "a caller rule, and this run checks a walker")
             }
@@ -193,8 +196,6 @@ struct CaseExecutor {
             let address = try evaluator.integer(evaluator.evaluate(argument), argument)
             host.resetSteps()
             try runCaller(caller, address: address, host: host, observer: observer, evaluator: &evaluator)
-          default:
-            throw EvaluationError(message: "unknown call '\(call.name.value)'", range: call.name.range)
           }
         case .expect(let condition):
           let holds = try evaluator.bool(evaluator.evaluate(condition), condition)
