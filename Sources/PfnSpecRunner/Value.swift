@@ -1,4 +1,6 @@
+import PfnCallers
 import PfnModel
+import PfnWalkers
 
 /// A value while a rule is evaluated.
 public indirect enum Value: Sendable, Hashable, CustomStringConvertible {
@@ -59,9 +61,9 @@ public indirect enum Value: Sendable, Hashable, CustomStringConvertible {
     }
   }
 
-  /// The errnos a rule may name, and two more a walker may return.
+  /// The errnos a rule may name, and one more a walker or caller may return.
   static let errnoNames: [Int32: String] = Dictionary(
-    uniqueKeysWithValues: PfnVocabulary.errnos.map { ($0.value, $0.name) } + [(14, "EFAULT"), (11, "EAGAIN")])
+    uniqueKeysWithValues: PfnVocabulary.errnos.map { ($0.value, $0.name) } + [(Errno.EAGAIN, "EAGAIN")])
 
   /// Whether `none` stands for this value: an empty set or the empty entry state.
   var isEmptyLike: Bool {
