@@ -21,6 +21,7 @@ struct FaultCorpusTests {
     ("PfnFaultScribbleArgs", .error, "wrote past the end of struct follow_pfnmap_args"),
     ("PfnFaultSuccessHoldingNothing", .fail, "held"),
     ("PfnFaultLeakLock", .fail, "held"),
+    ("PfnFaultWriteThroughPointer", .fail, "the walker wrote a page-table entry"),
   ]
 
   /// The reference's verdicts for the corpus rules on x86_64, by case.
@@ -47,6 +48,15 @@ struct FaultCorpusTests {
     let crash = try #require(verdicts.first { $0.outcome == .error })
     #expect(crash.message.contains("(a NULL pointer dereference)"))
     #expect(crash.details.contains("pfnspec-worker: caught SIGSEGV"))
+  }
+
+  @Test("a store through an entry pointer is a failure that names the entry, not a crash")
+  func writeThroughPointerNamesCause() throws {
+    let verdicts = try runInWorkers(sharedObject("PfnFaultWriteThroughPointer"), arches: ["x86_64"], rules: ["RG-001"])
+    let wrote = try #require(verdicts.first { $0.message.contains("the walker wrote a page-table entry") })
+    #expect(wrote.outcome == .fail)
+    #expect(wrote.message.contains("a store through the pgd entry pointer"))
+    #expect(!verdicts.contains { $0.outcome == .error }, "\(verdicts.filter { $0.outcome == .error }.map(\.message))")
   }
 
   @Test("a plug-in that prints to standard output cannot break the worker's channel")
