@@ -83,6 +83,54 @@ private let entryMacro = """
 
   """
 
+/// Reads a PTE plainly, lets another CPU zap it at a READ_ONCE of the pmd, and
+/// reads it plainly again: 1 in args->pfn when the second read saw the change.
+private let refreshWalker = """
+  #include <linux/mm.h>
+
+  int follow_pfnmap_start(struct follow_pfnmap_args *args)
+  {
+  	struct mm_struct *mm = args->vma->vm_mm;
+  	pgd_t *pgdp = pgd_offset(mm, args->address);
+  	pud_t *pudp = pud_offset(p4d_offset(pgdp, args->address), args->address);
+  	pmd_t *pmdp = pmd_offset(pudp, args->address);
+  	spinlock_t *ptl;
+  	pte_t *ptep = pte_offset_map_lock(mm, pmdp, args->address, &ptl);
+  	pte_t before, after;
+
+  	if (!ptep)
+  		return -EINVAL;
+  	before = *ptep;
+  	pte_unmap_unlock(ptep, ptl);
+  	(void)READ_ONCE(*pmdp); /* another CPU zaps the pte here */
+  	after = *ptep;
+  	args->pfn = pte_present(before) && !pte_present(after);
+  	return 0;
+  }
+
+  void follow_pfnmap_end(struct follow_pfnmap_args *args)
+  {
+  	(void)args;
+  }
+
+  PFNSPEC_KERNEL_WALKER("refresh-c", "plain reads see other CPUs", "6.15", "strict", "implementation")
+
+  """
+
+/// Zaps the walk's PTE just before the first read of a pmd that comes after a spin_unlock.
+private final class ZapAtPmdRead: SchedulingObserver {
+  let address: UInt64
+  var unlocked = false
+  var zapped = false
+  init(address: UInt64) { self.address = address }
+  func willPerform(_ call: HostCall, host: ModelHost) throws {
+    if call.name == "spin_unlock" { unlocked = true }
+    guard unlocked, !zapped, call.name == "read pmd" else { return }
+    _ = try host.world.perform(AdversaryOp(.zap, .pte), address: address)
+    zapped = true
+  }
+}
+
 @Suite("The walker shim takes kernel source as it is")
 struct KernelShimTests {
   /// Compiles `source` as `cc -shared -fPIC -I <include>` does; the status and errors.
@@ -134,6 +182,25 @@ struct KernelShimTests {
     #expect(host.trace.contains { $0.contains("WARNING: WARN_ON(address & 0x100)") }, "\(host.trace)")
     try walker.end(&args, host: host)
     #expect(world.heldLocks.isEmpty)
+  }
+
+  @Test("a plain read through an entry pointer sees what another CPU did at the last host call")
+  func plainReadsAreRefreshed() throws {
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/cc") else { return }
+    let directory = makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let library = directory + "/librefresh.so"
+    let built = try compile(refreshWalker, into: library)
+    #expect(built.status == 0, "\(built.errors)")
+    let walker = try SharedObjectWalker(path: library)
+    let (world, vma) = try world()
+    let host = ModelHost(world: world)
+    let observer = ZapAtPmdRead(address: vma.start)
+    host.observer = observer
+    var args = FollowPfnmapArgs(vma: vma, address: vma.start)
+    #expect(try walker.start(&args, host: host) == 0)
+    #expect(observer.zapped)
+    #expect(args.pfn == 1, "the second plain read saw the zap")
   }
 
   @Test("BUG ends the walk with a fault that names it")
