@@ -474,7 +474,7 @@ struct CallerABITests {
 
     // After the run returned, the device keeps its map and a zap reaches the notifier.
     let (after, _) = try runByHand(
-      caller, setup, step: ("after the caller returned: the device keeps running", 1, .zap))
+      caller, setup, step: ("the device runs on after the caller returned", 1, .zap))
     #expect(after.performed)
     #expect(after.result == "threw \(CallerFault.lock("unlock of caller lock #1, which is not held"))")
 
