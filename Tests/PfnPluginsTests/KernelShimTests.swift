@@ -238,6 +238,29 @@ struct KernelShimTests {
     try walker.end(&args, host: host)
   }
 
+  @Test("mm/memory.c's include block builds as it is, the headers the system also has left out")
+  func memoryIncludeBlock() throws {
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/cc") else { return }
+    let directory = makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let headers = [
+      "linux/kernel_stat.h", "linux/mm.h", "linux/mm_inline.h", "linux/sched/mm.h", "linux/sched/coredump.h",
+      "linux/sched/numa_balancing.h", "linux/sched/task.h", "linux/hugetlb.h", "linux/swap.h", "linux/highmem.h",
+      "linux/pagemap.h", "linux/memremap.h", "linux/kmsan.h", "linux/ksm.h", "linux/rmap.h", "linux/export.h",
+      "linux/delayacct.h", "linux/init.h", "linux/pfn_t.h", "linux/writeback.h", "linux/memcontrol.h",
+      "linux/mmu_notifier.h", "linux/swapops.h", "linux/gfp.h", "linux/migrate.h", "linux/memory-tiers.h",
+      "linux/debugfs.h", "linux/userfaultfd_k.h", "linux/dax.h", "linux/numa.h", "linux/vmalloc.h",
+      "linux/sched/sysctl.h", "trace/events/kmem.h", "asm/io.h", "asm/mmu_context.h", "asm/pgalloc.h",
+      "linux/uaccess.h", "asm/tlb.h", "asm/tlbflush.h", "linux/lockdep.h", "linux/bug.h", "linux/mmdebug.h",
+      "linux/spinlock.h", "linux/pgtable.h", "asm/pgtable.h",
+    ]
+    let source =
+      headers.map { "#include <\($0)>\n" }.joined()
+      + "#include \"pgalloc-track.h\"\n#include \"internal.h\"\n#include \"swap.h\"\n" + idiomsWalker + entryMacro
+    let built = try compile(source, into: directory + "/libblock.so")
+    #expect(built.status == 0, "\(built.errors)")
+  }
+
   @Test("a walker without PFNSPEC_KERNEL_WALKER does not build, and the error names the macro")
   func missingEntryMacro() throws {
     guard FileManager.default.isExecutableFile(atPath: "/usr/bin/cc") else { return }
