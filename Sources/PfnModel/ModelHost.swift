@@ -213,6 +213,12 @@ public final class ModelHost: WalkerHost {
     return held
   }
 
+  public func peek(_ entry: EntryPointer) -> UInt64? { world.value(at: entry) }
+
+  public var holdsSpinlock: Bool { !world.heldLocks.isEmpty }
+
+  public func kernelWarning(_ what: String) { log("WARNING: \(what)") }
+
   public func lockdepAssert(_ condition: Bool, _ what: String) {
     log("lockdep_assert(\(what)) \(condition ? "holds" : "FAILS")")
     if !condition { world.recordLockdepWarning(what) }
