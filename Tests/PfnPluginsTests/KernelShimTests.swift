@@ -1,5 +1,6 @@
 import Foundation
 import PfnModel
+import PfnTestSupport
 import Testing
 
 @testable import PfnPlugins
