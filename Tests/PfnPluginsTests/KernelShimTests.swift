@@ -134,24 +134,10 @@ private final class ZapAtPmdRead: SchedulingObserver {
 
 @Suite("The walker shim takes kernel source as it is")
 struct KernelShimTests {
-  /// Compiles `source` as `cc -shared -fPIC -I <include>` does; the status and errors.
   private func compile(_ source: String, flags: String = "", into library: String) throws -> (
     status: Int32, errors: String
   ) {
-    let directory = (library as NSString).deletingLastPathComponent
-    let file = directory + "/walker.c"
-    try source.write(toFile: file, atomically: true, encoding: .utf8)
-    let errors = directory + "/cc.err"
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = [
-      "-c",
-      "/usr/bin/cc -std=gnu11 -Wall -Wextra -Werror -shared -fPIC \(flags) "
-        + "-I '\(packageRoot)/Sources/CPfnWalker/include' '\(file)' -o '\(library)' 2> '\(errors)'",
-    ]
-    try process.run()
-    process.waitUntilExit()
-    return (process.terminationStatus, (try? String(contentsOfFile: errors, encoding: .utf8)) ?? "")
+    try compileSharedObject(source, named: "walker.c", flags: flags, strict: true, into: library)
   }
 
   private func world() throws -> (World, VMAView) {
