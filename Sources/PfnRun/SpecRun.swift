@@ -158,19 +158,27 @@ public final class SpecRun {
     guard !paths.isEmpty || !callerPaths.isEmpty else { return try runner.run(into: sink) }
 
     let executable = configuration.workerExecutable ?? Self.currentExecutable
+    let budget = configuration.maxErrors.map { ErrorBudget(limit: $0) }
+    func failFast(_ launch: WorkerLaunch) -> WorkerLaunch {
+      var launch = launch
+      launch.errorBudget = budget
+      if configuration.keepGoing { launch.stopAfterIdenticalDeaths = nil }
+      return launch
+    }
     let supervisors =
       paths.map { path in
         WorkerSupervisor(
-          launch: WorkerLaunch(
-            executable: executable, pluginPath: path, runArguments: configuration.workerArguments,
-            caseTimeout: configuration.timeout))
+          launch: failFast(
+            WorkerLaunch(
+              executable: executable, pluginPath: path, runArguments: configuration.workerArguments,
+              caseTimeout: configuration.timeout)))
       }
       + callerPaths.map { path in
         var launch = WorkerLaunch(
           executable: executable, pluginPath: path, runArguments: configuration.workerArguments,
           caseTimeout: configuration.timeout)
         launch.servingWalker = servingWalker
-        return WorkerSupervisor(launch: launch)
+        return WorkerSupervisor(launch: failFast(launch))
       }
     let descriptors = try supervisors.map { supervisor in
       do { return try supervisor.describe() } catch { throw RunError.pluginLoad("\(error)") }
