@@ -186,11 +186,16 @@ public final class SpecRun {
 
     let began = ContinuousClock.now
     let shared = SharedRunSink(sink)
-    shared.start(
-      RunInfo(
-        toolVersion: options.toolVersion, seed: options.seed, specPaths: specs.files.map(\.path),
-        walkers: runner.walkers.map(\.descriptor.name) + descriptors.map(\.name),
-        arches: runner.arches.map(\.name), startTime: options.startTime, hostname: options.hostname))
+    // Caller plug-ins describe themselves through the same channel as walkers.
+    let described = zip(supervisors, descriptors)
+    var info = RunInfo(
+      toolVersion: options.toolVersion, seed: options.seed, specPaths: specs.files.map(\.path),
+      walkers: runner.walkers.map(\.descriptor.name)
+        + described.filter { $0.0.launch.servingWalker == nil }.map(\.1.name),
+      arches: runner.arches.map(\.name), startTime: options.startTime, hostname: options.hostname)
+    info.callers =
+      runner.callers.map(\.descriptor.name) + described.filter { $0.0.launch.servingWalker != nil }.map(\.1.name)
+    shared.start(info)
     if !runner.walkers.isEmpty { try runner.run(into: shared.part()) }
     let suites = specs.files.map(\.suiteName).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
     let sourcesByRule = Dictionary(
