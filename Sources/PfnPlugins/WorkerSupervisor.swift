@@ -12,6 +12,8 @@ import Synchronization
 public enum WorkerFlag {
   /// `--serve-callers-with NAME`: the plug-in is a caller, served by this built-in walker.
   public static let servingWalker = "--serve-callers-with"
+  /// `--segment N`: the worker's part of the run, for the suites' positions in shard reports.
+  public static let segment = "--segment"
 }
 
 public struct WorkerLaunch: Sendable {
@@ -27,6 +29,9 @@ public struct WorkerLaunch: Sendable {
   public var environment: [String: String]
   /// Set when the shared object is a caller: the built-in walker that serves its lookups.
   public var servingWalker: String?
+  /// The plug-in's part of the run (1 for the first plug-in named), which
+  /// orders its suites after the in-process walkers' in shard reports.
+  public var segment = 0
 
   public init(
     executable: String, pluginPath: String, runArguments: [String], caseTimeout: Double = 30,
@@ -42,6 +47,7 @@ public struct WorkerLaunch: Sendable {
   func arguments(suites: [String], resume: ResumePoint?) -> [String] {
     var arguments = ["worker", "--plugin", pluginPath] + runArguments
     if let servingWalker { arguments += [WorkerFlag.servingWalker, servingWalker] }
+    if segment != 0 { arguments += [WorkerFlag.segment, String(segment)] }
     for suite in suites { arguments += ["--suite", suite] }
     if let resume, let data = try? JSONEncoder().encode(resume) {
       arguments += ["--resume", String(decoding: data, as: UTF8.self)]
@@ -184,6 +190,8 @@ private final class PartRun {
   /// Cases begun since the last verdict arrived, the last one in flight.
   var begun: [CaseIdentity] = []
   var received: Set<CaseReference> = []
+  /// Where each case begun stands in the run, for the verdict of one that kills the worker.
+  var begunOrdinals: [CaseReference: CaseOrdinal] = [:]
 
   init(
     supervisor: WorkerSupervisor, descriptor: WalkerDescriptor, suites: [String], seed: UInt64,
@@ -278,6 +286,9 @@ private final class PartRun {
         switch event {
         case .begin(let identity):
           begun.append(identity)
+        case .beginAt(let identity, let ordinal):
+          begun.append(identity)
+          begunOrdinals[CaseReference(identity)] = ordinal
         case .verdict(let verdict):
           let reference = CaseReference(verdict.identity)
           // A case re-run after a crash already has its verdict.
@@ -338,7 +349,7 @@ private final class PartRun {
       story: story,
       replay: replay,
       sources: sources(identity.ruleID), profile: "\(descriptor.apiLevel.rawValue)/\(descriptor.profile.rawValue)",
-      seed: seed)
+      seed: seed, ordinal: begunOrdinals[CaseReference(identity)])
     received.insert(CaseReference(identity))
     grouper.record(verdict)
   }
