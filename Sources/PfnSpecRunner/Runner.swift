@@ -236,7 +236,7 @@ public final class Runner {
         let seed = options.seed
         executor.token = { schedule in
           ReplayToken(
-            spec: file.path, rule: rule.id.value, caseName: name, walker: descriptor.name, arch: arch.name,
+            spec: absolutePath(file.path), rule: rule.id.value, caseName: name, walker: descriptor.name, arch: arch.name,
             seed: seed, kernel: release, schedule: schedule, caller: caller?.descriptor.name
           ).encoded
         }
@@ -252,8 +252,9 @@ public final class Runner {
   func replay(
     file: SpecFile, rule: Rule, caseName: String, walker: WalkerDescriptor, caller: (any Caller)? = nil, arch: String
   ) -> Replay {
+    // The spec and a shared object's path are absolute: the command works from any folder.
     Replay(
-      spec: file.path, rule: rule.id.value, caseName: caseName, walker: Replay.Walker(walker), arch: arch,
+      spec: absolutePath(file.path), rule: rule.id.value, caseName: caseName, walker: Replay.Walker(walker), arch: arch,
       seed: options.seed, kernel: options.release == .newest ? nil : options.release.description,
       caller: caller.map { $0.descriptor.replayArguments?.last ?? $0.descriptor.name })
   }
@@ -264,7 +265,7 @@ extension Replay.Walker {
   public init(_ descriptor: WalkerDescriptor) {
     switch descriptor.origin {
     case .builtin: self = .builtin(descriptor.name)
-    case .sharedObject(let path): self = .sharedObject(path: path)
+    case .sharedObject(let path): self = .sharedObject(path: absolutePath(path))
     case .command(let command): self = .command(command)
     }
   }

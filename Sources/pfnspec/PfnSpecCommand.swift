@@ -193,6 +193,9 @@ struct Run: ParsableCommand {
   @Flag(help: "Print only the summary, not each failure as it happens.")
   var quiet = false
 
+  @Flag(help: "Print the host calls (start() and end() marked) under each failure as it happens.")
+  var verbose = false
+
   @OptionGroup(title: "Reports and sharding") var reports: ReportOptions
 
   @OptionGroup var races: RaceOptions
@@ -237,7 +240,9 @@ struct Run: ParsableCommand {
       throw Exit.specErrors
     }
     reports.touchShardStatusFile()
-    var sinks: [any VerdictSink] = [ConsoleReporter(color: specs.color, quiet: quiet, output: reports.consoleOutput)]
+    let console = ConsoleReporter(color: specs.color, quiet: quiet, output: reports.consoleOutput)
+    console.verbose = verbose
+    var sinks: [any VerdictSink] = [console]
     sinks += reports.sinks(junit: junit, deterministic: deterministic, shard: configuration.shard)
     let tally: Tally
     do {
