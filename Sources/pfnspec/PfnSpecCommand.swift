@@ -231,6 +231,7 @@ struct Run: ParsableCommand {
   }
 
   func run() throws {
+    try reports.checkOutputPaths(junit: junit)
     let set = try specs.load()
     let configuration = try configuration()
     let unmatched = try validated { try SpecRun(configuration: configuration, specs: set).unmatchedFilters() }

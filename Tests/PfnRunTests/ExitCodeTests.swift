@@ -87,4 +87,31 @@ struct ExitCodeTests {
     #expect(unmatched.map(\.value) == ["NO-SUCH"])
     #expect(unmatched.first?.nearest != nil)
   }
+
+  @Test("output paths are checked before the run: shared by two formats, a folder, a missing folder")
+  func outputPathsCheckedFirst() throws {
+    let directory = makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let base = ["run", "--rule", "LT-001", "--arch", "x86_64", "--quiet"]
+    let shared = try pfnspec(base + ["--junit", "\(directory)/r.xml", "--tap", "\(directory)/./r.xml"])
+    #expect(shared.status == 2 && shared.error.contains("both write"), "\(shared.error)")
+    let folder = try pfnspec(base + ["--tap", directory])
+    #expect(folder.status == 2 && folder.error.contains("is a folder"), "\(folder.error)")
+    let missing = try pfnspec(base + ["--ktap", "\(directory)/no/such/r.ktap"])
+    #expect(missing.status == 2 && missing.error.contains("does not exist"), "\(missing.error)")
+    _ = FileManager.default.createFile(atPath: "\(directory)/file", contents: Data())
+    let surefire = try pfnspec(base + ["--junit-dialect", "surefire", "--junit", "\(directory)/file"])
+    #expect(surefire.status == 2 && surefire.error.contains("is a file"), "\(surefire.error)")
+    for result in [shared, folder, missing, surefire] {
+      #expect(!result.output.contains("passed"), "nothing ran")
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["file"])
+  }
+
+  @Test("--timeout takes only finite seconds within its stated range", arguments: ["inf", "nan", "-1", "0", "1e308", "-inf"])
+  func timeoutRange(value: String) throws {
+    let result = try pfnspec(["run", "--rule", "LT-001", "--arch", "x86_64", "--quiet", "--timeout=\(value)"])
+    #expect(result.status == 64, "\(value): \(result.error)")
+    #expect(result.error.contains("--timeout takes a finite number of seconds from 0.1 to 86400"), "\(result.error)")
+  }
 }
