@@ -15,6 +15,7 @@ let cWalkers: [(target: String, path: String)] =
     ("NullDeref", "null-deref"), ("Abort", "abort"), ("LoopForever", "loop-forever"), ("Exit", "exit"),
     ("PrintGarbage", "print-garbage"), ("SuccessHoldingNothing", "success-holding-nothing"),
     ("LeakLock", "leak-lock"), ("ScribbleArgs", "scribble-args"), ("NullOut", "null-out"),
+    ("WriteThroughPointer", "write-through-pointer"),
   ].map { ("PfnFault" + $0.0, "Tests/FaultCorpus/" + $0.1) }
 
 /// The C callers the package builds as shared objects: the kernel-style

@@ -2,6 +2,8 @@
 #include "pfnspec_host_glue.h"
 
 #include <setjmp.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,35 +18,122 @@ static void abandon_walk(const struct pfnspec_host *host) {
   longjmp(*(jmp_buf *)host->abandon_context, 1);
 }
 
+/* ---- The mirror of entries (struct pfnspec_mirror) ------------------------ */
+
+enum { MIRROR_SLOTS = 1024 };
+
+/* One mirror per thread, made on first use and kept: walks run side by side in tests. */
+static _Thread_local struct pfnspec_mirror *thread_mirror;
+static _Thread_local int thread_mirror_failed;
+/* The landing of the walker call in progress on this thread, for a store into the view. */
+static _Thread_local jmp_buf *thread_landing;
+static _Thread_local long thread_mirror_fault_slot;
+static volatile sig_atomic_t crash_reporter_installed;
+
+static struct pfnspec_mirror *mirror_for_thread(void) {
+  if (thread_mirror != NULL || thread_mirror_failed) return thread_mirror;
+  size_t bytes = MIRROR_SLOTS * sizeof(uint64_t);
+  int fd = memfd_create("pfnspec-entry-mirror", MFD_CLOEXEC);
+  void *values = MAP_FAILED, *view = MAP_FAILED;
+  if (fd >= 0 && ftruncate(fd, (off_t)bytes) == 0) {
+    values = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    view = mmap(NULL, bytes, PROT_READ, MAP_SHARED, fd, 0);
+  }
+  if (fd >= 0) close(fd);
+  struct pfnspec_mirror *mirror = calloc(1, sizeof *mirror);
+  pfnspec_entry_ref *handles = calloc(MIRROR_SLOTS, sizeof *handles);
+  uint8_t *levels = calloc(MIRROR_SLOTS, 1);
+  if (values == MAP_FAILED || view == MAP_FAILED || mirror == NULL || handles == NULL || levels == NULL) {
+    /* No mirror: the shim hands out opaque handles, as before the mirror. */
+    if (values != MAP_FAILED) munmap(values, bytes);
+    if (view != MAP_FAILED) munmap(view, bytes);
+    free(mirror);
+    free(handles);
+    free(levels);
+    thread_mirror_failed = 1;
+    return NULL;
+  }
+  mirror->view = view;
+  mirror->values = values;
+  mirror->handles = handles;
+  mirror->levels = levels;
+  mirror->capacity = MIRROR_SLOTS;
+  mirror->count = 0;
+  thread_mirror = mirror;
+  return mirror;
+}
+
+/* The slot of the view an address falls in, or -1. */
+static long mirror_slot(const void *address) {
+  const struct pfnspec_mirror *mirror = thread_mirror;
+  if (mirror == NULL) return -1;
+  uintptr_t start = (uintptr_t)mirror->view;
+  uintptr_t at = (uintptr_t)address;
+  if (at < start || at >= start + (uintptr_t)mirror->capacity * sizeof(uint64_t)) return -1;
+  return (long)((at - start) / sizeof(uint64_t));
+}
+
+void pfnspec_glue_mirror_range(uintptr_t *start, uintptr_t *end) {
+  const struct pfnspec_mirror *mirror = thread_mirror;
+  *start = mirror ? (uintptr_t)mirror->view : 0;
+  *end = mirror ? (uintptr_t)mirror->view + (uintptr_t)mirror->capacity * sizeof(uint64_t) : 0;
+}
+
+/* Gives the host table its mirror (when the host's table has the field). */
+static void attach_mirror(struct pfnspec_host *host) {
+  if (PFNSPEC_HOST_HAS(host, mirror) && host->peek != NULL) host->mirror = mirror_for_thread();
+}
+
+/*
+ * After a store into the view: the walker wrote an entry through a plain
+ * pointer. Tells the host, which ends the walk with a fault naming the entry.
+ */
+static void report_entry_write(struct pfnspec_host *host, long slot) {
+  if (crash_reporter_installed) pfnspec_glue_install_crash_reporter(); /* SA_RESETHAND cleared it */
+  const struct pfnspec_mirror *mirror = thread_mirror;
+  pfnspec_entry_ref handle = 0;
+  enum pfnspec_level level = PFNSPEC_PGD;
+  if (mirror != NULL && slot >= 0 && (uint32_t)slot < mirror->count) {
+    handle = mirror->handles[slot];
+    level = (enum pfnspec_level)mirror->levels[slot];
+  }
+  if (PFNSPEC_HOST_HAS(host, report) && host->report != NULL)
+    host->report(host->ctx, PFNSPEC_REPORT_ENTRY_WRITE, handle, level,
+                 "a store through a page-table entry pointer");
+}
+
+/* Calls a walker export with a landing for abandon() and for a store into the mirror. */
+#define PFNSPEC__GLUE_CALL(host, call)                    \
+  do {                                                    \
+    jmp_buf landing;                                      \
+    void *volatile outer = host->abandon_context;         \
+    jmp_buf *volatile outer_landing = thread_landing;     \
+    host->abandon = abandon_walk;                         \
+    host->abandon_context = &landing;                     \
+    attach_mirror(host);                                  \
+    thread_mirror_fault_slot = -1;                        \
+    if (setjmp(landing) != 0) {                           \
+      thread_landing = outer_landing;                     \
+      host->abandon_context = outer;                      \
+      if (thread_mirror_fault_slot >= 0) report_entry_write(host, thread_mirror_fault_slot); \
+      return 1;                                           \
+    }                                                     \
+    thread_landing = &landing;                            \
+    call;                                                 \
+    thread_landing = outer_landing;                       \
+    host->abandon_context = outer;                        \
+    return 0;                                             \
+  } while (0)
+
 int pfnspec_glue_call_start(void *start_symbol, struct pfnspec_host *host, struct pfnspec_args *args,
                             int *result) {
   pfnspec_walker_start_fn start = (pfnspec_walker_start_fn)start_symbol;
-  jmp_buf landing;
-  void *volatile outer = host->abandon_context;
-  host->abandon = abandon_walk;
-  host->abandon_context = &landing;
-  if (setjmp(landing) != 0) {
-    host->abandon_context = outer;
-    return 1;
-  }
-  *result = start(host, args);
-  host->abandon_context = outer;
-  return 0;
+  PFNSPEC__GLUE_CALL(host, *result = start(host, args));
 }
 
 int pfnspec_glue_call_end(void *end_symbol, struct pfnspec_host *host, struct pfnspec_args *args) {
   pfnspec_walker_end_fn end = (pfnspec_walker_end_fn)end_symbol;
-  jmp_buf landing;
-  void *volatile outer = host->abandon_context;
-  host->abandon = abandon_walk;
-  host->abandon_context = &landing;
-  if (setjmp(landing) != 0) {
-    host->abandon_context = outer;
-    return 1;
-  }
-  end(host, args);
-  host->abandon_context = outer;
-  return 0;
+  PFNSPEC__GLUE_CALL(host, end(host, args));
 }
 
 /* Async-signal-safe formatting: only write(2). */
@@ -84,12 +173,19 @@ static const char *signal_name(int sig) {
 
 static void report_crash(int sig, siginfo_t *info, void *context) {
   (void)context;
+  long slot = (sig == SIGSEGV || sig == SIGBUS) && info != NULL ? mirror_slot(info->si_addr) : -1;
+  if (slot >= 0 && thread_landing != NULL) {
+    /* A store into the read-only view, inside a walker call: a verdict, not a crash. */
+    thread_mirror_fault_slot = slot;
+    longjmp(*thread_landing, 1);
+  }
   write_text("pfnspec-worker: caught ");
   write_text(signal_name(sig));
   if (sig != SIGABRT && info != NULL) {
     write_text(" at address ");
     write_hex((unsigned long)info->si_addr);
   }
+  if (slot >= 0) write_text(" (the walker wrote a page-table entry through a plain pointer)");
   write_text("\n");
   /* SA_RESETHAND restored the default action: die by the same signal. */
   raise(sig);
@@ -106,6 +202,7 @@ void pfnspec_glue_install_crash_reporter(void) {
   sigemptyset(&action.sa_mask);
   int signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
   for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) sigaction(signals[i], &action, NULL);
+  crash_reporter_installed = 1;
 }
 
 #include <fcntl.h>

@@ -104,7 +104,7 @@ public final class ModelHost: WalkerHost {
   public func write(_ entry: EntryPointer, _ level: PageLevel, _ value: UInt64) throws {
     try step(HostCall("write \(level)", writes: [entry]))
     guard let old = world.store(value, at: entry) else { throw WalkerFault.wildPointer(entry) }
-    world.recordWrite(EntryWrite(pointer: entry, level: level, old: old, new: value, by: "walker"))
+    world.recordWrite(EntryWrite(pointer: entry, level: level, old: old, new: value, by: .walker))
     log("WRITE \(level)@\(entry): \(hex(old)) -> \(hex(value))")
   }
 
@@ -153,7 +153,7 @@ public final class ModelHost: WalkerHost {
         // pmd_clear_bad(): the kernel reports and clears a corrupt entry.
         let empty = arch.emptyEntry(.pmd)
         _ = world.store(empty, at: pmd)
-        world.recordWrite(EntryWrite(pointer: pmd, level: .pmd, old: value, new: empty, by: "pmd_clear_bad"))
+        world.recordWrite(EntryWrite(pointer: pmd, level: .pmd, old: value, new: empty, by: .pmdClearBad))
         log("pte_offset_map_lock(pmd@\(pmd) = \(hex(value))) = NULL (bad pmd cleared)")
         return nil
       }
@@ -212,6 +212,12 @@ public final class ModelHost: WalkerHost {
     log("lockdep_is_held(\(lock)) = \(held)")
     return held
   }
+
+  public func peek(_ entry: EntryPointer) -> UInt64? { world.value(at: entry) }
+
+  public var holdsSpinlock: Bool { !world.heldLocks.isEmpty }
+
+  public func kernelWarning(_ what: String) { log("WARNING: \(what)") }
 
   public func lockdepAssert(_ condition: Bool, _ what: String) {
     log("lockdep_assert(\(what)) \(condition ? "holds" : "FAILS")")

@@ -157,6 +157,11 @@ public enum WalkerFault: Error, Sendable, Hashable, CustomStringConvertible {
   case unmapNotMapped(EntryPointer)
   /// The walker made more host calls than a terminating walk can need.
   case stepLimit(Int)
+  /// The walker stored into a page-table entry through a plain pointer
+  /// (`*pmdp = ...`, `pmdp->pmd = ...`): the contract forbids modifying page tables.
+  case wroteEntry(EntryPointer, PageLevel)
+  /// `BUG()`, `BUG_ON()` or `VM_BUG_ON*()` fired: the kernel would stop here.
+  case kernelBug(String)
 
   public var description: String {
     switch self {
@@ -166,6 +171,9 @@ public enum WalkerFault: Error, Sendable, Hashable, CustomStringConvertible {
     case .unlockNotHeld(let lock): "unlock of \(lock), which is not held"
     case .unmapNotMapped(let p): "pte_unmap(\(p)) of a PTE table that is not mapped"
     case .stepLimit(let n): "no termination: more than \(n) host calls in one walk"
+    case .wroteEntry(let p, let level):
+      "the walker wrote a page-table entry: a store through the \(level) entry pointer \(p) (the contract forbids modifying page tables)"
+    case .kernelBug(let what): "kernel BUG: \(what)"
     }
   }
 }
@@ -232,6 +240,21 @@ public protocol WalkerHost: AnyObject {
   func lockdepIsHeld(_ lock: CallerLock) -> Bool
   /// `lockdep_assert(condition)`: records a lockdep warning when false.
   func lockdepAssert(_ condition: Bool, _ what: String)
+
+  // MARK: Without a scheduling point (plug-in shims)
+  /// `*entry` without a scheduling point, a count or a trace line: what a C
+  /// walker's plain read of an entry pointer sees. `nil` for no entry.
+  func peek(_ entry: EntryPointer) -> UInt64?
+  /// Whether the walking CPU holds a page-table spinlock (for `might_sleep()`).
+  var holdsSpinlock: Bool { get }
+  /// `WARN*()`, `VM_WARN_ON*()`, `BUG*()`: a line in the trace.
+  func kernelWarning(_ what: String)
+}
+
+extension WalkerHost {
+  public func peek(_ entry: EntryPointer) -> UInt64? { nil }
+  public var holdsSpinlock: Bool { false }
+  public func kernelWarning(_ what: String) {}
 }
 
 extension WalkerHost {

@@ -16,12 +16,22 @@ public struct EntryWrite: Sendable, Hashable, Codable, CustomStringConvertible {
   public var level: PageLevel
   public var old: UInt64
   public var new: UInt64
-  /// Who wrote: `walker`, or the kernel helper that did (`pmd_clear_bad`).
-  public var by: String
+  /// Who wrote: the walker, or the kernel helper that did.
+  public var by: EntryWriter
 
   public var description: String {
     "\(by) wrote \(level)@\(pointer): \(hex(old)) -> \(hex(new))"
   }
+}
+
+/// Who wrote an entry.
+public enum EntryWriter: String, Sendable, Hashable, Codable, CustomStringConvertible {
+  /// The walker, through the host's `write`.
+  case walker
+  /// `pmd_clear_bad()`, called by `pte_offset_map_lock()` on a bad PMD.
+  case pmdClearBad = "pmd_clear_bad"
+
+  public var description: String { rawValue }
 }
 
 func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }

@@ -161,8 +161,40 @@ final class HostBridge {
       let text = what.map { String(cString: $0) } ?? "lockdep_assert"
       HostBridge.from(ctx).host.lockdepAssert(condition, text)
     }
+    table.peek = { ctx, entry, _, out in
+      guard let value = HostBridge.from(ctx).host.peek(EntryPointer(address: entry)) else { return 1 }
+      out?.pointee = value
+      return 0
+    }
+    table.report = { ctx, kind, entry, level, what in HostBridge.report(ctx, kind, entry, level, what) }
     return table
   }()
+
+  /// `report()`: WARN and BUG are trace lines (BUG ends the walk), might_sleep()
+  /// with a spinlock held is a lockdep warning, a store through an entry pointer
+  /// ends the walk with a fault that names the entry.
+  static func report(
+    _ ctx: UnsafeMutableRawPointer?, _ kind: UInt32, _ entry: UInt64, _ level: pfnspec_level,
+    _ what: UnsafePointer<CChar>?
+  ) -> Int32 {
+    let bridge = from(ctx)
+    let text = what.map { String(cString: $0) } ?? "?"
+    switch kind {
+    case UInt32(PFNSPEC_REPORT_WARN.rawValue):
+      bridge.host.kernelWarning(text)
+      return 0
+    case UInt32(PFNSPEC_REPORT_BUG.rawValue):
+      bridge.host.kernelWarning("BUG: " + text)
+      return bridge.refuse(WalkerFault.kernelBug(text))
+    case UInt32(PFNSPEC_REPORT_MIGHT_SLEEP.rawValue):
+      if bridge.host.holdsSpinlock { bridge.host.lockdepAssert(false, "\(text) with a page-table spinlock held") }
+      return 0
+    case UInt32(PFNSPEC_REPORT_ENTRY_WRITE.rawValue):
+      return bridge.refuse(WalkerFault.wroteEntry(EntryPointer(address: entry), PageLevel(level) ?? .pgd))
+    default:
+      return bridge.refuse(PluginError("report() of unknown kind \(kind): \(text)"))
+    }
+  }
 
   static func from(_ ctx: UnsafeMutableRawPointer?) -> HostBridge {
     Unmanaged<HostBridge>.fromOpaque(ctx!).takeUnretainedValue()

@@ -33,19 +33,12 @@ public final class SharedObjectCaller: Caller, @unchecked Sendable {
   ///   with a profile or role pfnspec does not know.
   public init(path: String) throws {
     self.path = path
-    guard let library = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
-      let reason = dlerror().map { String(cString: $0) } ?? "unknown reason"
-      throw PluginError("cannot load caller plug-in '\(path)': \(reason)")
-    }
-    func symbol(_ name: String) throws -> UnsafeMutableRawPointer {
-      guard let symbol = dlsym(library, name) else {
-        throw PluginError(
-          "'\(path)' does not export \(name)(): is it a pfnspec caller? A kernel-style caller ends with "
-            + "PFNSPEC_KERNEL_CALLER(...) (see docs/callers.md)")
-      }
-      return symbol
-    }
-    self.library = library
+    let library = try PluginLibrary(
+      path: path, kind: "caller",
+      missingExportHint:
+        "is it a pfnspec caller? A kernel-style caller ends with PFNSPEC_KERNEL_CALLER(...) (see docs/callers.md)")
+    let symbol = library.symbol
+    self.library = library.handle
     let describe = try symbol(PFNSPEC_CALLER_DESCRIBE_SYMBOL)
     guard let info = pfnspec_caller_glue_describe(describe) else {
       throw PluginError("'\(path)': pfnspec_caller_describe() returned NULL")

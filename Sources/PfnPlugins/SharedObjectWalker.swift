@@ -31,17 +31,10 @@ public final class SharedObjectWalker: Walker, @unchecked Sendable {
   ///   pfnspec does not know.
   public init(path: String) throws {
     self.path = path
-    guard let library = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
-      let reason = dlerror().map { String(cString: $0) } ?? "unknown reason"
-      throw PluginError("cannot load walker plug-in '\(path)': \(reason)")
-    }
-    func symbol(_ name: String) throws -> UnsafeMutableRawPointer {
-      guard let symbol = dlsym(library, name) else {
-        throw PluginError("'\(path)' does not export \(name)(): is it a pfnspec walker? (see docs/walkers.md)")
-      }
-      return symbol
-    }
-    self.library = library
+    let library = try PluginLibrary(
+      path: path, kind: "walker", missingExportHint: "is it a pfnspec walker? (see docs/walkers.md)")
+    let symbol = library.symbol
+    self.library = library.handle
     let describe = try symbol(PFNSPEC_WALKER_DESCRIBE_SYMBOL)
     startSymbol = try symbol(PFNSPEC_WALKER_START_SYMBOL)
     endSymbol = try symbol(PFNSPEC_WALKER_END_SYMBOL)

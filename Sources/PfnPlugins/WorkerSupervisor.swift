@@ -32,6 +32,14 @@ public struct WorkerLaunch: Sendable {
   /// The plug-in's part of the run (1 for the first plug-in named), which
   /// orders its suites after the in-process walkers' in shard reports.
   public var segment = 0
+  /// A part whose first cases all died the same way is stopped after this many
+  /// of them, with one error that says so (`nil`: run every case).
+  public var stopAfterIdenticalDeaths: Int? = WorkerLaunch.defaultIdenticalDeaths
+  /// Shared by every worker of a run: the run stops starting cases once it is spent.
+  public var errorBudget: ErrorBudget?
+
+  /// How many identical deaths at the start of a part stop it, by default.
+  public static let defaultIdenticalDeaths = 25
 
   public init(
     executable: String, pluginPath: String, runArguments: [String], caseTimeout: Double = 30,
@@ -189,6 +197,8 @@ private final class PartRun {
   var resume: ResumePoint?
   /// Cases begun since the last verdict arrived, the last one in flight.
   var begun: [CaseIdentity] = []
+  /// The causes of the deaths since the part started, while every case so far died.
+  var deathsSinceStart: [VerdictCause] = []
   var received: Set<CaseReference> = []
   /// Where each case begun stands in the run, for the verdict of one that kills the worker.
   var begunOrdinals: [CaseReference: CaseOrdinal] = [:]
@@ -225,6 +235,10 @@ private final class PartRun {
     var fruitlessStarts = 0
     let logName = "part-\(suites.joined(separator: "+").isEmpty ? "all" : suites.joined(separator: "+")).log"
     workers: while true {
+      if let budget = launch.errorBudget, budget.isSpent {
+        recordPartError(.stoppedEarly(.errorBudget(limit: budget.limit, started: false)))
+        break
+      }
       let child: ChildProcess
       do {
         child = try ChildProcess(
@@ -254,6 +268,18 @@ private final class PartRun {
         resume = ResumePoint(after: CaseReference(inFlight), rerun: Set(lost))
         begun = []
         fruitlessStarts = 0
+        // Fail fast: a walker that dies the same way in every case it has run
+        // so far would only repeat itself.
+        deathsSinceStart = received.count == deathsSinceStart.count + 1 && deathsSinceStart.allSatisfy { $0 == cause }
+          ? deathsSinceStart + [cause] : []
+        if let limit = launch.stopAfterIdenticalDeaths, deathsSinceStart.count >= limit {
+          recordPartError(.stoppedEarly(.identicalDeaths(count: limit, death: cause)))
+          break
+        }
+        if let budget = launch.errorBudget, budget.spend() {
+          recordPartError(.stoppedEarly(.errorBudget(limit: budget.limit, started: true)))
+          break
+        }
       } else {
         // Died between cases or before the first: try once more, then give up on the part.
         fruitlessStarts = progressed ? 1 : fruitlessStarts + 1

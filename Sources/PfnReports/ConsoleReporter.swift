@@ -107,6 +107,7 @@ public final class ConsoleReporter: VerdictSink {
     lastProgress = runBegan
     var header = "pfnspec \(info.toolVersion): seed \(info.seed)"
     if !info.walkers.isEmpty { header += "; walkers " + info.walkers.joined(separator: ", ") }
+    if !info.callers.isEmpty { header += "; callers " + info.callers.joined(separator: ", ") }
     if !info.arches.isEmpty { header += "; arches " + info.arches.joined(separator: ", ") }
     print(Self.oneLine(header))
   }

@@ -37,6 +37,13 @@ public enum VerdictText {
     case .workerDiedOutsideCase(let death): return "the worker \(workerDeath(death)) outside any case"
     case .infeasibleReplay(let schedule):
       return "the replayed schedule is not feasible any more (\(describe(schedule)))"
+    case .stoppedEarly(.identicalDeaths(let count, let death)):
+      return "stopped after the first \(count) cases of this part all ended the same way ("
+        + message(death, subject: subject) + "); its other cases were not run (--keep-going runs them all)"
+    case .stoppedEarly(.errorBudget(let limit, let started)):
+      return started
+        ? "stopped at --max-errors \(limit): the rest of this part was not run"
+        : "not run: the run had reached --max-errors \(limit)"
     case .timeout(let seconds, let phase, .command):
       return "the \(subject) command did not finish \(phase ?? "its call") within \(formatSeconds(seconds)) (it was killed)"
     case .timeout, .crash, .exit, .garbage:

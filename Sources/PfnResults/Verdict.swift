@@ -130,6 +130,8 @@ public struct RunInfo: Sendable, Codable {
   public var seed: UInt64
   public var specPaths: [String]
   public var walkers: [String]
+  /// The callers the caller rules check (empty when none run).
+  public var callers: [String] = []
   public var arches: [String]
   /// Seconds since 1970, UTC.
   public var startTime: Double

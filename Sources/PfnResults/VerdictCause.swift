@@ -69,6 +69,16 @@ public enum VerdictCause: Sendable, Hashable, Codable {
   indirect case workerDiedOutsideCase(VerdictCause)
   /// A replayed schedule whose steps are no longer possible.
   case infeasibleReplay(schedule: [ScheduleStepRecord])
+  /// A plug-in's part stopped before its cases ran out.
+  case stoppedEarly(EarlyStop)
+}
+
+/// Why the run stopped starting a plug-in's cases (fail-fast).
+public enum EarlyStop: Sendable, Hashable, Codable {
+  /// The first `count` cases of the part all died the same way.
+  indirect case identicalDeaths(count: Int, death: VerdictCause)
+  /// The run reached `--max-errors`; `started` tells whether the part had begun.
+  case errorBudget(limit: Int, started: Bool)
 }
 
 /// Errors that know their verdict cause, such as a plug-in's timeout.

@@ -38,6 +38,10 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
   public var jobs = 1
   /// Seconds one case of a walker from outside may take.
   public var timeout: Double = 30
+  /// Stop starting plug-in cases once this many have ended in an error (crash, hang, exit, garbage).
+  public var maxErrors: Int?
+  /// Run every case of a plug-in even when its first cases all died the same way.
+  public var keepGoing = false
   /// Leave times, timestamps and host names out of the run's facts.
   public var deterministic = false
   public var toolVersion = "0.1.0"

@@ -171,18 +171,26 @@ public final class SpecRun {
     let executable = configuration.workerExecutable ?? Self.currentExecutable
     // Segment 0 is this process's runner; each plug-in is the next segment,
     // so that shard reports order (and merge) every walker's suites apart.
+    let budget = configuration.maxErrors.map { ErrorBudget(limit: $0) }
+    func failFast(_ launch: WorkerLaunch) -> WorkerLaunch {
+      var launch = launch
+      launch.errorBudget = budget
+      if configuration.keepGoing { launch.stopAfterIdenticalDeaths = nil }
+      return launch
+    }
     let launches =
       paths.map { path in
-        WorkerLaunch(
-          executable: executable, pluginPath: path, runArguments: configuration.workerArguments,
-          caseTimeout: configuration.timeout)
+        failFast(
+          WorkerLaunch(
+            executable: executable, pluginPath: path, runArguments: configuration.workerArguments,
+            caseTimeout: configuration.timeout))
       }
       + callerPaths.map { path in
         var launch = WorkerLaunch(
           executable: executable, pluginPath: path, runArguments: configuration.workerArguments,
           caseTimeout: configuration.timeout)
         launch.servingWalker = servingWalker
-        return launch
+        return failFast(launch)
       }
     let supervisors = launches.enumerated().map { index, launch in
       var launch = launch
@@ -199,11 +207,16 @@ public final class SpecRun {
     // holds each plug-in's suites (memory for one plug-in's verdicts) and
     // writes them in the run's order, the order a merge of its shards gives.
     let shared = SharedRunSink(sink, ordered: configuration.deterministic)
-    shared.start(
-      RunInfo(
-        toolVersion: options.toolVersion, seed: options.seed, specPaths: specs.files.map(\.path),
-        walkers: runner.walkers.map(\.descriptor.name) + descriptors.map(\.name),
-        arches: runner.arches.map(\.name), startTime: options.startTime, hostname: options.hostname))
+    // Caller plug-ins describe themselves through the same channel as walkers.
+    let described = zip(supervisors, descriptors)
+    var info = RunInfo(
+      toolVersion: options.toolVersion, seed: options.seed, specPaths: specs.files.map(\.path),
+      walkers: runner.walkers.map(\.descriptor.name)
+        + described.filter { $0.0.launch.servingWalker == nil }.map(\.1.name),
+      arches: runner.arches.map(\.name), startTime: options.startTime, hostname: options.hostname)
+    info.callers =
+      runner.callers.map(\.descriptor.name) + described.filter { $0.0.launch.servingWalker != nil }.map(\.1.name)
+    shared.start(info)
     if !runner.walkers.isEmpty { try runner.run(into: shared.part()) }
     let suites = specs.files.map(\.suiteName).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
     let sourcesByRule = Dictionary(

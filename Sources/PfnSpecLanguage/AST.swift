@@ -148,11 +148,29 @@ public enum SourceReference: Sendable, Hashable, CustomStringConvertible {
   /// A kernel commit id (hex, 7 to 40 digits).
   case commit(id: String)
 
+  /// The word a source reference starts with.
+  public enum Kind: String, Sendable, CaseIterable {
+    case contract
+    case message = "msg"
+    case commit
+  }
+
+  /// What joins `contract` and the anchor: `contract#C14`.
+  public static let anchorSeparator = "#"
+
+  public var kind: Kind {
+    switch self {
+    case .contract: .contract
+    case .message: .message
+    case .commit: .commit
+    }
+  }
+
   public var description: String {
     switch self {
-    case .contract(let anchor): "contract#\(anchor)"
-    case .message(let id): "msg <\(id)>"
-    case .commit(let id): "commit \(id)"
+    case .contract(let anchor): "\(Kind.contract.rawValue)\(Self.anchorSeparator)\(anchor)"
+    case .message(let id): "\(Kind.message.rawValue) <\(id)>"
+    case .commit(let id): "\(Kind.commit.rawValue) \(id)"
     }
   }
 }
@@ -199,7 +217,7 @@ public indirect enum ExprKind: Sendable {
   /// Stored as a bit pattern: `0xffff_ffff_ffff_ffff` is representable.
   case integer(UInt64)
   /// `6.15`: a kernel release, major and minor.
-  case version(major: Int, minor: Int)
+  case version(Version)
   /// `"text"`
   case string(String)
   /// `true`, `false`, `level`, `result`, `PFNMAP`, `leaf_levels`: any name; the
@@ -231,7 +249,63 @@ public enum UnaryOperator: String, Sendable, CaseIterable {
   case not = "not"
 }
 
-/// Binary operators, loosest first in ``precedence``.
+/// A kernel release as a rule writes it: `6.15`.
+public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible {
+  public var major: Int
+  public var minor: Int
+
+  public init(_ major: Int, _ minor: Int) {
+    self.major = major
+    self.minor = minor
+  }
+
+  public static func < (a: Self, b: Self) -> Bool { (a.major, a.minor) < (b.major, b.minor) }
+  public var description: String { "\(major).\(minor)" }
+}
+
+/// The keyword a clause line starts with. The parser switches over every case,
+/// so a keyword added here does not compile until it is parsed.
+public enum ClauseKeyword: String, Sendable, CaseIterable, CustomStringConvertible {
+  case tags, source, why, requires
+  case forEach = "for"
+  case given, call, expect
+
+  public var description: String { rawValue }
+}
+
+/// The keywords that start a file-level line.
+public enum HeaderKeyword: String, Sendable, CaseIterable {
+  case suite, rule
+}
+
+extension Clause.Kind {
+  /// The keyword this clause is written with.
+  public var keyword: ClauseKeyword {
+    switch self {
+    case .tags: .tags
+    case .source: .source
+    case .why: .why
+    case .requires: .requires
+    case .forEach: .forEach
+    case .given: .given
+    case .call: .call
+    case .expect: .expect
+    }
+  }
+}
+
+/// How operators of one precedence group chain.
+public enum Associativity: Sendable {
+  /// `a - b - c` is `(a - b) - c`.
+  case left
+  /// `a implies b implies c` is `a implies (b implies c)`.
+  case right
+  /// `a < b < c` is an error.
+  case none
+}
+
+/// Binary operators, each with its spelling (the raw value), declared once:
+/// the parser builds its precedence levels from ``precedence``.
 public enum BinaryOperator: String, Sendable, CaseIterable {
   case implies = "implies"
   case or = "or"
@@ -243,7 +317,7 @@ public enum BinaryOperator: String, Sendable, CaseIterable {
   case greater = ">"
   case greaterEqual = ">="
   /// `in`: membership of a value in a list or set (`level in huge_levels`).
-  case member = "in"
+  case elementOf = "in"
   case bitOr = "|"
   case bitAnd = "&"
   case shiftLeft = "<<"
@@ -260,7 +334,7 @@ public enum BinaryOperator: String, Sendable, CaseIterable {
     case .implies: 1
     case .or: 2
     case .and: 3
-    case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual, .member: 4
+    case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual, .elementOf: 4
     case .bitOr: 5
     case .bitAnd: 6
     case .shiftLeft, .shiftRight: 7
@@ -269,3 +343,35 @@ public enum BinaryOperator: String, Sendable, CaseIterable {
     }
   }
 }
+
+extension BinaryOperator {
+  /// The loosest and the tightest precedence.
+  public static let precedences: ClosedRange<Int> = {
+    let all = allCases.map(\.precedence)
+    return (all.min() ?? 1)...(all.max() ?? 1)
+  }()
+
+  /// `implies` is right-associative, comparisons do not chain, the rest is left-associative.
+  public var associativity: Associativity {
+    switch precedence {
+    case BinaryOperator.implies.precedence: .right
+    case BinaryOperator.equal.precedence: .none
+    default: .left
+    }
+  }
+
+  /// Whether the operator is spelled as a word (`and`, `in`) rather than symbols.
+  public var isWord: Bool { rawValue.unicodeScalars.allSatisfy { ("a"..."z").contains($0) } }
+
+  /// Whether the operator compares its operands (`==` ... `>=`, `in`).
+  public var isComparison: Bool { precedence == BinaryOperator.equal.precedence }
+
+  /// Whether the operator orders its operands (`<`, `<=`, `>`, `>=`).
+  public var isOrdering: Bool { [.less, .lessEqual, .greater, .greaterEqual].contains(self) }
+}
+
+extension UnaryOperator {
+  /// Whether the operator is spelled as a word (`not`).
+  public var isWord: Bool { rawValue.unicodeScalars.allSatisfy { ("a"..."z").contains($0) } }
+}
+

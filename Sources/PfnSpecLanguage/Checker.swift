@@ -27,7 +27,7 @@ public struct Checker {
       if file.suite == nil && !brokenSuite {
         let start = SourcePosition(line: 1, column: 1, offset: 0)
         checker.report(
-          .missingSuite, "missing 'suite' line", SourceRange(start: start, end: start),
+          .missingSuite, SourceRange(start: start, end: start),
           hints: ["start the file with 'suite \(file.suiteName) \"title\"'"])
       }
       for (index, rule) in file.rules.enumerated() {
@@ -37,7 +37,7 @@ public struct Checker {
         checker.ruleHasSyntaxErrors = errorLines.contains { lines.contains($0) }
         if let first = firstDefinition[rule.id.value] {
           checker.report(
-            .duplicateRuleID, "duplicate rule id '\(rule.id.value)'", rule.id.range,
+            .duplicateRuleID(rule.id.value), rule.id.range,
             hints: ["rule ids are unique across all spec files"],
             notes: [.init(message: "'\(rule.id.value)' is first defined here", file: first.file, range: first.range)])
         } else {
@@ -81,21 +81,22 @@ public struct Checker {
   }
 
   private mutating func report(
-    _ code: DiagnosticCode, _ message: String, _ range: SourceRange, hints: [String] = [],
+    _ message: DiagnosticMessage, _ range: SourceRange, hints: [String] = [],
     fixIt: FixIt? = nil, notes: [Diagnostic.Note] = []
   ) {
+    let code = message.code
     // These say something is missing; after a dropped clause that is likely a cascade.
     let cascades: Set<DiagnosticCode> = [
       .needsCall, .expectBeforeCall, .missingSource, .noExpectation, .unusedVariable,
     ]
     if ruleHasSyntaxErrors && cascades.contains(code) { return }
     diagnostics.append(
-      Diagnostic(code, message, file: path, range: range, hints: hints, fixIt: fixIt, notes: notes))
+      Diagnostic(message, file: path, range: range, hints: hints, fixIt: fixIt, notes: notes))
   }
 
   /// Reports an unknown name with a did-you-mean hint and fix-it, and the valid names.
   private mutating func reportUnknown(
-    _ code: DiagnosticCode, _ message: String, _ name: Located<String>, candidates: [String],
+    _ message: DiagnosticMessage, _ name: Located<String>, candidates: [String],
     listing: String, fullList: String = "see 'pfnspec list vocabulary'"
   ) {
     var hints: [String] = []
@@ -107,7 +108,7 @@ public struct Checker {
     if !candidates.isEmpty {
       hints.append("\(listing): \(Suggestions.list(candidates, fullList: fullList))")
     }
-    report(code, message, name.range, hints: hints, fixIt: fixIt)
+    report(message, name.range, hints: hints, fixIt: fixIt)
   }
 
   // MARK: - Rules
@@ -129,7 +130,7 @@ public struct Checker {
         for tag in list {
           if let first = tags[tag.value] {
             report(
-              .duplicateTag, "tag '\(tag.value)' is listed twice", tag.range,
+              .duplicateTag(tag.value), tag.range,
               fixIt: FixIt(range: tag.range, replacement: ""),
               notes: [.init(message: "first listed here", file: path, range: first)])
           } else {
@@ -140,7 +141,7 @@ public struct Checker {
         hasSource = true
         if let first = sources[reference.value] {
           report(
-            .duplicateSource, "source \(reference.value) is cited twice", reference.range,
+            .duplicateSource(reference.value), reference.range,
             notes: [.init(message: "first cited here", file: path, range: first)])
         } else {
           sources[reference.value] = reference.range
@@ -149,14 +150,14 @@ public struct Checker {
       case .why:
         break
       case .requires(let expr):
-        expectBoolean(expr, in: .requires, clause: "requires")
+        expectBoolean(expr, in: .requires, clause: .requires)
       case .forEach(let variable, let domain):
         checkForEach(variable: variable, domain: domain)
         warnIfSingleCase(variable: variable, domain: domain)
       case .given(let given):
         if seenCall {
           report(
-            .givenAfterCall, "'given' after a 'call'", clause.range,
+            .givenAfterCall, clause.range,
             hints: ["'given' clauses build the world before the first call; move it up"])
         }
         checkGiven(given, subjects: &subjects)
@@ -167,11 +168,11 @@ public struct Checker {
         hasExpect = true
         if !seenCall {
           report(
-            .expectBeforeCall, "'expect' before any 'call'", clause.range,
+            .expectBeforeCall, clause.range,
             hints: ["an expectation judges the state after a call; add 'call start(...)' before it"])
         }
         let reportedBefore = diagnostics.count
-        expectBoolean(expr, in: .expect, clause: "expect")
+        expectBoolean(expr, in: .expect, clause: .expect)
         // Suspicions about an expectation only make sense once it is well-formed.
         if !diagnostics[reportedBefore...].contains(where: { $0.severity == .error }) {
           warnIfSuspicious(expect: expr, established: established)
@@ -181,20 +182,20 @@ public struct Checker {
 
     if !hasSource {
       report(
-        .missingSource, "rule '\(rule.id.value)' has no 'source'", rule.id.range,
+        .missingSource(rule: rule.id.value), rule.id.range,
         hints: [
           "cite where the promise comes from: 'source contract#ANCHOR', 'source msg <MESSAGE-ID>' or 'source commit HASH'"
         ])
     }
     if !hasExpect {
       report(
-        .noExpectation, "rule '\(rule.id.value)' has no 'expect'", rule.id.range,
+        .noExpectation(rule: rule.id.value), rule.id.range,
         hints: ["a rule without expectations cannot fail"])
     }
     for name in variableOrder {
       if let variable = variables[name], !variable.used {
         report(
-          .unusedVariable, "variable '\(name)' is never used", variable.range,
+          .unusedVariable(name), variable.range,
           hints: ["an unused variable only multiplies the cases; remove the 'for' clause"])
       }
     }
@@ -206,13 +207,14 @@ public struct Checker {
     guard !vocabulary.contractAnchors.isEmpty, !vocabulary.contractAnchors.contains(anchor) else {
       return
     }
-    // The anchor starts after `contract#`.
+    // The anchor starts after `contract#` (ASCII: one column per byte).
+    let prefix = SourceReference.Kind.contract.rawValue + SourceReference.anchorSeparator
     var start = reference.range.start
-    start.column += 9
-    start.offset += 9
+    start.column += prefix.unicodeScalars.count
+    start.offset += prefix.utf8.count
     let anchorName = Located(anchor, SourceRange(start: start, end: reference.range.end))
     reportUnknown(
-      .unknownAnchor, "unknown contract anchor '\(anchor)'", anchorName,
+      .unknownAnchor(anchor), anchorName,
       candidates: Array(vocabulary.contractAnchors), listing: "anchors in docs/contract.md",
       fullList: "see docs/contract.md")
   }
@@ -225,23 +227,23 @@ public struct Checker {
     case .any: break
     default:
       report(
-        .typeMismatch, "'for' needs a list to iterate over, found \(domainType)", domain.range)
+        .typeMismatch(.domainNeedsList(found: domainType)), domain.range)
     }
     if case .list(let elements) = domain.kind, elements.isEmpty {
       report(
-        .emptyDomain, "'for \(variable.value)' iterates over an empty list", domain.range,
+        .emptyDomain(variable.value), domain.range,
         hints: ["the rule yields no case"])
     }
     if let existing = variables[variable.value] {
       report(
-        .shadowedVariable, "variable '\(variable.value)' is already bound", variable.range,
+        .variableAlreadyBound(variable.value), variable.range,
         hints: ["choose another name"],
         notes: [.init(message: "'\(variable.value)' is first bound here", file: path, range: existing.range)])
     } else if vocabulary.names[variable.value] != nil || vocabulary.functions[variable.value] != nil
       || Checker.builtinNames[variable.value] != nil
     {
       report(
-        .shadowedVariable, "variable '\(variable.value)' shadows a vocabulary name", variable.range,
+        .variableShadowsName(variable.value), variable.range,
         hints: ["choose another name; '\(variable.value)' already means something to the engine"])
     }
     if variables[variable.value] == nil { variableOrder.append(variable.value) }
@@ -251,14 +253,14 @@ public struct Checker {
   private mutating func checkGiven(_ given: Given, subjects: inout [String: SourceRange]) {
     guard let subject = vocabulary.subjects[given.subject.value] else {
       reportUnknown(
-        .unknownSubject, "unknown given subject '\(given.subject.value)'", given.subject,
+        .unknownSubject(given.subject.value), given.subject,
         candidates: Array(vocabulary.subjects.keys), listing: "subjects are")
       for attribute in given.attributes { _ = type(of: attribute.value, in: .given) }
       return
     }
     if let first = subjects[given.subject.value], !subject.repeatable {
       report(
-        .repeatedSubject, "'\(given.subject.value)' is given more than once", given.subject.range,
+        .repeatedSubject(given.subject.value), given.subject.range,
         hints: ["a rule has one '\(given.subject.value)'; put all its attributes on one line"],
         notes: [.init(message: "first given here", file: path, range: first)])
     } else if subjects[given.subject.value] == nil {
@@ -270,15 +272,14 @@ public struct Checker {
       let name = attribute.name
       guard let expected = subject.attributes[name.value] else {
         reportUnknown(
-          .unknownAttribute, "unknown given attribute '\(name.value)' for '\(given.subject.value)'",
-          name, candidates: Array(subject.attributes.keys),
+          .unknownAttribute(name.value, of: given.subject.value), name, candidates: Array(subject.attributes.keys),
           listing: "attributes of '\(given.subject.value)' are")
         _ = type(of: attribute.value, in: .given)
         continue
       }
       if let first = seen[name.value] {
         report(
-          .repeatedAttribute, "attribute '\(name.value)' is given twice", name.range,
+          .repeatedAttribute(name.value), name.range,
           notes: [.init(message: "first given here", file: path, range: first)])
       } else {
         seen[name.value] = name.range
@@ -286,18 +287,14 @@ public struct Checker {
       let found = type(of: attribute.value, in: .given)
       if !Checker.compatible(found, expected) {
         report(
-          .typeMismatch,
-          "attribute '\(name.value)' of '\(given.subject.value)' expects \(expected), found \(found)",
+          .typeMismatch(.attribute(name.value, of: given.subject.value, expected: expected, found: found)),
           attribute.value.range)
       }
     }
     let missing = subject.required.subtracting(seen.keys).sorted()
     if !missing.isEmpty {
-      let names = missing.map { "'\($0)'" }.joined(separator: ", ")
       report(
-        .missingAttribute,
-        "'given \(given.subject.value)' is missing required attribute\(missing.count == 1 ? "" : "s") \(names)",
-        given.subject.range,
+        .missingAttributes(missing, of: given.subject.value), given.subject.range,
         hints: ["add \(missing.map { "'\($0) VALUE'" }.joined(separator: " "))"])
     }
   }
@@ -305,7 +302,7 @@ public struct Checker {
   private mutating func checkCall(_ call: Call) {
     guard let signature = vocabulary.calls[call.name.value] else {
       reportUnknown(
-        .unknownCall, "unknown call '\(call.name.value)'", call.name,
+        .unknownCall(call.name.value), call.name,
         candidates: Array(vocabulary.calls.keys), listing: "calls are")
       for argument in call.arguments { _ = type(of: argument, in: .call) }
       return
@@ -320,8 +317,7 @@ public struct Checker {
     if arguments.count != signature.parameters.count {
       let expected = signature.parameters.count
       report(
-        .wrongArity,
-        "'\(name.value)' takes \(expected) argument\(expected == 1 ? "" : "s"), found \(arguments.count)",
+        .wrongArity(name.value, takes: expected, found: arguments.count),
         arguments.isEmpty ? name.range : arguments[0].range.union(arguments[arguments.count - 1].range),
         hints: [Checker.usage(name.value, signature)])
     }
@@ -331,8 +327,7 @@ public struct Checker {
         let expected = signature.parameters[position]
         if !Checker.compatible(found, expected) {
           report(
-            .typeMismatch,
-            "argument \(position + 1) of '\(name.value)' expects \(expected), found \(found)",
+            .typeMismatch(.argument(position + 1, of: name.value, expected: expected, found: found)),
             argument.range)
         }
       }
@@ -348,22 +343,21 @@ public struct Checker {
   /// The versions a rule's `requires` clauses guarantee: `requires api >= 6.15`
   /// gives `api` at least 6.15. Only conjuncts of the form `NAME >= VERSION`,
   /// `NAME > VERSION` or `NAME == VERSION` (either way round) count.
-  static func establishedVersions(_ rule: Rule) -> [String: (major: Int, minor: Int)] {
-    var established: [String: (major: Int, minor: Int)] = [:]
+  static func establishedVersions(_ rule: Rule) -> [String: Version] {
+    var established: [String: Version] = [:]
     for clause in rule.clauses {
       if case .requires(let condition) = clause.kind {
-        established.merge(establishedVersions(by: condition)) { isAtLeast($0, $1) ? $0 : $1 }
+        established.merge(establishedVersions(by: condition), uniquingKeysWith: max)
       }
     }
     return established
   }
 
   /// The versions a condition guarantees when it holds (see ``establishedVersions(_:)``).
-  static func establishedVersions(by condition: Expr) -> [String: (major: Int, minor: Int)] {
-    var established: [String: (major: Int, minor: Int)] = [:]
-    func note(_ name: String, _ major: Int, _ minor: Int) {
-      if let known = established[name], (known.major, known.minor) >= (major, minor) { return }
-      established[name] = (major, minor)
+  static func establishedVersions(by condition: Expr) -> [String: Version] {
+    var established: [String: Version] = [:]
+    func note(_ name: String, _ version: Version) {
+      established[name] = max(established[name] ?? version, version)
     }
     func visit(_ expr: Expr) {
       guard case .binary(let op, let lhs, let rhs) = expr.kind else { return }
@@ -371,24 +365,19 @@ public struct Checker {
       case (.and, _, _):
         visit(lhs)
         visit(rhs)
-      case (.greaterEqual, .identifier(let name), .version(let major, let minor)),
-        (.greater, .identifier(let name), .version(let major, let minor)),
-        (.equal, .identifier(let name), .version(let major, let minor)),
-        (.lessEqual, .version(let major, let minor), .identifier(let name)),
-        (.less, .version(let major, let minor), .identifier(let name)),
-        (.equal, .version(let major, let minor), .identifier(let name)):
-        note(name, major, minor)
+      case (.greaterEqual, .identifier(let name), .version(let version)),
+        (.greater, .identifier(let name), .version(let version)),
+        (.equal, .identifier(let name), .version(let version)),
+        (.lessEqual, .version(let version), .identifier(let name)),
+        (.less, .version(let version), .identifier(let name)),
+        (.equal, .version(let version), .identifier(let name)):
+        note(name, version)
       default:
         break
       }
     }
     visit(condition)
     return established
-  }
-
-  /// Whether version `a` is at least `b`, for merging.
-  private static func isAtLeast(_ a: (major: Int, minor: Int), _ b: (major: Int, minor: Int)) -> Bool {
-    (a.major, a.minor) >= (b.major, b.minor)
   }
 
   /// W309: a `for` over one value only renames that value.
@@ -404,7 +393,7 @@ public struct Checker {
     }
     guard single else { return }
     report(
-      .singleCaseDomain, "'for \(variable.value)' yields a single case", domain.range,
+      .singleCaseDomain(variable.value), domain.range,
       hints: [
         "a quantifier over one value only renames it; write the value where '\(variable.value)' is used, or add the values the rule should also hold for"
       ])
@@ -412,12 +401,11 @@ public struct Checker {
 
   /// W307, W308 and W310 for one well-formed `expect`.
   private mutating func warnIfSuspicious(
-    expect expr: Expr, established: [String: (major: Int, minor: Int)]
+    expect expr: Expr, established: [String: Version]
   ) {
     for (name, gate) in gatedReads(in: expr, established: established) {
       report(
-        .gatedName,
-        "'\(name.value)' exists only where \(gate.requirement), and the rule does not require it",
+        .gatedName(name.value, requirement: gate.requirement),
         name.range,
         hints: [
           "add 'requires \(gate.requirement)', or move this expectation to a rule of its own: elsewhere the whole case is skipped, its other expectations too"
@@ -428,12 +416,12 @@ public struct Checker {
       guard case .binary(let op, _, _) = comparison.kind else { continue }
       let outcome = [.equal, .lessEqual, .greaterEqual].contains(op) ? "always holds" : "never holds"
       report(
-        .selfComparison, "both sides of '\(op.rawValue)' are the same expression", comparison.range,
+        .selfComparison(op), comparison.range,
         hints: ["it \(outcome), whatever the walker does; compare with what the walker reported, such as 'pfn' or 'result'"])
     }
     if !dependsOnCalls(expr) {
       report(
-        .expectationIgnoresCalls, "this 'expect' reads nothing that a call changes", expr.range,
+        .expectationIgnoresCalls, expr.range,
         hints: [
           "it judges only the rule's own set-up, so no walker can fail it; compare it with 'result', an output, 'held' or another name that describes the call"
         ])
@@ -445,12 +433,12 @@ public struct Checker {
   /// only when the left side holds, so `api >= 6.15 implies addr_mask == ...`
   /// guards its read.
   private func gatedReads(
-    in expr: Expr, established: [String: (major: Int, minor: Int)]
+    in expr: Expr, established: [String: Version]
   ) -> [(Located<String>, Vocabulary.Gate)] {
     var found: [(Located<String>, Vocabulary.Gate)] = []
-    func visit(_ expr: Expr, _ established: [String: (major: Int, minor: Int)]) {
+    func visit(_ expr: Expr, _ established: [String: Version]) {
       func note(_ name: Located<String>, _ gate: Vocabulary.Gate) {
-        if let have = established[gate.name], (have.major, have.minor) >= (gate.major, gate.minor) { return }
+        if let have = established[gate.name], have >= gate.version { return }
         found.append((name, gate))
       }
       switch expr.kind {
@@ -467,7 +455,7 @@ public struct Checker {
         visit(lhs, established)
         var guarded = established
         if op == .implies || op == .and {
-          guarded.merge(Checker.establishedVersions(by: lhs)) { Checker.isAtLeast($0, $1) ? $0 : $1 }
+          guarded.merge(Checker.establishedVersions(by: lhs), uniquingKeysWith: max)
         }
         visit(rhs, guarded)
       case .integer, .version, .string:
@@ -496,7 +484,7 @@ public struct Checker {
   static func sameShape(_ a: Expr, _ b: Expr) -> Bool {
     switch (a.kind, b.kind) {
     case (.integer(let x), .integer(let y)): x == y
-    case (.version(let x1, let x2), .version(let y1, let y2)): x1 == y1 && x2 == y2
+    case (.version(let x), .version(let y)): x == y
     case (.string(let x), .string(let y)): x == y
     case (.identifier(let x), .identifier(let y)): x == y
     case (.member(let x, let m), .member(let y, let n)): m.value == n.value && sameShape(x, y)
@@ -536,30 +524,29 @@ public struct Checker {
 
   // MARK: - Expressions
 
-  private static let builtinNames: [String: Vocabulary.ValueType] = ["true": .boolean, "false": .boolean]
+  private static let builtinNames: [String: Vocabulary.ValueType] = Vocabulary.booleanLiterals.mapValues { _ in .boolean }
 
   private static func clauseName(_ context: Vocabulary.Context) -> String {
     switch context {
-    case .requires: "a 'requires' clause"
-    case .domain: "a 'for' domain"
-    case .given: "a 'given' clause"
-    case .call: "'call' arguments"
-    default: "an 'expect' clause"
+    case .requires: "a '\(ClauseKeyword.requires)' clause"
+    case .domain: "a '\(ClauseKeyword.forEach)' domain"
+    case .given: "a '\(ClauseKeyword.given)' clause"
+    case .call: "'\(ClauseKeyword.call)' arguments"
+    default: "an '\(ClauseKeyword.expect)' clause"
     }
   }
 
   private static func contextList(_ contexts: Vocabulary.Context) -> String {
-    let all: [(Vocabulary.Context, String)] = [
-      (.requires, "requires"), (.domain, "for"), (.given, "given"), (.call, "call"),
-      (.expect, "expect"),
+    let all: [(Vocabulary.Context, ClauseKeyword)] = [
+      (.requires, .requires), (.domain, .forEach), (.given, .given), (.call, .call), (.expect, .expect),
     ]
     return all.filter { contexts.contains($0.0) }.map { "'\($0.1)'" }.joined(separator: ", ")
   }
 
-  private mutating func expectBoolean(_ expr: Expr, in context: Vocabulary.Context, clause: String) {
+  private mutating func expectBoolean(_ expr: Expr, in context: Vocabulary.Context, clause: ClauseKeyword) {
     let found = type(of: expr, in: context)
     if !Checker.compatible(found, .boolean) {
-      report(.typeMismatch, "'\(clause)' needs a boolean expression, found \(found)", expr.range)
+      report(.typeMismatch(.clauseNeedsBoolean(clause, found: found)), expr.range)
     }
   }
 
@@ -579,12 +566,12 @@ public struct Checker {
   ) {
     if !contexts.contains(context) {
       report(
-        .wrongContext, "'\(name)' cannot be used in \(Checker.clauseName(context))", range,
+        .wrongContext(name, in: Checker.clauseName(context)), range,
         hints: contexts.isEmpty ? [] : ["'\(name)' can be used in \(Checker.contextList(contexts))"])
     } else if needsCall && !seenCall && context != .expect {
       // An `expect` before any call is reported once, as E214.
       report(
-        .needsCall, "'\(name)' is only meaningful after a 'call'", range,
+        .needsCall(name), range,
         hints: ["add 'call start(...)' before this clause"])
     }
   }
@@ -611,12 +598,12 @@ public struct Checker {
       if case .identifier(let name) = base.kind { owner = "'\(name)'" } else { owner = "\(baseType)" }
       guard let members else {
         report(
-          .unknownMember, "\(owner) of type \(baseType) has no members", member.range)
+          .noMembers(owner, type: baseType), member.range)
         return .any
       }
       guard let memberType = members[member.value] else {
         reportUnknown(
-          .unknownMember, "\(owner) has no member '\(member.value)'", member,
+          .unknownMember(member.value, of: owner), member,
           candidates: Array(members.keys), listing: "members are")
         return .any
       }
@@ -632,10 +619,10 @@ public struct Checker {
         }
         if hints.isEmpty {
           reportUnknown(
-            .unknownFunction, "unknown function '\(name.value)'", name,
+            .unknownFunction(name.value), name,
             candidates: Array(vocabulary.functions.keys), listing: "functions are")
         } else {
-          report(.unknownFunction, "unknown function '\(name.value)'", name.range, hints: hints)
+          report(.unknownFunction(name.value), name.range, hints: hints)
         }
         for argument in arguments { _ = type(of: argument, in: context) }
         return .any
@@ -647,7 +634,7 @@ public struct Checker {
       let found = type(of: operand, in: context)
       let needed: Vocabulary.ValueType = op == .not ? .boolean : .integer
       if !Checker.compatible(found, needed) {
-        report(.typeMismatch, "operand of '\(op.rawValue)' must be \(needed), found \(found)", operand.range)
+        report(.typeMismatch(.operand(of: op.rawValue, needed: needed, found: found)), operand.range)
       }
       return needed
     case .binary(let op, let lhs, let rhs):
@@ -659,7 +646,7 @@ public struct Checker {
         if elementType == .any {
           elementType = found
         } else if !Checker.compatible(found, elementType) {
-          report(.typeMismatch, "list mixes \(elementType) and \(found)", element.range)
+          report(.typeMismatch(.listMixes(elementType, found)), element.range)
         }
       }
       return .list(elementType)
@@ -669,9 +656,10 @@ public struct Checker {
   private mutating func typeOfName(_ name: Located<String>, in context: Vocabulary.Context)
     -> Vocabulary.ValueType
   {
-    if variables[name.value] != nil {
-      variables[name.value]!.used = true
-      return variables[name.value]!.type
+    if var variable = variables[name.value] {
+      variable.used = true
+      variables[name.value] = variable
+      return variable.type
     }
     if let entry = vocabulary.names[name.value] {
       checkUse(name.value, range: name.range, contexts: entry.contexts, needsCall: entry.needsCall, in: context)
@@ -685,10 +673,10 @@ public struct Checker {
     if hints.isEmpty {
       let candidates = Array(vocabulary.names.keys) + Array(variables.keys) + Checker.builtinNames.keys
       reportUnknown(
-        .unknownName, "unknown name '\(name.value)'", name,
+        .unknownName(name.value), name,
         candidates: candidates, listing: "names are")
     } else {
-      report(.unknownName, "unknown name '\(name.value)'", name.range, hints: hints)
+      report(.unknownName(name.value), name.range, hints: hints)
     }
     return .any
   }
@@ -701,48 +689,48 @@ public struct Checker {
     switch op {
     case .implies, .or, .and:
       for (side, found) in [(lhs, left), (rhs, right)] where !Checker.compatible(found, .boolean) {
-        report(.typeMismatch, "operand of '\(op.rawValue)' must be boolean, found \(found)", side.range)
+        report(.typeMismatch(.operand(of: op.rawValue, needed: .boolean, found: found)), side.range)
       }
       return .boolean
     case .equal, .notEqual:
       if !Checker.compatible(left, right) {
-        report(.typeMismatch, "'\(op.rawValue)' cannot compare \(left) with \(right)", range)
+        report(.typeMismatch(.cannotCompare(op.rawValue, left, right)), range)
       }
       return .boolean
     case .less, .lessEqual, .greater, .greaterEqual:
       let ordered: Set<Vocabulary.ValueType> = [.integer, .version, .level, .any]
       if !Checker.compatible(left, right) {
-        report(.typeMismatch, "'\(op.rawValue)' cannot compare \(left) with \(right)", range)
+        report(.typeMismatch(.cannotCompare(op.rawValue, left, right)), range)
       } else if !ordered.contains(left) || !ordered.contains(right) {
         let found = ordered.contains(left) ? right : left
-        report(.typeMismatch, "'\(op.rawValue)' needs integers or versions, found \(found)", range)
+        report(.typeMismatch(.notOrdered(op.rawValue, found: found)), range)
       }
       return .boolean
-    case .member:
+    case .elementOf:
       switch right {
       case .list(let element):
         if !Checker.compatible(left, element) {
-          report(.typeMismatch, "'in' looks for \(left) in a \(right)", range)
+          report(.typeMismatch(.elementOf(left, in: right)), range)
         }
       case .any: break
       default:
-        report(.typeMismatch, "right side of 'in' must be a list, found \(right)", rhs.range)
+        report(.typeMismatch(.membershipNeedsList(found: right)), rhs.range)
       }
       return .boolean
     case .bitOr, .bitAnd:
       let sets: Set<Vocabulary.ValueType> = [.integer, .vmaFlags, .locks]
       if !Checker.compatible(left, right) {
-        report(.typeMismatch, "'\(op.rawValue)' cannot combine \(left) with \(right)", range)
+        report(.typeMismatch(.cannotCombine(op.rawValue, left, right)), range)
         return .any
       }
       let type = left == .any ? right : left
       if type != .any && !sets.contains(type) {
-        report(.typeMismatch, "'\(op.rawValue)' needs integers or flag sets, found \(type)", range)
+        report(.typeMismatch(.notCombinable(op.rawValue, found: type)), range)
       }
       return type
     case .shiftLeft, .shiftRight, .add, .subtract, .multiply, .divide, .remainder:
       for (side, found) in [(lhs, left), (rhs, right)] where !Checker.compatible(found, .integer) {
-        report(.typeMismatch, "operand of '\(op.rawValue)' must be integer, found \(found)", side.range)
+        report(.typeMismatch(.operand(of: op.rawValue, needed: .integer, found: found)), side.range)
       }
       return .integer
     }

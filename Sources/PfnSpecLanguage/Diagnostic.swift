@@ -54,7 +54,8 @@ public struct Diagnostic: Sendable, Hashable {
   public var fixIt: FixIt?
   public var notes: [Note]
 
-  public init(
+  /// Only ``DiagnosticMessage``'s constructors spell messages; see `init(_:file:range:...)`.
+  init(
     _ code: DiagnosticCode, _ message: String, file: String, range: SourceRange?,
     hints: [String] = [], fixIt: FixIt? = nil, notes: [Note] = []
   ) {
@@ -234,7 +235,7 @@ extension Diagnostic {
   ///   - mutants: How many mutants were run, for the message.
   public static func killsNoMutant(rule: Rule, file: String, mutants: Int) -> Diagnostic {
     Diagnostic(
-      .killsNoMutant, "rule '\(rule.id.value)' kills no mutant", file: file, range: rule.id.range,
+      .killsNoMutant(rule: rule.id.value), file: file, range: rule.id.range,
       hints: [
         "none of the \(mutants) built-in mutants fails it; tighten an 'expect', or add the mutant it is meant to catch",
         "see which walkers fail it with 'pfnspec explain \(rule.id.value)'",

@@ -11,12 +11,18 @@
 public struct DiagnosticRenderer: Sendable {
   /// The text of each file by path; diagnostics in other files show no snippet.
   public var sources: [String: String]
-  /// Whether to colour with ANSI escapes.
-  public var color: Bool
+  /// How the parts of a diagnostic look: plain text or ANSI colours.
+  public var decorator: any DiagnosticDecorator
 
-  public init(sources: [String: String], color: Bool = false) {
+  public init(sources: [String: String], decorator: any DiagnosticDecorator = PlainDiagnosticDecorator()) {
     self.sources = sources
-    self.color = color
+    self.decorator = decorator
+  }
+
+  /// Plain text, or ANSI colours when `color` is set.
+  public init(sources: [String: String], color: Bool) {
+    self.init(
+      sources: sources, decorator: color ? ANSIDiagnosticDecorator() as any DiagnosticDecorator : PlainDiagnosticDecorator())
   }
 
   /// At most this many diagnostics are rendered; the rest are counted in one line.
@@ -40,21 +46,21 @@ public struct DiagnosticRenderer: Sendable {
   public func render(_ diagnostic: Diagnostic) -> String {
     var out = ""
     let severity = paint(
-      "\(diagnostic.severity.rawValue)[\(diagnostic.code.rawValue)]", style(for: diagnostic.severity))
-    out += "\(paint(Self.escaped(diagnostic.location) + ":", bold)) \(severity): \(paint(Self.escaped(diagnostic.message), bold))\n"
+      "\(diagnostic.severity.rawValue)[\(diagnostic.code.rawValue)]", .severity(diagnostic.severity))
+    out += "\(paint(Self.escaped(diagnostic.location) + ":", .location)) \(severity): \(paint(Self.escaped(diagnostic.message), .message))\n"
     if let range = diagnostic.range {
       out += snippet(file: diagnostic.file, range: range, severity: diagnostic.severity)
     }
     for hint in diagnostic.hints {
-      out += "\(gutterPad)= \(paint("help", cyan)): \(Self.escaped(hint))\n"
+      out += "\(gutterPad)= \(paint("help", .help)): \(Self.escaped(hint))\n"
     }
     for note in diagnostic.notes {
       if let file = note.file, let range = note.range {
-        out += "\(paint("\(file):\(range.start.line):\(range.start.column):", bold)) "
-        out += "\(paint("note", style(for: .note))): \(Self.escaped(note.message))\n"
+        out += "\(paint("\(file):\(range.start.line):\(range.start.column):", .location)) "
+        out += "\(paint("note", .severity(.note))): \(Self.escaped(note.message))\n"
         out += snippet(file: file, range: range, severity: .note)
       } else {
-        out += "\(gutterPad)= \(paint("note", style(for: .note))): \(Self.escaped(note.message))\n"
+        out += "\(gutterPad)= \(paint("note", .severity(.note))): \(Self.escaped(note.message))\n"
       }
     }
     return out
@@ -94,8 +100,8 @@ public struct DiagnosticRenderer: Sendable {
     }
     let markedWidth = scalars.dropFirst(startColumn - 1).prefix(width).reduce(0) { $0 + Self.escaped($1).unicodeScalars.count }
     let marker = "^" + String(repeating: "~", count: max(1, markedWidth) - 1)
-    var out = "\(paint(gutter + " |", blue)) \(shown)\n"
-    out += "\(paint(gutterPad + "|", blue)) \(padding)\(paint(marker, style(for: severity)))\n"
+    var out = "\(paint(gutter + " |", .gutter)) \(shown)\n"
+    out += "\(paint(gutterPad + "|", .gutter)) \(padding)\(paint(marker, .marker(severity)))\n"
     return out
   }
 
@@ -139,21 +145,57 @@ public struct DiagnosticRenderer: Sendable {
     return String(scalars)
   }
 
-  // MARK: Colour
+  private func paint(_ text: String, _ part: DiagnosticPart) -> String {
+    decorator.decorate(text, as: part)
+  }
+}
 
-  private var bold: String { "\u{1B}[1m" }
-  private var cyan: String { "\u{1B}[1;36m" }
-  private var blue: String { "\u{1B}[34m" }
+/// The parts of a rendered diagnostic that a decorator may style.
+public enum DiagnosticPart: Sendable, Hashable {
+  /// `file:line:column:`
+  case location
+  /// `error[E203]`, `warning[W301]`, `note`
+  case severity(DiagnosticSeverity)
+  case message
+  /// The `help` label of a hint.
+  case help
+  /// The line-number gutter and its `|`.
+  case gutter
+  /// The carets under a span.
+  case marker(DiagnosticSeverity)
+}
 
-  private func style(for severity: DiagnosticSeverity) -> String {
+/// Styles the parts of a rendered diagnostic (swift-syntax's DiagnosticDecorator).
+public protocol DiagnosticDecorator: Sendable {
+  func decorate(_ text: String, as part: DiagnosticPart) -> String
+}
+
+/// No styling: for files, pipes and tests.
+public struct PlainDiagnosticDecorator: DiagnosticDecorator {
+  public init() {}
+  public func decorate(_ text: String, as part: DiagnosticPart) -> String { text }
+}
+
+/// ANSI colours, for a terminal.
+public struct ANSIDiagnosticDecorator: DiagnosticDecorator {
+  public init() {}
+
+  public func decorate(_ text: String, as part: DiagnosticPart) -> String {
+    let style: String
+    switch part {
+    case .location, .message: style = "\u{1B}[1m"
+    case .help: style = "\u{1B}[1;36m"
+    case .gutter: style = "\u{1B}[34m"
+    case .severity(let severity), .marker(let severity): style = Self.style(for: severity)
+    }
+    return style + text + "\u{1B}[0m"
+  }
+
+  private static func style(for severity: DiagnosticSeverity) -> String {
     switch severity {
     case .error: "\u{1B}[1;31m"
     case .warning: "\u{1B}[1;33m"
     case .note: "\u{1B}[1;36m"
     }
-  }
-
-  private func paint(_ text: String, _ style: String) -> String {
-    color ? style + text + "\u{1B}[0m" : text
   }
 }

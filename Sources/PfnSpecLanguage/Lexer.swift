@@ -107,11 +107,9 @@ struct Lexer {
   }
 
   private mutating func report(
-    _ code: DiagnosticCode, _ message: String, _ range: SourceRange, hints: [String] = [],
-    fixIt: FixIt? = nil
+    _ message: DiagnosticMessage, _ range: SourceRange, hints: [String] = [], fixIt: FixIt? = nil
   ) {
-    diagnostics.append(
-      Diagnostic(code, message, file: path, range: range, hints: hints, fixIt: fixIt))
+    diagnostics.append(Diagnostic(message, file: path, range: range, hints: hints, fixIt: fixIt))
   }
 
   private func range(from start: SourcePosition) -> SourceRange {
@@ -166,8 +164,8 @@ struct Lexer {
     case .normal:
       token = lexNormal(c, start: start, startIndex: startIndex)
       if tokensOnLine == 1 && token.kind == .identifier {
-        if token.text == "rule" { lineMode = .ruleID }
-        if token.text == "source" { lineMode = .source }
+        if token.text == HeaderKeyword.rule.rawValue { lineMode = .ruleID }
+        if token.text == ClauseKeyword.source.rawValue { lineMode = .source }
       }
     }
     return token
@@ -184,7 +182,7 @@ struct Lexer {
         let start = position
         advance()
         report(
-          .unexpectedCharacter, "unexpected character \(Lexer.describe(c))", range(from: start),
+          .unexpectedCharacter(Lexer.describe(c)), range(from: start),
           hints: ["replace it with a plain space"],
           fixIt: FixIt(range: range(from: start), replacement: " "))
       } else {
@@ -242,13 +240,8 @@ struct Lexer {
     -> Token
   {
     let range = range(from: start)
-    let message =
-      written == "="
-      ? "'=' is not an operator; use '==' to compare"
-      : "'\(written)' is not an operator; use '\(meant)'"
-    report(
-      .foreignOperator, message, range, fixIt: FixIt(range: range, replacement: meant))
-    let isWord = meant.first!.isLetter
+    report(.foreignOperator(written, meant: meant), range, fixIt: FixIt(range: range, replacement: meant))
+    let isWord = meant.unicodeScalars.allSatisfy { ("a"..."z").contains($0) }
     return Token(kind: isWord ? .identifier : .symbol, text: meant, range: range)
   }
 
@@ -270,7 +263,7 @@ struct Lexer {
     default:
       break
     }
-    report(.unexpectedCharacter, "unexpected character \(Lexer.describe(c))", range, hints: hints)
+    report(.unexpectedCharacter(Lexer.describe(c)), range, hints: hints)
     return Token(kind: .invalid, text: String(c), range: range)
   }
 
@@ -305,7 +298,8 @@ struct Lexer {
       advance()
       if c == "_" { continue }
       digits += 1
-      let digit = UInt64(Int(String(c), radix: 16)!)
+      // `c` is a hexadecimal (or decimal) digit, checked by the loop condition.
+      let digit = UInt64(Lexer.isDigit(c) ? c.value - 0x30 : (c.value | 0x20) - 0x61 + 10)
       let (shifted, o1) = value.multipliedReportingOverflow(by: isHex ? 16 : 10)
       let (sum, o2) = shifted.addingReportingOverflow(digit)
       overflow = overflow || o1 || o2
@@ -326,9 +320,7 @@ struct Lexer {
         major < 1000, minor < 1000
       else {
         report(
-          .integerOverflow,
-          "version '\(text(from: start, startIndex: startIndex))' is out of range",
-          range(from: start))
+          .versionOutOfRange(text(from: start, startIndex: startIndex)), range(from: start))
         return Token(kind: .invalid, text: "", range: range(from: start))
       }
       return Token(
@@ -350,7 +342,7 @@ struct Lexer {
     }
     let text = text(from: start, startIndex: startIndex)
     if overflow {
-      report(.integerOverflow, "integer literal '\(text)' does not fit in 64 bits", range(from: start))
+      report(.integerOverflow(text), range(from: start))
       return Token(kind: .invalid, text: text, range: range(from: start))
     }
     return Token(kind: .integer(value), text: text, range: range(from: start))
@@ -360,7 +352,7 @@ struct Lexer {
     while let c = peek(), Lexer.isIdentifierPart(c) || c == "." { advance() }
     let text = text(from: start, startIndex: startIndex)
     report(
-      .invalidNumber, "invalid number '\(text)'", range(from: start),
+      .invalidNumber(text), range(from: start),
       hints: [
         "numbers are decimal or 0x hexadecimal, with '_' separators and an optional suffix K, M, G or T"
       ])
@@ -390,7 +382,7 @@ struct Lexer {
           if other != "\n" { advance() }
           valid = false
           report(
-            .unknownEscape, "unknown escape sequence '\\\(other == "\n" ? "" : String(other))' in string",
+            .unknownEscape(other == "\n" ? "" : String(other)),
             range(from: escapeStart), hints: [#"strings know only the escapes \", \\ and \n"#])
         case nil:
           break
@@ -403,7 +395,7 @@ struct Lexer {
     }
     let range = range(from: start)
     report(
-      .unterminatedString, "unterminated string", range,
+      .unterminatedString, range,
       hints: ["add a closing '\"' before the end of the line"],
       fixIt: FixIt(range: SourceRange(start: range.end, end: range.end), replacement: "\""))
     return Token(kind: .invalid, text: text(from: start, startIndex: startIndex), range: range)
@@ -421,7 +413,7 @@ struct Lexer {
       }
       advance()
     }
-    if index == startIndex { return unexpectedCharacter(peek()!, start: start) }
+    if index == startIndex, let c = peek() { return unexpectedCharacter(c, start: start) }
     return Token(kind: .word, text: text(from: start, startIndex: startIndex), range: range(from: start))
   }
 
@@ -434,7 +426,7 @@ struct Lexer {
       while let c = peek(), c != ">", c != "\n", !Lexer.isBlank(c) { advance() }
       guard peek() == ">" else {
         report(
-          .unterminatedMessageID, "message id has no closing '>'", range(from: start),
+          .unterminatedMessageID, range(from: start),
           hints: ["write the Message-ID as 'msg <local@domain>'"],
           fixIt: FixIt(range: SourceRange(start: position, end: position), replacement: ">"))
         return Token(kind: .invalid, text: "", range: range(from: start))
@@ -443,7 +435,7 @@ struct Lexer {
       advance()
       if let bad = id.unicodeScalars.first(where: { $0.value > 0x7F || $0.value < 0x21 }) {
         report(
-          .unexpectedCharacter, "unexpected character \(Lexer.describe(bad)) in message id",
+          .unexpectedCharacter(Lexer.describe(bad), inMessageID: true),
           range(from: start))
         return Token(kind: .invalid, text: id, range: range(from: start))
       }

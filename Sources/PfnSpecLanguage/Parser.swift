@@ -5,7 +5,7 @@
 /// So one run reports every mistake of a file, each once.
 public struct Parser {
   /// Clause keywords, in the order the documentation lists them.
-  public static let clauseKeywords = ["tags", "source", "why", "requires", "for", "given", "call", "expect"]
+  public static let clauseKeywords = ClauseKeyword.allCases.map(\.rawValue)
 
   /// Parses one file's text.
   ///
@@ -71,21 +71,19 @@ public struct Parser {
   }
 
   private mutating func report(
-    _ code: DiagnosticCode, _ message: String, _ range: SourceRange, hints: [String] = [],
+    _ message: DiagnosticMessage, _ range: SourceRange, hints: [String] = [],
     fixIt: FixIt? = nil, notes: [Diagnostic.Note] = []
   ) {
-    diagnostics.append(
-      Diagnostic(code, message, file: path, range: range, hints: hints, fixIt: fixIt, notes: notes))
+    diagnostics.append(Diagnostic(message, file: path, range: range, hints: hints, fixIt: fixIt, notes: notes))
   }
 
   /// Reports that something else was expected here, unless the lexer already
   /// reported the token, then fails.
   private mutating func fail(
-    _ code: DiagnosticCode, _ message: String, hints: [String] = [], fixIt: FixIt? = nil,
-    notes: [Diagnostic.Note] = []
+    _ message: DiagnosticMessage, hints: [String] = [], fixIt: FixIt? = nil, notes: [Diagnostic.Note] = []
   ) -> Failure {
     if current.kind != .invalid {
-      report(code, message, current.range, hints: hints, fixIt: fixIt, notes: notes)
+      report(message, current.range, hints: hints, fixIt: fixIt, notes: notes)
     }
     return Failure()
   }
@@ -109,17 +107,17 @@ public struct Parser {
         continue
       }
       let first = current
-      if first.isKeyword("suite") {
+      if first.isKeyword(HeaderKeyword.suite.rawValue) {
         close(&openRule, into: &rules)
         skippingRule = false
         if let parsed = try? parseSuite() {
           if let existing = suite {
             report(
-              .misplacedSuite, "a file has only one 'suite' line", parsed.range,
+              .secondSuite, parsed.range,
               notes: [.init(message: "the suite is declared here", file: path, range: existing.range)])
           } else if let firstRule = rules.first {
             report(
-              .misplacedSuite, "the 'suite' line must come before the rules", parsed.range,
+              .suiteAfterRules, parsed.range,
               notes: [.init(message: "first rule is here", file: path, range: firstRule.range)])
             suite = parsed
           } else {
@@ -127,7 +125,7 @@ public struct Parser {
           }
         }
         skipLine()
-      } else if first.isKeyword("rule") {
+      } else if first.isKeyword(HeaderKeyword.rule.rawValue) {
         close(&openRule, into: &rules)
         do {
           openRule = try parseRuleHeader()
@@ -149,17 +147,17 @@ public struct Parser {
       } else {
         if first.kind == .identifier && Parser.clauseKeywords.contains(first.text) {
           report(
-            .clauseOutsideRule, "'\(first.text)' clause outside a rule", first.range,
+            .clauseOutsideRule(first.text), first.range,
             hints: ["start a rule with 'rule ID \"title\"' before its clauses"])
         } else if first.kind != .invalid {
           var hints = ["a spec file holds a 'suite' line and 'rule' blocks"]
           if first.kind == .identifier,
-            let near = Suggestions.closest(to: first.text, among: ["suite", "rule"])
+            let near = Suggestions.closest(to: first.text, among: HeaderKeyword.allCases.map(\.rawValue))
           {
             hints.insert("did you mean '\(near)'?", at: 0)
           }
           report(
-            .clauseOutsideRule, "expected 'suite' or 'rule', found \(first.quoted)", first.range,
+            .notAHeader(found: first.quoted), first.range,
             hints: hints)
         }
         skipLine()
@@ -174,14 +172,14 @@ public struct Parser {
     advance()
     guard current.kind == .identifier else {
       throw fail(
-        .invalidSuiteLine, "expected a suite name after 'suite', found \(current.quoted)",
+        .invalidSuiteLine(expected: "a suite name after 'suite'", found: current.quoted),
         hints: ["write 'suite NAME \"title\"'"])
     }
     let name = Located(current.text, current.range)
     advance()
     guard case .string(let title) = current.kind else {
       throw fail(
-        .invalidSuiteLine, "expected a quoted title after the suite name, found \(current.quoted)",
+        .invalidSuiteLine(expected: "a quoted title after the suite name", found: current.quoted),
         hints: ["write 'suite \(name.value) \"title\"'"])
     }
     let titleRange = current.range
@@ -197,7 +195,7 @@ public struct Parser {
     advance()
     guard current.kind == .word else {
       throw fail(
-        .invalidRuleHeader, "expected a rule id after 'rule', found \(current.quoted)",
+        .invalidRuleHeader(expected: "a rule id after 'rule'", found: current.quoted),
         hints: ["write 'rule ID \"title\"' with an id such as 'LT-001'"])
     }
     let id = current
@@ -207,13 +205,13 @@ public struct Parser {
       && scalars.allSatisfy { ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0) || $0 == "-" }
     guard valid else {
       throw fail(
-        .invalidRuleHeader, "invalid rule id '\(id.text)'",
+        .invalidRuleID(id.text),
         hints: ["a rule id is letters, digits and hyphens, starting with a letter, such as 'LT-001'"])
     }
     advance()
     guard case .string(let title) = current.kind else {
       throw fail(
-        .invalidRuleHeader, "expected a quoted title after the rule id, found \(current.quoted)",
+        .invalidRuleHeader(expected: "a quoted title after the rule id", found: current.quoted),
         hints: ["write 'rule \(id.text) \"title\"'"])
     }
     let titleRange = current.range
@@ -226,7 +224,7 @@ public struct Parser {
 
   private mutating func expectLineEnd(after what: String) throws {
     guard atLineEnd else {
-      throw fail(.extraTokens, "unexpected \(current.quoted) after the \(what)")
+      throw fail(.extraTokens(current.quoted, after: what))
     }
   }
 
@@ -234,7 +232,7 @@ public struct Parser {
 
   private mutating func parseClause() throws -> Clause {
     let keyword = current
-    guard keyword.kind == .identifier, Parser.clauseKeywords.contains(keyword.text) else {
+    guard keyword.kind == .identifier, let clauseKeyword = ClauseKeyword(rawValue: keyword.text) else {
       var hints: [String] = []
       var fixIt: FixIt?
       if keyword.kind == .identifier,
@@ -244,47 +242,47 @@ public struct Parser {
         fixIt = FixIt(range: keyword.range, replacement: near)
       }
       hints.append("clauses are: \(Parser.clauseKeywords.joined(separator: ", "))")
-      throw fail(.unknownClause, "unknown clause \(keyword.quoted)", hints: hints, fixIt: fixIt)
+      throw fail(.unknownClause(keyword.quoted), hints: hints, fixIt: fixIt)
     }
     advance()
     let kind: Clause.Kind
-    switch keyword.text {
-    case "tags":
+    switch clauseKeyword {
+    case .tags:
       var tags: [Located<String>] = []
       while current.kind == .identifier {
         tags.append(Located(current.text, current.range))
         advance()
       }
       if tags.isEmpty {
-        throw fail(.expectedToken, "expected a tag name, found \(current.quoted)")
+        throw fail(.expectedToken(expected: "a tag name", found: current.quoted))
       }
       kind = .tags(tags)
-    case "source":
+    case .source:
       kind = .source(try parseSourceReference())
-    case "why":
+    case .why:
       guard case .string(let text) = current.kind else {
-        throw fail(.expectedToken, "expected a quoted explanation after 'why', found \(current.quoted)")
+        throw fail(.expectedToken(expected: "a quoted explanation after 'why'", found: current.quoted))
       }
       kind = .why(Located(text, current.range))
       advance()
-    case "requires":
+    case .requires:
       kind = .requires(try parseExpression())
-    case "for":
+    case .forEach:
       guard current.kind == .identifier, !Parser.expressionKeywords.contains(current.text) else {
-        throw fail(.expectedToken, "expected a variable name after 'for', found \(current.quoted)")
+        throw fail(.expectedToken(expected: "a variable name after 'for'", found: current.quoted))
       }
       let variable = Located(current.text, current.range)
       advance()
-      guard current.isKeyword("in") else {
+      guard current.isKeyword(BinaryOperator.elementOf.rawValue) else {
         throw fail(
-          .expectedToken, "expected 'in' after the variable '\(variable.value)', found \(current.quoted)",
+          .expectedToken(expected: "'in' after the variable '\(variable.value)'", found: current.quoted),
           hints: ["write 'for \(variable.value) in DOMAIN'"])
       }
       advance()
       kind = .forEach(variable: variable, domain: try parseExpression())
-    case "given":
+    case .given:
       guard current.kind == .identifier else {
-        throw fail(.expectedToken, "expected a subject after 'given', found \(current.quoted)")
+        throw fail(.expectedToken(expected: "a subject after 'given'", found: current.quoted))
       }
       let subject = Located(current.text, current.range)
       advance()
@@ -292,33 +290,32 @@ public struct Parser {
       while !atLineEnd {
         guard current.kind == .identifier, !Parser.expressionKeywords.contains(current.text) else {
           throw fail(
-            .expectedToken,
-            "expected an attribute name in 'given \(subject.value)', found \(current.quoted)",
+            .expectedToken(expected: "an attribute name in 'given \(subject.value)'", found: current.quoted),
             hints: ["write 'given SUBJECT ATTRIBUTE VALUE ...'"])
         }
         let name = Located(current.text, current.range)
         advance()
         if atLineEnd {
-          throw fail(.expectedExpression, "expected a value for attribute '\(name.value)', found \(current.quoted)")
+          throw fail(.expectedExpression(expected: "a value for attribute '\(name.value)'", found: current.quoted))
         }
         attributes.append(Given.Attribute(name: name, value: try parseExpression()))
       }
       kind = .given(Given(subject: subject, attributes: attributes))
-    case "call":
+    case .call:
       guard current.kind == .identifier else {
-        throw fail(.expectedToken, "expected an operation name after 'call', found \(current.quoted)")
+        throw fail(.expectedToken(expected: "an operation name after 'call'", found: current.quoted))
       }
       let name = Located(current.text, current.range)
       advance()
       guard current.isSymbol("(") else {
         throw fail(
-          .expectedToken, "expected '(' after '\(name.value)', found \(current.quoted)",
+          .expectedToken(expected: "'(' after '\(name.value)'", found: current.quoted),
           hints: ["write 'call \(name.value)()' or 'call \(name.value)(ARGUMENTS)'"],
           fixIt: FixIt(range: SourceRange(start: name.range.end, end: name.range.end), replacement: "()"))
       }
       let (arguments, _) = try parseArguments(opening: current)
       kind = .call(Call(name: name, arguments: arguments))
-    default:  // "expect"
+    case .expect:
       kind = .expect(try parseExpression())
     }
     let end = tokens[index - 1].range
@@ -328,57 +325,56 @@ public struct Parser {
         hints.append("one clause per line; combine conditions with 'and'")
       }
       throw fail(
-        .extraTokens, "unexpected \(current.quoted) after the '\(keyword.text)' clause", hints: hints)
+        .extraTokens(current.quoted, after: "the '\(clauseKeyword)' clause"), hints: hints)
     }
     return Clause(kind, range: keyword.range.union(end))
   }
 
   private mutating func parseSourceReference() throws -> Located<SourceReference> {
-    let kinds = ["contract", "msg", "commit"]
+    let kinds = SourceReference.Kind.allCases.map(\.rawValue)
     let usage = "write 'source contract#ANCHOR', 'source msg <MESSAGE-ID>' or 'source commit HASH'"
-    guard current.kind == .word, kinds.contains(current.text) else {
+    guard current.kind == .word, let sourceKind = SourceReference.Kind(rawValue: current.text) else {
       var hints: [String] = []
       if current.kind == .word, let near = Suggestions.closest(to: current.text, among: kinds) {
         hints.append("did you mean '\(near)'?")
       }
       hints.append(usage)
-      throw fail(.invalidSource, "expected a source reference, found \(current.quoted)", hints: hints)
+      throw fail(.invalidSource(expected: "a source reference", found: current.quoted), hints: hints)
     }
     let kindToken = current
     advance()
-    switch kindToken.text {
-    case "contract":
-      guard current.isSymbol("#") else {
+    switch sourceKind {
+    case .contract:
+      guard current.isSymbol(SourceReference.anchorSeparator) else {
         throw fail(
-          .invalidSource, "expected '#' and an anchor after 'contract'",
+          .invalidSource(expected: "'#' and an anchor after 'contract'", found: nil),
           hints: ["write the anchor without spaces, as in 'contract#C14'"])
       }
       advance()
       guard current.kind == .word, current.range.start == tokens[index - 1].range.end else {
-        throw fail(.invalidSource, "expected an anchor after 'contract#', found \(current.quoted)")
+        throw fail(.invalidSource(expected: "an anchor after 'contract#'", found: current.quoted))
       }
       let anchor = current
       advance()
       return Located(.contract(anchor: anchor.text), kindToken.range.union(anchor.range))
-    case "msg":
+    case .message:
       guard case .messageID(let id) = current.kind, !id.isEmpty else {
         throw fail(
-          .invalidSource, "expected a message id in angle brackets after 'msg', found \(current.quoted)",
+          .invalidSource(expected: "a message id in angle brackets after 'msg'", found: current.quoted),
           hints: ["write 'source msg <local@domain>'"])
       }
       let range = current.range
       advance()
       return Located(.message(id: id), kindToken.range.union(range))
-    default:
+    case .commit:
       let hash = current
       let isHex = hash.text.unicodeScalars.allSatisfy {
         ("0"..."9").contains($0) || ("a"..."f").contains($0) || ("A"..."F").contains($0)
       }
       guard hash.kind == .word, isHex, (7...40).contains(hash.text.count) else {
         throw fail(
-          .invalidSource,
           hash.kind == .word
-            ? "invalid commit id '\(hash.text)'" : "expected a commit id after 'commit', found \(hash.quoted)",
+            ? .invalidCommitID(hash.text) : .invalidSource(expected: "a commit id after 'commit'", found: hash.quoted),
           hints: ["a commit id is 7 to 40 hexadecimal digits"])
       }
       advance()
@@ -388,17 +384,17 @@ public struct Parser {
 
   // MARK: - Expressions
 
-  static let expressionKeywords: Set<String> = ["and", "or", "not", "implies", "in"]
-  private static let comparisons: [String: BinaryOperator] = [
-    "==": .equal, "!=": .notEqual, "<": .less, "<=": .lessEqual, ">": .greater, ">=": .greaterEqual,
-  ]
+  /// The words that are operators (`and`, `or`, `not`, `implies`, `in`): not usable as names.
+  static let expressionKeywords: Set<String> = Set(
+    BinaryOperator.allCases.filter(\.isWord).map(\.rawValue)
+      + UnaryOperator.allCases.filter(\.isWord).map(\.rawValue))
 
   private mutating func enter() throws {
     depth += 1
     nodes += 1
     if depth > Parser.maximumDepth || nodes > Parser.maximumNodes {
       throw fail(
-        .expressionTooComplex, "expression is too complex",
+        .expressionTooComplex,
         hints: ["split it across several clauses"])
     }
   }
@@ -406,7 +402,7 @@ public struct Parser {
   private mutating func parseExpression() throws -> Expr {
     try enter()
     defer { depth -= 1 }
-    return try parseImplies()
+    return try parseBinary(BinaryOperator.precedences.lowerBound)
   }
 
   /// Counts a node built in a loop rather than by recursion (`a + b + c`, `a.b.c`).
@@ -414,7 +410,7 @@ public struct Parser {
     nodes += 1
     if nodes > Parser.maximumNodes {
       throw fail(
-        .expressionTooComplex, "expression is too complex", hints: ["split it across several clauses"])
+        .expressionTooComplex, hints: ["split it across several clauses"])
     }
   }
 
@@ -423,35 +419,49 @@ public struct Parser {
     return Expr(.binary(op, lhs, rhs), range: lhs.range.union(rhs.range))
   }
 
-  private mutating func parseImplies() throws -> Expr {
-    let lhs = try parseOr()
-    guard current.isKeyword("implies") else { return lhs }
-    advance()
-    try enter()
-    defer { depth -= 1 }
-    return try binary(.implies, lhs, try parseImplies())
+  /// The binary operator at the current token, if it has this precedence.
+  private func binaryOperator(at precedence: Int) -> BinaryOperator? {
+    guard let op = BinaryOperator(rawValue: current.text), op.precedence == precedence,
+      current.kind == (op.isWord ? .identifier : .symbol)
+    else { return nil }
+    return op
   }
 
-  private mutating func parseOr() throws -> Expr {
-    var lhs = try parseAnd()
-    while current.isKeyword("or") {
-      advance()
-      lhs = try binary(.or, lhs, try parseAnd())
+  /// Precedence climbing over the levels of ``BinaryOperator/precedence``; `not`
+  /// sits between `and` and the comparisons, unary `-` and `~` below the tightest.
+  private mutating func parseBinary(_ precedence: Int) throws -> Expr {
+    guard precedence <= BinaryOperator.precedences.upperBound else { return try parseUnary() }
+    let tighter = precedence + 1
+    func operand(_ parser: inout Parser) throws -> Expr {
+      tighter == BinaryOperator.equal.precedence ? try parser.parseNot() : try parser.parseBinary(tighter)
     }
-    return lhs
-  }
-
-  private mutating func parseAnd() throws -> Expr {
-    var lhs = try parseNot()
-    while current.isKeyword("and") {
+    var lhs = try operand(&self)
+    while let op = binaryOperator(at: precedence) {
       advance()
-      lhs = try binary(.and, lhs, try parseNot())
+      switch op.associativity {
+      case .right:
+        try enter()
+        defer { depth -= 1 }
+        return try binary(op, lhs, try parseBinary(precedence))
+      case .none:
+        let result = try binary(op, lhs, try operand(&self))
+        if binaryOperator(at: precedence) != nil {
+          throw fail(
+            .chainedComparison,
+            hints: ["combine them with 'and', as in 'a < b and b < c'"])
+        }
+        return result
+      case .left:
+        lhs = try binary(op, lhs, try operand(&self))
+      }
     }
     return lhs
   }
 
   private mutating func parseNot() throws -> Expr {
-    guard current.isKeyword("not") else { return try parseCompare() }
+    guard current.isKeyword(UnaryOperator.not.rawValue) else {
+      return try parseBinary(BinaryOperator.equal.precedence)
+    }
     let keyword = current
     advance()
     try enter()
@@ -460,59 +470,10 @@ public struct Parser {
     return Expr(.unary(.not, operand), range: keyword.range.union(operand.range))
   }
 
-  private mutating func comparisonOperator() -> BinaryOperator? {
-    if current.kind == .symbol, let op = Parser.comparisons[current.text] { return op }
-    if current.isKeyword("in") { return .member }
-    return nil
-  }
-
-  private mutating func parseCompare() throws -> Expr {
-    let lhs = try parseBitOr()
-    guard let op = comparisonOperator() else { return lhs }
-    advance()
-    let result = try binary(op, lhs, try parseBitOr())
-    if comparisonOperator() != nil {
-      throw fail(
-        .chainedComparison, "comparisons cannot be chained",
-        hints: ["combine them with 'and', as in 'a < b and b < c'"])
-    }
-    return result
-  }
-
-  private mutating func parseLeftAssociative(
-    _ operators: [String: BinaryOperator], operand: (inout Parser) throws -> Expr
-  ) throws -> Expr {
-    var lhs = try operand(&self)
-    while current.kind == .symbol, let op = operators[current.text] {
-      advance()
-      lhs = try binary(op, lhs, try operand(&self))
-    }
-    return lhs
-  }
-
-  private mutating func parseBitOr() throws -> Expr {
-    try parseLeftAssociative(["|": .bitOr]) { try $0.parseBitAnd() }
-  }
-
-  private mutating func parseBitAnd() throws -> Expr {
-    try parseLeftAssociative(["&": .bitAnd]) { try $0.parseShift() }
-  }
-
-  private mutating func parseShift() throws -> Expr {
-    try parseLeftAssociative(["<<": .shiftLeft, ">>": .shiftRight]) { try $0.parseAdd() }
-  }
-
-  private mutating func parseAdd() throws -> Expr {
-    try parseLeftAssociative(["+": .add, "-": .subtract]) { try $0.parseMultiply() }
-  }
-
-  private mutating func parseMultiply() throws -> Expr {
-    try parseLeftAssociative(["*": .multiply, "/": .divide, "%": .remainder]) { try $0.parseUnary() }
-  }
-
   private mutating func parseUnary() throws -> Expr {
-    let operators: [String: UnaryOperator] = ["-": .negate, "~": .bitNot]
-    guard current.kind == .symbol, let op = operators[current.text] else { return try parsePostfix() }
+    guard current.kind == .symbol, let op = UnaryOperator(rawValue: current.text), !op.isWord else {
+      return try parsePostfix()
+    }
     let symbol = current
     advance()
     try enter()
@@ -527,7 +488,7 @@ public struct Parser {
       if current.isSymbol(".") {
         advance()
         guard current.kind == .identifier else {
-          throw fail(.expectedToken, "expected a member name after '.', found \(current.quoted)")
+          throw fail(.expectedToken(expected: "a member name after '.'", found: current.quoted))
         }
         let member = Located(current.text, current.range)
         advance()
@@ -536,7 +497,7 @@ public struct Parser {
       } else if current.isSymbol("(") {
         guard case .identifier(let name) = expr.kind else {
           throw fail(
-            .callOfNonName, "only a function name can be called",
+            .callOfNonName,
             hints: ["functions are called by name, as in 'lock_of(level)'"])
         }
         let (arguments, closing) = try parseArguments(opening: current)
@@ -573,7 +534,7 @@ public struct Parser {
     }
     guard current.isSymbol(closing) else {
       throw fail(
-        .expectedToken, "expected ',' or '\(closing)', found \(current.quoted)",
+        .expectedToken(expected: "',' or '\(closing)'", found: current.quoted),
         notes: [.init(message: "to match this '\(opening.text)'", file: path, range: opening.range)])
     }
     let end = current.range
@@ -589,7 +550,7 @@ public struct Parser {
       return Expr(.integer(value), range: token.range)
     case .version(let major, let minor):
       advance()
-      return Expr(.version(major: major, minor: minor), range: token.range)
+      return Expr(.version(Version(major, minor)), range: token.range)
     case .string(let text):
       advance()
       return Expr(.string(text), range: token.range)
@@ -603,7 +564,7 @@ public struct Parser {
       let inner = try parseExpression()
       guard current.isSymbol(")") else {
         throw fail(
-          .expectedToken, "expected ')', found \(current.quoted)",
+          .expectedToken(expected: "')'", found: current.quoted),
           notes: [.init(message: "to match this '('", file: path, range: token.range)])
       }
       let end = current.range
@@ -614,7 +575,7 @@ public struct Parser {
       let (elements, range) = try parseSequence(opening: token, closing: "}")
       return Expr(.list(elements), range: range)
     default:
-      throw fail(.expectedExpression, "expected an expression, found \(token.quoted)")
+      throw fail(.expectedExpression(expected: "an expression", found: token.quoted))
     }
   }
 }

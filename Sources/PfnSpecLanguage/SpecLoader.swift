@@ -33,7 +33,12 @@ public struct SpecSet: Sendable {
   }
 
   /// All diagnostics rendered, with source snippets.
-  public func render(color: Bool = false) -> String {
+  public func render(decorator: any DiagnosticDecorator = PlainDiagnosticDecorator()) -> String {
+    DiagnosticRenderer(sources: sources, decorator: decorator).render(diagnostics)
+  }
+
+  /// All diagnostics rendered, plain or with ANSI colours.
+  public func render(color: Bool) -> String {
     DiagnosticRenderer(sources: sources, color: color).render(diagnostics)
   }
 }
@@ -54,14 +59,14 @@ public enum SpecLoader {
       var isDirectory: ObjCBool = false
       guard fileManager.fileExists(atPath: path, isDirectory: &isDirectory) else {
         diagnostics.append(
-          Diagnostic(.unreadablePath, "no such file or directory '\(path)'", file: path, range: nil))
+          Diagnostic(.noSuchPath(path), file: path, range: nil))
         continue
       }
       if isDirectory.boolValue {
         let found = specFiles(under: path)
         if found.isEmpty {
           diagnostics.append(
-            Diagnostic(.noSpecFiles, "no '.pfnspec' files in '\(path)'", file: path, range: nil))
+            Diagnostic(.noSpecFiles(in: path), file: path, range: nil))
         }
         filePaths += found
       } else {
@@ -75,7 +80,7 @@ public enum SpecLoader {
     for path in filePaths where seen.insert(path).inserted {
       guard let data = fileManager.contents(atPath: path) else {
         diagnostics.append(
-          Diagnostic(.unreadablePath, "cannot read '\(path)'", file: path, range: nil))
+          Diagnostic(.cannotRead(path), file: path, range: nil))
         continue
       }
       let bytes = [UInt8](data)

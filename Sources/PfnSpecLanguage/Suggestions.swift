@@ -110,10 +110,7 @@ enum SourceDecoding {
     end.offset += 3
     end.column += 1
     let diagnostic = Diagnostic(
-      .invalidUTF8,
-      invalidCount == 1
-        ? "file is not valid UTF-8" : "file is not valid UTF-8 (\(invalidCount) invalid sequences)",
-      file: path, range: SourceRange(start: start, end: end),
+      .invalidUTF8(sequences: invalidCount), file: path, range: SourceRange(start: start, end: end),
       hints: ["save the file as UTF-8; invalid bytes are read as U+FFFD"])
     return (text, diagnostic)
   }

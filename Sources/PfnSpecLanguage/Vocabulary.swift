@@ -32,22 +32,28 @@ public struct Vocabulary: Sendable {
     self.gates = gates
   }
 
+  /// The language's own spellings of the booleans; the checker knows them even
+  /// when a vocabulary does not declare them.
+  public static let booleanLiterals: [String: Bool] = ["true": true, "false": false]
+
   /// A version a name needs: `api >= 6.15`.
   public struct Gate: Sendable, Hashable {
     /// The name a `requires` compares (`api`).
     public var name: String
-    /// The lowest version at which the gated name exists, as `major.minor`.
-    public var major: Int
-    public var minor: Int
+    /// The lowest version at which the gated name exists.
+    public var version: Version
+
+    public init(name: String, version: Version) {
+      self.name = name
+      self.version = version
+    }
 
     public init(name: String, major: Int, minor: Int) {
-      self.name = name
-      self.major = major
-      self.minor = minor
+      self.init(name: name, version: Version(major, minor))
     }
 
     /// `api >= 6.15`
-    public var requirement: String { "\(name) >= \(major).\(minor)" }
+    public var requirement: String { "\(name) \(BinaryOperator.greaterEqual.rawValue) \(version)" }
   }
 
   /// Where in a rule an expression stands; a name says where it may be used.

@@ -11,10 +11,10 @@ struct CallerCaseState {
   var liveMaps: Int
 }
 
-/// The caller side of the vocabulary: the `caller()` call, the `request`
-/// subject and the names that judge what a caller did with the pfn.
-enum CallerVocabulary {
-  /// Each name with its meaning: the list of violations of one kind.
+/// The caller side of the vocabulary: the names that judge what a caller did
+/// with the pfn (`call caller(...)` is a ``CallName``, `given request` a subject).
+extension PfnVocabulary {
+  /// Each violation list, with its meaning.
   static let violationLists: [(name: String, summary: String, read: @Sendable (CallerViolations) -> [String])] = [
     ("stale_uses", "accesses and new maps of a pfn that its address no longer mapped at that moment", \.staleUses),
     ("stale_maps", "device or secondary-MMU maps left behind when another CPU changed their range", \.staleMaps),
@@ -24,61 +24,38 @@ enum CallerVocabulary {
     ("pairing_errors", "a start() never ended, a double end(), an end() after a failed start()", \.pairingErrors),
   ]
 
-  static func add(to vocabulary: inout Vocabulary) {
+  static var callerNames: [NameDeclaration] {
     let expect: Vocabulary.Context = [.expect]
-    for list in violationLists {
-      vocabulary.names[list.name] = .init(
-        type: .list(.string), contexts: expect, members: [:], needsCall: true, summary: list.summary)
+    /// A value of what the caller did, known only after `call caller(...)`.
+    func after(_ name: String, _ read: @escaping @Sendable (CallerCaseState) -> Value) -> NameDeclaration.Meaning {
+      .state { evaluator, _, range in
+        guard let caller = evaluator.callerState else {
+          throw EvaluationError(message: "'\(name)' is only known after 'call caller(...)'", range: range)
+        }
+        return read(caller)
+      }
     }
-    vocabulary.names["caller_result"] = .init(
-      type: .integer, contexts: expect, members: [:], needsCall: true, summary: "what the caller returned")
-    vocabulary.names["lookups"] = .init(
-      type: .integer, contexts: expect, members: [:], needsCall: true,
-      summary: "follow_pfnmap_start() calls the caller made")
-    vocabulary.names["live_maps"] = .init(
-      type: .integer, contexts: expect, members: [:], needsCall: true,
-      summary: "device and secondary-MMU maps still live after the caller returned")
-    vocabulary.names["caller_profile"] = .init(
-      type: .string, contexts: .all, members: [:], needsCall: false,
-      summary: "the profile the caller claims (strict, synchronized); empty in walker rules")
-    vocabulary.names["synchronized"] = .init(
-      type: .string, contexts: .all, members: [:], needsCall: false,
-      summary: "caller profile: a use after end() is allowed with a notifier and retry, or a second walk (the merged text)")
-    vocabulary.names["EFAULT"] = .init(
-      type: .integer, contexts: .all, members: [:], needsCall: false, summary: "errno 14")
-    vocabulary.subjects["request"] = .init(
-      attributes: ["write": .boolean],
-      summary: "what the harness asks the caller for: read (default) or write access to the address")
-    vocabulary.calls["caller"] = .init(
-      parameters: [.integer], result: .integer, contexts: [.call],
-      summary: "runs the caller under test for an address of the VMA; its lookups go to the run's walker")
-  }
-}
-
-extension Evaluator {
-  /// The caller names' values; `nil` for a name that is not one of them.
-  func callerValue(_ name: String, _ range: SourceRange) throws -> Value? {
-    switch name {
-    case "caller_profile": return .string(target.caller?.profile.rawValue ?? "")
-    case "synchronized": return .string(name)
-    case "EFAULT": return .integer(UInt64(Errno.EFAULT))
-    default: break
+    var names = violationLists.map { list in
+      NameDeclaration(
+        list.name, .list(.string), expect, list.summary, after(list.name) { .list(list.read($0.violations).map(Value.string)) })
     }
-    let isCallerName =
-      ["caller_result", "lookups", "live_maps"].contains(name)
-      || CallerVocabulary.violationLists.contains { $0.name == name }
-    guard isCallerName else { return nil }
-    guard let caller = callerState else {
-      throw EvaluationError(message: "'\(name)' is only known after 'call caller(...)'", range: range)
-    }
-    switch name {
-    case "caller_result": return .signed(Int64(caller.result))
-    case "lookups": return .integer(UInt64(caller.lookups))
-    case "live_maps": return .integer(UInt64(caller.liveMaps))
-    default:
-      let list = CallerVocabulary.violationLists.first { $0.name == name }!
-      return .list(list.read(caller.violations).map(Value.string))
-    }
+    names += [
+      .init("caller_result", .integer, expect, "what the caller returned", after("caller_result") { .signed(Int64($0.result)) }),
+      .init(
+        "lookups", .integer, expect, "follow_pfnmap_start() calls the caller made",
+        after("lookups") { .integer(UInt64($0.lookups)) }),
+      .init(
+        "live_maps", .integer, expect, "device and secondary-MMU maps still live after the caller returned",
+        after("live_maps") { .integer(UInt64($0.liveMaps)) }),
+      .init(
+        "caller_profile", .string, anywhere, "the profile the caller claims (strict, synchronized); empty in walker rules",
+        .target { .string($0.caller?.profile.rawValue ?? "") }),
+      .init(
+        CallerProfile.synchronized.rawValue, .string, anywhere,
+        "caller profile: a use after end() is allowed with a notifier and a retry, or a second walk (the merged text)",
+        .constant(.string(CallerProfile.synchronized.rawValue))),
+    ]
+    return names
   }
 }
 

@@ -36,6 +36,13 @@ struct CaseExecutor {
   var settings = ExplorationSettings()
   /// Makes the replay token of a schedule.
   var token: (Schedule) -> String = { _ in "" }
+  /// The case's world as its `given` clauses build it, made once: every
+  /// schedule starts from a copy instead of building it again.
+  private let pristine = PristineWorld()
+
+  final class PristineWorld {
+    var built: Result<World, any Error>?
+  }
 
   /// Values an output field holds before start(), so that a failure which
   /// writes args shows.
@@ -123,7 +130,8 @@ struct CaseExecutor {
     let target = evaluator.target
     let world: World
     do {
-      world = try evaluator.spec.build(target)
+      if pristine.built == nil { pristine.built = Result { try evaluator.spec.build(target) } }
+      world = try pristine.built!.get().copy()
     } catch {
       return Run(
         outcome: .error, cause: .worldNotBuilt(reason: "\(error)"), host: nil, evaluator: evaluator,
@@ -145,8 +153,11 @@ struct CaseExecutor {
       do {
         switch clause.kind {
         case .call(let call):
-          switch call.name.value {
-          case "start":
+          guard let operation = CallName(rawValue: call.name.value) else {
+            throw EvaluationError(message: "unknown call '\(call.name.value)'", range: call.name.range)
+          }
+          switch operation {
+          case .start:
             guard let argument = call.arguments.first else {
               throw EvaluationError(message: "start() takes an address", range: call.name.range)
             }
@@ -163,7 +174,7 @@ struct CaseExecutor {
               address: address, result: result, args: current, argsBefore: before,
               expected: world.translate(address), world: world, previous: args)
             args = current
-          case "end":
+          case .end:
             guard var current = args, var state = evaluator.state else {
               throw EvaluationError(message: "end() before any start()", range: call.name.range)
             }
@@ -179,7 +190,7 @@ struct CaseExecutor {
             state.argsBefore = before
             evaluator.state = state
             args = current
-          case "caller":
+          case .caller:
             guard let caller else {
               throw NotApplicable(reason: "a caller rule, and this run checks a walker")
             }
@@ -189,8 +200,6 @@ struct CaseExecutor {
             let address = try evaluator.integer(evaluator.evaluate(argument), argument)
             host.resetSteps()
             try runCaller(caller, address: address, host: host, observer: observer, evaluator: &evaluator)
-          default:
-            throw EvaluationError(message: "unknown call '\(call.name.value)'", range: call.name.range)
           }
         case .expect(let condition):
           let holds = try evaluator.bool(evaluator.evaluate(condition), condition)

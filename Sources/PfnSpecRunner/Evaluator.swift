@@ -26,7 +26,6 @@ struct Target {
   /// The caller under test, in a caller rule.
   var caller: CallerDescriptor? = nil
 
-  var huge: [PageLevel] { capabilities.leafLevels.filter { $0 != .pte } }
 }
 
 /// The state after the last `call`, which `expect` clauses judge.
@@ -69,7 +68,7 @@ struct Evaluator {
   func evaluate(_ expr: Expr) throws -> Value {
     switch expr.kind {
     case .integer(let v): return .integer(v)
-    case .version(let major, let minor): return .version(KernelRelease(major, minor))
+    case .version(let version): return .version(KernelRelease(version.major, version.minor))
     case .string(let s): return .string(s)
     case .identifier(let name): return try resolve(name, expr.range)
     case .member(let base, let member): return try self.member(try evaluate(base), member.value, member.range)
@@ -105,7 +104,7 @@ struct Evaluator {
       if case .missing = b { return .boolean(false) }
       return .boolean(!valuesEqual(a, b))
     case .less, .lessEqual, .greater, .greaterEqual: return .boolean(try order(op, a, b, lhs))
-    case .member:
+    case .elementOf:
       guard case .list(let items) = b else { throw mismatch("a list", b, rhs) }
       return .boolean(items.contains { valuesEqual(a, $0) })
     case .bitOr:
@@ -170,153 +169,42 @@ struct Evaluator {
 
   // MARK: Names
 
+  /// The API level the walker claims.
+  var api: KernelRelease { target.walker.apiLevel.release }
+
+  /// A name: a `for` variable, else its declaration's meaning.
   private func resolve(_ name: String, _ range: SourceRange) throws -> Value {
     if let bound = bindings[name] { return bound }
-    if let constant = try constant(name) { return constant }
-    if let value = try worldValue(name) { return value }
-    if let value = try callerValue(name, range) { return value }
-    if let value = try stateValue(name, range) { return value }
-    throw EvaluationError(message: "unknown name '\(name)'", range: range)
-  }
-
-  private func constant(_ name: String) throws -> Value? {
-    if let level = PageLevel(name: name) { return .level(level) }
-    if let flag = VMAFlags.named.first(where: { $0.0 == name }) { return .flags(flag.1) }
-    if let state = EntryState(rawValue: name), state != .none { return .entryState(state) }
-    if let hold = CallerHold(rawValue: name) { return .callerLocks([hold]) }
-    switch name {
-    case "true": return .boolean(true)
-    case "false": return .boolean(false)
-    case "none": return Value.none
-    case "nothing": return .callerLocks([])
-    case "EINVAL": return .integer(UInt64(Errno.EINVAL))
-    case "ENOENT": return .integer(UInt64(Errno.ENOENT))
-    case "strict", "relaxed": return .string(name)
-    case "zap", "remap", "split", "collapse", "nonpresent", "free_table", "mprotect": return .string(name)
-    case "arch": return .string(target.arch.name)
-    case "kernel": return .version(target.release)
-    case "api": return .version(target.walker.apiLevel.release)
-    case "profile": return .string(target.walker.profile.rawValue)
-    case "pmd_pfnmap": return .boolean(target.capabilities.pmdPfnmap)
-    case "pud_pfnmap": return .boolean(target.capabilities.pudPfnmap)
-    case "pte_special": return .boolean(target.capabilities.pteSpecial)
-    case "split_pmd_locks": return .boolean(target.capabilities.splitPMDLocks)
-    case "page_size": return .integer(target.arch.pageSize)
-    case "leaf_levels": return .list(target.capabilities.leafLevels.map(Value.level))
-    case "huge_levels": return .list(target.huge.map(Value.level))
-    case "table_levels":
-      return .list(target.arch.hardwareLevels.filter { $0 != .pte && $0 != .pgd }.map(Value.level))
-    case "entry_levels":
-      return .list(target.arch.hardwareLevels.filter { $0 != .pgd }.map(Value.level))
-    default: return architectureConstant(name)
+    guard let declaration = PfnVocabulary.names[name] else {
+      throw EvaluationError(message: "unknown name '\(name)'", range: range)
+    }
+    switch declaration.meaning {
+    case .constant(let value): return value
+    case .target(let value): return value(target)
+    case .world(let value): return try value(self, range)
+    case .state(let value):
+      guard let state else {
+        throw EvaluationError(message: "'\(name)' is only known after a call", range: range)
+      }
+      return try value(self, state, range)
     }
   }
 
-  private func worldValue(_ name: String) throws -> Value? {
-    switch name {
-    case "vma":
-      return .record(
-        "vma",
-        [
-          .init("start", .integer(spec.vmaStart)), .init("end", .integer(spec.vmaStart &+ spec.vmaSize)),
-          .init("size", .integer(spec.vmaSize)),
-        ])
-    case "leaf":
-      guard let leaf = spec.leaves.last else {
-        throw EvaluationError(message: "'leaf' is used before any 'given leaf'", range: nil)
-      }
-      let size = target.arch.size(leaf.level)
-      let start = leaf.covering & target.arch.mask(leaf.level)
-      return .record(
-        "leaf",
-        [
-          .init("start", .integer(start)), .init("end", .integer(start &+ size)),
-          .init("size", .integer(size)), .init("pfn", .integer(leaf.properties.pfn)),
-          .init("level", .level(leaf.level)),
-        ])
-    default: return nil
-    }
-  }
-
-  private func stateValue(_ name: String, _ range: SourceRange) throws -> Value? {
-    let stateNames: Set<String> = [
-      "result", "pfn", "pgprot", "writable", "special", "addr_mask", "outputs", "expected", "held",
-      "mapped", "lockdep_warned", "entries_written", "tables_changed", "args_unchanged",
-      "protected_until_end", "adversary_steps", "previous",
-    ]
-    guard stateNames.contains(name) else { return nil }
-    guard let state else {
-      throw EvaluationError(message: "'\(name)' is only known after a call", range: range)
-    }
-    let hasAddrMask = target.walker.apiLevel >= .v6_15
-    switch name {
-    case "result":
-      guard let result = state.result else {
-        throw EvaluationError(message: "'result' names what start() returned; no start() ran", range: range)
-      }
-      return .signed(Int64(result))
-    case "addr_mask":
-      guard hasAddrMask else {
-        throw NotApplicable(
-          reason: "addr_mask is an output of API level 6.15; \(target.walker.name) claims \(target.walker.apiLevel.rawValue)")
-      }
-      return .integer(state.args.addrMask)
-    case "pfn", "pgprot", "writable", "special":
-      return outputs(state.args, addrMask: false).first { $0.name == name }!.value
-    case "outputs": return .record("outputs", outputs(state.args, addrMask: hasAddrMask))
-    case "previous":
-      guard let previous = state.previous else {
-        throw EvaluationError(message: "'previous' is only known after a second start()", range: range)
-      }
-      return .record("outputs", outputs(previous, addrMask: hasAddrMask))
-    case "expected":
-      guard let t = state.expected else {
-        return .missing("no present leaf maps \(Value.integer(state.address))")
-      }
-      var fields = [
-        Value.Field("pfn", .integer(t.pfn)), .init("pgprot", .integer(t.pgprot)),
-        .init("writable", .boolean(t.writable)), .init("special", .boolean(t.special)),
-      ]
-      if hasAddrMask { fields.append(.init("addr_mask", .integer(t.addrMask))) }
-      fields.append(.init("exists", .boolean(true)))
-      fields.append(.init("level", .level(t.level)))
-      return .record("expected", fields)
-    case "held": return .locks(Set(state.world.heldLocks))
-    case "mapped": return .integer(UInt64(state.world.mappedTables.values.reduce(0, +)))
-    case "lockdep_warned": return .boolean(!state.world.lockdepWarnings.isEmpty)
-    case "entries_written": return .boolean(state.world.writes.contains { $0.by == "walker" })
-    case "tables_changed": return .boolean(!state.world.writes.isEmpty)
-    case "args_unchanged": return .boolean(state.args == state.argsBefore)
-    case "protected_until_end":
-      guard let protected = state.protectedUntilEnd else {
-        throw EvaluationError(message: "'protected_until_end' is only known after end()", range: range)
-      }
-      return .boolean(protected)
-    case "adversary_steps": return .integer(UInt64(state.world.adversarySteps))
-    default: return nil
-    }
-  }
-
-  private func outputs(_ args: FollowPfnmapArgs, addrMask: Bool) -> [Value.Field] {
-    var fields = [
-      Value.Field("pfn", .integer(args.pfn)), .init("pgprot", .integer(args.pgprot)),
-      .init("writable", .boolean(args.writable)), .init("special", .boolean(args.special)),
-    ]
-    if addrMask { fields.append(.init("addr_mask", .integer(args.addrMask))) }
-    return fields
+  /// Skips the case when the walker's API level lacks an output field.
+  func requireOutput(_ field: OutputField) throws {
+    guard let gate = field.gate, !field.exists(for: api) else { return }
+    throw NotApplicable(
+      reason: "\(field.rawValue) is an output of API level \(gate.version); \(target.walker.name) claims \(target.walker.apiLevel.rawValue)")
   }
 
   private func member(_ base: Value, _ name: String, _ range: SourceRange) throws -> Value {
     switch base {
-    case .record(let record, let fields):
+    case .record(let fields):
       if let field = fields.first(where: { $0.name == name }) { return field.value }
-      if record == "outputs" || record == "expected", name == "addr_mask" {
-        throw NotApplicable(
-          reason: "addr_mask is an output of API level 6.15; \(target.walker.name) claims \(target.walker.apiLevel.rawValue)")
-      }
-      throw EvaluationError(message: "'\(record)' has no member '\(name)'", range: range)
+      if let output = OutputField(rawValue: name) { try requireOutput(output) }
+      throw EvaluationError(message: "the record has no member '\(name)'", range: range)
     case .missing(let why):
-      return name == "exists" ? .boolean(false) : .missing(why)
+      return name == PfnVocabulary.existsMember ? .boolean(false) : .missing(why)
     default:
       throw EvaluationError(message: "\(base) has no member '\(name)'", range: range)
     }
@@ -328,40 +216,31 @@ struct Evaluator {
   private struct MissingArgument: Error { var reason: String }
 
   private func call(_ name: String, _ arguments: [Value], _ range: SourceRange) throws -> Value {
-    do {
-      return try apply(name, arguments, range)
-    } catch let missing as MissingArgument {
-      return .missing(missing.reason)
+    guard let declaration = PfnVocabulary.functions[name] else {
+      throw EvaluationError(message: "unknown function '\(name)'", range: range)
+    }
+    switch declaration.meaning {
+    case .domain:
+      throw EvaluationError(message: "\(name)() may only be a 'for' domain", range: range)
+    case .value(let apply):
+      do {
+        return try apply(self, arguments, range)
+      } catch let missing as MissingArgument {
+        return .missing(missing.reason)
+      }
     }
   }
 
-  private func apply(_ name: String, _ arguments: [Value], _ range: SourceRange) throws -> Value {
-    func level(_ i: Int) throws -> PageLevel {
-      guard i < arguments.count else {
-        throw EvaluationError(message: "\(name)() takes a page-table level", range: range)
-      }
-      if case .missing(let why) = arguments[i] { throw MissingArgument(reason: why) }
-      guard case .level(let l) = arguments[i] else {
-        throw EvaluationError(message: "\(name)() takes a page-table level, not \(arguments[i])", range: range)
-      }
-      return l
+  /// Argument `i` of a function that takes a page-table level.
+  func levelArgument(_ function: String, _ arguments: [Value], _ i: Int, _ range: SourceRange) throws -> PageLevel {
+    guard i < arguments.count else {
+      throw EvaluationError(message: "\(function)() takes a page-table level", range: range)
     }
-    switch name {
-    case "mask_of": return .integer(target.arch.mask(try level(0)))
-    case "size_of": return .integer(target.arch.size(try level(0)))
-    case "lock_of":
-      guard let state else { throw EvaluationError(message: "lock_of() is only known after a call", range: range) }
-      let l = try level(0)
-      guard let lock = state.world.lock(of: l, for: state.address) else {
-        throw EvaluationError(
-          message: "lock_of(\(l)): no \(l) entry maps \(Value.integer(state.address))", range: range)
-      }
-      return .locks([lock])
-    case "random", "sample", "pages":
-      throw EvaluationError(message: "\(name)() may only be a 'for' domain", range: range)
-    default:
-      throw EvaluationError(message: "unknown function '\(name)'", range: range)
+    if case .missing(let why) = arguments[i] { throw MissingArgument(reason: why) }
+    guard case .level(let l) = arguments[i] else {
+      throw EvaluationError(message: "\(function)() takes a page-table level, not \(arguments[i])", range: range)
     }
+    return l
   }
 
   // MARK: Explanations
@@ -377,7 +256,7 @@ struct Evaluator {
     case .binary(.or, let a, let b):
       return "neither side holds: \(explain(a)); \(explain(b))"
     case .binary(let op, let a, let b)
-    where [.equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual, .member].contains(op):
+    where op.isComparison:
       let va = (try? evaluate(a)).map(\.description) ?? "?"
       let vb = (try? evaluate(b)).map(\.description) ?? "?"
       var line = "'\(text(expr))' is false: \(text(a)) = \(va), \(text(b)) = \(vb)"

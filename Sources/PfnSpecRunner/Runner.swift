@@ -111,11 +111,12 @@ public final class Runner {
   public func run(into sink: any VerdictSink) throws -> Tally {
     let clock = ContinuousClock()
     let began = clock.now
-    sink.runStarted(
-      RunInfo(
-        toolVersion: options.toolVersion, seed: options.seed, specPaths: files.map(\.path),
-        walkers: walkers.map(\.descriptor.name), arches: arches.map(\.name),
-        startTime: options.startTime, hostname: options.hostname))
+    var info = RunInfo(
+      toolVersion: options.toolVersion, seed: options.seed, specPaths: files.map(\.path),
+      walkers: walkers.map(\.descriptor.name), arches: arches.map(\.name),
+      startTime: options.startTime, hostname: options.hostname)
+    info.callers = callers.map(\.descriptor.name)
+    sink.runStarted(info)
     var tally = Tally()
     // Positions for merging shard reports (CaseOrdinal): the same for a suite
     // key in every process and shard of the run, whatever part of it ran here.

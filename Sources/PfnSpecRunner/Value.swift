@@ -1,4 +1,6 @@
+import PfnCallers
 import PfnModel
+import PfnWalkers
 
 /// A value while a rule is evaluated.
 public indirect enum Value: Sendable, Hashable, CustomStringConvertible {
@@ -14,8 +16,8 @@ public indirect enum Value: Sendable, Hashable, CustomStringConvertible {
   case entryState(EntryState)
   /// `none`: the empty set of anything, and the empty entry state.
   case none
-  /// Named fields, in a fixed order.
-  case record(String, [Field])
+  /// Named fields, in a fixed order (`vma`, `leaf`, `outputs`, `expected`).
+  case record([Field])
   case list([Value])
   /// A value the oracle does not have, with the reason (no leaf maps the address).
   case missing(String)
@@ -41,25 +43,27 @@ public indirect enum Value: Sendable, Hashable, CustomStringConvertible {
         return "\(signed)\(name)"
       }
       return bits < 4096 ? "\(bits)" : "0x" + String(bits, radix: 16)
-    case .boolean(let b): return b ? "true" : "false"
+    case .boolean(let b): return String(b)
     case .version(let v): return v.description
     case .string(let s): return s
     case .level(let l): return l.description
     case .flags(let f): return f.description
     case .locks(let set):
-      return set.isEmpty ? "none" : "{" + set.sorted().map(\.description).joined(separator: ", ") + "}"
+      return set.isEmpty ? PfnVocabulary.noneName : "{" + set.sorted().map(\.description).joined(separator: ", ") + "}"
     case .callerLocks(let set):
-      return set.isEmpty ? "nothing" : set.map(\.rawValue).sorted().joined(separator: ", ")
+      return set.isEmpty ? PfnVocabulary.nothingName : set.map(\.rawValue).sorted().joined(separator: ", ")
     case .entryState(let s): return s.rawValue
-    case .none: return "none"
-    case .record(_, let fields):
+    case .none: return PfnVocabulary.noneName
+    case .record(let fields):
       return "{" + fields.map { "\($0.name): \($0.value)" }.joined(separator: ", ") + "}"
     case .list(let items): return "{" + items.map(\.description).joined(separator: ", ") + "}"
     case .missing(let why): return "<\(why)>"
     }
   }
 
-  static let errnoNames: [Int32: String] = [22: "EINVAL", 2: "ENOENT", 14: "EFAULT", 11: "EAGAIN"]
+  /// The errnos a rule may name, and one more a walker or caller may return.
+  static let errnoNames: [Int32: String] = Dictionary(
+    uniqueKeysWithValues: PfnVocabulary.errnos.map { ($0.value, $0.name) } + [(Errno.EAGAIN, "EAGAIN")])
 
   /// Whether `none` stands for this value: an empty set or the empty entry state.
   var isEmptyLike: Bool {
@@ -75,13 +79,6 @@ public indirect enum Value: Sendable, Hashable, CustomStringConvertible {
   }
 }
 
-/// What a caller may hold on entry, as rules name it.
-public enum CallerHold: String, Sendable, Hashable, CaseIterable {
-  case mmapRead = "mmap_read"
-  case mmapWrite = "mmap_write"
-  case iMmapRwsem = "i_mmap_rwsem"
-}
-
 /// Equality as rules mean it: `none` equals any empty set, a single lock
 /// equals the set that holds only it, and records compare the fields they share.
 func valuesEqual(_ a: Value, _ b: Value) -> Bool {
@@ -89,10 +86,10 @@ func valuesEqual(_ a: Value, _ b: Value) -> Bool {
   case (.missing, _), (_, .missing): return false
   case (.none, _): return b.isEmptyLike
   case (_, .none): return a.isEmptyLike
-  case (.record(_, let fa), .record(_, let fb)):
+  case (.record(let fa), .record(let fb)):
     let right = Dictionary(fb.map { ($0.name, $0.value) }, uniquingKeysWith: { x, _ in x })
     let shared = fa.filter { right[$0.name] != nil }
-    return !shared.isEmpty && shared.allSatisfy { valuesEqual($0.value, right[$0.name]!) }
+    return !shared.isEmpty && shared.allSatisfy { field in right[field.name].map { valuesEqual(field.value, $0) } ?? false }
   case (.list(let la), .list(let lb)):
     return la.count == lb.count && zip(la, lb).allSatisfy { valuesEqual($0, $1) }
   default: return a == b
@@ -101,7 +98,7 @@ func valuesEqual(_ a: Value, _ b: Value) -> Bool {
 
 /// The fields of two records that differ, for failure messages.
 func recordDifferences(_ a: Value, _ b: Value) -> [String] {
-  guard case .record(_, let fa) = a, case .record(_, let fb) = b else { return [] }
+  guard case .record(let fa) = a, case .record(let fb) = b else { return [] }
   let right = Dictionary(fb.map { ($0.name, $0.value) }, uniquingKeysWith: { x, _ in x })
   return fa.compactMap { field in
     guard let other = right[field.name], !valuesEqual(field.value, other) else { return nil }

@@ -75,7 +75,7 @@ struct WorldSpec {
       lines.append("\(entry.level) entry covering \(Value.integer(entry.covering)) is \(entry.state.rawValue)")
     }
     lines.append(
-      "caller holds " + (caller.isEmpty ? "nothing" : caller.map(\.rawValue).sorted().joined(separator: ", ")))
+      "caller holds " + Value.callerLocks(caller).description)
     if requestWrite { lines.append("request: write access") }
     if let race {
       lines.append("race: up to \(race.bound) of " + race.kinds.map(\.rawValue).joined(separator: ", "))

@@ -221,6 +221,8 @@ struct Run: ParsableCommand {
     configuration.shard = try reports.selectedShard()
     configuration.jobs = plugins.jobs
     configuration.timeout = plugins.timeout
+    configuration.maxErrors = plugins.maxErrors
+    configuration.keepGoing = plugins.keepGoing
     configuration.deterministic = deterministic
     configuration.toolVersion = PfnSpecVersion.current
     return configuration

@@ -27,11 +27,24 @@ struct PluginRunOptions: ParsableArguments {
   @Option(help: "Seconds one case of a plug-in walker may take before its process is killed (0.1 to 86400).")
   var timeout: Double = 30
 
+  @Option(
+    help: ArgumentHelp(
+      "Stop starting plug-in cases once this many have ended in an error (a crash, a hang, an exit, garbage).",
+      discussion: "The part that reaches the limit, and every part not started yet, ends with one error verdict that says so."))
+  var maxErrors: Int?
+
+  @Flag(
+    help: ArgumentHelp(
+      "Run every case of a plug-in even when its first \(WorkerLaunch.defaultIdenticalDeaths) cases all died the same way.",
+      discussion: "By default such a part stops with one error verdict that names the death, instead of thousands of identical errors."))
+  var keepGoing = false
+
   func validate() throws {
     guard jobs >= 1, jobs <= 1024 else { throw ValidationError("--jobs takes a count from 1 to 1024") }
     guard timeout.isFinite, Self.timeoutRange.contains(timeout) else {
       throw ValidationError("--timeout takes a finite number of seconds from 0.1 to 86400")
     }
+    if let maxErrors, maxErrors < 1 { throw ValidationError("--max-errors takes a count of 1 or more") }
   }
 }
 

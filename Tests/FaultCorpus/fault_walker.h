@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pfnspec_kernel.h"
+#include <linux/mm.h>
 
 /* Take the example's walk under other names, without its exports. */
 #undef PFNSPEC_KERNEL_WALKER
@@ -25,7 +25,7 @@ void example_follow_pfnmap_end(struct follow_pfnmap_args *args);
 #undef follow_pfnmap_start
 #undef follow_pfnmap_end
 
-const struct pfnspec_host *pfnspec_current_host;
+_Thread_local const struct pfnspec_host *pfnspec_current_host;
 
 static bool strikes(const struct follow_pfnmap_args *args)
 {
@@ -69,6 +69,11 @@ static int faulty_start(struct follow_pfnmap_args *args)
 	PFNSPEC__CHECK(PFNSPEC__H->pgd_offset(PFNSPEC__H->ctx, (const struct pfnspec_mm *)args->vma->vm_mm,
 					      args->address, NULL));
 	return example_follow_pfnmap_start(args);
+#elif defined(PFNSPEC_FAULT_WRITE_THROUGH_POINTER)
+	/* Clears the top-level entry with a plain store, as no walker may. */
+	pgd_t *pgdp = pgd_offset(args->vma->vm_mm, args->address);
+	*pgdp = (pgd_t){0};
+	return -EINVAL;
 #elif defined(PFNSPEC_FAULT_SCRIBBLE_ARGS)
 	memset(args, 0xa5, sizeof(*args) + 32);
 	return 0;
@@ -94,13 +99,16 @@ __attribute__((visibility("default"))) const struct pfnspec_walker_info *pfnspec
 __attribute__((visibility("default"))) int pfnspec_walker_start(const struct pfnspec_host *host,
 								 struct pfnspec_args *args)
 {
-	pfnspec_current_host = host;
-	return faulty_start((struct follow_pfnmap_args *)(void *)args);
+	pfnspec_kernel_enter(host, args, true);
+	int result = faulty_start((struct follow_pfnmap_args *)(void *)args);
+	pfnspec_kernel_leave(args);
+	return result;
 }
 
 __attribute__((visibility("default"))) void pfnspec_walker_end(const struct pfnspec_host *host,
 							       struct pfnspec_args *args)
 {
-	pfnspec_current_host = host;
+	pfnspec_kernel_enter(host, args, false);
 	example_follow_pfnmap_end((struct follow_pfnmap_args *)(void *)args);
+	pfnspec_kernel_leave(args);
 }

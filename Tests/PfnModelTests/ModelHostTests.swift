@@ -53,7 +53,7 @@ struct ModelHostTests {
     #expect(world.heldLocks.isEmpty && world.mappedTables.isEmpty)
     try #require(world.writes.count == 1)
     let write = world.writes[0]
-    #expect(write.by == "pmd_clear_bad")
+    #expect(write.by == .pmdClearBad)
     #expect(write.pointer == pmdp)
     #expect(write.level == .pmd)
     #expect(write.old == old)
@@ -205,7 +205,7 @@ struct ModelHostTests {
     try host.write(ptep, .pte, old | Bit.D)
     #expect(world.value(at: ptep) == old | Bit.D)
     try #require(world.writes.count == 1)
-    #expect(world.writes[0].by == "walker")
+    #expect(world.writes[0].by == .walker)
     #expect(world.writes[0].pointer == ptep)
     #expect(world.writes[0].level == .pte)
     #expect(world.writes[0].old == old)

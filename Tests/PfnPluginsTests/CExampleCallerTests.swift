@@ -357,23 +357,8 @@ struct CallerABITests {
     #expect(walker?.description.contains("PFNSPEC_KERNEL_CALLER") == true)
   }
 
-  /// Compiles C source into a shared object with the package's headers, as
-  /// `cc -shared -fPIC $(pfnspec cflags)` does; the compiler's status and errors.
   private func compile(_ source: String, into library: String) throws -> (status: Int32, errors: String) {
-    let directory = (library as NSString).deletingLastPathComponent
-    let file = directory + "/caller.c"
-    try source.write(toFile: file, atomically: true, encoding: .utf8)
-    let errors = directory + "/cc.err"
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = [
-      "-c",
-      "/usr/bin/cc -std=gnu11 -shared -fPIC -I '\(packageRoot)/Sources/CPfnWalker/include' '\(file)' "
-        + "-o '\(library)' 2> '\(errors)'",
-    ]
-    try process.run()
-    process.waitUntilExit()
-    return (process.terminationStatus, (try? String(contentsOfFile: errors, encoding: .utf8)) ?? "")
+    try compileSharedObject(source, named: "caller.c", into: library)
   }
 
   @Test("bad shared objects built by the system C compiler are refused, each with its reason")

@@ -126,4 +126,16 @@ struct WalkerABITests {
     #expect(MemoryLayout<pfnspec_args>.size == 64)
     #expect(MemoryLayout<pfnspec_vma>.size == 40)
   }
+
+  @Test("the host table grew only at its end: the fields of the first ABI 1 table keep their offsets")
+  func hostTableAppendOnly() {
+    // 216 bytes was the whole table before peek, report and mirror were appended.
+    #expect(MemoryLayout<pfnspec_host>.offset(of: \.pgd_offset) == 48)
+    #expect(MemoryLayout<pfnspec_host>.offset(of: \.lockdep_assert) == 192)
+    #expect(MemoryLayout<pfnspec_host>.offset(of: \.abandon_context) == 208)
+    #expect(MemoryLayout<pfnspec_host>.offset(of: \.peek) == 216)
+    #expect(MemoryLayout<pfnspec_host>.offset(of: \.mirror) == 232)
+    #expect(MemoryLayout<pfnspec_host>.size == 240)
+    #expect(PFNSPEC_ABI_VERSION == 1)
+  }
 }

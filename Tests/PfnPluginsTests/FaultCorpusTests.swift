@@ -25,6 +25,7 @@ struct FaultCorpusTests {
     ("PfnFaultLeakLock", .fail, "held"),
     // A NULL out-pointer is the walker's fault, not a crash of the worker.
     ("PfnFaultNullOut", .fail, "NULL pointer dereference: pgd_offset() into a NULL pointer"),
+    ("PfnFaultWriteThroughPointer", .fail, "the walker wrote a page-table entry"),
   ]
 
   /// The reference's verdicts for the corpus rules on x86_64, by case.
@@ -51,6 +52,15 @@ struct FaultCorpusTests {
     let crash = try #require(verdicts.first { $0.outcome == .error })
     #expect(crash.message.contains("(a NULL pointer dereference)"))
     #expect(crash.details.contains("pfnspec-worker: caught SIGSEGV"))
+  }
+
+  @Test("a store through an entry pointer is a failure that names the entry, not a crash")
+  func writeThroughPointerNamesCause() throws {
+    let verdicts = try runInWorkers(sharedObject("PfnFaultWriteThroughPointer"), arches: ["x86_64"], rules: ["RG-001"])
+    let wrote = try #require(verdicts.first { $0.message.contains("the walker wrote a page-table entry") })
+    #expect(wrote.outcome == .fail)
+    #expect(wrote.message.contains("a store through the pgd entry pointer"))
+    #expect(!verdicts.contains { $0.outcome == .error }, "\(verdicts.filter { $0.outcome == .error }.map(\.message))")
   }
 
   @Test("a plug-in that prints to standard output cannot break the worker's channel")

@@ -36,6 +36,16 @@ struct DocumentationTests {
       let (file, diagnostics) = Parser.parse(source: block, path: "example")
       #expect(diagnostics.isEmpty, "\(diagnostics.map(\.message))")
       #expect(file.rules.count == 1)
+      // The checker too. The test vocabulary is smaller than the engine's (the
+      // runner's TutorialTests check these examples against the real one), so
+      // only diagnostics about names it may lack are allowed here.
+      let vocabularyDependent: Set<DiagnosticCode> = [
+        .unknownName, .unknownFunction, .unknownSubject, .unknownAttribute, .unknownMember, .wrongContext,
+        .needsCall, .typeMismatch, .missingAttribute,
+      ]
+      let checked = Checker.check(files: [file], vocabulary: testVocabulary, syntaxDiagnostics: diagnostics)
+      let problems = checked.filter { !vocabularyDependent.contains($0.code) }
+      #expect(problems.isEmpty, "\(problems.map { "\($0.code) \($0.message)" })")
     }
   }
 }

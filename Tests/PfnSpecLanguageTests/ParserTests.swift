@@ -28,7 +28,7 @@ let exampleSpec = """
 func show(_ expr: Expr) -> String {
   switch expr.kind {
   case .integer(let value): String(value)
-  case .version(let major, let minor): "\(major).\(minor)"
+  case .version(let version): "\(version)"
   case .string(let text): "\"\(text)\""
   case .identifier(let name): name
   case .member(let base, let member): "\(show(base)).\(member.value)"
@@ -234,5 +234,47 @@ struct ParserTests {
     #expect(
       ContractDocument.anchors(markdown: markdown)
         == ["C1": "Inputs are checked", "C14": "Results live until end()"])
+  }
+
+  /// Operators are declared once: each parses from its spelling, at its precedence.
+  @Test(arguments: BinaryOperator.allCases)
+  func parsesEveryOperator(_ op: BinaryOperator) throws {
+    let (parsed, diagnostics) = expression("a \(op.rawValue) b")
+    #expect(diagnostics.isEmpty, "\(diagnostics.map(\.message))")
+    let expr = try #require(parsed)
+    guard case .binary(let found, _, _) = expr.kind else {
+      Issue.record("'a \(op.rawValue) b' is \(show(expr))")
+      return
+    }
+    #expect(found == op)
+    // Against the loosest and tightest other operators: tighter binds first.
+    for other in BinaryOperator.allCases where other.precedence != op.precedence && !op.isComparison && !other.isComparison {
+      let (mixed, _) = expression("a \(op.rawValue) b \(other.rawValue) c")
+      let tighterFirst = other.precedence > op.precedence
+      let shown = mixed.map(show) ?? ""
+      let expected = tighterFirst ? "(a \(op.rawValue) (b \(other.rawValue) c))" : "((a \(op.rawValue) b) \(other.rawValue) c)"
+      #expect(shown == expected, "\(op.rawValue) with \(other.rawValue)")
+    }
+  }
+
+  /// Clause keywords are declared once: each parses into a clause of its own kind.
+  @Test(arguments: ClauseKeyword.allCases)
+  func parsesEveryClauseKeyword(_ keyword: ClauseKeyword) throws {
+    let line =
+      switch keyword {
+      case .tags: "tags a b"
+      case .source: "source contract#C1"
+      case .why: "why \"because\""
+      case .requires: "requires api >= 6.12"
+      case .forEach: "for x in {1, 2}"
+      case .given: "given leaf at pmd"
+      case .call: "call start(1)"
+      case .expect: "expect result == 0"
+      }
+    let (file, diagnostics) = Parser.parse(source: suiteLine + "rule A-1 \"t\"\n  \(line)\n", path: "k")
+    #expect(diagnostics.isEmpty, "\(diagnostics.map(\.message))")
+    let clause = try #require(file.rules.first?.clauses.first)
+    #expect(clause.kind.keyword == keyword)
+    #expect(Parser.clauseKeywords.contains(keyword.rawValue))
   }
 }

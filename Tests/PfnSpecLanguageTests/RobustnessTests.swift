@@ -27,7 +27,19 @@ func survive(_ bytes: [UInt8]) {
       #expect(range.start <= range.end)
     }
   }
-  _ = DiagnosticRenderer(sources: ["fuzz": text]).render(diagnostics)
+  // Every diagnostic is rendered once, with its header line, and a diagnostic
+  // with a range quotes its line with a caret.
+  let rendered = DiagnosticRenderer(sources: ["fuzz": text]).render(diagnostics)
+  for diagnostic in diagnostics {
+    let header = "\(diagnostic.location): \(diagnostic.severity.rawValue)[\(diagnostic.code)]: \(diagnostic.message)\n"
+    #expect(rendered.contains(header), "missing header for \(diagnostic.code)")
+  }
+  let headers = rendered.split(separator: "\n").filter { $0.hasPrefix("fuzz:") && $0.contains("]: ") }
+  #expect(headers.count == diagnostics.count, "\(rendered)")
+  if diagnostics.contains(where: { $0.range != nil }) {
+    #expect(rendered.contains("^"), "no caret in \(rendered)")
+  }
+  #expect(diagnostics.isEmpty == rendered.isEmpty)
 }
 
 @Suite("Robustness")

@@ -1,4 +1,6 @@
+import Foundation
 import PfnSpecLanguage
+import Testing
 
 /// A small vocabulary shaped like the engine's, so the language is tested on its own.
 let testVocabulary: Vocabulary = {
@@ -96,3 +98,69 @@ func check(_ text: String, path: String = "Specs/test.pfnspec") -> SpecSet {
 
 /// A valid file's head: a suite line.
 let suiteLine = "suite test \"tests\"\n"
+
+// MARK: Snapshots
+
+/// Where golden outputs live: `Snapshots/NAME.txt` beside this file.
+func snapshotPath(_ name: String) -> String {
+  URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots/\(name).txt").path
+}
+
+/// The names of all snapshot files, without `.txt`.
+func snapshotNames() throws -> Set<String> {
+  let folder = URL(fileURLWithPath: snapshotPath("x")).deletingLastPathComponent().path
+  let entries = try FileManager.default.contentsOfDirectory(atPath: folder)
+  return Set(entries.filter { $0.hasSuffix(".txt") }.map { String($0.dropLast(4)) })
+}
+
+/// Whether this run re-records snapshots (`RECORD_SNAPSHOTS=1 swift test --filter Golden`).
+let recordingSnapshots = ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1"
+
+/// Compares `actual` with the snapshot `name`; on a difference records a failure
+/// with a line diff, or, when re-recording, writes `actual` as the new snapshot.
+func assertSnapshot(_ actual: String, named name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+  let path = snapshotPath(name)
+  if recordingSnapshots {
+    try actual.write(toFile: path, atomically: true, encoding: .utf8)
+    return
+  }
+  guard let expected = try? String(contentsOfFile: path, encoding: .utf8) else {
+    let message = "no snapshot \(name).txt; record it with RECORD_SNAPSHOTS=1 swift test --filter Golden\n\(actual)"
+    Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
+    return
+  }
+  if expected != actual {
+    let message = "\(name) differs from its snapshot (- expected, + actual; re-record with RECORD_SNAPSHOTS=1):\n"
+      + lineDiff(expected: expected, actual: actual)
+    Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
+  }
+}
+
+/// A line diff in the style of argument-parser's AssertEqualStrings: the longest
+/// common subsequence of lines, the others marked `-` (expected) and `+` (actual).
+func lineDiff(expected: String, actual: String) -> String {
+  let a = expected.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+  let b = actual.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+  var lcs = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
+  for i in stride(from: a.count - 1, through: 0, by: -1) {
+    for j in stride(from: b.count - 1, through: 0, by: -1) {
+      lcs[i][j] = a[i] == b[j] ? lcs[i + 1][j + 1] + 1 : max(lcs[i + 1][j], lcs[i][j + 1])
+    }
+  }
+  var lines: [String] = []
+  var (i, j) = (0, 0)
+  while i < a.count || j < b.count {
+    if i < a.count, j < b.count, a[i] == b[j] {
+      lines.append("  " + a[i])
+      i += 1
+      j += 1
+    } else if i < a.count, j == b.count || lcs[i + 1][j] >= lcs[i][j + 1] {
+      lines.append("- " + a[i])
+      i += 1
+    } else {
+      lines.append("+ " + b[j])
+      j += 1
+    }
+  }
+  return lines.joined(separator: "\n")
+}

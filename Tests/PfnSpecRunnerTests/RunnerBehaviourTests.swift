@@ -1,5 +1,6 @@
 import PfnCallers
 import PfnReports
+import Foundation
 import PfnModel
 import PfnResults
 import PfnSpecLanguage
@@ -230,9 +231,112 @@ struct RunnerBehaviourTests {
     evaluator.callerState = CallerCaseState(result: 0, violations: .init(), lookups: 1, liveMaps: 0)
     let range = SourceRange(start: .init(line: 1, column: 1, offset: 0), end: .init(line: 1, column: 1, offset: 0))
     for name in vocabulary.names.keys.sorted() {
+      let declared = try #require(vocabulary.names[name])
       #expect(throws: Never.self, "'\(name)' does not resolve") {
-        _ = try evaluator.evaluate(Expr(.identifier(name), range: range))
+        let value = try evaluator.evaluate(Expr(.identifier(name), range: range))
+        #expect(
+          value.conforms(to: declared.type, members: declared.members),
+          "'\(name)' is declared \(declared.type) but evaluates to \(value)")
       }
+    }
+    // Functions that yield values, applied to a level.
+    for (name, signature) in vocabulary.functions.sorted(by: { $0.key < $1.key })
+    where signature.parameters == [.level] {
+      #expect(throws: Never.self, "'\(name)(pte)' does not evaluate") {
+        let call = Expr(.call(Located(name, range), [Expr(.identifier("pte"), range: range)]), range: range)
+        let value = try evaluator.evaluate(call)
+        #expect(value.conforms(to: signature.result, members: [:]), "'\(name)(pte)' is \(value), not \(signature.result)")
+      }
+    }
+  }
+
+  @Test("every given subject builds from every attribute it declares")
+  func subjectsApplyTheirAttributes() throws {
+    let vocabulary = PfnVocabulary.make(contractAnchors: [])
+    // A value of each declared type, as a rule would write it.
+    let samples: [Vocabulary.ValueType: String] = [
+      .level: "pte", .integer: "1", .boolean: "true", .vmaFlags: "IO|PFNMAP", .entryState: "swap",
+    ]
+    let anyValues = ["ops": "{zap, split}", "holds": "mmap_read"]
+    for (name, subject) in vocabulary.subjects.sorted(by: { $0.key < $1.key }) {
+      let attributes = subject.attributes.keys.sorted().map { attribute in
+        let value = anyValues[attribute] ?? samples[subject.attributes[attribute] ?? .any] ?? "?"
+        return "\(attribute) \(value)"
+      }
+      let rule = """
+        suite adhoc "t"
+        rule AD-100 "every attribute of \(name)"
+          source contract#C1
+          given \(name) \(attributes.joined(separator: " "))
+          call start(vma.start)
+          expect result == result or true
+        """
+      let set = specs(rule)
+      #expect(!set.hasErrors, "\(set.render())")
+      let rules = try #require(set.rules.first)
+      let arch = X86_64()
+      let target = Target(
+        arch: arch, release: .newest, capabilities: arch.capabilities(.newest), walker: ReferenceWalker().descriptor)
+      let planner = CasePlanner(rule: rules, source: rule, target: target, seed: 0, maxCases: 8)
+      if case .error(let message) = planner.plan() { Issue.record("given \(name): \(message)") }
+    }
+  }
+
+  @Test("the conformance check used above tells types apart")
+  func conformanceTellsTypesApart() {
+    #expect(Value.integer(1).conforms(to: .integer, members: [:]))
+    #expect(!Value.integer(1).conforms(to: .boolean, members: [:]))
+    #expect(!Value.boolean(true).conforms(to: .list(.level), members: [:]))
+    #expect(Value.list([.level(.pmd)]).conforms(to: .list(.level), members: [:]))
+    #expect(!Value.list([.integer(1)]).conforms(to: .list(.level), members: [:]))
+    #expect(Value.none.conforms(to: .locks, members: [:]))
+    #expect(!Value.record([.init("x", .integer(1))]).conforms(to: .record("r"), members: ["x": .boolean]))
+    #expect(!Value.record([.init("y", .integer(1))]).conforms(to: .record("r"), members: ["x": .integer]))
+  }
+
+  /// The names rules use are declared once, in PfnVocabulary.swift; the files
+  /// that parse, check, plan and evaluate rules dispatch on those declarations
+  /// and spell no name as a string literal.
+  @Test("no vocabulary name is a string literal outside its declaration")
+  func noNameOutsideItsDeclaration() throws {
+    let vocabulary = PfnVocabulary.make(contractAnchors: [])
+    let words = Set(vocabulary.names.keys).union(vocabulary.functions.keys).union(vocabulary.calls.keys)
+      .union(vocabulary.subjects.keys)
+    let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("Sources")
+    let language = try FileManager.default.contentsOfDirectory(atPath: sources.appendingPathComponent("PfnSpecLanguage").path)
+      .filter { $0.hasSuffix(".swift") && $0 != "Vocabulary.swift" }.map { "PfnSpecLanguage/\($0)" }
+    let runner = ["Evaluator", "CasePlanner", "ArchitectureNames", "Value", "WorldSpec", "RulePlanning"]
+      .map { "PfnSpecRunner/\($0).swift" }
+    #expect(language.count > 5)
+    for file in language + runner {
+      let text = try String(contentsOf: sources.appendingPathComponent(file), encoding: .utf8)
+      for word in words where text.contains("\"\(word)\"") {
+        Issue.record("\(file) spells the vocabulary name '\(word)' as a string literal")
+      }
+    }
+    // The executor dispatches its calls on CallName.
+    let executor = try String(contentsOf: sources.appendingPathComponent("PfnSpecRunner/CaseExecutor.swift"), encoding: .utf8)
+    for call in vocabulary.calls.keys { #expect(!executor.contains("case \"\(call)\""), "CaseExecutor switches on '\(call)'") }
+  }
+}
+
+extension Value {
+  /// Whether the value has the type a declaration gives it (records: every
+  /// field is a declared member of the declared type).
+  func conforms(to type: Vocabulary.ValueType, members: [String: Vocabulary.ValueType]) -> Bool {
+    switch (self, type) {
+    case (_, .any), (.missing, _): true
+    case (.integer, .integer), (.boolean, .boolean), (.version, .version), (.string, .string),
+      (.level, .level), (.flags, .vmaFlags), (.locks, .locks), (.callerLocks, .callerLock),
+      (.entryState, .entryState):
+      true
+    case (.none, .vmaFlags), (.none, .locks), (.none, .callerLock), (.none, .entryState): true
+    case (.list(let items), .list(let element)): items.allSatisfy { $0.conforms(to: element, members: [:]) }
+    case (.record(let fields), .record):
+      !fields.isEmpty
+        && fields.allSatisfy { field in members[field.name].map { field.value.conforms(to: $0, members: [:]) } ?? false }
+    default: false
     }
   }
 }

@@ -61,3 +61,25 @@ public func runProcess(
   return CommandResult(
     status: process.terminationStatus, output: String(decoding: outputText, as: UTF8.self), error: errorText)
 }
+
+/// Compiles C source into a shared object against the package's headers, as
+/// `cc -shared -fPIC $(pfnspec cflags)` does; the compiler's status and errors.
+/// `strict` adds `-Wall -Wextra -Werror`.
+public func compileSharedObject(
+  _ source: String, named name: String = "plugin.c", flags: String = "", strict: Bool = false, into library: String
+) throws -> (status: Int32, errors: String) {
+  let directory = (library as NSString).deletingLastPathComponent
+  let file = directory + "/" + name
+  try source.write(toFile: file, atomically: true, encoding: .utf8)
+  let errors = directory + "/cc.err"
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: "/bin/sh")
+  process.arguments = [
+    "-c",
+    "/usr/bin/cc -std=gnu11 \(strict ? "-Wall -Wextra -Werror " : "")-shared -fPIC \(flags) "
+      + "-I '\(packageRoot)/Sources/CPfnWalker/include' '\(file)' -o '\(library)' 2> '\(errors)'",
+  ]
+  try process.run()
+  process.waitUntilExit()
+  return (process.terminationStatus, (try? String(contentsOfFile: errors, encoding: .utf8)) ?? "")
+}

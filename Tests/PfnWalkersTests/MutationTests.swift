@@ -191,7 +191,7 @@ struct MutationTests {
       let fixture = try Fixture()
       let before = fixture.world.snapshot()
       #expect(try fixture.start(walker, Place.pmd).rc == 0)
-      let walkerWrites = fixture.world.writes.filter { $0.by == "walker" }
+      let walkerWrites = fixture.world.writes.filter { $0.by == .walker }
       let unchanged = fixture.world.snapshot() == before
       if walker.mutation == nil {
         #expect(walkerWrites.isEmpty)

@@ -142,10 +142,10 @@ struct ReferenceWalkerTests {
     #expect(world.heldLocks.isEmpty)
     #expect(world.mappedTables.isEmpty)
     #expect(world.lockdepWarnings.isEmpty)
-    let walkerWrites = world.writes.dropFirst(writesBefore).filter { $0.by == "walker" }
+    let walkerWrites = world.writes.dropFirst(writesBefore).filter { $0.by == .walker }
     #expect(walkerWrites.isEmpty)
     if failure == .badPMD {
-      #expect(world.writes.last?.by == "pmd_clear_bad")
+      #expect(world.writes.last?.by == .pmdClearBad)
     }
   }
 

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * An example follow_pfnmap_start()/follow_pfnmap_end() for pfnspec, written in
- * the style of mm/memory.c and compiled against pfnspec_kernel.h.
+ * An example follow_pfnmap_start()/follow_pfnmap_end() for pfnspec, written
+ * for this project in the shape of mm/memory.c: the kernel's #include lines,
+ * a plain *pgdp, READ_ONCE(*p4dp), pmdp_get_lockless(), a CONFIG_LOCKDEP
+ * block, EXPORT_SYMBOL_GPL. The only line a kernel file would not have is
+ * PFNSPEC_KERNEL_WALKER at the end.
  *
  * It looks up the leaf that maps an address of a VM_IO/VM_PFNMAP VMA at PUD,
  * PMD or PTE level, and returns with the lock that keeps that leaf stable held
@@ -15,7 +18,13 @@
  * The two mutants in ../mutant-* include this file after defining one of the
  * PFNSPEC_EXAMPLE_MUTANT_* switches below.
  */
-#include "pfnspec_kernel.h"
+#include <linux/mm.h>
+#include <linux/pgtable.h>
+#include <linux/mmu_notifier.h>
+#include <linux/export.h>
+#include <linux/lockdep.h>
+#include <linux/bug.h>
+#include <asm/pgtable.h>
 
 #ifndef PFNSPEC_EXAMPLE_NAME
 #define PFNSPEC_EXAMPLE_NAME "example-c"
@@ -34,24 +43,25 @@
  * The caller keeps the VMA and its page tables alive: mmap_lock, or for a
  * file mapping its i_mmap_rwsem. A VMA without a file has no mapping to ask.
  */
-static void assert_caller_locks(struct vm_area_struct *vma)
+static inline void pfnmap_lockdep_assert(struct vm_area_struct *vma)
 {
+#ifdef CONFIG_LOCKDEP
 	struct mm_struct *mm = vma->vm_mm;
 
-	if (vma_has_file(vma)) {
-		struct address_space *mapping = vma->vm_file->f_mapping;
-
-		lockdep_assert(lockdep_is_held(&mapping->i_mmap_rwsem) ||
-			       lockdep_is_held(&mm->mmap_lock));
-	} else {
+	if (!vma_has_file(vma)) {
 		lockdep_assert(lockdep_is_held(&mm->mmap_lock));
+		return;
 	}
+	lockdep_assert(lockdep_is_held(&vma->vm_file->f_mapping->i_mmap_rwsem) ||
+		       lockdep_is_held(&mm->mmap_lock));
+#endif
 }
 
 /* Copies what the leaf says into the outputs and keeps what end() releases. */
-static void fill_outputs(struct follow_pfnmap_args *args, unsigned long mask,
-			 unsigned long pfn, pgprot_t prot, bool writable,
-			 bool special, spinlock_t *lock, pte_t *ptep)
+static inline void pfnmap_fill_args(struct follow_pfnmap_args *args,
+				    unsigned long mask, unsigned long pfn,
+				    pgprot_t prot, bool writable, bool special,
+				    spinlock_t *lock, pte_t *ptep)
 {
 	args->pfn = pfn + ((args->address & ~mask) >> PAGE_SHIFT);
 	args->pgprot = prot;
@@ -87,7 +97,7 @@ static enum huge_step try_pud_leaf(struct follow_pfnmap_args *args,
 		spin_unlock(lock);
 		return HUGE_RETRY;
 	}
-	fill_outputs(args, PUD_MASK, pud_pfn(pud), pud_pgprot(pud),
+	pfnmap_fill_args(args, PUD_MASK, pud_pfn(pud), pud_pgprot(pud),
 		     pud_write(pud), pud_special(pud), lock, NULL);
 	return HUGE_REPORTED;
 }
@@ -113,7 +123,7 @@ static enum huge_step try_pmd_leaf(struct follow_pfnmap_args *args,
 		spin_unlock(lock);
 		return HUGE_RETRY;
 	}
-	fill_outputs(args, PMD_MASK, pmd_pfn(pmd), pmd_pgprot(pmd),
+	pfnmap_fill_args(args, PMD_MASK, pmd_pfn(pmd), pmd_pgprot(pmd),
 		     pmd_write(pmd), pmd_special(pmd), lock, NULL);
 	return HUGE_REPORTED;
 }
@@ -124,13 +134,13 @@ int follow_pfnmap_start(struct follow_pfnmap_args *args)
 	unsigned long address = args->address;
 	struct mm_struct *mm = vma->vm_mm;
 	spinlock_t *lock;
-	pgd_t *pgdp, pgd;
+	pgd_t *pgdp;
 	p4d_t *p4dp, p4d;
 	pud_t *pudp;
 	pmd_t *pmdp;
 	pte_t *ptep, pte;
 
-	assert_caller_locks(vma);
+	pfnmap_lockdep_assert(vma);
 
 	if (unlikely(address < vma->vm_start || address >= vma->vm_end))
 		return -EINVAL;
@@ -138,9 +148,9 @@ int follow_pfnmap_start(struct follow_pfnmap_args *args)
 		return -EINVAL;
 
 again:
+	/* The kernel reads the top level plainly: pgd entries do not go away under us. */
 	pgdp = pgd_offset(mm, address);
-	pgd = READ_ONCE(*pgdp);
-	if (pgd_none(pgd) || unlikely(pgd_bad(pgd)))
+	if (pgd_none(*pgdp) || unlikely(pgd_bad(*pgdp)))
 		return -EINVAL;
 
 	p4dp = p4d_offset(pgdp, address);
@@ -182,10 +192,11 @@ again:
 #endif
 		return -EINVAL;
 	}
-	fill_outputs(args, PAGE_MASK, pte_pfn(pte), pte_pgprot(pte),
+	pfnmap_fill_args(args, PAGE_MASK, pte_pfn(pte), pte_pgprot(pte),
 		     pte_write(pte), pte_special(pte), lock, ptep);
 	return 0;
 }
+EXPORT_SYMBOL_GPL(follow_pfnmap_start);
 
 void follow_pfnmap_end(struct follow_pfnmap_args *args)
 {
@@ -194,6 +205,7 @@ void follow_pfnmap_end(struct follow_pfnmap_args *args)
 	if (args->ptep)
 		pte_unmap(args->ptep);
 }
+EXPORT_SYMBOL_GPL(follow_pfnmap_end);
 
 PFNSPEC_KERNEL_WALKER(PFNSPEC_EXAMPLE_NAME, PFNSPEC_EXAMPLE_SUMMARY, "6.15", "strict",
 		      PFNSPEC_EXAMPLE_ROLE)

@@ -10,15 +10,29 @@
  * real pointers: a VMA without a backing file has vm_file == NULL, and a
  * walker that dereferences it crashes, as it would in the kernel.
  *
- * Entry pointers (pgd_t * .. pte_t *) are opaque handles: read an entry with
- * pXdp_get(p) or READ_ONCE(*p), never with a bare *p.
+ * Entry pointers (pgd_t * .. pte_t *) are real pointers into a read-only
+ * mirror of the entries the walker was handed (struct pfnspec_mirror): *pgdp,
+ * pgd_none(*pgdp) and pmd_t pmd = *pmdp read the entry's current value, as in
+ * the kernel. READ_ONCE(*p), pXdp_get(p) and pmdp_get_lockless(p) go through
+ * the host and are scheduling points for the race explorer; a plain read is
+ * not (see docs/walkers.md for which levels a plain read is legitimate at). A
+ * store through an entry pointer faults, and the runner reports that the
+ * walker wrote a page-table entry.
+ *
+ * The kernel's own #include lines work: the include folder beside this header
+ * has linux/mm.h, linux/pgtable.h, asm/pgtable.h, linux/lockdep.h, ... which
+ * all lead here. CONFIG_LOCKDEP and CONFIG_DEBUG_VM are defined, so lockdep
+ * blocks, lockdep_assert*() and VM_WARN_ON*() compile in; -DPFNSPEC_NO_LOCKDEP
+ * and -DPFNSPEC_NO_DEBUG_VM turn them off.
  *
  * End the walker's source with
  *
  *   PFNSPEC_KERNEL_WALKER("my-walker", "one line about it", "6.15", "strict", "implementation")
  *
  * which exports the ABI's describe/start/end around your follow_pfnmap_start()
- * and follow_pfnmap_end(). See docs/walkers.md.
+ * and follow_pfnmap_end(). A file that uses this header without it does not
+ * link (or load): the missing symbol is named
+ * pfnspec_current_host__defined_by_PFNSPEC_KERNEL_WALKER. See docs/walkers.md.
  */
 #ifndef PFNSPEC_KERNEL_H
 #define PFNSPEC_KERNEL_H
@@ -33,10 +47,19 @@
 #endif
 
 #include "pfnspec_walker.h"
+
+/* The walker shim reports WARN*() and BUG*() through the host. */
+#define PFNSPEC__KERNEL_REPORT(kind, what) pfnspec__kernel_report(kind, what)
+static inline int pfnspec__kernel_report(unsigned kind, const char *what);
+
 #include "pfnspec_kernel_types.h"
 
-/* The host of the call in progress, set by PFNSPEC_KERNEL_WALKER's exports. */
-extern const struct pfnspec_host *pfnspec_current_host __attribute__((visibility("hidden")));
+/*
+ * The host of the call in progress, set by PFNSPEC_KERNEL_WALKER's exports.
+ * Thread-local, so walks of one plug-in may go on side by side in one process.
+ */
+#define pfnspec_current_host pfnspec_current_host__defined_by_PFNSPEC_KERNEL_WALKER
+extern _Thread_local const struct pfnspec_host *pfnspec_current_host __attribute__((visibility("hidden")));
 
 /* A page-table spinlock: an opaque handle, never dereferenced. */
 typedef struct pfnspec_spinlock spinlock_t;
@@ -55,14 +78,59 @@ static inline __attribute__((noreturn)) void pfnspec__abandon(void) {
   __builtin_unreachable();
 }
 
-#define PFNSPEC__CHECK(call)                \
-  do {                                      \
-    if (unlikely((call) != 0)) pfnspec__abandon(); \
-  } while (0)
+/* ---- The mirror: entry pointers that are real pointers ------------------- */
 
-static inline pfnspec_entry_ref pfnspec__ref(const volatile void *p) {
-  return (pfnspec_entry_ref)(uintptr_t)p;
+static inline struct pfnspec_mirror *pfnspec__mirror(void) {
+  const struct pfnspec_host *host = PFNSPEC__H;
+  return PFNSPEC_HOST_HAS(host, mirror) ? host->mirror : NULL;
 }
+
+/* The handle behind an entry pointer: a slot of the mirror, or (older hosts) the handle itself. */
+static inline pfnspec_entry_ref pfnspec__ref(const volatile void *p) {
+  struct pfnspec_mirror *mirror = pfnspec__mirror();
+  uintptr_t at = (uintptr_t)p, start;
+  if (mirror != NULL && at >= (start = (uintptr_t)mirror->view) &&
+      at < start + (uintptr_t)mirror->count * sizeof(uint64_t) && (at - start) % sizeof(uint64_t) == 0)
+    return mirror->handles[(at - start) / sizeof(uint64_t)];
+  return (pfnspec_entry_ref)at;
+}
+
+static inline void pfnspec__fill(struct pfnspec_mirror *mirror, uint32_t slot) {
+  uint64_t value = 0;
+  if (PFNSPEC__H->peek(PFNSPEC__H->ctx, mirror->handles[slot], (enum pfnspec_level)mirror->levels[slot], &value) != 0)
+    value = 0;
+  mirror->values[slot] = value;
+}
+
+/* Every slot again: after a host call, another CPU may have changed any entry. */
+static inline void pfnspec__refresh(void) {
+  struct pfnspec_mirror *mirror = pfnspec__mirror();
+  if (mirror == NULL) return;
+  for (uint32_t slot = 0; slot < mirror->count; slot++) pfnspec__fill(mirror, slot);
+}
+
+/* The entry pointer the walker gets for a handle: its slot in the mirror (made on first use). */
+static inline void *pfnspec__pointer(pfnspec_entry_ref handle, enum pfnspec_level level) {
+  struct pfnspec_mirror *mirror = pfnspec__mirror();
+  if (mirror == NULL || handle == 0) return (void *)(uintptr_t)handle;
+  uint32_t slot = 0;
+  while (slot < mirror->count && mirror->handles[slot] != handle) slot++;
+  if (slot == mirror->count) {
+    if (mirror->count == mirror->capacity) return (void *)(uintptr_t)handle; /* full: an opaque handle */
+    mirror->count++;
+    mirror->handles[slot] = handle;
+    mirror->levels[slot] = (uint8_t)level;
+  }
+  pfnspec__fill(mirror, slot);
+  return (void *)(uintptr_t)&mirror->view[slot];
+}
+
+/* Host calls that may schedule: a failure ends the walk, a success refreshes the mirror. */
+#define PFNSPEC__CHECK(call)                       \
+  do {                                             \
+    if (unlikely((call) != 0)) pfnspec__abandon(); \
+    pfnspec__refresh();                            \
+  } while (0)
 
 static inline uint64_t pfnspec__read(const volatile void *p, enum pfnspec_level level) {
   uint64_t value;
@@ -123,19 +191,19 @@ static inline void pfnspec__write_once(volatile void *p, int level, const void *
 static inline pgd_t *pgd_offset(struct mm_struct *mm, unsigned long address) {
   pfnspec_entry_ref out;
   PFNSPEC__CHECK(PFNSPEC__H->pgd_offset(PFNSPEC__H->ctx, (const struct pfnspec_mm *)mm, address, &out));
-  return (pgd_t *)(uintptr_t)out;
+  return (pgd_t *)pfnspec__pointer(out, PFNSPEC_PGD);
 }
 
 static inline p4d_t *p4d_offset(pgd_t *pgdp, unsigned long address) {
-  return (p4d_t *)(uintptr_t)pfnspec__offset(PFNSPEC_P4D, pgdp, address);
+  return (p4d_t *)pfnspec__pointer(pfnspec__offset(PFNSPEC_P4D, pgdp, address), PFNSPEC_P4D);
 }
 
 static inline pud_t *pud_offset(p4d_t *p4dp, unsigned long address) {
-  return (pud_t *)(uintptr_t)pfnspec__offset(PFNSPEC_PUD, p4dp, address);
+  return (pud_t *)pfnspec__pointer(pfnspec__offset(PFNSPEC_PUD, p4dp, address), PFNSPEC_PUD);
 }
 
 static inline pmd_t *pmd_offset(pud_t *pudp, unsigned long address) {
-  return (pmd_t *)(uintptr_t)pfnspec__offset(PFNSPEC_PMD, pudp, address);
+  return (pmd_t *)pfnspec__pointer(pfnspec__offset(PFNSPEC_PMD, pudp, address), PFNSPEC_PMD);
 }
 
 /* ---- pXdp_get() ------------------------------------------------------------ */
@@ -228,7 +296,7 @@ static inline pte_t *pte_offset_map_lock(struct mm_struct *mm, pmd_t *pmdp, unsi
                                                  pfnspec__ref(pmdp), address, &pte, &lock));
   if (pte == 0) return NULL;
   *ptlp = pfnspec__lock_ptr(lock);
-  return (pte_t *)(uintptr_t)pte;
+  return (pte_t *)pfnspec__pointer(pte, PFNSPEC_PTE);
 }
 
 static inline void spin_unlock(spinlock_t *lock) {
@@ -244,21 +312,127 @@ static inline void pte_unmap_unlock(pte_t *ptep, spinlock_t *ptl) {
   pte_unmap(ptep);
 }
 
+/*
+ * pte_offset_map_nolock(), pte_offset_map() and pte_lockptr(): the host maps
+ * and locks in one call, so these take the PTE lock and drop it again at once
+ * (two more scheduling points than the kernel's; the model sees the table
+ * mapped until pte_unmap(), as the kernel's RCU read section keeps it).
+ */
+static __attribute__((unused)) _Thread_local struct mm_struct *pfnspec__walk_mm;
+
+static inline pte_t *pte_offset_map_nolock(struct mm_struct *mm, pmd_t *pmdp, unsigned long address,
+                                           spinlock_t **ptlp) {
+  spinlock_t *lock;
+  pte_t *ptep = pte_offset_map_lock(mm, pmdp, address, &lock);
+  if (ptep == NULL) return NULL;
+  spin_unlock(lock);
+  *ptlp = lock;
+  return ptep;
+}
+
+static inline pte_t *pte_offset_map(pmd_t *pmdp, unsigned long address) {
+  spinlock_t *lock;
+  return pte_offset_map_nolock(pfnspec__walk_mm, pmdp, address, &lock);
+}
+
+/* The PTE table's lock below *pmdp, not taken; NULL when there is no table. */
+static inline spinlock_t *pte_lockptr(struct mm_struct *mm, pmd_t *pmdp) {
+  spinlock_t *lock = NULL;
+  pte_t *ptep = pte_offset_map_nolock(mm, pmdp, 0, &lock);
+  if (ptep != NULL) pte_unmap(ptep);
+  return lock;
+}
+
+/* ---- Huge entries, devmap and struct page --------------------------------------- */
+
+/* A present leaf at PMD or PUD level (the model's huge entries are all "trans" huge). */
+static inline int pmd_trans_huge(pmd_t pmd) { return pmd_present(pmd) && pmd_leaf(pmd); }
+static inline int pud_trans_huge(pud_t pud) { return pud_present(pud) && pud_leaf(pud); }
+static inline int pmd_huge(pmd_t pmd) { return pmd_present(pmd) && pmd_leaf(pmd); }
+static inline int pud_huge(pud_t pud) { return pud_present(pud) && pud_leaf(pud); }
+
+/*
+ * *_devmap(): the kernel had them up to 6.14 (ZONE_DEVICE mappings). The
+ * model maps no device memory, so they say no at every API level.
+ */
+static inline int pte_devmap(pte_t pte) { (void)pte; return 0; }
+static inline int pmd_devmap(pmd_t pmd) { (void)pmd; return 0; }
+static inline int pud_devmap(pud_t pud) { (void)pud; return 0; }
+
+/*
+ * Every pfn of the model has a memmap entry, so pfn_valid() says yes;
+ * struct page * is an opaque handle (the caller shim's numbering): never
+ * dereference it.
+ */
+struct page;
+#define PFNSPEC__PAGE_BASE 0x10f0000000000000ULL
+static inline int pfn_valid(unsigned long pfn) { (void)pfn; return 1; }
+static inline struct page *pfn_to_page(unsigned long pfn) {
+  return (struct page *)(uintptr_t)(PFNSPEC__PAGE_BASE + ((uint64_t)pfn << 6));
+}
+static inline unsigned long page_to_pfn(const struct page *page) {
+  return (unsigned long)(((uint64_t)(uintptr_t)page - PFNSPEC__PAGE_BASE) >> 6);
+}
+
+/* ---- WARN*(), BUG*(), might_sleep() ------------------------------------------------ */
+
+/* Through the host when it has report() (else to standard error, and BUG aborts). */
+static inline int pfnspec__kernel_report(unsigned kind, const char *what) {
+  const struct pfnspec_host *host = PFNSPEC__H;
+  if (host != NULL && PFNSPEC_HOST_HAS(host, report) && host->report != NULL) {
+    if (host->report(host->ctx, kind, 0, PFNSPEC_PGD, what) != 0) pfnspec__abandon();
+    return 0;
+  }
+  return pfnspec__kernel_report_fallback(kind, what);
+}
+
+#define might_sleep() ((void)pfnspec__kernel_report(PFNSPEC_REPORT_MIGHT_SLEEP, "might_sleep() at " PFNSPEC__WHERE))
+#define cond_resched() ((void)pfnspec__kernel_report(PFNSPEC_REPORT_MIGHT_SLEEP, "cond_resched() at " PFNSPEC__WHERE))
+
 /* ---- Lockdep ---------------------------------------------------------------- */
 
 static inline int lockdep_is_held(const struct rw_semaphore *sem) {
   return PFNSPEC__H->lockdep_is_held(PFNSPEC__H->ctx, &sem->pfnspec);
 }
 
+#ifdef CONFIG_LOCKDEP
 /* Records a lockdep warning (a rule can see it) when the condition is false. */
 #define lockdep_assert(cond) PFNSPEC__H->lockdep_assert(PFNSPEC__H->ctx, !!(cond), #cond)
+#else
+#define lockdep_assert(cond) do { } while (0)
+#endif
 #define lockdep_assert_held(sem) lockdep_assert(lockdep_is_held(sem))
+#define lockdep_assert_not_held(sem) lockdep_assert(!lockdep_is_held(sem))
+/* The model's lockdep does not tell a read hold from a write hold: both ask "held". */
+#define lockdep_assert_held_read(sem) lockdep_assert(lockdep_is_held(sem))
+#define lockdep_assert_held_write(sem) lockdep_assert(lockdep_is_held(sem))
+#define lockdep_assert_held_once(sem) lockdep_assert(lockdep_is_held(sem))
 #define mmap_assert_locked(mm) lockdep_assert(lockdep_is_held(&(mm)->mmap_lock))
+#define mmap_assert_write_locked(mm) lockdep_assert(lockdep_is_held(&(mm)->mmap_lock))
 
 /* ---- The ABI's exports, around follow_pfnmap_start()/end() ------------------ */
 
+/*
+ * What the exports do around the walker's own functions: set the current
+ * host, start a fresh mirror for a new walk, and keep args->ptep a handle
+ * outside the walker (the runner and the rules see handles; the walker sees
+ * its mirror pointer). A file that writes the ABI's exports by hand around
+ * kernel-style code calls these two as PFNSPEC_KERNEL_WALKER does.
+ */
+static inline void pfnspec_kernel_enter(const struct pfnspec_host *host, struct pfnspec_args *args, bool start) {
+  pfnspec_current_host = host;
+  struct pfnspec_mirror *mirror = pfnspec__mirror();
+  if (start && mirror != NULL) mirror->count = 0;
+  pfnspec__walk_mm = args->vma != NULL ? (struct mm_struct *)(void *)args->vma->vm_mm : NULL;
+  if (args->ptep != 0) args->ptep = (pfnspec_entry_ref)(uintptr_t)pfnspec__pointer(args->ptep, PFNSPEC_PTE);
+}
+
+static inline void pfnspec_kernel_leave(struct pfnspec_args *args) {
+  if (pfnspec__mirror() != NULL) args->ptep = pfnspec__ref((const void *)(uintptr_t)args->ptep);
+}
+
 #define PFNSPEC_KERNEL_WALKER(NAME, SUMMARY, API_LEVEL, PROFILE, ROLE)                         \
-  const struct pfnspec_host *pfnspec_current_host;                                             \
+  _Thread_local const struct pfnspec_host *pfnspec_current_host;                               \
   __attribute__((visibility("default"))) const struct pfnspec_walker_info *                    \
   pfnspec_walker_describe(void) {                                                              \
     static const struct pfnspec_walker_info info = {                                           \
@@ -268,13 +442,16 @@ static inline int lockdep_is_held(const struct rw_semaphore *sem) {
   }                                                                                            \
   __attribute__((visibility("default"))) int pfnspec_walker_start(                             \
       const struct pfnspec_host *host, struct pfnspec_args *args) {                            \
-    pfnspec_current_host = host;                                                               \
-    return follow_pfnmap_start((struct follow_pfnmap_args *)(void *)args);                     \
+    pfnspec_kernel_enter(host, args, true);                                                    \
+    int result = follow_pfnmap_start((struct follow_pfnmap_args *)(void *)args);               \
+    pfnspec_kernel_leave(args);                                                                \
+    return result;                                                                             \
   }                                                                                            \
   __attribute__((visibility("default"))) void pfnspec_walker_end(                              \
       const struct pfnspec_host *host, struct pfnspec_args *args) {                            \
-    pfnspec_current_host = host;                                                               \
+    pfnspec_kernel_enter(host, args, false);                                                   \
     follow_pfnmap_end((struct follow_pfnmap_args *)(void *)args);                              \
+    pfnspec_kernel_leave(args);                                                                \
   }
 
 #endif /* PFNSPEC_KERNEL_H */

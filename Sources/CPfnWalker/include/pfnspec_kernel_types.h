@@ -140,12 +140,117 @@ _Static_assert(sizeof(struct address_space) == sizeof(struct pfnspec_address_spa
 #define pr_info(...) fprintf(stderr, __VA_ARGS__)
 #define pr_warn(...) fprintf(stderr, __VA_ARGS__)
 #define pr_err(...) fprintf(stderr, __VA_ARGS__)
-#define WARN_ON_ONCE(cond)                                                   \
-  ({                                                                         \
-    int __pfnspec_warned = !!(cond);                                         \
-    if (unlikely(__pfnspec_warned)) fprintf(stderr, "WARNING: %s\n", #cond); \
-    __pfnspec_warned;                                                        \
+
+/* ---- Kernel configuration ------------------------------------------------------ */
+
+/*
+ * Lockdep and the VM's debug checks are on, so #ifdef CONFIG_LOCKDEP blocks,
+ * lockdep_assert*() and VM_WARN_ON*() compile in, as in a debug kernel.
+ * Build with -DPFNSPEC_NO_LOCKDEP or -DPFNSPEC_NO_DEBUG_VM to turn them off.
+ */
+#if !defined(PFNSPEC_NO_LOCKDEP) && !defined(CONFIG_LOCKDEP)
+#define CONFIG_LOCKDEP 1
+#define CONFIG_PROVE_LOCKING 1
+#endif
+#if !defined(PFNSPEC_NO_DEBUG_VM) && !defined(CONFIG_DEBUG_VM)
+#define CONFIG_DEBUG_VM 1
+#endif
+#define CONFIG_MMU 1
+
+/* ---- Exports and annotations ------------------------------------------------------ */
+
+/* No module table here: a declaration that checks the symbol exists (clang and gcc). */
+#define EXPORT_SYMBOL(sym) _Static_assert(sizeof(&(sym)) != 0, "EXPORT_SYMBOL(" #sym ")")
+#define EXPORT_SYMBOL_GPL(sym) _Static_assert(sizeof(&(sym)) != 0, "EXPORT_SYMBOL_GPL(" #sym ")")
+#define EXPORT_SYMBOL_NS(sym, ns) EXPORT_SYMBOL(sym)
+#define EXPORT_SYMBOL_NS_GPL(sym, ns) EXPORT_SYMBOL(sym)
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+#define noinline __attribute__((noinline))
+#define __maybe_unused __attribute__((unused))
+#define __must_check __attribute__((warn_unused_result))
+#define __init
+#define __exit
+#define __read_mostly
+
+/* ---- WARN*(), BUG*() --------------------------------------------------------------- */
+
+#define PFNSPEC__STR2(x) #x
+#define PFNSPEC__STR(x) PFNSPEC__STR2(x)
+#define PFNSPEC__WHERE __FILE__ ":" PFNSPEC__STR(__LINE__)
+
+/* Without a host that records them: a line on standard error; BUG aborts, as a kernel BUG stops. */
+static inline int pfnspec__kernel_report_fallback(unsigned kind, const char *what) {
+  fprintf(stderr, "%s: %s\n", kind == PFNSPEC_REPORT_BUG ? "kernel BUG" : "WARNING", what);
+  if (kind == PFNSPEC_REPORT_BUG) __builtin_trap();
+  return 0;
+}
+#ifndef PFNSPEC__KERNEL_REPORT
+#define PFNSPEC__KERNEL_REPORT(kind, what) pfnspec__kernel_report_fallback(kind, what)
+#endif
+
+/*
+ * Each records a detail through the host (a WARNING line in the case's trace)
+ * and yields the condition; BUG*() ends the walk as a fault does. The _ONCE
+ * forms report every time: each case is a fresh boot.
+ */
+#define WARN_ON(cond)                                                                          \
+  ({                                                                                           \
+    int __pfnspec_warned = !!(cond);                                                           \
+    if (unlikely(__pfnspec_warned))                                                            \
+      PFNSPEC__KERNEL_REPORT(PFNSPEC_REPORT_WARN, "WARN_ON(" #cond ") at " PFNSPEC__WHERE);     \
+    __pfnspec_warned;                                                                          \
   })
-#define WARN_ON(cond) WARN_ON_ONCE(cond)
+#define WARN_ON_ONCE(cond) WARN_ON(cond)
+#define WARN(cond, ...)                                                                        \
+  ({                                                                                           \
+    int __pfnspec_warned = !!(cond);                                                           \
+    if (unlikely(__pfnspec_warned))                                                            \
+      PFNSPEC__KERNEL_REPORT(PFNSPEC_REPORT_WARN, "WARN(" #cond ", " #__VA_ARGS__ ") at " PFNSPEC__WHERE); \
+    __pfnspec_warned;                                                                          \
+  })
+#define WARN_ONCE(cond, ...) WARN(cond, __VA_ARGS__)
+#define BUG() ((void)PFNSPEC__KERNEL_REPORT(PFNSPEC_REPORT_BUG, "BUG() at " PFNSPEC__WHERE))
+#define BUG_ON(cond)                                                                           \
+  do {                                                                                         \
+    if (unlikely(cond)) PFNSPEC__KERNEL_REPORT(PFNSPEC_REPORT_BUG, "BUG_ON(" #cond ") at " PFNSPEC__WHERE); \
+  } while (0)
+
+#ifdef CONFIG_DEBUG_VM
+#define VM_BUG_ON(cond) BUG_ON(cond)
+#define VM_BUG_ON_VMA(cond, vma) BUG_ON(cond)
+#define VM_BUG_ON_MM(cond, mm) BUG_ON(cond)
+#define VM_BUG_ON_PAGE(cond, page) BUG_ON(cond)
+#define VM_BUG_ON_FOLIO(cond, folio) BUG_ON(cond)
+#define VM_WARN_ON(cond) (void)WARN_ON(cond)
+#define VM_WARN_ON_ONCE(cond) WARN_ON(cond)
+#define VM_WARN_ONCE(cond, ...) WARN(cond, __VA_ARGS__)
+#define VM_WARN(cond, ...) WARN(cond, __VA_ARGS__)
+#define VM_WARN_ON_VMA(cond, vma) (void)WARN_ON(cond)
+#define VM_WARN_ON_ONCE_VMA(cond, vma) WARN_ON(cond)
+#define VM_WARN_ON_MM(cond, mm) (void)WARN_ON(cond)
+#define VM_WARN_ON_ONCE_MM(cond, mm) WARN_ON(cond)
+#define VM_WARN_ON_FOLIO(cond, folio) (void)WARN_ON(cond)
+#define VM_WARN_ON_ONCE_FOLIO(cond, folio) WARN_ON(cond)
+#else
+/* As the kernel without CONFIG_DEBUG_VM: the condition is type-checked, not evaluated. */
+#define PFNSPEC__UNEVALUATED(cond) ((void)sizeof((long)(cond)))
+#define VM_BUG_ON(cond) PFNSPEC__UNEVALUATED(cond)
+#define VM_BUG_ON_VMA(cond, vma) PFNSPEC__UNEVALUATED(cond)
+#define VM_BUG_ON_MM(cond, mm) PFNSPEC__UNEVALUATED(cond)
+#define VM_BUG_ON_PAGE(cond, page) PFNSPEC__UNEVALUATED(cond)
+#define VM_BUG_ON_FOLIO(cond, folio) PFNSPEC__UNEVALUATED(cond)
+#define VM_WARN_ON(cond) PFNSPEC__UNEVALUATED(cond)
+#define VM_WARN_ON_ONCE(cond) ({ PFNSPEC__UNEVALUATED(cond); 0; })
+#define VM_WARN_ONCE(cond, ...) ({ PFNSPEC__UNEVALUATED(cond); 0; })
+#define VM_WARN(cond, ...) ({ PFNSPEC__UNEVALUATED(cond); 0; })
+#define VM_WARN_ON_VMA(cond, vma) PFNSPEC__UNEVALUATED(cond)
+#define VM_WARN_ON_ONCE_VMA(cond, vma) ({ PFNSPEC__UNEVALUATED(cond); 0; })
+#define VM_WARN_ON_MM(cond, mm) PFNSPEC__UNEVALUATED(cond)
+#define VM_WARN_ON_ONCE_MM(cond, mm) ({ PFNSPEC__UNEVALUATED(cond); 0; })
+#define VM_WARN_ON_FOLIO(cond, folio) PFNSPEC__UNEVALUATED(cond)
+#define VM_WARN_ON_ONCE_FOLIO(cond, folio) ({ PFNSPEC__UNEVALUATED(cond); 0; })
+#endif
 
 #endif /* PFNSPEC_KERNEL_TYPES_H */

@@ -22,13 +22,18 @@
 #define PFNSPEC_WALKER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* The ABI this header describes. Bumped on any change of layout or meaning. */
+/*
+ * The ABI this header describes. Bumped on any change of layout or meaning of
+ * what exists; fields appended at the end of struct pfnspec_host are not a
+ * change: the table's size says whether a host has them.
+ */
 #define PFNSPEC_ABI_VERSION 1u
 
 /* The kernel's five generic page-table levels, top first. */
@@ -159,6 +164,61 @@ struct pfnspec_host {
   /* Leaves the walk after a call returned nonzero. Does not return. */
   void (*abandon)(const struct pfnspec_host *host);
   void *abandon_context; /* the host's own */
+
+  /*
+   * Added in ABI version 1 after the fields above, which keep their offsets:
+   * a walker reads these only when size says the host has them
+   * (PFNSPEC_HOST_HAS(host, field)).
+   */
+
+  /*
+   * *entry without a scheduling point: not counted, not traced, and no other
+   * CPU acts. The kernel shim fills its mirror of entries with it (see
+   * struct pfnspec_mirror); nonzero when entry is no page-table entry.
+   */
+  int (*peek)(void *ctx, pfnspec_entry_ref entry, enum pfnspec_level level, uint64_t *out);
+  /*
+   * A kernel idiom that reports: WARN*, BUG*, might_sleep(), a write through
+   * an entry pointer. what is the condition's text and where it is. Returns
+   * nonzero when the walk is over (BUG, a write through an entry pointer):
+   * call abandon().
+   */
+  int (*report)(void *ctx, uint32_t kind, pfnspec_entry_ref entry, enum pfnspec_level level, const char *what);
+  /* The mirror of entries the shim hands out as real pointers; NULL when there is none. */
+  struct pfnspec_mirror *mirror;
+};
+
+/* Whether a host table has a field: older hosts have a smaller table. */
+#define PFNSPEC_HOST_HAS(host, field) \
+  ((host)->size >= offsetof(struct pfnspec_host, field) + sizeof((host)->field))
+
+/* What report() is told. */
+enum pfnspec_report_kind {
+  PFNSPEC_REPORT_WARN = 1,        /* WARN*(), VM_WARN_ON*(): a detail; the walk goes on */
+  PFNSPEC_REPORT_BUG = 2,         /* BUG(), BUG_ON(), VM_BUG_ON*(): the walk ends */
+  PFNSPEC_REPORT_MIGHT_SLEEP = 3, /* might_sleep(): a lockdep warning when a spinlock is held */
+  PFNSPEC_REPORT_ENTRY_WRITE = 4, /* a store through an entry pointer (entry, level): the walk ends */
+};
+
+/*
+ * The mirror: entry pointers that are real pointers. The runner maps one
+ * region twice, read-only at view and writable at values. When a walker gets
+ * an entry pointer (pgd_offset(), pXd_offset(), pte_offset_map_lock()), the
+ * kernel shim gives it &view[i] for a slot i that mirrors that entry
+ * (handles[i]), so *pgdp and pgd_none(*pgdp) read the entry as the kernel
+ * does. The shim refreshes every slot (peek) after each host call returns,
+ * since only host calls let another CPU act, and turns a slot address back into
+ * its handle whenever it calls the host. A store through a slot faults (the
+ * view is read-only); the runner turns that fault into a verdict that names
+ * the entry. count goes back to 0 when a walk starts.
+ */
+struct pfnspec_mirror {
+  const uint64_t *view;       /* read-only: what entry pointers point to */
+  uint64_t *values;           /* the same memory, writable */
+  pfnspec_entry_ref *handles; /* handles[i]: the entry slot i mirrors */
+  uint8_t *levels;            /* levels[i]: the level it was handed out at */
+  uint32_t capacity;          /* slots */
+  uint32_t count;             /* slots in use */
 };
 
 /* What describe() answers. Strings must live as long as the shared object. */

@@ -6,6 +6,8 @@
 #ifndef PFNSPEC_HOST_GLUE_H
 #define PFNSPEC_HOST_GLUE_H
 
+#include <stdint.h>
+
 #include "pfnspec_walker.h"
 
 /* The describe() answer of a plug-in, from its describe symbol. */
@@ -27,6 +29,15 @@ int pfnspec_glue_call_end(void *end_symbol, struct pfnspec_host *host, struct pf
  * error and then die by the same signal, so the parent can name the crash.
  */
 void pfnspec_glue_install_crash_reporter(void);
+
+/*
+ * The calling thread's mirror view (struct pfnspec_mirror): [start, end), or
+ * 0, 0 before its first walker call. A SIGSEGV in this range is a store
+ * through an entry pointer: inside a walker call the glue turns it into a
+ * report(PFNSPEC_REPORT_ENTRY_WRITE) and abandons the walk; elsewhere the
+ * crash line says "the walker wrote a page-table entry through a plain pointer".
+ */
+void pfnspec_glue_mirror_range(uintptr_t *start, uintptr_t *end);
 
 /* pipe2(fds, O_CLOEXEC): pipes that no other child inherits. */
 int pfnspec_glue_pipe_cloexec(int fds[2]);
