@@ -72,6 +72,7 @@ public struct MutationAnalysis: Sendable {
       var killing: [String] = [], killingSet = Set<String>()
       var covering: [String] = [], coveringSet = Set<String>()
       var tally = Tally()
+      var faultRules: [String: Set<String>] = [:]  // fault signature -> rules it fails
       for verdict in bySubject[descriptor.name] ?? [] {
         let rule = verdict.identity.ruleID
         tally.add(verdict.outcome)
@@ -85,6 +86,7 @@ public struct MutationAnalysis: Sendable {
         }
         guard verdict.outcome == .fail || verdict.outcome == .error else { continue }
         if Self.failsByExpectation(verdict), killingSet.insert(rule).inserted { killing.append(rule) }
+        if case .broken(_, let fault?)? = verdict.cause { faultRules[Self.signature(fault), default: []].insert(rule) }
         let name = "\(verdict.identity.caseName)@\(verdict.identity.key.arch)"
         if let index = failingIndex[rule] {
           failing[index].1.append(name)
@@ -94,6 +96,14 @@ public struct MutationAnalysis: Sendable {
         }
       }
       var result = WalkerResult(descriptor: descriptor, failingRules: failing, tally: tally)
+      // A fault the model judges (a lock taken twice, a lock left held) kills
+      // when it is specific to few rules; one shared by most of the rules
+      // that ran (a NULL vm_file on every file-less VMA) tells none apart.
+      let sharedAt = max(3, (covering.count + 1) / 2)
+      for (rule, _) in failing where !killingSet.contains(rule) {
+        let specific = faultRules.contains { $0.value.contains(rule) && $0.value.count < sharedAt }
+        if specific, killingSet.insert(rule).inserted { killing.append(rule) }
+      }
       result.killingRules = killing
       result.faultOnlyRules = failing.map(\.0).filter { !killingSet.contains($0) }
       result.coveringRules = covering
@@ -107,6 +117,13 @@ public struct MutationAnalysis: Sendable {
   static func failsByExpectation(_ verdict: Verdict) -> Bool {
     guard verdict.outcome == .fail, case .broken(let expectations, let fault)? = verdict.cause else { return false }
     return !expectations.isEmpty && fault == nil
+  }
+
+  /// A fault's text without its numbers (addresses, levels' values), so that
+  /// one defect met at many addresses is one signature.
+  static func signature(_ fault: String) -> String {
+    String(fault.unicodeScalars.filter { !("0"..."9").contains($0) }.map(Character.init))
+      .replacingHex()
   }
 
   /// A mutant's status: killed only by an expectation.
@@ -163,6 +180,12 @@ public struct MutationAnalysis: Sendable {
   }
 
   /// Rules that no mutant fails.
+  /// Rules that no mutant fails in any way (expectation, fault or error).
+  public var rulesFailingNoMutant: [String] {
+    let failing = Set(mutants.flatMap { $0.failingRules.map(\.rule) })
+    return rules.filter { !failing.contains($0) }
+  }
+
   /// Rules that kill no mutant by an expectation (failing one only by its
   /// faults does not count: every rule touching that fixture would).
   public var rulesKillingNoMutant: [String] {
@@ -211,5 +234,19 @@ public struct MutationAnalysis: Sendable {
     let tenths = Int((score * 10).rounded())
     lines.append("mutation score: \(tenths / 10).\(tenths % 10)%")
     return lines.joined(separator: "\n")
+  }
+}
+
+extension String {
+  /// `x` runs of hex digits after `0x` collapsed (the digits are gone already).
+  fileprivate func replacingHex() -> String {
+    var out = ""
+    var previous: Character?
+    for character in self {
+      if character == "x", previous == "0" || previous == "x" { continue }
+      out.append(character)
+      previous = character
+    }
+    return out
   }
 }
