@@ -116,10 +116,12 @@ let package = Package(
     .testTarget(name: "PfnModelTests", dependencies: ["PfnModel"]),
     .testTarget(name: "PfnWalkersTests", dependencies: ["PfnWalkers", "PfnModel"]),
     .testTarget(name: "PfnCallersTests", dependencies: ["PfnCallers", "PfnWalkers", "PfnModel"]),
-    .testTarget(name: "PfnSpecLanguageTests", dependencies: ["PfnSpecLanguage"]),
+    // Golden outputs are read from beside the sources, not bundled.
+    .testTarget(name: "PfnSpecLanguageTests", dependencies: ["PfnSpecLanguage"], exclude: ["Snapshots"]),
     .testTarget(
       name: "PfnSpecRunnerTests",
-      dependencies: ["PfnSpecRunner", "PfnWalkers", "PfnModel", "PfnSpecLanguage", "PfnResults", "PfnReports", "PfnSupport"]),
+      dependencies: ["PfnSpecRunner", "PfnWalkers", "PfnModel", "PfnSpecLanguage", "PfnResults", "PfnReports", "PfnSupport"],
+      exclude: ["Schemas"]),
     .testTarget(name: "PfnReportsTests", dependencies: ["PfnReports", "PfnResults", "CLibXML2", "PfnTestSupport"]),
     // What `pfnspec run` runs, as a library: the configuration, spec and
     // contract discovery, built-in, stdio and shared-object walkers, workers.

@@ -8,11 +8,54 @@ public final class SharedRunSink: Sendable {
   private struct State: @unchecked Sendable {
     var sink: any VerdictSink
     var tally = Tally()
+    /// Suites held back until ``flushOrdered()`` (ordered sinks only).
+    var held: [(key: SuiteKey, verdicts: [Verdict])] = []
   }
 
   private let state: Mutex<State>
+  private let ordered: Bool
 
-  public init(_ sink: any VerdictSink) { state = Mutex(State(sink: sink)) }
+  /// - Parameter ordered: Hold delivered suites until ``flushOrdered()`` and
+  ///   write them then in the run's order (by their ``CaseOrdinal``), so that
+  ///   parts running in parallel give the same report as one part.
+  public init(_ sink: any VerdictSink, ordered: Bool = false) {
+    state = Mutex(State(sink: sink))
+    self.ordered = ordered
+  }
+
+  /// Writes the suites held back in the run's order: a suite delivered in
+  /// pieces (a worker restarted after a crash) is one suite again, its cases
+  /// in their planned order.
+  public func flushOrdered() {
+    state.withLock { state in
+      var keys: [SuiteKey] = []
+      var verdicts: [SuiteKey: [(Int, Verdict)]] = [:]
+      var arrival = 0
+      for (key, delivered) in state.held {
+        if verdicts[key] == nil { keys.append(key) }
+        for verdict in delivered {
+          verdicts[key, default: []].append((arrival, verdict))
+          arrival += 1
+        }
+      }
+      state.held = []
+      func rank(_ entry: (Int, Verdict)) -> (CaseOrdinal, Int) {
+        (entry.1.ordinal ?? CaseOrdinal(suite: .max, rule: .max, index: .max), entry.0)
+      }
+      let suites = keys.map { key in (key, verdicts[key]!.sorted { rank($0) < rank($1) }) }
+        .sorted { rank($0.1[0]) < rank($1.1[0]) }
+      for (key, entries) in suites { Self.write(key, entries.map(\.1), into: &state) }
+    }
+  }
+
+  private static func write(_ key: SuiteKey, _ verdicts: [Verdict], into state: inout State) {
+    state.sink.suiteStarted(key)
+    for verdict in verdicts {
+      state.sink.record(verdict)
+      state.tally.add(verdict.outcome)
+    }
+    state.sink.suiteFinished(key)
+  }
 
   /// Everything delivered so far.
   public var tally: Tally { state.withLock { $0.tally } }
@@ -21,12 +64,11 @@ public final class SharedRunSink: Sendable {
   public func deliver(_ key: SuiteKey, _ verdicts: [Verdict]) {
     guard !verdicts.isEmpty else { return }
     state.withLock { state in
-      state.sink.suiteStarted(key)
-      for verdict in verdicts {
-        state.sink.record(verdict)
-        state.tally.add(verdict.outcome)
+      if ordered {
+        state.held.append((key, verdicts))
+      } else {
+        Self.write(key, verdicts, into: &state)
       }
-      state.sink.suiteFinished(key)
     }
   }
 
@@ -35,7 +77,8 @@ public final class SharedRunSink: Sendable {
 
   /// Calls the sinks' `runFinished` with everything delivered.
   public func finish(seconds: Double) throws -> Tally {
-    try state.withLock { state in
+    flushOrdered()
+    return try state.withLock { state in
       try state.sink.runFinished(state.tally, seconds: seconds)
       return state.tally
     }

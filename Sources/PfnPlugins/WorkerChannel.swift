@@ -14,6 +14,8 @@ public enum WorkerEvent: Codable, Sendable {
   case hello(WalkerDescriptor)
   case suiteStarted(SuiteKey)
   case begin(CaseIdentity)
+  /// `begin` with the case's place in the whole run.
+  case beginAt(CaseIdentity, CaseOrdinal)
   case verdict(Verdict)
   case suiteFinished(SuiteKey)
   case explored(cases: Int, schedules: Int)

@@ -12,6 +12,8 @@ import Synchronization
 public enum WorkerFlag {
   /// `--serve-callers-with NAME`: the plug-in is a caller, served by this built-in walker.
   public static let servingWalker = "--serve-callers-with"
+  /// `--segment N`: the worker's part of the run, for the suites' positions in shard reports.
+  public static let segment = "--segment"
 }
 
 public struct WorkerLaunch: Sendable {
@@ -27,6 +29,9 @@ public struct WorkerLaunch: Sendable {
   public var environment: [String: String]
   /// Set when the shared object is a caller: the built-in walker that serves its lookups.
   public var servingWalker: String?
+  /// The plug-in's part of the run (1 for the first plug-in named), which
+  /// orders its suites after the in-process walkers' in shard reports.
+  public var segment = 0
   /// A part whose first cases all died the same way is stopped after this many
   /// of them, with one error that says so (`nil`: run every case).
   public var stopAfterIdenticalDeaths: Int? = WorkerLaunch.defaultIdenticalDeaths
@@ -50,6 +55,7 @@ public struct WorkerLaunch: Sendable {
   func arguments(suites: [String], resume: ResumePoint?) -> [String] {
     var arguments = ["worker", "--plugin", pluginPath] + runArguments
     if let servingWalker { arguments += [WorkerFlag.servingWalker, servingWalker] }
+    if segment != 0 { arguments += [WorkerFlag.segment, String(segment)] }
     for suite in suites { arguments += ["--suite", suite] }
     if let resume, let data = try? JSONEncoder().encode(resume) {
       arguments += ["--resume", String(decoding: data, as: UTF8.self)]
@@ -194,6 +200,8 @@ private final class PartRun {
   /// The causes of the deaths since the part started, while every case so far died.
   var deathsSinceStart: [VerdictCause] = []
   var received: Set<CaseReference> = []
+  /// Where each case begun stands in the run, for the verdict of one that kills the worker.
+  var begunOrdinals: [CaseReference: CaseOrdinal] = [:]
 
   init(
     supervisor: WorkerSupervisor, descriptor: WalkerDescriptor, suites: [String], seed: UInt64,
@@ -304,6 +312,9 @@ private final class PartRun {
         switch event {
         case .begin(let identity):
           begun.append(identity)
+        case .beginAt(let identity, let ordinal):
+          begun.append(identity)
+          begunOrdinals[CaseReference(identity)] = ordinal
         case .verdict(let verdict):
           let reference = CaseReference(verdict.identity)
           // A case re-run after a crash already has its verdict.
@@ -364,7 +375,7 @@ private final class PartRun {
       story: story,
       replay: replay,
       sources: sources(identity.ruleID), profile: "\(descriptor.apiLevel.rawValue)/\(descriptor.profile.rawValue)",
-      seed: seed)
+      seed: seed, ordinal: begunOrdinals[CaseReference(identity)])
     received.insert(CaseReference(identity))
     grouper.record(verdict)
   }

@@ -48,6 +48,8 @@ public final class ConsoleReporter: VerdictSink {
   private var output: any ConsoleOutputStream
   private let quiet: Bool
   private let colored: Bool
+  /// Print the host calls (start() and end() marked) under each failure as it happens.
+  public var verbose = false
 
   private var counts = Tally()
   private var ruleRows = OrderedNames()
@@ -133,6 +135,10 @@ public final class ConsoleReporter: VerdictSink {
       var line = "\(label(problem.outcome)) \(problem.key) \(problem.caseName): \(problem.message)"
       if let location = problem.location { line += " (\(location))" }
       print(line)
+      if verbose && !verdict.story.trace.isEmpty {
+        print("        host calls:")
+        for call in verdict.story.trace { print("          " + Self.oneLine(call, limit: 300)) }
+      }
     }
     if progress { showProgress(identity.key) }
   }
@@ -329,7 +335,7 @@ private struct Problem {
         ? (verdict.outcome == .fail
           ? "the walker broke the contract" : "the case could not be judged")
         : verdict.message)
-    location = identity.location.map { ConsoleReporter.oneLine($0.description) }
+    location = VerdictText.location(verdict).map { ConsoleReporter.oneLine($0) }
     replay = verdict.replayCommand.map {
       ConsoleReporter.oneLine($0, limit: 1000)
     }

@@ -48,15 +48,40 @@ public enum JUnitMerger {
     guard dialect != .surefire else {
       throw JUnitReportError("merge writes one report; the surefire dialect is a directory")
     }
+    guard !inputs.isEmpty else { throw JUnitReportError("nothing to merge: no report was given or found") }
     var groups: [GroupKey: SuiteGroup] = [:]
     var order: [GroupKey] = []
     var rootTime = 0.0
     var arrival = 0
+    var shards: [String: String] = [:]  // "I/N" -> the first input that holds it
+    var split: (count: Int, input: String)?
+    var seenInputs = Set<String>()
     for input in inputs {
       let parsed = try ParsedReport(path: input)
       rootTime = max(rootTime, parsed.rootTime)
+      // A shard's suites each name the shard: the same shard twice would
+      // count its cases twice, shards of two splits would count some twice
+      // and miss others.
+      for shard in Set(parsed.suites.compactMap(\.shard)).sorted() {
+        guard let parsedShard = Shard(oneBased: shard) else {
+          throw JUnitReportError("'\(input)': '\(shard)' is not a shard (I/N)")
+        }
+        if let first = shards[shard], first != input {
+          throw JUnitReportError("shard \(shard) is given twice: '\(first)' and '\(input)'")
+        }
+        if let split, split.count != parsedShard.count {
+          throw JUnitReportError(
+            "'\(split.input)' is a shard of \(split.count) and '\(input)' a shard of \(parsedShard.count): "
+              + "merge the shards of one run")
+        }
+        shards[shard] = input
+        split = split ?? (parsedShard.count, input)
+      }
+      guard seenInputs.insert(input).inserted else { throw JUnitReportError("'\(input)' is given twice") }
       for suite in parsed.suites {
-        let key: GroupKey = suite.ordinal.map { .ordinal($0) } ?? .name(suite.name)
+        // A suite's identity is its position in the run and its name, which
+        // names the walker (or caller): two walkers' suites never share one.
+        let key: GroupKey = suite.ordinal.map { .ordinal($0, suite.name) } ?? .name(suite.name)
         if groups[key] == nil {
           order.append(key)
           groups[key] = SuiteGroup(arrival: arrival)
@@ -67,7 +92,7 @@ public enum JUnitMerger {
     }
     order.sort { lhs, rhs in
       switch (lhs, rhs) {
-      case (.ordinal(let a), .ordinal(let b)): a < b
+      case (.ordinal(let a, let x), .ordinal(let b, let y)): (a, x) < (b, y)
       case (.ordinal, .name): true
       case (.name, .ordinal): false
       case (.name, .name): groups[lhs]!.arrival < groups[rhs]!.arrival
@@ -81,7 +106,7 @@ public enum JUnitMerger {
   }
 
   private enum GroupKey: Hashable {
-    case ordinal(Int)
+    case ordinal(Int, String)
     case name(String)
   }
 
@@ -154,6 +179,8 @@ public enum JUnitMerger {
     var timestamp: String
     var hostname: String
     var ordinal: Int?
+    /// `I/N` of a shard report's suite.
+    var shard: String?
     var caseOrdinals: [(rule: Int, index: Int)] = []
     var generalProperties: [(String, String)] = []
     /// Rule properties by rule id, in the order they were written.
@@ -169,13 +196,18 @@ public enum JUnitMerger {
 
     init(path: String) throws {
       _ = libxml2Initialized
+      // No network, no entity substitution, no DTD loading, libxml2's default
+      // limits (no XML_PARSE_HUGE); a report never has a DTD, so one with a
+      // document type (where entities are declared) is refused outright.
       let options = Int32(
-        XML_PARSE_NONET.rawValue | XML_PARSE_HUGE.rawValue | XML_PARSE_NOERROR.rawValue
-          | XML_PARSE_NOWARNING.rawValue)
+        XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
       guard let document = xmlReadFile(path, nil, options) else {
         throw JUnitReportError("cannot read '\(path)' as XML")
       }
       defer { xmlFreeDoc(document) }
+      if document.pointee.intSubset != nil || document.pointee.extSubset != nil {
+        throw JUnitReportError("'\(path)' has a document type declaration (<!DOCTYPE>); JUnit reports have none and entities are not expanded")
+      }
       guard let root = xmlDocGetRootElement(document) else {
         throw JUnitReportError("'\(path)' has no root element")
       }
@@ -206,7 +238,10 @@ public enum JUnitMerger {
           for property in elements(of: child) where name(of: property) == "property" {
             let key = attribute(property, "name") ?? ""
             let value = attribute(property, "value") ?? content(property)
-            if key == JUnitMerger.shardProperty { continue }
+            if key == JUnitMerger.shardProperty {
+              suite.shard = value
+              continue
+            }
             if key == JUnitMerger.suiteOrdinalProperty {
               suite.ordinal = Int(value)
             } else if key == JUnitMerger.caseOrdinalsProperty {

@@ -10,7 +10,8 @@ enum ReportText {
   static func needsVisibleReplacement(_ scalar: Unicode.Scalar, keepingLineBreaks: Bool) -> Bool {
     switch scalar.value {
     case 0x09, 0x0A, 0x0D: return !keepingLineBreaks
-    case 0x00...0x1F, 0x7F...0x9F, 0xFFFE, 0xFFFF: return true
+    // U+2028/2029 end a line for JavaScript, YAML and many viewers: escaped in every format.
+    case 0x00...0x1F, 0x7F...0x9F, 0xFFFE, 0xFFFF, 0x2028, 0x2029: return true
     default: return false
     }
   }

@@ -29,6 +29,9 @@ public final class TAPReporter: VerdictSink {
   public let version: Int
 
   /// How much of a case's details a YAML block keeps at its start and end.
+  /// The longest YAML line written: prove 3.44 reads lines of about 65,000
+  /// characters at most; longer values are cut with a note (JUnit keeps them whole).
+  static let maxLineBytes = 32 * 1024
   static let detailsHeadBytes = 16 * 1024
   static let detailsTailBytes = 4 * 1024
 
@@ -129,8 +132,20 @@ public final class TAPReporter: VerdictSink {
     return lines.joined(separator: "\n") + "\n"
   }
 
-  /// A YAML double-quoted scalar on one line (`\n`, `\"`, `\\`, `\t`, `\xNN`).
+  /// ``quoted(_:)`` within ``maxLineBytes``: a longer value keeps its head
+  /// and tail and says where the whole text is.
   static func quoted(_ text: String) -> String {
+    let line = quotedWhole(text)
+    guard line.utf8.count > maxLineBytes else { return line }
+    // Quoting at most quadruples a byte (`\xNN`), so this fits.
+    let budget = maxLineBytes / 4 - 200
+    return quotedWhole(
+      ReportText.truncated(text, headBytes: budget * 4 / 5, tailBytes: budget / 5)
+        + " [cut to fit a TAP line; the full text is in the JUnit report]")
+  }
+
+  /// A YAML double-quoted scalar on one line (`\n`, `\"`, `\\`, `\t`, `\xNN`, `\L`, `\P`).
+  static func quotedWhole(_ text: String) -> String {
     var result = "\""
     for scalar in text.unicodeScalars {
       switch scalar {
@@ -139,6 +154,8 @@ public final class TAPReporter: VerdictSink {
       case "\n": result += "\\n"
       case "\t": result += "\\t"
       case "\r": result += "\\r"
+      case "\u{2028}": result += "\\L"
+      case "\u{2029}": result += "\\P"
       default:
         if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
           let hex = String(scalar.value, radix: 16, uppercase: true)

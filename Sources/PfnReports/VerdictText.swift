@@ -136,6 +136,15 @@ public enum VerdictText {
     return lines.joined(separator: "\n")
   }
 
+  /// Where the failure is: the first failed `expect` (`file:line:col`), else
+  /// the rule's header (`file:line`).
+  public static func location(_ verdict: Verdict) -> String? {
+    if case .broken(let expectations, _)? = verdict.cause, let first = expectations.first {
+      return first.location.description
+    }
+    return verdict.identity.location?.description
+  }
+
   /// The shell command that reruns the case.
   public static func command(_ replay: Replay) -> String {
     shellCommand(["pfnspec"] + replay.arguments)

@@ -48,11 +48,18 @@ public struct Replay: Sendable, Hashable, Codable {
       }
     }
     var words = [RunFlag.runCommand]
-    if let spec { words.append(spec) }
-    words += [RunFlag.rule, rule, RunFlag.caseName, caseName] + walker.arguments + callerArguments
-    words += [RunFlag.arch, arch, RunFlag.seed, String(seed)]
-    if let kernel { words += [RunFlag.kernel, kernel] }
+    // Every field is data: a spec path that starts with '-' is written as a
+    // path, a value that starts with '-' is joined to its flag.
+    if let spec { words.append(spec.hasPrefix("-") ? "./" + spec : spec) }
+    var pairs = [(RunFlag.rule, rule), (RunFlag.caseName, caseName)] + Self.pairs(walker.arguments + callerArguments)
+    pairs += [(RunFlag.arch, arch), (RunFlag.seed, String(seed))]
+    if let kernel { pairs.append((RunFlag.kernel, kernel)) }
+    for (flag, value) in pairs { words += value.hasPrefix("-") ? ["\(flag)=\(value)"] : [flag, value] }
     return words
+  }
+
+  private static func pairs(_ words: [String]) -> [(String, String)] {
+    stride(from: 0, to: words.count - 1, by: 2).map { (words[$0], words[$0 + 1]) }
   }
 }
 

@@ -67,24 +67,33 @@ public struct Shard: Sendable, Hashable, Codable, CustomStringConvertible {
       }
       return value
     }
-    if let total = try number("TEST_TOTAL_SHARDS") {
-      let index = try number("TEST_SHARD_INDEX") ?? 0
-      guard let shard = Shard(index: index, count: total) else {
+    // Both systems are read by one rule: the total is at least 1, and above
+    // 1 the index must be given and in range (a missing index would silently
+    // run the first shard only).
+    func shard(total totalName: String, index indexName: String, base: Int) throws -> Shard? {
+      guard let total = try number(totalName) else {
+        if environment[indexName].map({ !$0.isEmpty }) == true {
+          throw EnvironmentError(description: "\(indexName) is set but \(totalName) is not")
+        }
+        return nil
+      }
+      guard total >= 1 else { throw EnvironmentError(description: "\(totalName)=\(total) must be at least 1") }
+      guard let index = try number(indexName) else {
+        guard total == 1 else {
+          throw EnvironmentError(description: "\(totalName)=\(total) is set but \(indexName) is not")
+        }
+        return nil
+      }
+      guard let shard = Shard(index: index - base, count: total) else {
         throw EnvironmentError(
-          description: "TEST_SHARD_INDEX=\(index) is not in 0..<TEST_TOTAL_SHARDS=\(total)")
+          description: "\(indexName)=\(index) is not in \(base)...\(total - 1 + base) (\(totalName)=\(total))")
       }
       return total > 1 ? shard : nil
     }
-    if let total = try number("CI_NODE_TOTAL"), total > 1 {
-      guard let node = try number("CI_NODE_INDEX"), let shard = Shard(index: node - 1, count: total)
-      else {
-        throw EnvironmentError(
-          description: "CI_NODE_INDEX='\(environment["CI_NODE_INDEX"] ?? "")' is not in "
-            + "1...CI_NODE_TOTAL=\(total)")
-      }
-      return shard
+    if environment["TEST_TOTAL_SHARDS"].map({ !$0.isEmpty }) == true || environment["TEST_SHARD_INDEX"].map({ !$0.isEmpty }) == true {
+      return try shard(total: "TEST_TOTAL_SHARDS", index: "TEST_SHARD_INDEX", base: 0)
     }
-    return nil
+    return try shard(total: "CI_NODE_TOTAL", index: "CI_NODE_INDEX", base: 1)
   }
 }
 
@@ -105,6 +114,17 @@ public struct CaseOrdinal: Sendable, Hashable, Codable, Comparable, CustomString
 
   public static func < (lhs: CaseOrdinal, rhs: CaseOrdinal) -> Bool {
     (lhs.suite, lhs.rule, lhs.index) < (rhs.suite, rhs.rule, rhs.index)
+  }
+
+  /// The position of a suite key in the whole run, the same in every process
+  /// and shard of the run: the segment that ran it (0 for the walkers that
+  /// run in the pfnspec process, then each plug-in in the order named), the
+  /// suite's position among the run's suites, the subject's position among
+  /// the segment's walkers and callers, and the architecture's position.
+  /// Packed into one integer, ordered as the unsharded run writes the suites.
+  public static func suitePosition(segment: Int, suite: Int, subject: Int, arch: Int) -> Int {
+    precondition(arch < 1 << 10 && subject < 1 << 14 && suite < 1 << 20 && segment < 1 << 18)
+    return ((segment << 20 | suite) << 14 | subject) << 10 | arch
   }
 
   /// `suite.rule.index`, as shard reports record it.

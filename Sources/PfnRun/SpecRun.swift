@@ -135,6 +135,17 @@ public final class SpecRun {
     return options
   }
 
+  /// The `--rule`, `--tag` and `--case` values of the configuration that
+  /// select nothing in the specs on its architectures, each with the nearest
+  /// name there is. Empty when every filter selects something (a rule that
+  /// is skipped on every target is selected: its skip is a verdict).
+  public func unmatchedFilters() throws -> [Runner.UnmatchedFilter] {
+    let runner = Runner(
+      files: specs.files, sources: specs.sources, walkers: try builtinWalkers(),
+      callers: try builtinCallers(), arches: try Self.arches(named: configuration.arches), options: try runOptions())
+    return runner.unmatchedFilters()
+  }
+
   /// Runs everything into `sink` and returns the tally.
   ///
   /// - Throws: ``RunError`` when a walker, an architecture or a shared object
@@ -158,6 +169,8 @@ public final class SpecRun {
     guard !paths.isEmpty || !callerPaths.isEmpty else { return try runner.run(into: sink) }
 
     let executable = configuration.workerExecutable ?? Self.currentExecutable
+    // Segment 0 is this process's runner; each plug-in is the next segment,
+    // so that shard reports order (and merge) every walker's suites apart.
     let budget = configuration.maxErrors.map { ErrorBudget(limit: $0) }
     func failFast(_ launch: WorkerLaunch) -> WorkerLaunch {
       var launch = launch
@@ -165,27 +178,35 @@ public final class SpecRun {
       if configuration.keepGoing { launch.stopAfterIdenticalDeaths = nil }
       return launch
     }
-    let supervisors =
+    let launches =
       paths.map { path in
-        WorkerSupervisor(
-          launch: failFast(
-            WorkerLaunch(
-              executable: executable, pluginPath: path, runArguments: configuration.workerArguments,
-              caseTimeout: configuration.timeout)))
+        failFast(
+          WorkerLaunch(
+            executable: executable, pluginPath: path, runArguments: configuration.workerArguments,
+            caseTimeout: configuration.timeout))
       }
       + callerPaths.map { path in
         var launch = WorkerLaunch(
           executable: executable, pluginPath: path, runArguments: configuration.workerArguments,
           caseTimeout: configuration.timeout)
         launch.servingWalker = servingWalker
-        return WorkerSupervisor(launch: failFast(launch))
+        return failFast(launch)
       }
+    let supervisors = launches.enumerated().map { index, launch in
+      var launch = launch
+      launch.segment = index + 1
+      return WorkerSupervisor(launch: launch)
+    }
     let descriptors = try supervisors.map { supervisor in
       do { return try supervisor.describe() } catch { throw RunError.pluginLoad("\(error)") }
     }
 
     let began = ContinuousClock.now
-    let shared = SharedRunSink(sink)
+    // Parts of a plug-in run in parallel finish in any order, and a worker
+    // restarted after a crash delivers a suite in pieces: a deterministic run
+    // holds each plug-in's suites (memory for one plug-in's verdicts) and
+    // writes them in the run's order, the order a merge of its shards gives.
+    let shared = SharedRunSink(sink, ordered: configuration.deterministic)
     // Caller plug-ins describe themselves through the same channel as walkers.
     let described = zip(supervisors, descriptors)
     var info = RunInfo(
@@ -204,6 +225,7 @@ public final class SpecRun {
       supervisor.run(
         descriptor: descriptor, suites: suites, jobs: configuration.jobs, seed: options.seed,
         sources: { sourcesByRule[$0] ?? [] }, into: shared)
+      shared.flushOrdered()
     }
     return try shared.finish(seconds: began.secondsElapsed)
   }

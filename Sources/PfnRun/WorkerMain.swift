@@ -32,6 +32,7 @@ public enum WorkerMain {
     var suites: [String] = []
     var resume: String?
     var servingWalker: String?
+    var segment = 0
     var index = 0
     while index < rest.count {
       let flag = rest[index]
@@ -41,6 +42,7 @@ public enum WorkerMain {
       case "--suite": suites += value.map { [$0] } ?? []; index += 1
       case "--resume": resume = value; index += 1
       case WorkerFlag.servingWalker: servingWalker = value; index += 1
+      case WorkerFlag.segment: segment = value.flatMap { Int($0) } ?? 0; index += 1
       case "--describe": describe = true
       case "--count-schedules": countSchedules = true
       default:
@@ -89,11 +91,13 @@ public enum WorkerMain {
       if let resume {
         options.resume = try JSONDecoder().decode(ResumePoint.self, from: Data(resume.utf8))
       }
-      options.caseWillRun = { channel.send(.begin($0)) }
+      options.caseWillRunAt = { channel.send(.beginAt($0, $1)) }
       let totals = ExplorationTotals()
       if countSchedules { options.explorationTotals = totals }
       let files = suites.isEmpty ? set.files : set.files.filter { suites.contains($0.suiteName) }
       if servingWalker != nil { options.walkerRules = false }
+      options.ordinalSegment = segment
+      options.suiteOrder = set.files.map(\.suiteName)
       let runner = Runner(
         files: files, sources: set.sources, walkers: [walker],
         // The parent names every caller (its default included): no default here.

@@ -25,9 +25,21 @@ public struct DiagnosticRenderer: Sendable {
       sources: sources, decorator: color ? ANSIDiagnosticDecorator() as any DiagnosticDecorator : PlainDiagnosticDecorator())
   }
 
-  /// Renders several diagnostics, one after the other.
+  /// At most this many diagnostics are rendered; the rest are counted in one line.
+  public var limit = 50
+  /// A source line longer than this many characters is shown cut around the caret.
+  public var lineWidth = 120
+
+  /// Renders several diagnostics, one after the other: the first ``limit``,
+  /// then how many more there are (errors first, so a capped list still
+  /// shows the errors).
   public func render(_ diagnostics: [Diagnostic]) -> String {
-    diagnostics.map(render).joined()
+    guard diagnostics.count > limit else { return diagnostics.map(render).joined() }
+    let ordered = diagnostics.filter { $0.severity == .error } + diagnostics.filter { $0.severity != .error }
+    let rest = ordered.dropFirst(limit)
+    let errors = rest.count { $0.severity == .error }
+    return ordered.prefix(limit).map(render).joined()
+      + "... and \(rest.count) more diagnostics (\(errors) errors, \(rest.count - errors) warnings or notes) not shown\n"
   }
 
   /// Renders one diagnostic; the result ends with a newline.
@@ -35,20 +47,20 @@ public struct DiagnosticRenderer: Sendable {
     var out = ""
     let severity = paint(
       "\(diagnostic.severity.rawValue)[\(diagnostic.code.rawValue)]", .severity(diagnostic.severity))
-    out += "\(paint(diagnostic.location + ":", .location)) \(severity): \(paint(diagnostic.message, .message))\n"
+    out += "\(paint(Self.escaped(diagnostic.location) + ":", .location)) \(severity): \(paint(Self.escaped(diagnostic.message), .message))\n"
     if let range = diagnostic.range {
       out += snippet(file: diagnostic.file, range: range, severity: diagnostic.severity)
     }
     for hint in diagnostic.hints {
-      out += "\(gutterPad)= \(paint("help", .help)): \(hint)\n"
+      out += "\(gutterPad)= \(paint("help", .help)): \(Self.escaped(hint))\n"
     }
     for note in diagnostic.notes {
       if let file = note.file, let range = note.range {
         out += "\(paint("\(file):\(range.start.line):\(range.start.column):", .location)) "
-        out += "\(paint("note", .severity(.note))): \(note.message)\n"
+        out += "\(paint("note", .severity(.note))): \(Self.escaped(note.message))\n"
         out += snippet(file: file, range: range, severity: .note)
       } else {
-        out += "\(gutterPad)= \(paint("note", .severity(.note))): \(note.message)\n"
+        out += "\(gutterPad)= \(paint("note", .severity(.note))): \(Self.escaped(note.message))\n"
       }
     }
     return out
@@ -63,17 +75,50 @@ public struct DiagnosticRenderer: Sendable {
     }
     let number = String(range.start.line)
     let gutter = String(repeating: " ", count: max(0, Self.gutterWidth - number.count)) + number
-    let scalars = Array(line.unicodeScalars)
-    let startColumn = min(max(range.start.column, 1), scalars.count + 1)
-    let endColumn =
+    var scalars = Array(line.unicodeScalars)
+    var startColumn = min(max(range.start.column, 1), scalars.count + 1)
+    var endColumn =
       range.end.line == range.start.line ? min(range.end.column, scalars.count + 1) : scalars.count + 1
+    // A long line is cut to a window around the caret.
+    var lead = "", trail = ""
+    if scalars.count > lineWidth {
+      let first = max(0, min(startColumn - 1 - lineWidth / 3, scalars.count - lineWidth))
+      let last = min(scalars.count, first + lineWidth)
+      if first > 0 { lead = "…" }
+      if last < scalars.count { trail = "…" }
+      scalars = Array(scalars[first..<last])
+      startColumn -= first
+      endColumn = min(endColumn - first, scalars.count + 1)
+    }
     let width = max(1, endColumn - startColumn)
-    // Keep tabs in the padding so the carets line up under tabbed source.
-    let padding = String(String.UnicodeScalarView(scalars.prefix(startColumn - 1).map { $0 == "\t" ? "\t" : " " }))
-    let marker = "^" + String(repeating: "~", count: width - 1)
-    var out = "\(paint(gutter + " |", .gutter)) \(line)\n"
+    // Control characters are shown escaped; the carets line up under the
+    // escapes, and tabs stay in the padding under tabbed source.
+    let shown = lead + scalars.map { Self.escaped($0) }.joined() + trail
+    var padding = lead.isEmpty ? "" : " "
+    for scalar in scalars.prefix(startColumn - 1) {
+      padding += scalar == "\t" ? "\t" : String(repeating: " ", count: Self.escaped(scalar).unicodeScalars.count)
+    }
+    let markedWidth = scalars.dropFirst(startColumn - 1).prefix(width).reduce(0) { $0 + Self.escaped($1).unicodeScalars.count }
+    let marker = "^" + String(repeating: "~", count: max(1, markedWidth) - 1)
+    var out = "\(paint(gutter + " |", .gutter)) \(shown)\n"
     out += "\(paint(gutterPad + "|", .gutter)) \(padding)\(paint(marker, .marker(severity)))\n"
     return out
+  }
+
+  /// A scalar as shown in a diagnostic: control characters (but tab), DEL,
+  /// C1 controls and U+2028/2029 as `\u{1B}`.
+  static func escaped(_ scalar: Unicode.Scalar) -> String {
+    let v = scalar.value
+    if (v < 0x20 && v != 0x09) || (0x7F...0x9F).contains(v) || v == 0x2028 || v == 0x2029 {
+      return "\\u{" + String(v, radix: 16, uppercase: true) + "}"
+    }
+    return String(scalar)
+  }
+
+  /// Text from a spec file (a message quoting it, a hint) with control characters escaped.
+  static func escaped(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: { escaped($0).unicodeScalars.count > 1 }) else { return text }
+    return text.unicodeScalars.map { escaped($0) }.joined()
   }
 
   /// The text of line `number` (1-based), without its line break.

@@ -15,6 +15,20 @@ public enum Suggestions {
     return best?.name
   }
 
+  /// The candidate nearest to `name` however far it is (ties: the first in
+  /// order), for a "did you mean" where any pointer helps more than none;
+  /// `nil` only without candidates.
+  public static func nearest<S: Sequence>(to name: String, among candidates: S) -> String?
+  where S.Element == String {
+    let target = Array(name.lowercased().unicodeScalars)
+    var best: (distance: Int, name: String)?
+    for candidate in candidates.sorted() where candidate != name {
+      let distance = editDistance(target, Array(candidate.lowercased().unicodeScalars))
+      if distance < (best?.distance ?? .max) { best = (distance, candidate) }
+    }
+    return best?.name
+  }
+
   /// Optimal string alignment distance: insertions, deletions, substitutions
   /// and swaps of neighbours each cost one.
   static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {

@@ -167,7 +167,9 @@ struct CaseExecutor {
             let before = current
             host.resetSteps()
             observer?.address = address
+            host.log("── start(\(hexString(address))) ──")
             let result = try walker.start(&current, host: host)
+            host.log("── start() returned \(result) ──")
             evaluator.state = CallState(
               address: address, result: result, args: current, argsBefore: before,
               expected: world.translate(address), world: world, previous: args)
@@ -181,7 +183,9 @@ struct CaseExecutor {
             state.protectedUntilEnd = world.translate(state.address) == state.expected
             let before = current
             host.resetSteps()
+            host.log("── end() ──")
             try walker.end(&current, host: host)
+            host.log("── end() returned ──")
             state.args = current
             state.argsBefore = before
             evaluator.state = state

@@ -1,5 +1,7 @@
 import PfnCallers
 import PfnResults
+import PfnSpecLanguage
+import PfnSupport
 import PfnWalkers
 
 /// Which rules catch which deliberately broken walkers and callers: the
@@ -17,11 +19,41 @@ public struct MutationAnalysis: Sendable {
     /// Rule id to the failing (or erroring) cases, in order.
     public var failingRules: [(rule: String, cases: [String])]
     public var tally: Tally
+    /// Rules that fail by an expectation: a value the rule judges differs
+    /// from what the contract (and the reference) gives. Only these kill.
+    public var killingRules: [String] = []
+    /// Rules that fail only by a fault, crash, timeout or error of the walker
+    /// or caller: the mutant broke something, but no expectation told it apart.
+    public var faultOnlyRules: [String] = []
+    /// Rules that ran (not only skipped) for this subject.
+    public var coveringRules: [String] = []
+  }
+
+  /// How a mutant ended.
+  public enum Status: String, Sendable {
+    /// A rule's expectation told it apart.
+    case killed = "Killed"
+    /// It failed rules only by faults (crashes, timeouts, errors): not counted in the score.
+    case faultOnly = "RuntimeError"
+    /// No rule failed it.
+    case survived = "Survived"
+  }
+
+  /// An `expect` that held in every case under every walker and caller,
+  /// mutants included: as far as the analysis can tell, it is constant.
+  public struct ConstantExpectation: Sendable, Hashable {
+    public var rule: String
+    public var location: SourcePoint
+    public var text: String
   }
 
   public private(set) var walkers: [WalkerResult] = []
   /// Rules in the order first seen.
   public private(set) var rules: [String] = []
+  /// Where expectations failed, under any subject.
+  private var failedExpectations = Set<SourcePoint>()
+  /// Rules that ran (not only skipped) under some mutant.
+  private var rulesRunUnderMutants = Set<String>()
 
   public init(verdicts: [Verdict], walkers: [WalkerDescriptor], callers: [CallerDescriptor] = []) {
     self.init(
@@ -32,27 +64,113 @@ public struct MutationAnalysis: Sendable {
 
   init(verdicts: [Verdict], subjects descriptors: [Subject]) {
     var seenRules = Set<String>()
+    var bySubject: [String: [Verdict]] = [:]
+    for verdict in verdicts { bySubject[verdict.identity.key.walker, default: []].append(verdict) }
     for descriptor in descriptors {
       var failing: [(String, [String])] = []
+      var failingIndex: [String: Int] = [:]
+      var killing: [String] = [], killingSet = Set<String>()
+      var covering: [String] = [], coveringSet = Set<String>()
       var tally = Tally()
-      for verdict in verdicts where verdict.identity.key.walker == descriptor.name {
+      var faultRules: [String: Set<String>] = [:]  // fault signature -> rules it fails
+      for verdict in bySubject[descriptor.name] ?? [] {
+        let rule = verdict.identity.ruleID
         tally.add(verdict.outcome)
-        if seenRules.insert(verdict.identity.ruleID).inserted { rules.append(verdict.identity.ruleID) }
+        if seenRules.insert(rule).inserted { rules.append(rule) }
+        if verdict.outcome != .skipped, coveringSet.insert(rule).inserted {
+          covering.append(rule)
+          if descriptor.role == .mutant { rulesRunUnderMutants.insert(rule) }
+        }
+        if case .broken(let expectations, _)? = verdict.cause {
+          for expectation in expectations { failedExpectations.insert(expectation.location) }
+        }
         guard verdict.outcome == .fail || verdict.outcome == .error else { continue }
+        if Self.failsByExpectation(verdict), killingSet.insert(rule).inserted { killing.append(rule) }
+        if case .broken(_, let fault?)? = verdict.cause { faultRules[Self.signature(fault), default: []].insert(rule) }
         let name = "\(verdict.identity.caseName)@\(verdict.identity.key.arch)"
-        if let index = failing.firstIndex(where: { $0.0 == verdict.identity.ruleID }) {
+        if let index = failingIndex[rule] {
           failing[index].1.append(name)
         } else {
-          failing.append((verdict.identity.ruleID, [name]))
+          failingIndex[rule] = failing.count
+          failing.append((rule, [name]))
         }
       }
-      walkers.append(WalkerResult(descriptor: descriptor, failingRules: failing, tally: tally))
+      var result = WalkerResult(descriptor: descriptor, failingRules: failing, tally: tally)
+      // A fault the model judges (a lock taken twice, a lock left held) kills
+      // when it is specific to few rules; one shared by most of the rules
+      // that ran (a NULL vm_file on every file-less VMA) tells none apart.
+      let sharedAt = max(3, (covering.count + 1) / 2)
+      for (rule, _) in failing where !killingSet.contains(rule) {
+        let specific = faultRules.contains { $0.value.contains(rule) && $0.value.count < sharedAt }
+        if specific, killingSet.insert(rule).inserted { killing.append(rule) }
+      }
+      result.killingRules = killing
+      result.faultOnlyRules = failing.map(\.0).filter { !killingSet.contains($0) }
+      result.coveringRules = covering
+      walkers.append(result)
     }
+  }
+
+  /// Whether a verdict failed because an expectation did not hold, with the
+  /// walker running to the end: not a fault, crash, timeout or error, which
+  /// every rule touching the same fixture would share.
+  static func failsByExpectation(_ verdict: Verdict) -> Bool {
+    guard verdict.outcome == .fail, case .broken(let expectations, let fault)? = verdict.cause else { return false }
+    return !expectations.isEmpty && fault == nil
+  }
+
+  /// A fault's text without its numbers (addresses, levels' values), so that
+  /// one defect met at many addresses is one signature.
+  static func signature(_ fault: String) -> String {
+    String(fault.unicodeScalars.filter { !("0"..."9").contains($0) }.map(Character.init))
+      .replacingHex()
+  }
+
+  /// A mutant's status: killed only by an expectation.
+  public func status(of result: WalkerResult) -> Status {
+    if !result.killingRules.isEmpty { return .killed }
+    return result.failingRules.isEmpty ? .survived : .faultOnly
+  }
+
+  /// The mutants (walkers and callers).
+  public var mutants: [WalkerResult] { walkers.filter { $0.descriptor.role == .mutant } }
+
+  /// Killed mutants over the mutants that ran without only faulting, in percent
+  /// (Stryker's score: runtime errors are not counted).
+  public var score: Double {
+    let valid = mutants.filter { status(of: $0) != .faultOnly }
+    guard !valid.isEmpty else { return 100 }
+    return 100 * Double(valid.count { status(of: $0) == .killed }) / Double(valid.count)
+  }
+
+  /// Expectations of `files` that held in every case under every subject
+  /// (mutants included) in rules that ran under some mutant: constant, like
+  /// `result == result or true`, so they cannot tell any walker apart.
+  public func constantExpectations(in files: [SpecFile], sources: [String: String]) -> [ConstantExpectation] {
+    var found: [ConstantExpectation] = []
+    for file in files {
+      for rule in file.rules where rulesRunUnderMutants.contains(rule.id.value) {
+        for clause in rule.clauses {
+          guard case .expect(let condition) = clause.kind else { continue }
+          let point = SourcePoint(
+            file: file.path, line: condition.range.start.line, column: condition.range.start.column)
+          guard !failedExpectations.contains(point) else { continue }
+          let text = sourceSlice(sources[file.path] ?? "", from: condition.range.start.offset, to: condition.range.end.offset)
+          found.append(ConstantExpectation(rule: rule.id.value, location: point, text: text))
+        }
+      }
+    }
+    return found
   }
 
   /// Mutants that no rule caught.
   public var survivors: [String] {
-    walkers.filter { $0.descriptor.role == .mutant && $0.failingRules.isEmpty }.map(\.descriptor.name)
+    mutants.filter { status(of: $0) == .survived }.map(\.descriptor.name)
+  }
+
+  /// Mutants that fail rules only by faults: caught, but by no rule's expectation.
+  public var faultOnlyMutants: [String] {
+    mutants.filter { status(of: $0) == .faultOnly }.map(\.descriptor.name)
   }
 
   /// Implementations (the reference) that failed something: the specs or the
@@ -62,8 +180,16 @@ public struct MutationAnalysis: Sendable {
   }
 
   /// Rules that no mutant fails.
+  /// Rules that no mutant fails in any way (expectation, fault or error).
+  public var rulesFailingNoMutant: [String] {
+    let failing = Set(mutants.flatMap { $0.failingRules.map(\.rule) })
+    return rules.filter { !failing.contains($0) }
+  }
+
+  /// Rules that kill no mutant by an expectation (failing one only by its
+  /// faults does not count: every rule touching that fixture would).
   public var rulesKillingNoMutant: [String] {
-    let killing = Set(walkers.filter { $0.descriptor.role == .mutant }.flatMap { $0.failingRules.map(\.rule) })
+    let killing = Set(mutants.flatMap(\.killingRules))
     return rules.filter { !killing.contains($0) }
   }
 
@@ -77,11 +203,20 @@ public struct MutationAnalysis: Sendable {
       let status: String
       switch walker.descriptor.role {
       case .implementation: status = walker.failingRules.isEmpty ? "passes every rule" : "FAILS rules it must pass"
-      case .mutant: status = walker.failingRules.isEmpty ? "SURVIVES: no rule catches it" : "caught"
+      case .mutant:
+        switch self.status(of: walker) {
+        case .killed: status = "killed by an expectation"
+        case .faultOnly: status = "fails only by faults: no rule's expectation tells it apart (not counted)"
+        case .survived: status = "SURVIVES: no rule catches it"
+        }
       case .legacy: status = walker.failingRules.isEmpty ? "passes every rule" : "differs from the contract"
       }
       lines.append("\(walker.descriptor.name) [\(role)]: \(status)")
       lines.append("  \(walker.descriptor.summary)")
+      if walker.descriptor.role == .mutant {
+        lines.append("  killed by expectation in: " + (walker.killingRules.isEmpty ? "none" : walker.killingRules.joined(separator: ", ")))
+        lines.append("  fails only by fault in: " + (walker.faultOnlyRules.isEmpty ? "none" : walker.faultOnlyRules.joined(separator: ", ")))
+      }
       for (rule, cases) in walker.failingRules {
         let shown = cases.prefix(4).joined(separator: ", ")
         let more = cases.count > 4 ? ", +\(cases.count - 4) more" : ""
@@ -92,8 +227,26 @@ public struct MutationAnalysis: Sendable {
     lines.append(
       "rules that catch no mutant: "
         + (rulesKillingNoMutant.isEmpty ? "none" : rulesKillingNoMutant.joined(separator: ", ")))
-    let mutants = walkers.filter { $0.descriptor.role == .mutant }.count
-    lines.append("mutants caught: \(mutants - survivors.count) of \(mutants)")
+    let killed = mutants.count { status(of: $0) == .killed }
+    lines.append(
+      "mutants killed by an expectation: \(killed) of \(mutants.count)"
+        + (faultOnlyMutants.isEmpty ? "" : "; failing only by faults (not counted): " + faultOnlyMutants.joined(separator: ", ")))
+    let tenths = Int((score * 10).rounded())
+    lines.append("mutation score: \(tenths / 10).\(tenths % 10)%")
     return lines.joined(separator: "\n")
+  }
+}
+
+extension String {
+  /// `x` runs of hex digits after `0x` collapsed (the digits are gone already).
+  fileprivate func replacingHex() -> String {
+    var out = ""
+    var previous: Character?
+    for character in self {
+      if character == "x", previous == "0" || previous == "x" { continue }
+      out.append(character)
+      previous = character
+    }
+    return out
   }
 }

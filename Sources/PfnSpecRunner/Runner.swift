@@ -35,6 +35,9 @@ public struct RunOptions: Sendable {
   public var resume: ResumePoint?
   /// Plug-in workers: called just before each case runs, to name the case in flight.
   public var caseWillRun: (@Sendable (CaseIdentity) -> Void)?
+  /// Like ``caseWillRun``, with the case's place in the run (a worker tells
+  /// its supervisor, whose verdict for a case that killed the worker keeps it).
+  public var caseWillRunAt: (@Sendable (CaseIdentity, CaseOrdinal) -> Void)?
   public var toolVersion = "0.1.0"
   public var hostname = "localhost"
   /// Seconds since 1970 at the start of the run.
@@ -44,6 +47,12 @@ public struct RunOptions: Sendable {
   public var shard: Shard?
   /// Run the rules that check walkers; off when only callers were asked for.
   public var walkerRules = true
+  /// The part of the run this runner is (0: the pfnspec process; then each
+  /// plug-in's workers, in the order named), for ``CaseOrdinal/suitePosition(segment:suite:subject:arch:)``.
+  public var ordinalSegment = 0
+  /// Every suite of the whole run in order, when this runner sees only some
+  /// of them (a worker's part); empty: the runner's own files.
+  public var suiteOrder: [String] = []
 
   public init() {}
 }
@@ -109,7 +118,11 @@ public final class Runner {
     info.callers = callers.map(\.descriptor.name)
     sink.runStarted(info)
     var tally = Tally()
-    var suiteOrdinal = -1  // positions for merging shard reports (CaseOrdinal)
+    // Positions for merging shard reports (CaseOrdinal): the same for a suite
+    // key in every process and shard of the run, whatever part of it ran here.
+    let order = options.suiteOrder.isEmpty ? files.map(\.suiteName) : options.suiteOrder
+    var suiteIndex: [String: Int] = [:]
+    for name in order where suiteIndex[name] == nil { suiteIndex[name] = suiteIndex.count }
     for (suite, rules) in suites {
       // Walker rules run once per walker; caller rules once per caller, with
       // their lookups served by the first walker.
@@ -120,13 +133,19 @@ public final class Runner {
       if !callerRules.isEmpty, let server = walkers.first {
         subjects += callers.map { (server, $0, callerRules) }
       }
-      for (walker, caller, rules) in subjects {
-        for arch in arches {
-          suiteOrdinal += 1
+      for (subject, (walker, caller, rules)) in subjects.enumerated() {
+        for (archIndex, arch) in arches.enumerated() {
+          // Walker subjects first, then callers after every walker.
+          let subjectIndex = caller == nil ? subject : walkers.count + subject - (subjects.count - callers.count)
+          let suiteOrdinal = CaseOrdinal.suitePosition(
+            segment: options.ordinalSegment, suite: suiteIndex[suite] ?? suiteIndex.count, subject: subjectIndex,
+            arch: archIndex)
           let key = SuiteKey(suite: suite, walker: caller.map { Self.callerKey($0, served: walker) } ?? walker.descriptor.name, arch: arch.name)
           var started = false
           for (ruleOrdinal, (rule, file)) in rules.enumerated() {
-            for var verdict in verdicts(rule, file, walker, arch, key, caller: caller) {
+            for var verdict in verdicts(
+              rule, file, walker, arch, key, caller: caller, position: (suiteOrdinal, ruleOrdinal))
+            {
               verdict.ordinal?.suite = suiteOrdinal
               verdict.ordinal?.rule = ruleOrdinal
               if !started {
@@ -154,7 +173,7 @@ public final class Runner {
 
   func verdicts(
     _ rule: Rule, _ file: SpecFile, _ walker: any Walker, _ arch: any Architecture, _ key: SuiteKey,
-    caller: (any Caller)? = nil
+    caller: (any Caller)? = nil, position: (suite: Int, rule: Int) = (0, 0)
   ) -> [Verdict] {
     let clock = ContinuousClock()
     let descriptor = walker.descriptor
@@ -177,7 +196,7 @@ public final class Runner {
       Verdict(
         identity: identity(parameters), outcome: outcome, cause: cause, story: story, replay: replay,
         sources: sources, profile: profile, seed: options.seed, seconds: seconds,
-        ordinal: CaseOrdinal(suite: 0, rule: 0, index: index))
+        ordinal: CaseOrdinal(suite: position.suite, rule: position.rule, index: index))
     }
     func inShard(_ parameters: [CaseParameter]) -> Bool { options.shard?.contains(identity(parameters)) ?? true }
 
@@ -204,6 +223,8 @@ public final class Runner {
           resumeGate.admits(identity(plannedCase.parameters))
         else { return nil }
         options.caseWillRun?(identity(plannedCase.parameters))
+        options.caseWillRunAt?(
+          identity(plannedCase.parameters), CaseOrdinal(suite: position.suite, rule: position.rule, index: index))
         let caseBegan = clock.now
         var executor = CaseExecutor(
           rule: rule, file: file, walker: walker, caller: caller, planned: plannedCase,
@@ -216,7 +237,7 @@ public final class Runner {
         let seed = options.seed
         executor.token = { schedule in
           ReplayToken(
-            spec: file.path, rule: rule.id.value, caseName: name, walker: descriptor.name, arch: arch.name,
+            spec: absolutePath(file.path), rule: rule.id.value, caseName: name, walker: descriptor.name, arch: arch.name,
             seed: seed, kernel: release, schedule: schedule, caller: caller?.descriptor.name
           ).encoded
         }
@@ -232,8 +253,9 @@ public final class Runner {
   func replay(
     file: SpecFile, rule: Rule, caseName: String, walker: WalkerDescriptor, caller: (any Caller)? = nil, arch: String
   ) -> Replay {
+    // The spec and a shared object's path are absolute: the command works from any folder.
     Replay(
-      spec: file.path, rule: rule.id.value, caseName: caseName, walker: Replay.Walker(walker), arch: arch,
+      spec: absolutePath(file.path), rule: rule.id.value, caseName: caseName, walker: Replay.Walker(walker), arch: arch,
       seed: options.seed, kernel: options.release == .newest ? nil : options.release.description,
       caller: caller.map { $0.descriptor.replayArguments?.last ?? $0.descriptor.name })
   }
@@ -244,8 +266,80 @@ extension Replay.Walker {
   public init(_ descriptor: WalkerDescriptor) {
     switch descriptor.origin {
     case .builtin: self = .builtin(descriptor.name)
-    case .sharedObject(let path): self = .sharedObject(path: path)
+    case .sharedObject(let path): self = .sharedObject(path: absolutePath(path))
     case .command(let command): self = .command(command)
     }
+  }
+}
+
+extension Runner {
+  /// A `--rule`, `--tag` or `--case` value that selects nothing, with the nearest name there is.
+  public struct UnmatchedFilter: Sendable, Equatable, CustomStringConvertible {
+    /// `--rule`, `--tag` or `--case`.
+    public var flag: String
+    public var value: String
+    /// `rule`, `tag` or `case`.
+    public var kind: String
+    public var nearest: String?
+
+    public var description: String {
+      "\(flag) '\(value)' matches no \(kind)" + (nearest.map { "; did you mean '\($0)'?" } ?? "")
+    }
+  }
+
+  /// The filter values that match nothing in these files: a rule id no rule
+  /// has, a tag no rule carries, a case name no selected rule plans on these
+  /// architectures. A rule that is skipped on every target still matches
+  /// (its skip is a verdict); only a value that selects nothing at all is here.
+  public func unmatchedFilters() -> [UnmatchedFilter] {
+    let rules = files.flatMap(\.rules)
+    var problems: [UnmatchedFilter] = []
+    let ids = Set(rules.map(\.id.value))
+    for value in options.rules.sorted() where !ids.contains(value) {
+      problems.append(UnmatchedFilter(flag: "--rule", value: value, kind: "rule", nearest: Suggestions.nearest(to: value, among: ids)))
+    }
+    let tags = Set(rules.flatMap(\.tagNames))
+    for value in options.tags.sorted() where !tags.contains(value) {
+      problems.append(UnmatchedFilter(flag: "--tag", value: value, kind: "tag", nearest: Suggestions.nearest(to: value, among: tags)))
+    }
+    guard !options.cases.isEmpty else { return problems }
+    let names = plannedCaseNames()
+    for value in options.cases.sorted() where !names.contains(value) {
+      problems.append(UnmatchedFilter(flag: "--case", value: value, kind: "case", nearest: Suggestions.nearest(to: value, among: names)))
+    }
+    return problems
+  }
+
+  /// Every case name the selected rules plan on this run's architectures
+  /// (the rule id for a rule that is skipped or cannot be planned), as the
+  /// first walker or the reference would see them.
+  func plannedCaseNames() -> Set<String> {
+    var names = Set<String>()
+    let walker = walkers.first?.descriptor ?? ReferenceWalker().descriptor
+    let key = SuiteKey(suite: "-", walker: walker.name, arch: "-")
+    for file in files {
+      for rule in file.rules where selected(rule) {
+        for arch in arches {
+          var target = Target(
+            arch: arch, release: options.release, capabilities: arch.capabilities(options.release), walker: walker)
+          if rule.callsCaller { target.caller = callers.first?.descriptor }
+          let planner = CasePlanner(
+            rule: rule, source: sources[file.path] ?? "", target: target, seed: options.seed,
+            maxCases: options.maxCasesPerRule)
+          guard case .cases(let planned) = planner.plan() else {
+            names.insert(rule.id.value)  // a skip or a planning error is named by the rule
+            continue
+          }
+          for plannedCase in planned {
+            names.insert(
+              CaseIdentity(
+                key: key, ruleID: rule.id.value, ruleTitle: rule.title.value, parameters: plannedCase.parameters,
+                location: SpecLocation(file: file.path, line: rule.range.start.line)
+              ).caseName)
+          }
+        }
+      }
+    }
+    return names
   }
 }

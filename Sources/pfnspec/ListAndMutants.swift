@@ -120,17 +120,36 @@ struct List: ParsableCommand {
 struct Mutants: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Run every built-in walker and show which rules catch which mutant.",
-    discussion: "Exit status 0 when the reference passes every rule and every mutant fails at least one.")
+    discussion: """
+      A mutant is killed only when a rule's expectation tells it apart; one that fails rules only \
+      by faults (crashes, timeouts, errors shared by every rule on that fixture) is listed apart and \
+      left out of the score. Exit status 0 when the reference passes every rule and every mutant \
+      fails at least one.
+      """)
 
   @OptionGroup var specs: SpecOptions
 
   @Option(help: "The seed of every random choice.")
   var seed: UInt64 = 0
 
+  @Option(help: "text, or json: a Stryker mutation-testing report (mutants, status, killedBy) on standard output.")
+  var format: MutantsFormat = .text
+
   func run() throws {
     let set = try specs.load()
     let (analysis, warnings) = try Self.analyse(set, seed: seed)
-    print(analysis.render())
+    switch format {
+    case .text:
+      print(analysis.render())
+      let constant = analysis.constantExpectations(in: set.files, sources: set.sources)
+      print("")
+      print("expectations no walker or caller makes false (constant, like 'x == x or true'): " + (constant.isEmpty ? "none" : "\(constant.count)"))
+      for expectation in constant {
+        print("  \(expectation.location) \(expectation.rule): expect \(expectation.text)")
+      }
+    case .json:
+      print(try StrykerReport(analysis, specs: set, version: PfnSpecVersion.current).json(), terminator: "")
+    }
     Self.report(warnings, set, color: specs.color)
     if !analysis.isHealthy { throw Exit.failures }
   }

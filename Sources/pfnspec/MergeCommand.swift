@@ -12,12 +12,15 @@ struct Merge: ParsableCommand {
       Shard reports (from 'run --shard I/N --junit …') carry each case's place in the whole run: \
       the merge puts suites and cases back in that order and sums the counts of suites split across \
       shards, so that merging every shard of a --deterministic run gives the bytes of the unsharded \
-      report. Other reports are merged in the order given, suites of one name joined. Exit status: \
-      0 when the merged report has no failure or error, 1 when it has, 2 when an input cannot be read.
+      report. Other reports are merged in the order given, suites of one name joined. Refused (exit 2): \
+      no input, a folder without TEST-*.xml, the same shard twice, shards of different splits \
+      (1/2 with 1/3), a file that is not a JUnit report or has a <!DOCTYPE> (entities are never \
+      expanded). Exit status: 0 when the merged report has no failure or error, 1 when it has, 2 when \
+      the inputs are refused.
       """)
 
   @Argument(help: "JUnit reports to merge (a Surefire directory stands for its TEST-*.xml files).")
-  var inputs: [String]
+  var inputs: [String] = []
 
   @Option(name: .shortAndLong, help: "The merged report.")
   var output: String
@@ -26,17 +29,25 @@ struct Merge: ParsableCommand {
   var junitDialect: JUnitDialect = .standard
 
   func validate() throws {
-    if inputs.isEmpty { throw ValidationError("name at least one report to merge") }
     if junitDialect == .surefire { throw ValidationError("merge writes one file: default or ant") }
   }
 
   func run() throws {
+    guard !inputs.isEmpty else {
+      FileHandle.standardError.write(Data("pfnspec merge: no report to merge was named\n".utf8))
+      throw Exit.specErrors
+    }
     var files: [String] = []
     for input in inputs {
       var isDirectory: ObjCBool = false
       if FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory), isDirectory.boolValue {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: input)) ?? []
-        files += names.filter { $0.hasPrefix("TEST-") && $0.hasSuffix(".xml") }.sorted().map { "\(input)/\($0)" }
+        let reports = names.filter { $0.hasPrefix("TEST-") && $0.hasSuffix(".xml") }.sorted()
+        guard !reports.isEmpty else {
+          FileHandle.standardError.write(Data("pfnspec merge: '\(input)' holds no TEST-*.xml report; nothing to merge\n".utf8))
+          throw Exit.specErrors
+        }
+        files += reports.map { "\(input)/\($0)" }
       } else {
         files.append(input)
       }

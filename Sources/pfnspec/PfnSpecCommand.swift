@@ -30,11 +30,22 @@ enum PfnSpecVersion {
   static let current = "0.1.0"
 }
 
-/// Exit codes: 0 all good, 1 a case failed or errored, 2 the specs have errors.
+/// Exit codes: 0 all good, 1 a case failed or errored, 2 the specs have
+/// errors or the run cannot mean what was asked (a filter that selects
+/// nothing, an output that cannot be written), 64 a usage error (an unknown
+/// option or command, a bad value; swift-argument-parser's `EX_USAGE`).
 enum Exit {
   static let failures = ExitCode(1)
   static let specErrors = ExitCode(2)
+  static let usage = ExitCode(64)
 }
+
+/// The exit codes as `--help` states them.
+let exitStatusHelp = """
+  Exit status: 0 when nothing failed or errored; 1 when a case failed or errored; 2 when a spec \
+  file has errors, a --rule, --tag or --case matches nothing, or an output path cannot be written; \
+  64 for a usage error (an unknown option or command, a value out of range).
+  """
 
 /// Where the specs are and how to read them.
 struct SpecOptions: ParsableArguments {
@@ -48,6 +59,21 @@ struct SpecOptions: ParsableArguments {
   var color: ColorMode = .auto
 
   var paths: [String] { specPaths.isEmpty ? ["Specs"] : specPaths }
+
+  /// `pfnspec chek`: a first argument that is no existing path but is near a
+  /// command's name is a mistyped command, not a spec path (exit 64).
+  func rejectMistypedCommand() throws {
+    let arguments = CommandLine.arguments.dropFirst()
+    guard let first = specPaths.first, arguments.first == first,
+      !FileManager.default.fileExists(atPath: first), !first.contains("/"), !first.hasSuffix(".pfnspec")
+    else { return }
+    let commands = PfnSpecCommand.configuration.subcommands.map { $0._commandName }
+      .filter { $0 != "worker" }
+    guard let near = Suggestions.closest(to: first, among: commands) else { return }
+    FileHandle.standardError.write(
+      Data("pfnspec: error: unknown command '\(first)'; did you mean '\(near)'? (see 'pfnspec --help')\n".utf8))
+    throw Exit.usage
+  }
 
   /// The part of a run's configuration these options give.
   var configuration: RunConfiguration {
@@ -141,7 +167,7 @@ func validated<T>(_ body: () throws -> T) throws -> T {
 struct Run: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Run the rules against walkers and architectures.",
-    discussion: "Exit status: 0 when nothing failed or errored, 1 when something did, 2 for errors in the specs.")
+    discussion: exitStatusHelp)
 
   @OptionGroup var specs: SpecOptions
   @OptionGroup var targets: TargetOptions
@@ -166,6 +192,9 @@ struct Run: ParsableCommand {
 
   @Flag(help: "Print only the summary, not each failure as it happens.")
   var quiet = false
+
+  @Flag(help: "Print the host calls (start() and end() marked) under each failure as it happens.")
+  var verbose = false
 
   @OptionGroup(title: "Reports and sharding") var reports: ReportOptions
 
@@ -199,11 +228,24 @@ struct Run: ParsableCommand {
     return configuration
   }
 
+  func validate() throws {
+    try specs.rejectMistypedCommand()
+  }
+
   func run() throws {
+    try reports.checkOutputPaths(junit: junit)
     let set = try specs.load()
     let configuration = try configuration()
+    let unmatched = try validated { try SpecRun(configuration: configuration, specs: set).unmatchedFilters() }
+    if !unmatched.isEmpty {
+      for filter in unmatched { FileHandle.standardError.write(Data("pfnspec: error: \(filter)\n".utf8)) }
+      FileHandle.standardError.write(Data("pfnspec: nothing was run ('pfnspec list rules' lists rules and tags)\n".utf8))
+      throw Exit.specErrors
+    }
     reports.touchShardStatusFile()
-    var sinks: [any VerdictSink] = [ConsoleReporter(color: specs.color, quiet: quiet, output: reports.consoleOutput)]
+    let console = ConsoleReporter(color: specs.color, quiet: quiet, output: reports.consoleOutput)
+    console.verbose = verbose
+    var sinks: [any VerdictSink] = [console]
     sinks += reports.sinks(junit: junit, deterministic: deterministic, shard: configuration.shard)
     let tally: Tally
     do {
@@ -216,7 +258,14 @@ struct Run: ParsableCommand {
     }
     reports.reportSplits(sinks)
     if tally.total == 0 {
-      FileHandle.standardError.write(Data("pfnspec: no case matched the filters\n".utf8))
+      // A shard may hold none of a small selection; a whole run that ran nothing did not check anything.
+      if let shard = configuration.shard {
+        FileHandle.standardError.write(Data("pfnspec: no case of shard \(shard) matched the filters\n".utf8))
+      } else {
+        FileHandle.standardError.write(
+          Data("pfnspec: error: no case matched the filters on these walkers, callers and architectures; nothing was checked\n".utf8))
+        throw Exit.specErrors
+      }
     }
     if tally.failed + tally.errors > 0 { throw Exit.failures }
   }

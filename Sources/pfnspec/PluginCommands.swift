@@ -21,7 +21,10 @@ struct PluginRunOptions: ParsableArguments {
   @Option(help: "Worker processes per shared-object walker; each runs whole suites.")
   var jobs: Int = 1
 
-  @Option(help: "Seconds one case of a plug-in walker may take before its process is killed.")
+  /// The values `--timeout` takes, in seconds.
+  static let timeoutRange = 0.1...86_400.0
+
+  @Option(help: "Seconds one case of a plug-in walker may take before its process is killed (0.1 to 86400).")
   var timeout: Double = 30
 
   @Option(
@@ -37,8 +40,10 @@ struct PluginRunOptions: ParsableArguments {
   var keepGoing = false
 
   func validate() throws {
-    guard jobs >= 1 else { throw ValidationError("--jobs takes a count of 1 or more") }
-    guard timeout > 0 else { throw ValidationError("--timeout takes a positive number of seconds") }
+    guard jobs >= 1, jobs <= 1024 else { throw ValidationError("--jobs takes a count from 1 to 1024") }
+    guard timeout.isFinite, Self.timeoutRange.contains(timeout) else {
+      throw ValidationError("--timeout takes a finite number of seconds from 0.1 to 86400")
+    }
     if let maxErrors, maxErrors < 1 { throw ValidationError("--max-errors takes a count of 1 or more") }
   }
 }

@@ -74,7 +74,7 @@ struct Replay: ParsableCommand {
     }
     guard let builtin = BuiltinWalkers.named(replay.walker) else {
       throw ValidationError(
-        "the token names walker '\(replay.walker)', which is not built in: pass the plug-in with --walker PATH.so or --walker-cmd")
+        "the token names walker '\(replay.walker.escapingControlCharacters)', which is not built in: pass the plug-in with --walker PATH.so or --walker-cmd")
     }
     return builtin
   }
@@ -82,13 +82,22 @@ struct Replay: ParsableCommand {
   func run() throws {
     let replay: ReplayToken
     do { replay = try ReplayToken(decoding: token) } catch { throw ValidationError("\(error)") }
+    // A token's fields are data: its spec must name a spec file, never an
+    // option or some other file whose lines diagnostics would echo.
+    if spec == nil {
+      let named = replay.spec
+      guard named.hasSuffix(".pfnspec"), !named.hasPrefix("-"), named.escapingControlCharacters == named else {
+        throw ValidationError(
+          "the token names spec '\(named.escapingControlCharacters)', which is not a .pfnspec file; pass the spec with --spec PATH")
+      }
+    }
     var configuration = RunConfiguration()
     configuration.specPaths = [spec ?? replay.spec]
     configuration.contractPath = contract
     let set = try SpecOptions.load(configuration, color: .never)
     let walker = try walker(for: replay)
     guard let arch = Architectures.named(replay.arch) else {
-      throw ValidationError("the token names architecture '\(replay.arch)', which this pfnspec does not have")
+      throw ValidationError("the token names architecture '\(replay.arch.escapingControlCharacters)', which this pfnspec does not have")
     }
     var options = RunOptions()
     options.seed = replay.seed
@@ -104,7 +113,7 @@ struct Replay: ParsableCommand {
         callers = [caller]
       } else {
         throw ValidationError(
-          "the token names caller '\(name)', which is not built in: pass the plug-in with --caller PATH.so")
+          "the token names caller '\(name.escapingControlCharacters)', which is not built in: pass the plug-in with --caller PATH.so")
       }
       options.walkerRules = false
     }
@@ -113,7 +122,9 @@ struct Replay: ParsableCommand {
       files: set.files, sources: set.sources, walkers: [walker], callers: callers, arches: [arch], options: options
     ).run(into: sink)
     guard let verdict = sink.verdicts.first else {
-      throw ValidationError("case '\(replay.caseName)' of rule \(replay.rule) is not in \(replay.spec) any more")
+      throw ValidationError(
+        "case '\(replay.caseName.escapingControlCharacters)' of rule \(replay.rule.escapingControlCharacters) "
+          + "is not in \((spec ?? replay.spec).escapingControlCharacters) any more")
     }
     print("\(verdict.outcome.rawValue.uppercased()) \(verdict.identity.caseName) on \(verdict.identity.key.walker)/\(replay.arch)")
     if !verdict.message.isEmpty { print(verdict.message) }

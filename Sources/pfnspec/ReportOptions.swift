@@ -56,6 +56,49 @@ struct ReportOptions: ParsableArguments {
     }
   }
 
+  /// Checks every output path before anything runs: a path two formats
+  /// share, a folder where a file goes (or a file where the Surefire folder
+  /// goes), a folder that does not exist or cannot be written. Each stops the
+  /// run with exit 2 at once rather than after it, looking like a failure.
+  func checkOutputPaths(junit: String?) throws {
+    var outputs: [(flag: String, path: String, directory: Bool)] = []
+    if let path = junitPath(junit) { outputs.append(("--junit", path, junitDialect == .surefire)) }
+    if let tap, tap != "-" { outputs.append(("--tap", tap, false)) }
+    if let ktap, ktap != "-" { outputs.append(("--ktap", ktap, false)) }
+    var problems: [String] = []
+    var seen: [String: String] = [:]
+    for output in outputs {
+      let resolved = URL(fileURLWithPath: output.path).standardizedFileURL.resolvingSymlinksInPath().path
+      if let other = seen[resolved] {
+        problems.append("\(other) and \(output.flag) both write '\(output.path)'; give each report its own path")
+        continue
+      }
+      seen[resolved] = output.flag
+      var isDirectory: ObjCBool = false
+      let exists = FileManager.default.fileExists(atPath: output.path, isDirectory: &isDirectory)
+      let parent = URL(fileURLWithPath: output.path).standardizedFileURL.deletingLastPathComponent().path
+      if exists && isDirectory.boolValue != output.directory {
+        problems.append(
+          output.directory
+            ? "\(output.flag) '\(output.path)' is a file; the Surefire dialect writes a folder"
+            : "\(output.flag) '\(output.path)' is a folder; it takes a file path")
+      } else if exists && access(output.path, W_OK) != 0 {
+        problems.append("\(output.flag) '\(output.path)' cannot be written (\(String(cString: strerror(errno))))")
+      } else if !exists {
+        var parentIsDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: parent, isDirectory: &parentIsDirectory) || !parentIsDirectory.boolValue {
+          problems.append("\(output.flag) '\(output.path)': the folder '\(parent)' does not exist")
+        } else if access(parent, W_OK) != 0 {
+          problems.append("\(output.flag) '\(output.path)': the folder '\(parent)' cannot be written")
+        }
+      }
+    }
+    guard !problems.isEmpty else { return }
+    for problem in problems { FileHandle.standardError.write(Data("pfnspec: error: \(problem)\n".utf8)) }
+    FileHandle.standardError.write(Data("pfnspec: nothing was run\n".utf8))
+    throw Exit.specErrors
+  }
+
   /// The shard asked for on the command line or by the CI environment.
   func selectedShard() throws -> Shard? {
     if let shard { return shard.count > 1 ? shard : nil }

@@ -72,6 +72,14 @@ struct ShardMergeTests {
     #expect(throws: Shard.EnvironmentError.self) {
       try Shard.fromEnvironment(["TEST_TOTAL_SHARDS": "four"])
     }
+    // Bazel and GitLab are validated alike: a total of 0, or a total above 1
+    // without an index, is refused rather than ignored or read as shard 1.
+    for environment in [
+      ["CI_NODE_TOTAL": "0"], ["TEST_TOTAL_SHARDS": "0"], ["TEST_TOTAL_SHARDS": "3"], ["CI_NODE_TOTAL": "3"],
+      ["CI_NODE_INDEX": "1"], ["TEST_SHARD_INDEX": "0"], ["CI_NODE_TOTAL": "-2", "CI_NODE_INDEX": "1"],
+    ] {
+      #expect(throws: Shard.EnvironmentError.self, "\(environment)") { try Shard.fromEnvironment(environment) }
+    }
   }
 
   @Test(

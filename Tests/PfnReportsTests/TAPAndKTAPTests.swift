@@ -319,3 +319,41 @@ struct KTAPReporterTests {
     #expect(KTAPValidator("KTAP version 1\n1..1\nok 1 a # SKIP why\n").problems.isEmpty)
   }
 }
+
+@Suite("bounded report lines")
+struct BoundedReportLineTests {
+  @Test("U+2028 and U+2029 never pass raw into TAP, KTAP or JUnit XML")
+  func lineSeparatorsEscaped() throws {
+    let verdict = makeVerdict(
+      lifetime, "LT-001", .fail, title: "a\u{2028}b", message: "one\u{2028}two\u{2029}three", details: "x\u{2028}y")
+    let tap = try textReport([(lifetime, [verdict])]) { TAPReporter(path: $0) }
+    let ktap = try textReport([(lifetime, [verdict])]) { KTAPReporter(path: $0) }
+    let directory = makeTemporaryDirectory()
+    defer { removeDirectory(directory) }
+    try feed(JUnitReporter(path: "\(directory)/r.xml"), [(lifetime, [verdict])])
+    let xml = readText("\(directory)/r.xml")
+    for text in [tap, ktap, xml] {
+      #expect(!text.unicodeScalars.contains("\u{2028}") && !text.unicodeScalars.contains("\u{2029}"))
+    }
+    #expect(tap.contains(#"message: "one\Ltwo\Pthree""#))
+    #expect(xml.contains("one\\u{2028}two"))
+  }
+
+  @Test("a huge failure message is cut to a TAP line prove reads, with a note; JUnit keeps it whole")
+  func longMessagesCut() throws {
+    let message = String(repeating: "\u{1}ab", count: 40_000)
+    let verdict = makeVerdict(lifetime, "LT-001", .fail, message: message)
+    let tap = try textReport([(lifetime, [verdict])]) { TAPReporter(path: $0) }
+    let longest = tap.split(separator: "\n").map(\.utf8.count).max() ?? 0
+    #expect(longest <= TAPReporter.maxLineBytes, "longest TAP line: \(longest)")
+    #expect(tap.contains("[cut to fit a TAP line; the full text is in the JUnit report]"))
+    if proveAvailable {
+      let directory = makeTemporaryDirectory()
+      defer { removeDirectory(directory) }
+      writeText(tap, to: "\(directory)/r.tap")
+      let prove = runProcess(["prove", "-e", "cat", "\(directory)/r.tap"])
+      #expect(!prove.output.contains("Parse errors") && !prove.output.contains("Bad plan"), "\(prove.output)")
+      #expect(prove.output.contains("Failed 1/1 subtests"), "\(prove.output)")
+    }
+  }
+}

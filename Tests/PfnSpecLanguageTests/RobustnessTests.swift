@@ -27,15 +27,23 @@ func survive(_ bytes: [UInt8]) {
       #expect(range.start <= range.end)
     }
   }
-  // Every diagnostic is rendered once, with its header line, and a diagnostic
+  // Every diagnostic up to the renderer's limit is rendered once, with its
+  // header line (text from the file escaped), the rest counted; a diagnostic
   // with a range quotes its line with a caret.
-  let rendered = DiagnosticRenderer(sources: ["fuzz": text]).render(diagnostics)
-  for diagnostic in diagnostics {
-    let header = "\(diagnostic.location): \(diagnostic.severity.rawValue)[\(diagnostic.code)]: \(diagnostic.message)\n"
+  let renderer = DiagnosticRenderer(sources: ["fuzz": text])
+  let rendered = renderer.render(diagnostics)
+  let shown = diagnostics.count > renderer.limit
+    ? Array((diagnostics.filter { $0.severity == .error } + diagnostics.filter { $0.severity != .error }).prefix(renderer.limit))
+    : diagnostics
+  for diagnostic in shown {
+    let header = "\(DiagnosticRenderer.escaped(diagnostic.location)): \(diagnostic.severity.rawValue)[\(diagnostic.code)]: \(DiagnosticRenderer.escaped(diagnostic.message))\n"
     #expect(rendered.contains(header), "missing header for \(diagnostic.code)")
   }
   let headers = rendered.split(separator: "\n").filter { $0.hasPrefix("fuzz:") && $0.contains("]: ") }
-  #expect(headers.count == diagnostics.count, "\(rendered)")
+  #expect(headers.count == shown.count, "\(rendered)")
+  if diagnostics.count > renderer.limit {
+    #expect(rendered.contains("... and \(diagnostics.count - renderer.limit) more diagnostics"))
+  }
   if diagnostics.contains(where: { $0.range != nil }) {
     #expect(rendered.contains("^"), "no caret in \(rendered)")
   }

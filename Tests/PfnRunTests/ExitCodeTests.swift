@@ -1,0 +1,117 @@
+import Foundation
+import PfnResults
+import PfnRun
+import PfnTestSupport
+import Testing
+
+/// Exit codes a CI job can trust: a filter that selects nothing is an error
+/// (2) with a did-you-mean, a mistyped command is a usage error (64).
+@Suite("exit codes that cannot lie")
+struct ExitCodeTests {
+  func pfnspec(_ arguments: [String], in directory: String = packageRoot) throws -> CommandResult {
+    try runProcess(pfnspecExecutable, arguments + ["--color", "never"], in: directory)
+  }
+
+  @Test("a --rule that names no rule exits 2 and names the nearest rule")
+  func unknownRule() throws {
+    let result = try pfnspec(["run", "--rule", "LT-01", "--arch", "x86_64", "--quiet"])
+    #expect(result.status == 2, "\(result.error)")
+    #expect(result.error.contains("--rule 'LT-01' matches no rule; did you mean 'LT-001'?"), "\(result.error)")
+    #expect(!result.output.contains("passed"), "nothing runs")
+  }
+
+  @Test("a --tag no rule carries exits 2 and names the nearest tag")
+  func unknownTag() throws {
+    let result = try pfnspec(["run", "--tag", "hugee", "--arch", "x86_64", "--quiet"])
+    #expect(result.status == 2, "\(result.error)")
+    #expect(result.error.contains("--tag 'hugee' matches no tag; did you mean"), "\(result.error)")
+  }
+
+  @Test("a --case no rule plans exits 2 and names the nearest case")
+  func unknownCase() throws {
+    let result = try pfnspec(["run", "--case", "RC-001[level=pmdx]", "--arch", "x86_64", "--quiet"])
+    #expect(result.status == 2, "\(result.error)")
+    #expect(result.error.contains("did you mean 'RC-001[level=pmd]'?"), "\(result.error)")
+    let known = try pfnspec(["run", "--case", "FL-004", "--arch", "x86_64", "--quiet"])
+    #expect(known.status == 0, "a skipped rule's case is named by its rule id: \(known.error)")
+    let planned = try pfnspec(["run", "--case", "LT-001", "--arch", "x86_64", "--quiet"])
+    #expect(planned.status == 2, "LT-001 plans cases with parameters; its id alone names none: \(planned.error)")
+  }
+
+  @Test("filters that select rules but no case on these targets exit 2; skips are verdicts and exit 0")
+  func selectedButNothingRuns() throws {
+    // A walker rule asked for in a run of callers only: nothing at all runs.
+    let none = try pfnspec(["run", "--caller", "kvm-like", "--rule", "LT-001", "--arch", "x86_64", "--quiet"])
+    #expect(none.status == 2, "\(none.output)\(none.error)")
+    #expect(none.error.contains("no case matched the filters"))
+    // A rule that is skipped on this target still ran: its skip is a verdict.
+    let skipped = try pfnspec(["run", "--rule", "FL-004", "--arch", "x86_64", "--quiet"])
+    #expect(skipped.status == 0, "\(skipped.output)\(skipped.error)")
+    #expect(skipped.output.contains("0 passed, 0 failed, 1 skipped"), "\(skipped.output)")
+  }
+
+  @Test("a mistyped command that is no path suggests the command and exits 64")
+  func mistypedCommand() throws {
+    let result = try pfnspec(["chek"])
+    #expect(result.status == 64, "\(result.error)")
+    #expect(result.error.contains("unknown command 'chek'; did you mean 'check'?"), "\(result.error)")
+    // A spec path of that name is still a spec path.
+    let directory = makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try FileManager.default.createDirectory(atPath: directory + "/chek", withIntermediateDirectories: true)
+    try FileManager.default.copyItem(atPath: packageRoot + "/Specs/lifetime.pfnspec", toPath: directory + "/chek/lifetime.pfnspec")
+    let path = try pfnspec(["chek", "--contract", packageRoot + "/docs/contract.md", "--arch", "x86_64", "--quiet"], in: directory)
+    #expect(path.status == 0, "\(path.output)\(path.error)")
+  }
+
+  @Test("the exit codes are stated in run --help and the README")
+  func documented() throws {
+    let help = try pfnspec(["run", "--help"])
+    let text = help.output.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    #expect(text.contains("64 for a usage error"), "\(help.output)")
+    #expect(text.contains("2 when a spec file has errors, a --rule, --tag or --case matches nothing"))
+    let readme = try String(contentsOfFile: packageRoot + "/README.md", encoding: .utf8)
+    #expect(readme.contains("| 64 |") && readme.contains("| 2 |") && readme.contains("| 1 |") && readme.contains("| 0 |"))
+  }
+
+  @Test("unmatched filters are found by the library before anything runs")
+  func library() throws {
+    var configuration = RunConfiguration()
+    configuration.specPaths = [packageRoot + "/Specs"]
+    configuration.contractPath = packageRoot + "/docs/contract.md"
+    configuration.arches = ["x86_64"]
+    configuration.rules = ["LT-001", "NO-SUCH"]
+    configuration.tags = ["huge"]
+    let specs = try configuration.loadSpecs()
+    let unmatched = try SpecRun(configuration: configuration, specs: specs).unmatchedFilters()
+    #expect(unmatched.map(\.value) == ["NO-SUCH"])
+    #expect(unmatched.first?.nearest != nil)
+  }
+
+  @Test("output paths are checked before the run: shared by two formats, a folder, a missing folder")
+  func outputPathsCheckedFirst() throws {
+    let directory = makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let base = ["run", "--rule", "LT-001", "--arch", "x86_64", "--quiet"]
+    let shared = try pfnspec(base + ["--junit", "\(directory)/r.xml", "--tap", "\(directory)/./r.xml"])
+    #expect(shared.status == 2 && shared.error.contains("both write"), "\(shared.error)")
+    let folder = try pfnspec(base + ["--tap", directory])
+    #expect(folder.status == 2 && folder.error.contains("is a folder"), "\(folder.error)")
+    let missing = try pfnspec(base + ["--ktap", "\(directory)/no/such/r.ktap"])
+    #expect(missing.status == 2 && missing.error.contains("does not exist"), "\(missing.error)")
+    _ = FileManager.default.createFile(atPath: "\(directory)/file", contents: Data())
+    let surefire = try pfnspec(base + ["--junit-dialect", "surefire", "--junit", "\(directory)/file"])
+    #expect(surefire.status == 2 && surefire.error.contains("is a file"), "\(surefire.error)")
+    for result in [shared, folder, missing, surefire] {
+      #expect(!result.output.contains("passed"), "nothing ran")
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["file"])
+  }
+
+  @Test("--timeout takes only finite seconds within its stated range", arguments: ["inf", "nan", "-1", "0", "1e308", "-inf"])
+  func timeoutRange(value: String) throws {
+    let result = try pfnspec(["run", "--rule", "LT-001", "--arch", "x86_64", "--quiet", "--timeout=\(value)"])
+    #expect(result.status == 64, "\(value): \(result.error)")
+    #expect(result.error.contains("--timeout takes a finite number of seconds from 0.1 to 86400"), "\(result.error)")
+  }
+}
