@@ -1,4 +1,5 @@
 import PfnResults
+import PfnSupport
 
 #if canImport(Glibc)
   import Glibc
@@ -211,8 +212,7 @@ final class SurefireDirectoryWriter {
   }
 
   func add(_ suite: SuiteRecord) throws {
-    let safe = String(suite.name.map { $0 == "/" || $0 == "\\" ? "_" : $0 })
-    let name = JUnitReporter.claim("TEST-\(safe)", in: &fileNames) + ".xml"
+    let name = JUnitReporter.claim("TEST-" + Self.fileNameStem(suite.name), in: &fileNames) + ".xml"
     let target = "\(directory)/\(name)"
     try ReportFile.writeAtomically(to: target) { fileDescriptor in
       let writer = try XMLStreamWriter(fileDescriptor: fileDescriptor)
@@ -223,6 +223,31 @@ final class SurefireDirectoryWriter {
     }
     written.append(target)
     totals.merge(suite.tally)
+  }
+
+  /// The longest stem a suite's file gets, in bytes: with `TEST-`, a `-N`
+  /// for a repeat and `.xml`, well under the 255 bytes of a file name.
+  static let maximumStemLength = 200
+
+  /// A suite's name as a file name that every file system, archive and
+  /// artifact uploader takes (docs/reports.md, "Surefire file names"): letters,
+  /// digits, `.`, `-` and `_` stay; every other character (`:` of
+  /// `mutant:stale-huge-entry`, `/`, `\`, spaces, quotes, `<>|?*`, control and
+  /// non-ASCII characters) becomes `_`. A longer stem keeps its first bytes and
+  /// ends in 16 hex digits of a stable hash of the whole name, so that it stays
+  /// apart from its neighbours. The suite's name inside the file is unchanged.
+  static func fileNameStem(_ suiteName: String) -> String {
+    let safe = String(
+      suiteName.unicodeScalars.map { scalar -> Character in
+        switch scalar {
+        case "a"..."z", "A"..."Z", "0"..."9", ".", "-", "_": Character(scalar)
+        default: "_"
+        }
+      })
+    guard safe.utf8.count > maximumStemLength else { return safe }
+    let digest = String(stableHash([suiteName]), radix: 16)
+    let hash = String(repeating: "0", count: 16 - digest.count) + digest
+    return String(safe.prefix(maximumStemLength - 17)) + "-" + hash
   }
 
   /// Removes `TEST-*.xml` files that an earlier run left and this one did not
