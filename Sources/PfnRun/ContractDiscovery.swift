@@ -4,14 +4,16 @@ import PfnSpecRunner
 
 extension RunConfiguration {
   /// The text of the contract document: ``contractPath``, else
-  /// `docs/contract.md` here or beside the specs' folder; `nil` when there is none.
-  public func contractDocument() throws -> String? {
+  /// `docs/contract.md` here or beside the specs' folder, else the shipped one
+  /// (``ShippedFiles/contractDocument``); `nil` when there is none.
+  public func contractDocument(shipped: ShippedFiles = .current) throws -> String? {
     let candidates: [String]
     if let contractPath {
       candidates = [contractPath]
     } else {
       let specParent = URL(fileURLWithPath: paths[0]).deletingLastPathComponent().path
       candidates = ["docs/contract.md", specParent + "/docs/contract.md", specParent + "/../docs/contract.md"]
+        + (shipped.contractDocument.map { [$0] } ?? [])
     }
     for path in candidates {
       if let text = try? String(contentsOfFile: path, encoding: .utf8) { return text }

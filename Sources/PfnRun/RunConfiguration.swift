@@ -6,9 +6,10 @@ import PfnResults
 /// in code. Workers get theirs as ``workerArguments``, read back by
 /// ``init(workerArguments:)``: the only place those flags are spelled.
 public struct RunConfiguration: Sendable, Codable, Hashable {
-  /// Spec files or folders (default: `Specs`).
+  /// Spec files or folders (default: `Specs` here when it holds rules, else the shipped rules; see ``ShippedFiles``).
   public var specPaths: [String] = []
-  /// The contract document whose clause anchors rules cite (default: `docs/contract.md`, found near the specs).
+  /// The contract document whose clause anchors rules cite (default: `docs/contract.md`, found
+  /// here, near the specs, or among the shipped files).
   public var contractPath: String?
   /// Built-in walkers by name (`reference`, `mutants`, `all`) and shared objects by path (`./libwalker.so`).
   public var walkers: [String] = []
@@ -51,8 +52,11 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
 
   public init() {}
 
-  /// The spec paths, with the default.
-  public var paths: [String] { specPaths.isEmpty ? ["Specs"] : specPaths }
+  /// The spec paths, with the default (``ShippedFiles/defaultSpecPaths(currentDirectory:)``).
+  public var paths: [String] { specPaths.isEmpty ? Self.defaultSpecPaths : specPaths }
+
+  /// The spec paths of a run that names none, found once per process.
+  public static let defaultSpecPaths = ShippedFiles.current.defaultSpecPaths()
 
   /// Whether a `--walker` value names a shared object rather than a built-in walker.
   public static func isSharedObject(_ name: String) -> Bool {

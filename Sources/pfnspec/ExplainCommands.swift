@@ -12,7 +12,7 @@ struct Explain: ParsableCommand {
     abstract: "Explain a rule: its promise and sources, the cases it expands to, and which walkers pass it.",
     discussion: "Runs the rule against every built-in walker on every architecture to say who passes and who fails.")
 
-  @Argument(help: "A rule id, such as LT-001.")
+  @Argument(help: "A rule id, such as LT-001.", completion: .custom(ShellCompletion.ruleIDs))
   var rule: String
 
   @OptionGroup var specs: SpecOptions

@@ -22,7 +22,9 @@ struct List: ParsableCommand {
 
   @OptionGroup var specs: SpecOptions
 
-  @Option(name: .customLong("tag"), help: "Rules: only those with this tag (repeatable).")
+  @Option(
+    name: .customLong("tag"), help: "Rules: only those with this tag (repeatable).",
+    completion: .custom(ShellCompletion.tags))
   var tags: [String] = []
 
   @Option(name: .customLong("suite"), help: "Rules: only those of this suite (repeatable).")
@@ -30,7 +32,8 @@ struct List: ParsableCommand {
 
   @Option(
     name: .customLong("arch"),
-    help: "Rules: only those that yield a case on this architecture for the reference walker (repeatable).")
+    help: "Rules: only those that yield a case on this architecture for the reference walker (repeatable).",
+    completion: .custom(ShellCompletion.architectures))
   var archNames: [String] = []
 
   /// Whether a rule passes the `--tag`, `--suite` and `--arch` filters.

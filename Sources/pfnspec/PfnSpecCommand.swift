@@ -49,16 +49,20 @@ let exitStatusHelp = """
 
 /// Where the specs are and how to read them.
 struct SpecOptions: ParsableArguments {
-  @Argument(help: "Spec files or folders (default: Specs/).")
+  @Argument(
+    help: "Spec files or folders (default: Specs/ here when it holds rules, else the shipped rules).",
+    completion: .custom(ShellCompletion.specPaths))
   var specPaths: [String] = []
 
-  @Option(help: "The contract document whose clause anchors rules cite (default: docs/contract.md).")
+  @Option(
+    help: "The contract document whose clause anchors rules cite (default: docs/contract.md, else the shipped one).",
+    completion: .file(extensions: ["md"]))
   var contract: String?
 
   @Option(help: "Colour for diagnostics and the console: auto, always, never.")
   var color: ColorMode = .auto
 
-  var paths: [String] { specPaths.isEmpty ? ["Specs"] : specPaths }
+  var paths: [String] { configuration.paths }
 
   /// `pfnspec chek`: a first argument that is no existing path but is near a
   /// command's name is a mistyped command, not a spec path (exit 64).
@@ -126,17 +130,21 @@ extension ColorMode: ExpressibleByArgument {
 struct TargetOptions: ParsableArguments {
   @Option(
     name: .customLong(RunFlag.long(RunFlag.walker)),
-    help: "A walker to check (repeatable): a name from 'pfnspec list walkers', 'mutants', 'all', or a PATH.so plug-in.")
+    help: "A walker to check (repeatable): a name from 'pfnspec list walkers', 'mutants', 'all', or a PATH.so plug-in.",
+    completion: .custom(ShellCompletion.walkers))
   var walkerNames: [String] = []
 
   @Option(
     name: .customLong(RunFlag.long(RunFlag.caller)),
     help: ArgumentHelp(
       "A caller to check with the caller rules (repeatable): a name from 'pfnspec list callers', 'mutants', 'legacy', 'all', 'none', or a PATH.so plug-in.",
-      discussion: "Without --caller and --walker, the run checks the reference walker and the built-in callers that keep the contract. With --caller and no --walker, only the caller rules run. The callers' lookups go to the first walker."))
+      discussion: "Without --caller and --walker, the run checks the reference walker and the built-in callers that keep the contract. With --caller and no --walker, only the caller rules run. The callers' lookups go to the first walker."),
+    completion: .custom(ShellCompletion.callers))
   var callerNames: [String] = []
 
-  @Option(name: .customLong(RunFlag.long(RunFlag.arch)), help: "An architecture (repeatable; default: every one the model has).")
+  @Option(
+    name: .customLong(RunFlag.long(RunFlag.arch)), help: "An architecture (repeatable; default: every one the model has).",
+    completion: .custom(ShellCompletion.architectures))
   var archNames: [String] = []
 
   @Option(help: "The kernel release the architectures are taken at (default: the newest known).")
@@ -178,10 +186,14 @@ struct Run: ParsableCommand {
   @Option(help: "The seed of every random choice; the same seed gives the same cases.")
   var seed: UInt64 = 0
 
-  @Option(name: .customLong(RunFlag.long(RunFlag.rule)), help: "Run only this rule (repeatable).")
+  @Option(
+    name: .customLong(RunFlag.long(RunFlag.rule)), help: "Run only this rule (repeatable).",
+    completion: .custom(ShellCompletion.ruleIDs))
   var rules: [String] = []
 
-  @Option(name: .customLong(RunFlag.long(RunFlag.tag)), help: "Run only rules with this tag (repeatable).")
+  @Option(
+    name: .customLong(RunFlag.long(RunFlag.tag)), help: "Run only rules with this tag (repeatable).",
+    completion: .custom(ShellCompletion.tags))
   var tags: [String] = []
 
   @Option(name: .customLong(RunFlag.long(RunFlag.caseName)), help: "Run only this case, as named in reports (repeatable).")

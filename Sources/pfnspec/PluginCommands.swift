@@ -79,7 +79,8 @@ struct Cflags: ParsableCommand {
 
       The headers are pfnspec_walker.h (the ABI) and pfnspec_kernel.h (the kernel's names on top \
       of it); see docs/walkers.md. They are looked for in $PFNSPEC_INCLUDE_DIR, beside the \
-      executable (../include/pfnspec) and in the package checkout it was built in.
+      executable (../include/pfnspec, where make install puts them) and in the package checkout \
+      it was built from.
       """)
 
   @Flag(help: "Print only the include directory.")
@@ -108,12 +109,14 @@ enum HeaderLocator {
 
   static func includeDirectory(
     environment: [String: String] = ProcessInfo.processInfo.environment, executable: String = WorkerExecutable.path,
-    currentDirectory: String = FileManager.default.currentDirectoryPath
+    currentDirectory: String = FileManager.default.currentDirectoryPath,
+    sourceTree: String? = ShippedFiles.builtFrom
   ) -> String? {
     var candidates: [String] = []
     if let explicit = environment["PFNSPEC_INCLUDE_DIR"] { candidates.append(explicit) }
     let binary = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
-    candidates.append(binary.appendingPathComponent("../include/pfnspec").standardized.path)
+    // The install layout, then the checkout this binary was built from.
+    candidates += ShippedFiles(executableFolder: binary.path, sourceTree: sourceTree).includeCandidates
     // A build folder inside a checkout: walk up to the package.
     var folder = binary
     for _ in 0..<6 {
