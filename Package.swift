@@ -79,6 +79,8 @@ let package = Package(
   ] + pluginProducts,
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    // `swift package generate-documentation`: the DocC catalogs of the library products (`make docs`).
+    .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
   ],
   targets: [
     // The page-table model: architectures, memory, VMAs, locks, the oracle,

@@ -4,7 +4,7 @@
 //
 //   swift build && swift run EmbedRunner [path/to/libPfnExampleWalker.so]
 //
-// Run it from the package root (it reads Specs/ and docs/contract.md).
+// It reads the shipped rules and docs/contract.md from any folder (ShippedFiles).
 import Foundation
 import PfnReports
 import PfnResults

@@ -29,7 +29,7 @@ extension RunConfiguration {
   }
 
   /// Loads and checks the specs. The set carries the diagnostics; a caller
-  /// shows them and stops when ``SpecSet/hasErrors``.
+  /// shows them and stops when `SpecSet.hasErrors`.
   public func loadSpecs() throws -> SpecSet {
     SpecLoader.load(paths: paths, vocabulary: PfnVocabulary.make(contractAnchors: try contractAnchors()))
   }

@@ -4,7 +4,7 @@ import PfnResults
 /// Everything a run needs: what to check, against what, and how. The command
 /// line fills one from its flags; a program that embeds the runner fills one
 /// in code. Workers get theirs as ``workerArguments``, read back by
-/// ``init(workerArguments:)``: the only place those flags are spelled.
+/// ``init(workerArguments:remaining:)``: the only place those flags are spelled.
 public struct RunConfiguration: Sendable, Codable, Hashable {
   /// Spec files or folders (default: `Specs` here when it holds rules, else the shipped rules; see ``ShippedFiles``).
   public var specPaths: [String] = []

@@ -11,7 +11,7 @@ import PfnWalkers
 /// Runs checked specs against every walker of a configuration: built-in
 /// walkers and stdio walkers in this process, shared objects in worker
 /// processes (``RunConfiguration/jobs`` at a time), the shard's cases only,
-/// and streams the verdicts to one ``VerdictSink``.
+/// and streams the verdicts to one `VerdictSink`.
 ///
 /// ```swift
 /// var configuration = RunConfiguration()
@@ -27,7 +27,9 @@ public final class SpecRun {
   /// Called just before each in-process case runs.
   public var caseWillRun: (@Sendable (CaseIdentity) -> Void)?
 
-  /// - Parameter specs: Specs from ``RunConfiguration/loadSpecs()`` without errors.
+  /// - Parameters:
+  ///   - configuration: What to run: specs, walkers, callers, architectures, filters, shard, jobs.
+  ///   - specs: Specs from ``RunConfiguration/loadSpecs()`` without errors.
   public init(configuration: RunConfiguration, specs: SpecSet) {
     self.configuration = configuration
     self.specs = specs

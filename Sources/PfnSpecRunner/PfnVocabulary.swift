@@ -8,7 +8,7 @@ import PfnWalkers
 /// This file is the only place where model words meet the language. Each name,
 /// function, `given` subject and call is declared once, with its type, the
 /// clauses it may stand in, its summary and its meaning; the checker reads the
-/// ``Vocabulary`` made from these declarations, and the evaluator, the planner
+/// `Vocabulary` made from these declarations, and the evaluator, the planner
 /// and the executor dispatch on the same declarations. A name added here is
 /// known everywhere; there is no second list to keep in step.
 public enum PfnVocabulary {

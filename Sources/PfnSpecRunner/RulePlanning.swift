@@ -25,9 +25,13 @@ public enum RulePlanning {
   /// Expands `rule` for `walker` on `arch`, as a run would.
   ///
   /// - Parameters:
+  ///   - rule: The rule to expand.
   ///   - source: The text of the rule's file, to quote expressions in reasons.
+  ///   - walker: The walker's descriptor, whose profile and API level gate the rule.
+  ///   - arch: The architecture, whose levels and capabilities gate the rule.
   ///   - release: The kernel release the architecture is taken at.
   ///   - seed: The seed of `random()` and `sample()` domains.
+  ///   - maxCases: The most cases the expansion may yield before it stops with an error.
   public static func expand(
     _ rule: Rule, source: String, walker: WalkerDescriptor, arch: any Architecture,
     release: KernelRelease = .newest, seed: UInt64 = 0, maxCases: Int = 4096

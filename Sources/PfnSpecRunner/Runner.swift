@@ -48,7 +48,7 @@ public struct RunOptions: Sendable {
   /// Run the rules that check walkers; off when only callers were asked for.
   public var walkerRules = true
   /// The part of the run this runner is (0: the pfnspec process; then each
-  /// plug-in's workers, in the order named), for ``CaseOrdinal/suitePosition(segment:suite:subject:arch:)``.
+  /// plug-in's workers, in the order named), for `CaseOrdinal.suitePosition(segment:suite:subject:arch:)`.
   public var ordinalSegment = 0
   /// Every suite of the whole run in order, when this runner sees only some
   /// of them (a worker's part); empty: the runner's own files.
@@ -61,7 +61,7 @@ public struct RunOptions: Sendable {
 /// verdicts to a sink.
 ///
 /// Verdicts are grouped by suite, then walker, then architecture, so each
-/// ``SuiteKey`` arrives in one piece. The runner interprets rules only through
+/// `SuiteKey` arrives in one piece. The runner interprets rules only through
 /// the vocabulary's meanings: it has no code for any particular rule.
 public final class Runner {
   public let files: [SpecFile]
@@ -76,6 +76,10 @@ public final class Runner {
   /// - Parameters:
   ///   - files: Checked spec files (run only files without errors).
   ///   - sources: Each file's text by path, to quote expressions in failures.
+  ///   - walkers: The walkers to check, in the order their suites are reported.
+  ///   - callers: The callers the caller rules check; their lookups go to the first walker.
+  ///   - arches: The architectures to check each walker and caller on.
+  ///   - options: Seed, filters, race exploration, shard and the run's facts.
   public init(
     files: [SpecFile], sources: [String: String], walkers: [any Walker], callers: [any Caller] = [],
     arches: [any Architecture], options: RunOptions
