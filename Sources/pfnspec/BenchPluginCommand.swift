@@ -16,10 +16,12 @@ struct BenchPlugin: ParsableCommand {
     commandName: "plugin",
     abstract: "Time a shared-object walker in a worker against the Swift reference in-process.")
 
-  @Option(help: "The shared object (default: libPfnExampleWalker.so beside pfnspec).")
+  @Option(help: "The shared object (default: libPfnExampleWalker.so beside pfnspec).", completion: .file(extensions: ["so"]))
   var walker: String?
 
-  @Option(help: "Spec files or folders (default: Specs/).")
+  @Option(
+    help: "Spec files or folders (default: Specs/ here when it holds rules, else the shipped rules).",
+    completion: .custom(ShellCompletion.specPaths))
   var specPaths: [String] = []
 
   @Option(help: "Adversary steps explored exhaustively per race case.")

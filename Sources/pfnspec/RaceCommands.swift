@@ -36,7 +36,7 @@ struct Replay: ParsableCommand {
   @Argument(help: "The replay token (v1.…).")
   var token: String
 
-  @Option(help: "The spec file, when it moved since the token was made.")
+  @Option(help: "The spec file, when it moved since the token was made.", completion: .file(extensions: ["pfnspec"]))
   var spec: String?
 
   @Option(help: "The contract document whose clause anchors rules cite (default: docs/contract.md).")
@@ -44,7 +44,8 @@ struct Replay: ParsableCommand {
 
   @Option(
     name: .customLong(RunFlag.long(RunFlag.walker)),
-    help: "The plug-in the token's walker came from (PATH.so); it runs in this process, so a crash shows as it is.")
+    help: "The plug-in the token's walker came from (PATH.so); it runs in this process, so a crash shows as it is.",
+    completion: .file(extensions: ["so"]))
   var pluginPath: String?
 
   @Option(name: .customLong(RunFlag.long(RunFlag.walkerCommand)), help: "The command of a stdio walker the token's walker came from.")
@@ -52,7 +53,8 @@ struct Replay: ParsableCommand {
 
   @Option(
     name: .customLong(RunFlag.long(RunFlag.caller)),
-    help: "The plug-in the token's caller came from (PATH.so); it runs in this process.")
+    help: "The plug-in the token's caller came from (PATH.so); it runs in this process.",
+    completion: .file(extensions: ["so"]))
   var callerPath: String?
 
   /// The walker the token names: a built-in one, or the plug-in given on the command line.
@@ -138,7 +140,9 @@ struct BenchExplore: ParsableCommand {
     commandName: "explore",
     abstract: "Time the race explorer: schedules and states per second for the reference walker and the built-in callers.")
 
-  @Option(help: "Spec files or folders with race rules (default: Specs/).")
+  @Option(
+    help: "Spec files or folders with race rules (default: Specs/ here when it holds rules, else the shipped rules).",
+    completion: .custom(ShellCompletion.specPaths))
   var specPaths: [String] = []
 
   @Option(help: "Adversary steps explored exhaustively.")
