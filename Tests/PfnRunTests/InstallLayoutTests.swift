@@ -96,6 +96,10 @@ struct InstallLayoutTests {
     #expect(run.output.contains(" passed, 0 failed"), "\(run.output)")
     let cflags = try runProcess(installed, ["cflags", "--include-dir"], in: empty)
     #expect(cflags.output == prefix + "/include/pfnspec\n", "\(cflags.output)\(cflags.error)")
+    // A symbolic link elsewhere (~/bin/pfnspec) leads to the same prefix.
+    try FileManager.default.createSymbolicLink(atPath: empty + "/pfnspec-link", withDestinationPath: installed)
+    let linked = try runProcess(empty + "/pfnspec-link", ["cflags"], in: empty)
+    #expect(linked.output.hasPrefix("-I" + prefix + "/include/pfnspec "), "\(linked.output)\(linked.error)")
     // check knows the contract's clauses, so a clause that does not exist is an error.
     try FileManager.default.createDirectory(atPath: empty + "/mine", withIntermediateDirectories: true)
     try """
