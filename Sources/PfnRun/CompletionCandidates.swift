@@ -43,9 +43,9 @@ public enum CompletionCandidates {
     return matching(prefix, Array(Set(files.flatMap { $0.rules.flatMap(\.tagNames) })).sorted())
   }
 
-  /// `.pfnspec` files and folders under the typed path.
+  /// `.pfnspec` files and folders under the typed path, or here.
   public static func specFiles(prefix: String) -> [String] {
-    paths(prefix: prefix, extensions: [".pfnspec"])
+    paths(prefix: prefix, extensions: [".pfnspec"], bareNames: true)
   }
 
   /// The candidates that start with what was typed, without repeats, in order.
@@ -62,20 +62,20 @@ public enum CompletionCandidates {
   }
 
   /// Files with one of the extensions and folders (with a trailing `/`, to go
-  /// on into them) in the folder of the typed path, spelled as typed. Only a
-  /// typed path lists the file system: a bare name completes to names.
-  static func paths(prefix: String, extensions: [String]) -> [String] {
-    guard prefix.contains("/") || prefix.hasPrefix(".") || prefix.hasPrefix("~") else { return [] }
+  /// on into them) in the folder of the typed path, spelled as typed. Hidden
+  /// names only when the typed name starts with a dot. Unless `bareNames`,
+  /// only a typed path (with a `/`, or starting with `.` or `~`) lists the
+  /// file system, so that a bare name completes to walker or caller names.
+  static func paths(prefix: String, extensions: [String], bareNames: Bool = false) -> [String] {
+    guard bareNames || prefix.contains("/") || prefix.hasPrefix(".") || prefix.hasPrefix("~") else { return [] }
     let slash = prefix.lastIndex(of: "/")
     let typedFolder = slash.map { String(prefix[...$0]) } ?? ""
+    let typedName = slash.map { String(prefix[prefix.index(after: $0)...]) } ?? prefix
     let folder = NSString(string: typedFolder.isEmpty ? "." : typedFolder).expandingTildeInPath
     let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
     var results: [String] = []
-    for name in names {
+    for name in names where name.hasPrefix(typedName) && (!name.hasPrefix(".") || typedName.hasPrefix(".")) {
       let typed = typedFolder + name
-      guard typed.hasPrefix(prefix), !name.hasPrefix(".") || prefix.hasSuffix("/.") || prefix.hasPrefix(".") else {
-        continue
-      }
       var isFolder: ObjCBool = false
       _ = FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isFolder)
       if isFolder.boolValue {

@@ -50,6 +50,9 @@ struct CompletionTests {
     #expect(CompletionCandidates.specFiles(prefix: folder + "/r") == [folder + "/rules.pfnspec"])
     #expect(CompletionCandidates.specFiles(prefix: folder + "/") == [folder + "/rules.pfnspec", folder + "/sub/"])
     #expect(!CompletionCandidates.walkers(prefix: "ref").contains { $0.contains("/") }, "a bare name lists no files")
+    _ = FileManager.default.createFile(atPath: folder + "/.hidden.so", contents: nil)
+    #expect(!CompletionCandidates.walkers(prefix: folder + "/").contains(folder + "/.hidden.so"))
+    #expect(CompletionCandidates.walkers(prefix: folder + "/.") == [folder + "/.hidden.so"])
   }
 
   @Test("pfnspec answers the scripts' call back: completing 'run --walker' lists the walkers")
@@ -60,6 +63,9 @@ struct CompletionTests {
     #expect(words.contains("reference") && words.contains("all"), "\(result.output)")
     let arches = try runProcess(pfnspecExecutable, ["---completion", "run", "--", "--arch", "3", "3", "pfnspec", "run", "--arch", "x86"])
     #expect(arches.output.split(separator: "\n").map(String.init) == ["x86_64", "x86_64-la57"], "\(arches.output)")
+    // Spec paths list the current folder from a bare name (the checkout, here).
+    let specs = try runProcess(pfnspecExecutable, ["---completion", "run", "--", "positional@0", "2", "2", "pfnspec", "run", "Sp"])
+    #expect(specs.output == "Specs/\n", "\(specs.output)\(specs.error)")
   }
 
   @Test("the bash, zsh and fish scripts call back into pfnspec for walkers")
