@@ -183,7 +183,9 @@ public final class HTMLReporter: VerdictSink {
       let walker = split[order[index]].walker
       var span = 0
       while index + span < order.count && split[order[index + span]].walker == walker { span += 1 }
-      out += "<th class=\"walker\" colspan=\"\(span)\">\(Self.escape(walker))</th>"
+      // A walker over few columns is written upwards, so its columns stay narrow.
+      let shape = span < 4 ? "walker narrow" : "walker"
+      out += "<th class=\"\(shape)\" colspan=\"\(span)\"><span>\(Self.escape(walker))</span></th>"
       index += span
     }
     out += "</tr>\n<tr>"
@@ -319,7 +321,7 @@ public final class HTMLReporter: VerdictSink {
       } else {
         subjectLane = "walker CPU: \(identity.key.walker)"
       }
-      out += "<div class=\"scroll seq\">" + Self.sequenceDiagram(timeline, subjectLane: subjectLane) + "</div>\n"
+      out += "<div class=\"scroll seq\">" + Self.sequenceDiagram(timeline, subjectLane: subjectLane, id: "story-\(number)") + "</div>\n"
     }
     if let replay = verdict.replayCommand {
       out += "<p class=\"replay-label\">Replay:</p><pre class=\"replay\"><code>\(Self.text(replay))</code></pre>\n"
@@ -366,7 +368,7 @@ public final class HTMLReporter: VerdictSink {
   /// the other CPU as lanes, one row per scheduling point with the call, the
   /// locks held and the entries before and after, and an arrow for each step
   /// of the other CPU. Long runs keep the points around the steps.
-  static func sequenceDiagram(_ timeline: ScheduleTimeline, subjectLane: String) -> String {
+  static func sequenceDiagram(_ timeline: ScheduleTimeline, subjectLane: String, id: String) -> String {
     let points = timeline.points
     // Points to draw: around each step, plus the first and last few.
     var keep = Set<Int>()
@@ -396,47 +398,65 @@ public final class HTMLReporter: VerdictSink {
       body += text(subjectX + 10, y + 12, "… \(count) point\(count == 1 ? "" : "s") without steps …", "muted")
       y += 22
     }
+    var heldBefore: [String] = []
     for index in drawn {
       if index > previous + 1 { gap(index - previous - 1) }
       previous = index
       let point = points[index]
-      var left = [(text: point.call, style: "call")]
-      left.append((point.locksHeld.isEmpty ? "holds no lock" : "holds " + point.locksHeld.joined(separator: ", "), "muted"))
-      for entry in point.entries.prefix(3) {
-        left.append(
-          entry.before == entry.after
-            ? ("\(entry.entry) = \(hex(entry.before))", "value")
-            : ("\(entry.entry) \(hex(entry.before)) → \(hex(entry.after))", "changed"))
-      }
-      var right: [(text: String, style: String)] = []
-      for step in point.steps {
-        right.append((step.operation, "step"))
-        right.append((step.entry.entry, "muted"))
-        right.append(("\(hex(step.entry.before)) → \(hex(step.entry.after))", "changed"))
-      }
-      let rowHeight = max(left.count, right.count) * lineHeight + 12
-      body += "<text x=\"8\" y=\"\(y + 12)\" class=\"point\">#\(point.point)</text>"
-      body += "<circle cx=\"\(subjectX)\" cy=\"\(y + 8)\" r=\"4\" class=\"dot\"/>"
-      for (line, item) in left.enumerated() { body += text(subjectX + 12, y + 12 + line * lineHeight, item.text, item.style) }
+      // The other CPU acts before the call: its steps come first, each an arrow to the walker's lane.
       if !point.steps.isEmpty {
-        body += "<rect x=\"\(otherX - 6)\" y=\"\(y - 2)\" width=\"300\" height=\"\(right.count * lineHeight + 6)\" rx=\"4\" class=\"stepbox\"/>"
-        body += "<line x1=\"\(otherX - 6)\" y1=\"\(y + 8)\" x2=\"\(subjectX + 8)\" y2=\"\(y + 8)\" class=\"arrow\" "
-          + "marker-end=\"url(#arrowhead)\"/>"
-        for (line, item) in right.enumerated() {
-          body += text(otherX + 2, y + 12 + line * lineHeight, item.text, item.style, limit: 40)
+        var right: [(text: String, style: String)] = []
+        for step in point.steps {
+          right.append((step.operation, "step"))
+          right.append((step.entry.entry, "muted"))
+          right.append(("\(hex(step.entry.before)) → \(hex(step.entry.after))", "changed"))
         }
+        body += "<rect x=\"\(otherX - 6)\" y=\"\(y)\" width=\"300\" height=\"\(right.count * lineHeight + 8)\" rx=\"4\" "
+          + "class=\"stepbox\"/>"
+        body += "<line x1=\"\(otherX - 6)\" y1=\"\(y + 10)\" x2=\"\(subjectX + 6)\" y2=\"\(y + 10)\" class=\"arrow\" "
+          + "marker-end=\"url(#\(id)-arrow)\"/>"
+        body += text(subjectX + 12, y + 24, "before this call, the other CPU:", "muted")
+        for (line, item) in right.enumerated() {
+          body += text(otherX + 2, y + 14 + line * lineHeight, item.text, item.style, limit: 40)
+        }
+        y += right.count * lineHeight + 14
       }
+      // The call, with the locks held when they change, and the entries it reads.
+      var lines: [String] = []
+      var locks = ""
+      if point.locksHeld != heldBefore {
+        locks = point.locksHeld.isEmpty ? "holds no lock now" : "holds " + point.locksHeld.joined(separator: ", ")
+      }
+      lines.append(
+        "<text x=\"\(subjectX + 12)\" y=\"\(y + 12)\"><tspan class=\"call\">\(escape(oneLine(point.call, limit: 30)))</tspan>"
+          + (locks.isEmpty ? "" : "<tspan class=\"lock\"> \(escape(oneLine(locks, limit: 40)))</tspan>") + "</text>")
+      for entry in point.entries.prefix(3) {
+        let (content, style) =
+          entry.before == entry.after
+          ? ("\(entry.entry) = \(hex(entry.before))", "value")
+          : ("\(entry.entry) \(hex(entry.before)) → \(hex(entry.after))", "changed")
+        lines.append(text(subjectX + 12, y + 12 + lines.count * lineHeight, content, style))
+      }
+      let rowHeight = lines.count * lineHeight + 8
+      if !point.locksHeld.isEmpty {
+        body += "<rect x=\"\(subjectX - 3)\" y=\"\(y)\" width=\"6\" height=\"\(rowHeight)\" class=\"lockbar\"/>"
+      }
+      heldBefore = point.locksHeld
+      body += "<text x=\"8\" y=\"\(y + 12)\" class=\"point\">#\(point.point)</text>"
+      body += "<circle cx=\"\(subjectX)\" cy=\"\(y + 8)\" r=\"4\" class=\"dot\"/>" + lines.joined()
       y += rowHeight
     }
     let remaining = points.count - 1 - previous
     if remaining > 0 { gap(remaining) }
     if timeline.omittedPoints > 0 { gap(timeline.omittedPoints) }
     let height = y + 10
+    body += text(8, y + 14, "a bar on the lane: a lock is held; red: an entry the other CPU changed", "muted", limit: 100)
+    y += 20
     let label = "Schedule: \(subjectLane) and the other CPU, \(points.count + timeline.omittedPoints) scheduling points"
     var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"sequence\" width=\"\(width)\" height=\"\(height)\" "
       + "viewBox=\"0 0 \(width) \(height)\" role=\"img\" aria-label=\"\(escape(label))\">"
     svg += "<title>\(escape(label))</title>"
-    svg += "<defs><marker id=\"arrowhead\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" "
+    svg += "<defs><marker id=\"\(id)-arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" "
       + "markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" class=\"arrowhead\"/></marker></defs>"
     svg += "<g class=\"lane subject\"><rect x=\"\(subjectX - 60)\" y=\"8\" width=\"330\" height=\"34\" rx=\"6\"/>"
       + text(subjectX - 50, 30, subjectLane, "lanehead") + "</g>"
@@ -516,7 +536,8 @@ public final class HTMLReporter: VerdictSink {
     padding:0 6px;white-space:nowrap;z-index:1}
     table.matrix th.walker{padding:2px 4px;white-space:nowrap;font-weight:600}
     table.matrix th.arch{font-weight:normal;color:var(--muted);vertical-align:bottom}
-    table.matrix th.arch span{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap;padding:4px 0}
+    table.matrix th.walker.narrow{vertical-align:bottom}
+    table.matrix th.walker.narrow span,table.matrix th.arch span{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap;padding:4px 0}
     table.matrix td a{display:block;text-decoration:none;line-height:1.7em}
     .m-pass{color:var(--pass)} td.m-pass{background:var(--passbg)}
     .m-fail{color:var(--fail)} td.m-fail{background:var(--failbg);font-weight:700}
@@ -561,6 +582,8 @@ public final class HTMLReporter: VerdictSink {
     svg.sequence .stepbox{fill:var(--failbg);stroke:var(--fail)}
     svg.sequence .arrow{stroke:var(--fail);stroke-width:1.5}
     svg.sequence .arrowhead{fill:var(--fail)}
+    svg.sequence .lock{fill:var(--error)}
+    svg.sequence .lockbar{fill:var(--error);opacity:.7}
     footer{color:var(--muted);font-size:.85em;margin-top:2em}
     @media (max-width: 600px){body{padding:8px;font-size:14px}h1{font-size:1.25em}\
     dl.run{grid-template-columns:1fr}dl.run dd{margin-bottom:4px}article.story{padding:8px}\
