@@ -19,6 +19,9 @@ public final class HTMLReporter: VerdictSink {
   public let path: String
   /// How many failures and errors the page draws in full; the others are counted.
   public var storyLimit = 500
+  /// How many stories one matrix cell (a rule on one walker/architecture) gets,
+  /// so that a few rules failing many cases do not use up the page.
+  public var storiesPerCell = 3
   /// The rules that cite each clause, and the clauses' text.
   public let coverage: ClauseCoverage?
   /// Leave times and host names out, so that runs compare byte for byte.
@@ -39,6 +42,8 @@ public final class HTMLReporter: VerdictSink {
   private var marks: [Cell: Mark] = [:]
   /// The first drawn story of each failing cell, for the matrix's links.
   private var cellStories: [Cell: Int] = [:]
+  /// Stories drawn per failing cell.
+  private var cellStoryCounts: [Cell: Int] = [:]
   /// Failing and erroring cases per contract clause.
   private var clauseFailures: [String: Int] = [:]
   private var problemCount = 0
@@ -61,7 +66,7 @@ public final class HTMLReporter: VerdictSink {
   /// What the reporter keeps in memory, for tests and `pfnspec bench`: matrix
   /// cells, clause counters and story links; none grows with passing verdicts.
   public var retainedState: (cells: Int, storyLinks: Int, clauseCounters: Int) {
-    (marks.count, cellStories.count, clauseFailures.count)
+    (marks.count, max(cellStories.count, cellStoryCounts.count), clauseFailures.count)
   }
 
   public func runStarted(_ info: RunInfo) {
@@ -71,6 +76,7 @@ public final class HTMLReporter: VerdictSink {
     columns = OrderedNames()
     marks = [:]
     cellStories = [:]
+    cellStoryCounts = [:]
     clauseFailures = [:]
     problemCount = 0
     storiesDrawn = 0
@@ -91,8 +97,11 @@ public final class HTMLReporter: VerdictSink {
     for source in verdict.sources where source.hasPrefix("contract#") {
       clauseFailures[String(source.dropFirst("contract#".count)), default: 0] += 1
     }
-    guard storiesDrawn < storyLimit, pendingError == nil, let spool else { return }
+    guard storiesDrawn < storyLimit, cellStoryCounts[cell, default: 0] < storiesPerCell, pendingError == nil,
+      let spool
+    else { return }
     storiesDrawn += 1
+    cellStoryCounts[cell, default: 0] += 1
     if cellStories[cell] == nil { cellStories[cell] = storiesDrawn }
     do { try spool.writer.write(story(verdict, number: storiesDrawn)) } catch { pendingError = error }
   }
@@ -224,7 +233,8 @@ public final class HTMLReporter: VerdictSink {
   private func failuresFoot() -> String {
     guard problemCount > storiesDrawn else { return "</section>\n" }
     return "<p class=\"budget\">… and \(problemCount - storiesDrawn) more failures and errors not drawn: this page "
-      + "draws at most \(storyLimit) stories (the JUnit and TAP reports list every case).</p>\n</section>\n"
+      + "draws at most \(storyLimit) stories, at most \(storiesPerCell) per matrix cell "
+      + "(the JUnit and TAP reports list every case).</p>\n</section>\n"
   }
 
   private func coverageSection() -> String {
@@ -586,7 +596,7 @@ public final class HTMLReporter: VerdictSink {
     svg.sequence .lockbar{fill:var(--error);opacity:.7}
     footer{color:var(--muted);font-size:.85em;margin-top:2em}
     @media (max-width: 600px){body{padding:8px;font-size:14px}h1{font-size:1.25em}\
-    dl.run{grid-template-columns:1fr}dl.run dd{margin-bottom:4px}article.story{padding:8px}\
+    article.story{padding:8px}\
     table.expectations th,table.expectations td{display:block;border:none;padding:2px 0}\
     table.expectations thead{display:none}table.expectations tr{display:block;border-top:1px solid var(--line);\
     padding:4px 0}}

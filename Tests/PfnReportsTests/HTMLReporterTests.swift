@@ -144,7 +144,7 @@ struct HTMLReporterTests {
 
   @Test("memory stays flat: many verdicts keep only matrix cells, and stories stop at the budget")
   func boundedState() throws {
-    // 20,000 verdicts over 10 rules × 4 columns, one in ten failing.
+    // 20,000 verdicts over 10 rules × 4 columns; LT-003 and LT-008 fail every case (4,000 failures).
     let keys = ["x86_64", "arm64"].flatMap { arch in
       ["reference", "legacy"].map { SuiteKey(suite: "lifetime", walker: $0, arch: arch) }
     }
@@ -153,24 +153,35 @@ struct HTMLReporterTests {
         key,
         (0..<5_000).map { index in
           makeVerdict(
-            key, "LT-00\(index % 10)", index % 10 == 3 ? .fail : .pass,
-            parameters: [CaseParameter(name: "n", value: String(index))], message: index % 10 == 3 ? "broken" : "")
+            key, "LT-00\(index % 10)", index % 5 == 3 ? .fail : .pass,
+            parameters: [CaseParameter(name: "n", value: String(index))], message: index % 5 == 3 ? "broken" : "")
         }
       )
     }
+    func drawn(_ page: [UInt8]) throws -> (stories: Int, budget: String, header: XMLElement) {
+      let (root, errors) = parseXML(page)
+      #expect(errors.isEmpty, "\(errors.prefix(3))")
+      let html = try #require(root)
+      let budget = try #require(find(html) { $0["class"] == "budget" })
+      let header = try #require(find(html) { $0["id"] == "summary" })
+      return (all(html) { $0.name == "article" }.count, allText(budget), header)
+    }
+
+    // 8 failing cells × 3 stories each, under a total of 50.
     let (page, console, reporter) = try report(groups, storyLimit: 50)
     let state = reporter.retainedState
-    #expect(state.cells == 40 && state.storyLinks <= 40 && state.clauseCounters == 1, "\(state)")
-    let (root, errors) = parseXML(page)
-    #expect(errors.isEmpty, "\(errors.prefix(3))")
-    let html = try #require(root)
-    #expect(all(html) { $0.name == "article" }.count == 50)
-    let header = try #require(find(html) { $0["id"] == "summary" })
-    #expect(header["data-total-failed"] == "2000" && header["data-total-passed"] == "18000")
-    #expect(console.hasSuffix("pfnspec: 18000 passed, 2000 failed, 0 skipped\n"))
-    let budget = try #require(find(html) { $0["class"] == "budget" })
-    #expect(allText(budget).contains("1950 more failures and errors not drawn"))
-    #expect(allText(budget).contains("at most 50 stories"))
+    #expect(state.cells == 40 && state.storyLinks == 8 && state.clauseCounters == 1, "\(state)")
+    let (stories, budget, header) = try drawn(page)
+    #expect(stories == 24)
+    #expect(header["data-total-failed"] == "4000" && header["data-total-passed"] == "16000")
+    #expect(console.hasSuffix("pfnspec: 16000 passed, 4000 failed, 0 skipped\n"))
+    #expect(budget.contains("3976 more failures and errors not drawn"))
+    #expect(budget.contains("at most 50 stories, at most 3 per matrix cell"))
+
+    // The total budget stops the page first.
+    let (small, _, _) = try report(groups, storyLimit: 10)
+    let (smallStories, smallBudget, _) = try drawn(small)
+    #expect(smallStories == 10 && smallBudget.contains("3990 more"))
   }
 
   @Test("nothing is left beside the report, and an unwritable folder is an error at the end")
