@@ -331,7 +331,8 @@ public final class HTMLReporter: VerdictSink {
       } else {
         subjectLane = "walker CPU: \(identity.key.walker)"
       }
-      out += "<div class=\"scroll seq\">" + Self.sequenceDiagram(timeline, subjectLane: subjectLane, id: "story-\(number)") + "</div>\n"
+      out += "<div class=\"scroll seq\">" + Self.sequenceDiagram(
+        timeline, subjectLane: subjectLane, stillHeld: story.stillHeld, id: "story-\(number)") + "</div>\n"
     }
     if let replay = verdict.replayCommand {
       out += "<p class=\"replay-label\">Replay:</p><pre class=\"replay\"><code>\(Self.text(replay))</code></pre>\n"
@@ -365,8 +366,16 @@ public final class HTMLReporter: VerdictSink {
         others.append(source)
         continue
       }
+      // The promise itself stays in view; its sources and notes (after the first paragraph) fold away.
+      let lines = clause.text.split(separator: "\n", omittingEmptySubsequences: false)
+      let firstBreak = lines.firstIndex { $0.allSatisfy(\.isWhitespace) } ?? lines.endIndex
+      let paragraphs = [lines[..<firstBreak].joined(separator: "\n")]
+      let rest = lines[firstBreak...].drop { $0.allSatisfy(\.isWhitespace) }.joined(separator: "\n")
       out += "<blockquote class=\"clause\"><p><a href=\"#clause-\(Self.escape(id))\"><b>\(Self.escape(id))</b></a> "
-        + "\(Self.escape(clause.title))</p><div class=\"clause-text\">\(Self.text(clause.text))</div></blockquote>\n"
+        + "\(Self.escape(clause.title))</p><div class=\"clause-text\">\(Self.text(paragraphs.first ?? ""))</div>"
+        + (rest.isEmpty
+          ? "" : "<details><summary>sources and notes</summary><div class=\"clause-text\">\(Self.text(rest))</div></details>")
+        + "</blockquote>\n"
     }
     if !others.isEmpty { out += "<p class=\"sources\">Sources: \(Self.escape(others.joined(separator: "; ")))</p>\n" }
     return out
@@ -378,7 +387,9 @@ public final class HTMLReporter: VerdictSink {
   /// the other CPU as lanes, one row per scheduling point with the call, the
   /// locks held and the entries before and after, and an arrow for each step
   /// of the other CPU. Long runs keep the points around the steps.
-  static func sequenceDiagram(_ timeline: ScheduleTimeline, subjectLane: String, id: String) -> String {
+  static func sequenceDiagram(
+    _ timeline: ScheduleTimeline, subjectLane: String, stillHeld: [String] = [], id: String
+  ) -> String {
     let points = timeline.points
     // Points to draw: around each step, plus the first and last few.
     var keep = Set<Int>()
@@ -459,9 +470,15 @@ public final class HTMLReporter: VerdictSink {
     let remaining = points.count - 1 - previous
     if remaining > 0 { gap(remaining) }
     if timeline.omittedPoints > 0 { gap(timeline.omittedPoints) }
-    let height = y + 10
+    // Where the case ended: the locks the walker still held.
+    body += "<text x=\"8\" y=\"\(y + 14)\" class=\"point\">end</text>"
+    body += text(
+      subjectX + 12, y + 14, stillHeld.isEmpty ? "holds no lock" : "still holds " + stillHeld.joined(separator: ", "),
+      stillHeld.isEmpty ? "muted" : "lock")
+    y += 24
     body += text(8, y + 14, "a bar on the lane: a lock is held; red: an entry the other CPU changed", "muted", limit: 100)
     y += 20
+    let height = y + 8
     let label = "Schedule: \(subjectLane) and the other CPU, \(points.count + timeline.omittedPoints) scheduling points"
     var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"sequence\" width=\"\(width)\" height=\"\(height)\" "
       + "viewBox=\"0 0 \(width) \(height)\" role=\"img\" aria-label=\"\(escape(label))\">"
@@ -563,6 +580,7 @@ public final class HTMLReporter: VerdictSink {
     .message{font-weight:600;word-break:break-word}
     .title,.at,.sources,.schedule{color:var(--muted);margin:.2em 0;word-break:break-word}
     table.expectations{width:100%;margin:.4em 0;font-size:.95em}
+    table.expectations td:first-child{width:35%}
     table.expectations th,table.expectations td{border:1px solid var(--line);padding:4px 6px;text-align:left;\
     vertical-align:top;word-break:break-word}
     blockquote.clause{margin:.5em 0;padding:6px 10px;border-left:3px solid var(--line);background:var(--card)}
@@ -597,7 +615,7 @@ public final class HTMLReporter: VerdictSink {
     footer{color:var(--muted);font-size:.85em;margin-top:2em}
     @media (max-width: 600px){body{padding:8px;font-size:14px}h1{font-size:1.25em}\
     article.story{padding:8px}\
-    table.expectations th,table.expectations td{display:block;border:none;padding:2px 0}\
+    table.expectations th,table.expectations td{display:block;border:none;padding:2px 0;width:auto}\
     table.expectations thead{display:none}table.expectations tr{display:block;border-top:1px solid var(--line);\
     padding:4px 0}}
 

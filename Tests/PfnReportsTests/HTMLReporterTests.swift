@@ -110,6 +110,7 @@ struct HTMLReporterTests {
         entries: [.init(entry: "pmd@0x2000", before: 0x2000e7, after: 0)]),
       .init(point: 2, call: "read pmd", locksHeld: ["mm ptl"]),
     ])
+    failure.story.stillHeld = ["mm ptl"]
     let (page, _, _) = try report([(lifetime, [failure])])
     let (root, errors) = parseXML(page)
     #expect(errors.isEmpty, "\(errors)")
@@ -122,6 +123,7 @@ struct HTMLReporterTests {
     let text = allText(svg)
     #expect(text.contains("zap pmd") && text.contains("0x2000e7 → 0x0"))
     #expect(text.contains("holds mm ptl") && text.contains("#2"))
+    #expect(text.contains("still holds mm ptl"), "the locks held at the end close the picture")
     #expect(!all(svg) { $0["class"] == "lockbar" }.isEmpty, "the held lock is drawn on the lane")
   }
 
