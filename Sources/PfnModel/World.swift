@@ -182,6 +182,11 @@ public final class World {
   }
 
   /// The frame and index an entry pointer designates, if it points into a table.
+  /// The level of the table that holds `pointer`'s entry, for naming it in reports.
+  public func level(of pointer: EntryPointer) -> PageLevel? {
+    locate(pointer).flatMap { frames[$0.pfn]?.level }
+  }
+
   func locate(_ pointer: EntryPointer) -> (pfn: UInt64, index: Int)? {
     guard pointer.address % 8 == 0 else { return nil }
     // The nearest frame at or below the pointer's page: a table that spans

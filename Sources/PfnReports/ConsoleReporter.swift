@@ -259,14 +259,14 @@ public final class ConsoleReporter: VerdictSink {
 }
 
 /// A cell of the summary matrix.
-private struct Cell: Hashable {
+struct Cell: Hashable {
   var row: Int
   var column: Int
 }
 
 /// The aggregate of a cell's cases: the worst outcome wins, and a pass wins
 /// over a skip because something ran.
-private enum Mark: Int, Comparable {
+enum Mark: Int, Comparable {
   case skipped, pass, error, fail
 
   init(_ outcome: Outcome) {
@@ -302,7 +302,7 @@ private enum Mark: Int, Comparable {
 }
 
 /// Names in the order they first appeared, each with a stable index.
-private struct OrderedNames {
+struct OrderedNames {
   private(set) var names: [String] = []
   private var indices: [String: Int] = [:]
 

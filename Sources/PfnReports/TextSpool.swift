@@ -97,12 +97,13 @@ struct TextReportTarget {
     return try TextSpool(directory: directory, stem: name.isEmpty ? "pfnspec" : name)
   }
 
-  /// Writes `header`, then the spool, to the target.
-  func write(header: String, spool: TextSpool) throws {
+  /// Writes `header`, then the spool, then `footer`, to the target.
+  func write(header: String, spool: TextSpool, footer: String = "") throws {
     func emit(_ fileDescriptor: Int32) throws {
       let writer = BufferedFileWriter(fileDescriptor: fileDescriptor)
       try writer.write(header)
       try spool.copy(into: writer)
+      try writer.write(footer)
       try writer.flush()
     }
     if isStandardOutput { try emit(STDOUT_FILENO) } else {

@@ -54,6 +54,8 @@ public struct CaseStory: Sendable, Hashable, Codable {
   public var schedule: [ScheduleStepRecord]?
   /// What exploring the race case found.
   public var exploration: ExplorationStatistics?
+  /// The scheduling points of the reported run, for pictures of the schedule.
+  public var timeline: ScheduleTimeline?
   /// The host calls and the other CPU's steps, in order.
   public var trace: [String]
   public var lockdepWarnings: [String]

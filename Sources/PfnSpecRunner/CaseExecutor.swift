@@ -278,6 +278,7 @@ struct CaseExecutor {
     if let schedule, evaluator.spec.race != nil || settings.forced != nil {
       story.schedule = schedule.records
       story.exploration = statistics
+      if let timeline = run.observer?.timeline, !timeline.points.isEmpty { story.timeline = timeline }
     }
     if let host = run.host, !host.trace.isEmpty {
       story.trace = host.trace

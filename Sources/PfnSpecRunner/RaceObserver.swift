@@ -1,4 +1,5 @@
 import PfnModel
+import PfnResults
 import PfnSupport
 
 /// The adversary's side of a case: asked at every scheduling point, it
@@ -30,6 +31,9 @@ public final class RaceObserver: SchedulingObserver {
   public private(set) var points: [Point] = []
   public private(set) var performed: [Schedule.Step] = []
   public private(set) var infeasible = false
+  /// The points of a traced run with the values involved, for pictures of the
+  /// schedule; left empty while the explorer runs untraced schedules.
+  public private(set) var timeline = ScheduleTimeline()
 
   public init(kinds: [AdversaryKind], mode: Mode) {
     self.kinds = kinds
@@ -58,18 +62,47 @@ public final class RaceObserver: SchedulingObserver {
       mode = .random(generator, chance: chance, maxSteps: maxSteps)
     }
     var now = enabled
+    let world = host.world
+    // Formatting values costs; only a traced run (the one reported) records them.
+    var record =
+      host.tracing
+      ? ScheduleTimeline.Point(point: point, call: call.name, locksHeld: world.heldLocks.map(\.description)) : nil
+    let readBefore = record == nil ? [] : call.reads.map { ($0, world.value(at: $0)) }
+    defer {
+      if var finished = record {
+        finished.entries = readBefore.compactMap { pointer, before in
+          guard let before, let after = world.value(at: pointer) else { return nil }
+          return ScheduleTimeline.EntryValue(entry: Self.name(pointer, in: world), before: before, after: after)
+        }
+        for step in finished.steps where !finished.entries.contains(where: { $0.entry == step.entry.entry }) {
+          finished.entries.append(step.entry)
+        }
+        timeline.append(finished)
+      }
+    }
     for op in ops {
       // Several steps at one point run in order; each must be possible then.
-      guard now.contains(where: { $0.op == op }) else {
+      guard let enabledOp = now.first(where: { $0.op == op }) else {
         infeasible = true
         points.append(Point(call: call, enabled: enabled, enabledAfter: now))
         return
       }
-      let line = try host.world.perform(op, address: address)
-      host.log("\(line)  [point \(point), before \(call); walker holds \(Self.describe(host.world.heldLocks))]")
+      let written = record == nil ? [] : enabledOp.writes.map { ($0, world.value(at: $0)) }
+      let line = try world.perform(op, address: address)
+      host.log("\(line)  [point \(point), before \(call); walker holds \(Self.describe(world.heldLocks))]")
+      for case (let pointer, let before?) in written {
+        let value = ScheduleTimeline.EntryValue(
+          entry: Self.name(pointer, in: world), before: before, after: world.value(at: pointer) ?? before)
+        record?.steps.append(ScheduleTimeline.Step(operation: "\(op)", entry: value))
+      }
       performed.append(Schedule.Step(point: point, op: op))
-      now = host.world.enabledAdversaryOps(kinds, address: address)
+      now = world.enabledAdversaryOps(kinds, address: address)
     }
     points.append(Point(call: call, enabled: enabled, enabledAfter: now))
+  }
+
+  /// `pmd@0x5008`: an entry named by the level of its table.
+  static func name(_ pointer: EntryPointer, in world: World) -> String {
+    (world.level(of: pointer).map { "\($0)" } ?? "entry") + "@\(pointer)"
   }
 }

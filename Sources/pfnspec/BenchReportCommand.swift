@@ -18,7 +18,7 @@ struct BenchReport: ParsableCommand {
   @Option(help: "Case counts, comma-separated.")
   var sizes = "10000,100000,1000000"
 
-  @Option(help: "Formats, comma-separated: junit, ant, surefire, tap, ktap, console.")
+  @Option(help: "Formats, comma-separated: junit, ant, surefire, tap, ktap, html, console.")
   var formats = ReportFormatList(ReportFormat.allCases)
 
   @Option(help: "Where the reports go (default: a temporary directory, removed afterwards).")
@@ -129,6 +129,7 @@ struct BenchReport: ParsableCommand {
     case "surefire": sink = JUnitReporter(path: target, options: JUnitOptions(dialect: .surefire))
     case "tap": sink = TAPReporter(path: target)
     case "ktap": sink = KTAPReporter(path: target)
+    case "html": sink = HTMLReporter(path: target)
     case "console": sink = ConsoleReporter(color: .never, quiet: true, output: NullOutput(), progress: false)
     default: throw ValidationError("unknown format '\(format)'")
     }
@@ -228,7 +229,7 @@ private final class NullOutput: ConsoleOutputStream {
 
 /// A report format `bench report` can time.
 enum ReportFormat: String, CaseIterable, ExpressibleByArgument {
-  case junit, ant, surefire, tap, ktap, console
+  case junit, ant, surefire, tap, ktap, html, console
 }
 
 /// Report formats, comma-separated on the command line (`junit,tap`).

@@ -258,7 +258,9 @@ struct Run: ParsableCommand {
     let console = ConsoleReporter(color: specs.color, quiet: quiet, output: reports.consoleOutput)
     console.verbose = verbose
     var sinks: [any VerdictSink] = [console]
-    sinks += reports.sinks(junit: junit, deterministic: deterministic, shard: configuration.shard)
+    // The HTML report quotes the contract's clauses; a run without the document still writes it.
+    let coverage = reports.html == nil ? nil : (try? configuration.clauseCoverage(set)) ?? nil
+    sinks += reports.sinks(junit: junit, deterministic: deterministic, shard: configuration.shard, coverage: coverage)
     let tally: Tally
     do {
       tally = try SpecRun(configuration: configuration, specs: set).run(into: FanOutSink(sinks))

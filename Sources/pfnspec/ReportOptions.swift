@@ -45,14 +45,22 @@ struct ReportOptions: ParsableArguments {
 
   @Option(
     help: """
+      Write a self-contained HTML report to this path: the matrix, each failure with its clause text, \
+      replay command and schedule picture, and the clause coverage ('-' for standard output).
+      """)
+  var html: String?
+
+  @Option(
+    help: """
       Run only shard I of N (1-based, like GitLab's '2/4'). Default: from Bazel's \
       TEST_SHARD_INDEX/TEST_TOTAL_SHARDS or GitLab's CI_NODE_INDEX/CI_NODE_TOTAL.
       """)
   var shard: Shard?
 
   func validate() throws {
-    if tap == "-" && ktap == "-" {
-      throw ValidationError("only one of --tap and --ktap can write to standard output")
+    let standardOutput = [("--tap", tap), ("--ktap", ktap), ("--html", html)].filter { $0.1 == "-" }.map(\.0)
+    if standardOutput.count > 1 {
+      throw ValidationError("only one of \(standardOutput.joined(separator: " and ")) can write to standard output")
     }
   }
 
@@ -65,6 +73,7 @@ struct ReportOptions: ParsableArguments {
     if let path = junitPath(junit) { outputs.append(("--junit", path, junitDialect == .surefire)) }
     if let tap, tap != "-" { outputs.append(("--tap", tap, false)) }
     if let ktap, ktap != "-" { outputs.append(("--ktap", ktap, false)) }
+    if let html, html != "-" { outputs.append(("--html", html, false)) }
     var problems: [String] = []
     var seen: [String: String] = [:]
     for output in outputs {
@@ -120,7 +129,8 @@ struct ReportOptions: ParsableArguments {
 
   /// Where the console goes: standard error when a report takes standard output.
   var consoleOutput: any ConsoleOutputStream {
-    FileDescriptorOutputStream(fileDescriptor: tap == "-" || ktap == "-" ? STDERR_FILENO : STDOUT_FILENO)
+    FileDescriptorOutputStream(
+      fileDescriptor: tap == "-" || ktap == "-" || html == "-" ? STDERR_FILENO : STDOUT_FILENO)
   }
 
   /// The JUnit path: `--junit`, else Bazel's `XML_OUTPUT_FILE`.
@@ -133,7 +143,11 @@ struct ReportOptions: ParsableArguments {
   }
 
   /// The report sinks to add after the console.
-  func sinks(junit: String?, deterministic: Bool, shard: Shard?) -> [any VerdictSink] {
+  ///
+  /// - Parameter coverage: The contract's clauses and the rules citing them, for the HTML report.
+  func sinks(junit: String?, deterministic: Bool, shard: Shard?, coverage: @autoclosure () -> ClauseCoverage? = nil)
+    -> [any VerdictSink]
+  {
     var sinks: [any VerdictSink] = []
     if let path = junitPath(junit) {
       let options = JUnitOptions(
@@ -142,6 +156,7 @@ struct ReportOptions: ParsableArguments {
     }
     if let tap { sinks.append(TAPReporter(path: tap, version: tapVersion.rawValue)) }
     if let ktap { sinks.append(KTAPReporter(path: ktap)) }
+    if let html { sinks.append(HTMLReporter(path: html, coverage: coverage(), deterministic: deterministic)) }
     return sinks
   }
 

@@ -102,7 +102,13 @@ struct ExitCodeTests {
     _ = FileManager.default.createFile(atPath: "\(directory)/file", contents: Data())
     let surefire = try pfnspec(base + ["--junit-dialect", "surefire", "--junit", "\(directory)/file"])
     #expect(surefire.status == 2 && surefire.error.contains("is a file"), "\(surefire.error)")
-    for result in [shared, folder, missing, surefire] {
+    let html = try pfnspec(base + ["--junit", "\(directory)/r.html", "--html", "\(directory)/r.html"])
+    #expect(html.status == 2 && html.error.contains("--junit and --html both write"), "\(html.error)")
+    let htmlFolder = try pfnspec(base + ["--html", directory])
+    #expect(htmlFolder.status == 2 && htmlFolder.error.contains("--html '\(directory)' is a folder"), "\(htmlFolder.error)")
+    let twoOnStandardOutput = try pfnspec(base + ["--tap", "-", "--html", "-"])
+    #expect(twoOnStandardOutput.status == 64, "\(twoOnStandardOutput.error)")
+    for result in [shared, folder, missing, surefire, html, htmlFolder] {
       #expect(!result.output.contains("passed"), "nothing ran")
     }
     #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["file"])

@@ -37,6 +37,15 @@ struct RaceTests {
     let schedule = try token.decodedSchedule()
     #expect(!schedule.steps.isEmpty && schedule.steps.count <= 2, "\(schedule)")
     #expect(verdict.details.contains("CPU1 "))
+    // The timeline the HTML report draws holds each step where the schedule puts it, with the entry it changed.
+    let timeline = try #require(verdict.story.timeline, "no timeline")
+    for step in schedule.steps {
+      let point = try #require(timeline.points.first { $0.point == step.point }, "no point \(step.point)")
+      let drawn = try #require(point.steps.first, "no step at point \(step.point)")
+      #expect(drawn.operation == "\(step.op)")
+      #expect(drawn.entry.entry.hasPrefix("\(step.op.level)@"))
+      #expect(drawn.entry.before != drawn.entry.after, "\(drawn)")
+    }
 
     let replayed = try run(shippedSpecs, walkers: [walker], arches: [Architectures.named(token.arch)!]) {
       $0.rules = [token.rule]
