@@ -102,6 +102,7 @@ struct CaseExecutor {
       }
       return judgement(run, schedule: forced, statistics: nil)
     }
+    if let pinned = planned.evaluator.spec.pinned { return executePinned(pinned) }
     guard let race else { return judgement(runOnce(nil), schedule: nil, statistics: nil) }
     let result = explorer(kinds: race.kinds, bound: settings.bound ?? race.bound).explore()
     settings.totals?.add(result.statistics)
@@ -209,7 +210,7 @@ struct CaseExecutor {
                 location: point(condition.range.start), text: evaluator.text(condition),
                 explanation: evaluator.explain(condition)))
           }
-        case .given, .forEach:
+        case .given, .schedule, .forEach:
           throw EvaluationError(message: "'given' and 'for' must come before the first call", range: clause.range)
         case .tags, .source, .why, .requires:
           continue
@@ -245,7 +246,7 @@ struct CaseExecutor {
 
   // MARK: Verdicts
 
-  private func judgement(_ run: Run, schedule: Schedule?, statistics: ExplorationStatistics?) -> Judgement {
+  func judgement(_ run: Run, schedule: Schedule?, statistics: ExplorationStatistics?) -> Judgement {
     switch run.outcome {
     case .pass:
       return Judgement(outcome: .pass, cause: nil, story: CaseStory(exploration: statistics), replay: nil)
@@ -261,7 +262,7 @@ struct CaseExecutor {
   }
 
   /// The rule, the target, the world, the schedule and the host calls of a run.
-  private func story(_ run: Run, schedule: Schedule?, statistics: ExplorationStatistics? = nil) -> CaseStory {
+  func story(_ run: Run, schedule: Schedule?, statistics: ExplorationStatistics? = nil) -> CaseStory {
     let evaluator = run.evaluator
     let descriptor = walker.descriptor
     var story = CaseStory(
@@ -275,8 +276,8 @@ struct CaseExecutor {
       let d = caller.descriptor
       story.caller = CaseStory.CallerLine(name: d.name, profile: d.profile.rawValue, summary: d.summary)
     }
-    if let schedule, evaluator.spec.race != nil || settings.forced != nil {
-      story.schedule = schedule.records
+    if let schedule, evaluator.spec.race != nil || evaluator.spec.pinned != nil || settings.forced != nil {
+      story.schedule = schedule.records(labelledBy: run.observer)
       story.exploration = statistics
     }
     if let host = run.host, !host.trace.isEmpty {

@@ -12,6 +12,9 @@ public final class RaceObserver: SchedulingObserver {
     /// At each point, with the given chance in 1/1000, one enabled operation,
     /// up to `maxSteps`.
     case random(PfnSupport.SeededGenerator, chance: UInt64, maxSteps: Int)
+    /// The steps of a `given schedule`, each at its named point, waiting
+    /// there for the locks it needs (see ``PinnedProgram``).
+    case pinned(PinnedProgram)
   }
 
   public struct Point {
@@ -42,6 +45,10 @@ public final class RaceObserver: SchedulingObserver {
 
   public func willPerform(_ call: HostCall, host: ModelHost) throws {
     let point = points.count
+    if case .pinned(var program) = mode {
+      program.arrive(at: SchedulePoints.name(of: call))
+      mode = .pinned(program)
+    }
     guard let address else {
       points.append(Point(call: call, enabled: [], enabledAfter: []))
       return
@@ -49,6 +56,17 @@ public final class RaceObserver: SchedulingObserver {
     let enabled = host.world.enabledAdversaryOps(kinds, address: address)
     var ops: [AdversaryOp] = []
     switch mode {
+    case .pinned(var program):
+      // One step after another, each once its point has come and its locks are free.
+      var now = enabled
+      while let op = program.due, now.contains(where: { $0.op == op }) {
+        try perform(op, point: point, call: call, host: host, address: address)
+        program.advance()
+        now = host.world.enabledAdversaryOps(kinds, address: address)
+      }
+      mode = .pinned(program)
+      points.append(Point(call: call, enabled: enabled, enabledAfter: now))
+      return
     case .fixed(let schedule):
       ops = schedule.steps.filter { $0.point == point }.map(\.op)
     case .random(var generator, let chance, let maxSteps):
@@ -65,11 +83,15 @@ public final class RaceObserver: SchedulingObserver {
         points.append(Point(call: call, enabled: enabled, enabledAfter: now))
         return
       }
-      let line = try host.world.perform(op, address: address)
-      host.log("\(line)  [point \(point), before \(call); walker holds \(Self.describe(host.world.heldLocks))]")
-      performed.append(Schedule.Step(point: point, op: op))
+      try perform(op, point: point, call: call, host: host, address: address)
       now = host.world.enabledAdversaryOps(kinds, address: address)
     }
     points.append(Point(call: call, enabled: enabled, enabledAfter: now))
+  }
+
+  private func perform(_ op: AdversaryOp, point: Int, call: HostCall, host: ModelHost, address: UInt64) throws {
+    let line = try host.world.perform(op, address: address)
+    host.log("\(line)  [point \(point), before \(call); walker holds \(Self.describe(host.world.heldLocks))]")
+    performed.append(Schedule.Step(point: point, op: op))
   }
 }
