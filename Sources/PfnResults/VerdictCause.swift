@@ -107,6 +107,9 @@ public struct ScheduleStepRecord: Sendable, Hashable, Codable {
 
 /// What exploring the schedules of a race case found.
 public struct ExplorationStatistics: Sendable, Hashable, Codable {
+  /// When the case explored one share of its schedule tree (`--shard I/N
+  /// --shard-schedules`): what merging the shares needs.
+  public var share: SchedulePartition.Share?
   public var schedules = 0
   public var distinctStates = 0
   public var bound = 0

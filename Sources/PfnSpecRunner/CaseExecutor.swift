@@ -20,6 +20,8 @@ struct ExplorationSettings {
   /// Skip schedules equivalent to one already run (turned off only to check
   /// that the reduction loses nothing).
   var reduction = true
+  /// Explore only this share of each race case's schedule tree.
+  var partition: Shard?
 }
 
 /// Runs one planned case against one walker and judges it; explores the
@@ -117,8 +119,9 @@ struct CaseExecutor {
     let evaluator = planned.evaluator
     let randomSeed = stableHash(
       [rule.id.value, evaluator.target.arch.name, "random"] + planned.parameters.map(\.value), seed: settings.seed)
-    let policy = ExplorationPolicy(
+    var policy = ExplorationPolicy(
       bound: bound, reduction: settings.reduction, randomSchedules: settings.randomSchedules, randomSeed: randomSeed)
+    policy.partition = settings.partition
     return ScheduleExplorer(kinds: kinds, policy: policy, budget: settings.budget) { observer, tracing in
       runOnce(observer, tracing: tracing)
     }
@@ -237,11 +240,18 @@ struct CaseExecutor {
     SourcePoint(file: file.path, line: position.line, column: position.column)
   }
 
+  /// The same in every process, so that shares of a schedule tree run on
+  /// different runners can be merged (``SchedulePartition``).
   private func stateHash(_ world: World, _ args: FollowPfnmapArgs?) -> Int {
-    var hasher = Hasher()
-    world.hashState(into: &hasher)
-    hasher.combine(args)
-    return hasher.finalize()
+    var digest = world.stableStateDigest
+    if let args {
+      let values: [UInt64] = [
+        args.pfn, args.pgprot, args.addrMask, args.address, args.ptep?.address ?? 0,
+        UInt64(args.writable ? 1 : 0) | UInt64(args.special ? 2 : 0), args.lock.map { World.lockCode($0.id) } ?? 0,
+      ]
+      for value in values { digest = World.mix(digest, value) }
+    }
+    return Int(truncatingIfNeeded: digest)
   }
 
   // MARK: Verdicts

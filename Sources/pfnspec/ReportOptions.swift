@@ -50,6 +50,14 @@ struct ReportOptions: ParsableArguments {
       """)
   var shard: Shard?
 
+  @Flag(
+    name: .customLong(RunFlag.long(RunFlag.shardSchedules)),
+    help: """
+      With a shard: every shard runs the race cases, each exploring its share of their schedule trees \
+      (split by the first adversary step); 'pfnspec merge' joins the shares. Other cases are split as usual.
+      """)
+  var shardSchedules = false
+
   func validate() throws {
     if tap == "-" && ktap == "-" {
       throw ValidationError("only one of --tap and --ktap can write to standard output")
