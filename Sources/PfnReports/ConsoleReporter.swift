@@ -176,6 +176,7 @@ public final class ConsoleReporter: VerdictSink {
         print(title)
         print("        " + problem.message)
         if let location = problem.location { print("        at \(location)") }
+        if let schedule = problem.schedule { print("        schedule: \(schedule)") }
         if let replay = problem.replay { print("        replay: \(replay)") }
       }
       if problemCount > problems.count {
@@ -323,6 +324,8 @@ private struct Problem {
   var message: String
   var location: String?
   var replay: String?
+  /// The failing schedule as a rule pins it.
+  var schedule: String?
 
   init(_ verdict: Verdict) {
     let identity = verdict.identity
@@ -339,5 +342,6 @@ private struct Problem {
     replay = verdict.replayCommand.map {
       ConsoleReporter.oneLine($0, limit: 1000)
     }
+    schedule = VerdictText.pinnedSchedule(verdict).map { ConsoleReporter.oneLine($0, limit: 1000) }
   }
 }

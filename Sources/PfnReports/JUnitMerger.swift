@@ -29,6 +29,8 @@ public enum JUnitMerger {
   static let suiteOrdinalProperty = "pfnspec.shard.suite"
   static let caseOrdinalsProperty = "pfnspec.shard.cases"
   static let ruleOrdinalSuffix = ".ordinal"
+  /// `pfnspec.shard.schedules.RULE.INDEX`: a race case's share of its schedule tree.
+  static let scheduleSharePrefix = "pfnspec.shard.schedules."
 
   /// What a merge wrote.
   public struct Summary: Sendable {
@@ -100,7 +102,7 @@ public enum JUnitMerger {
     }
     let document = JUnitDocumentWriter(path: output, dialect: dialect, maxFileBytes: maxFileBytes)
     try document.prepare()
-    for key in order { try document.add(groups[key]!.merged()) }
+    for key in order { try document.add(try groups[key]!.merged()) }
     let files = try document.finish(time: ReportText.seconds(rootTime))
     return Summary(tally: document.totals, suites: order.count, files: files)
   }
@@ -115,16 +117,31 @@ public enum JUnitMerger {
     var arrival: Int
     var parts: [ParsedSuite] = []
 
-    func merged() -> SuiteRecord {
+    func merged() throws -> SuiteRecord {
       var cases: [(key: CaseKey, testcase: BufferedCase)] = []
+      // A race case explored in shares appears in every shard: one testcase, from the share
+      // that holds the counterexample (SchedulePartition.merge), or the first when none failed.
+      var shares: [String: [(share: SchedulePartition.Share, testcase: BufferedCase, key: CaseKey)]] = [:]
       for (partIndex, part) in parts.enumerated() {
         for (caseIndex, testcase) in part.cases.enumerated() {
           let key =
             part.caseOrdinals.indices.contains(caseIndex)
             ? CaseKey(rule: part.caseOrdinals[caseIndex].rule, index: part.caseOrdinals[caseIndex].index, part: 0, position: 0)
             : CaseKey(rule: 0, index: 0, part: partIndex, position: caseIndex)
+          if part.caseOrdinals.indices.contains(caseIndex), let share = part.scheduleShares["\(key.rule).\(key.index)"] {
+            shares["\(key.rule).\(key.index)", default: []].append((share, testcase, key))
+            continue
+          }
           cases.append((key, testcase))
         }
+      }
+      for (ordinal, parts) in shares {
+        let merged: SchedulePartition.Merged
+        do { merged = try SchedulePartition.merge(parts.map(\.share)) } catch {
+          throw JUnitReportError("case \(ordinal) of suite '\(self.parts[0].name)': \(error)")
+        }
+        let chosen = parts[merged.failingShare ?? 0]
+        cases.append((chosen.key, chosen.testcase))
       }
       cases.sort { $0.key < $1.key }
       var tally = Tally()
@@ -182,6 +199,8 @@ public enum JUnitMerger {
     /// `I/N` of a shard report's suite.
     var shard: String?
     var caseOrdinals: [(rule: Int, index: Int)] = []
+    /// Race cases whose schedule tree was split across shards, by `rule.index`.
+    var scheduleShares: [String: SchedulePartition.Share] = [:]
     var generalProperties: [(String, String)] = []
     /// Rule properties by rule id, in the order they were written.
     var ruleProperties: [(String, [(String, String)])] = []
@@ -242,7 +261,13 @@ public enum JUnitMerger {
               suite.shard = value
               continue
             }
-            if key == JUnitMerger.suiteOrdinalProperty {
+            if key.hasPrefix(JUnitMerger.scheduleSharePrefix) {
+              let ordinal = String(key.dropFirst(JUnitMerger.scheduleSharePrefix.count))
+              guard let share = SchedulePartition.Share(text: value) else {
+                throw JUnitReportError("'\(path)': suite '\(suite.name)' has a damaged schedule share for case \(ordinal)")
+              }
+              suite.scheduleShares[ordinal] = share
+            } else if key == JUnitMerger.suiteOrdinalProperty {
               suite.ordinal = Int(value)
             } else if key == JUnitMerger.caseOrdinalsProperty {
               suite.caseOrdinals = value.split(separator: " ").compactMap { pair in

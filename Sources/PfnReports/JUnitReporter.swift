@@ -202,6 +202,10 @@ public final class JUnitReporter: VerdictSink {
     for rule in suite.rules {
       properties.append(("rule.\(rule.id)\(JUnitMerger.ruleOrdinalSuffix)", String(rule.ordinal)))
     }
+    // A race case whose schedule tree is split across the shards: what merging its shares needs.
+    for (ordinal, share) in suite.scheduleShares {
+      properties.append((JUnitMerger.scheduleSharePrefix + ordinal, share.text))
+    }
     return properties
   }
 
@@ -286,6 +290,8 @@ struct SuiteBuffer {
   private(set) var suiteOrdinal = 0
   /// `rule.index` of each case, in testcase order (kept only for a shard).
   private(set) var caseOrdinals: [String] = []
+  /// The share of each race case explored by prefix (`rule.index`), kept only for a shard.
+  private(set) var scheduleShares: [(String, SchedulePartition.Share)] = []
   private var caseNames: Set<String> = []
   private var ruleIndex: [String: Int] = [:]
   private var bodyBytes = 0
@@ -318,6 +324,9 @@ struct SuiteBuffer {
     if options.shard != nil {
       let ordinal = verdict.ordinal ?? CaseOrdinal(suite: 0, rule: 0, index: cases.count)
       caseOrdinals.append("\(ordinal.rule).\(ordinal.index)")
+      if let share = verdict.story.exploration?.share {
+        scheduleShares.append(("\(ordinal.rule).\(ordinal.index)", share))
+      }
     }
 
     var name = identity.caseName

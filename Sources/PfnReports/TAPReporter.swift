@@ -120,6 +120,9 @@ public final class TAPReporter: VerdictSink {
       lines.append("  sources:")
       for source in verdict.sources { lines.append("    - " + quoted(source)) }
     }
+    if let schedule = VerdictText.pinnedSchedule(verdict) {
+      lines.append("  schedule: " + quoted(schedule))
+    }
     if let replay = verdict.replayCommand {
       lines.append("  replay: " + quoted(replay))
     }

@@ -132,8 +132,16 @@ public enum VerdictText {
       lines.append("Worker's standard error (last lines):")
       lines += story.standardError.map { "  " + $0 }
     }
+    if let pinned = pinnedSchedule(verdict) { lines.append("As a rule: \(pinned)") }
     if let replay = verdict.replay { lines.append("Replay: \(command(replay))") }
     return lines.joined(separator: "\n")
+  }
+
+  /// The failing schedule as a rule pins it (`given schedule { before read_pmd: zap pmd }`),
+  /// for a failure under a schedule whose every point has a name.
+  public static func pinnedSchedule(_ verdict: Verdict) -> String? {
+    guard verdict.outcome == .fail || verdict.outcome == .error else { return nil }
+    return verdict.story.schedule?.pinnedScheduleText
   }
 
   /// Where the failure is: the first failed `expect` (`file:line:col`), else

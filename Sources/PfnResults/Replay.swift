@@ -103,6 +103,7 @@ public enum RunFlag {
   public static let raceBound = "--race-bound"
   public static let raceRandom = "--race-random"
   public static let shard = "--shard"
+  public static let shardSchedules = "--shard-schedules"
 
   /// The long name without its dashes, for `@Option(name: .customLong(...))`.
   public static func long(_ flag: String) -> String { String(flag.drop { $0 == "-" }) }

@@ -91,15 +91,25 @@ public struct ScheduleStepRecord: Sendable, Hashable, Codable {
   public var point: Int
   /// The adversary operation as `pfnspec` writes it (`zap pmd`).
   public var operation: String
+  /// Where a rule's `given schedule` would pin the step: `before pmd_lock#2`
+  /// (`nil` when the point has no name a rule can use).
+  public var at: String?
 
-  public init(point: Int, operation: String) {
+  public init(point: Int, operation: String, at: String? = nil) {
     self.point = point
     self.operation = operation
+    self.at = at
   }
+
+  /// The step as a `given schedule` writes it: `before pmd_lock#2: zap pmd`.
+  public var pinnedText: String? { at.map { "\($0): \(operation)" } }
 }
 
 /// What exploring the schedules of a race case found.
 public struct ExplorationStatistics: Sendable, Hashable, Codable {
+  /// When the case explored one share of its schedule tree (`--shard I/N
+  /// --shard-schedules`): what merging the shares needs.
+  public var share: SchedulePartition.Share?
   public var schedules = 0
   public var distinctStates = 0
   public var bound = 0
@@ -109,4 +119,14 @@ public struct ExplorationStatistics: Sendable, Hashable, Codable {
   public var truncated = false
 
   public init() {}
+}
+
+extension Array where Element == ScheduleStepRecord {
+  /// The steps as a rule pins them, `given schedule { before read_pmd: zap pmd }`,
+  /// when every step's point has a name.
+  public var pinnedScheduleText: String? {
+    let texts = compactMap(\.pinnedText)
+    guard !texts.isEmpty, texts.count == count else { return nil }
+    return "given schedule { " + texts.joined(separator: "; ") + " }"
+  }
 }

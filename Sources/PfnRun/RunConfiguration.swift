@@ -35,6 +35,10 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
   /// Seeded random schedules per race case beyond the bound.
   public var raceRandom = 16
   public var shard: Shard?
+  /// With a shard: split the schedule tree of each race case by prefix (every
+  /// shard runs the race cases, each exploring its share) instead of
+  /// splitting the race cases themselves.
+  public var shardSchedules = false
   /// Worker processes per shared-object walker.
   public var jobs = 1
   /// Seconds one case of a walker from outside may take.
@@ -94,6 +98,7 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
     if let raceBound { arguments += [RunFlag.raceBound, String(raceBound)] }
     arguments += [RunFlag.raceRandom, String(raceRandom)]
     if let shard { arguments += [RunFlag.shard, shard.description] }
+    if shardSchedules { arguments.append(RunFlag.shardSchedules) }
     for caller in effectiveCallers { arguments += [RunFlag.caller, caller] }
     if !runsWalkerRules { arguments.append(RunFlag.callerRulesOnly) }
     return arguments
@@ -126,6 +131,7 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
       case RunFlag.raceRandom: raceRandom = try number(argument)
       case RunFlag.caller: callers.append(try value(argument))
       case RunFlag.callerRulesOnly: callerRulesOnly = true
+      case RunFlag.shardSchedules: shardSchedules = true
       case RunFlag.shard:
         let text = try value(argument)
         guard let shard = Shard(oneBased: text) else { throw RunError.invalid("--shard takes I/N, not '\(text)'") }

@@ -131,6 +131,7 @@ public final class SpecRun {
     options.hostname = configuration.deterministic ? "localhost" : ProcessInfo.processInfo.hostName
     options.startTime = configuration.deterministic ? 0 : Date().timeIntervalSince1970
     options.shard = configuration.shard
+    options.shardSchedules = configuration.shardSchedules
     options.walkerRules = configuration.runsWalkerRules
     options.explorationTotals = explorationTotals
     options.caseWillRun = caseWillRun

@@ -132,6 +132,8 @@ public struct Clause: Sendable {
     case forEach(variable: Located<String>, domain: Expr)
     /// `given leaf at level pfn 0x1234 writable true`
     case given(Given)
+    /// `given schedule { after pmd_lock: zap pmd; before end: remap pte }`
+    case schedule(PinnedSchedule)
     /// `call start(vma.start)`, `call end()`
     case call(Call)
     /// `expect result == 0 implies held == lock_of(level)`
@@ -287,7 +289,7 @@ extension Clause.Kind {
     case .why: .why
     case .requires: .requires
     case .forEach: .forEach
-    case .given: .given
+    case .given, .schedule: .given
     case .call: .call
     case .expect: .expect
     }

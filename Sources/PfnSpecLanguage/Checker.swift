@@ -51,20 +51,20 @@ public struct Checker {
 
   // MARK: - State
 
-  private let vocabulary: Vocabulary
-  private var path = ""
+  let vocabulary: Vocabulary
+  private(set) var path = ""
   private var diagnostics: [Diagnostic] = []
   /// Member tables of record types, from the names that carry them.
   private let recordMembers: [String: [String: Vocabulary.ValueType]]
 
-  private struct Variable {
+  struct Variable {
     var type: Vocabulary.ValueType
     var range: SourceRange
     var used = false
   }
 
   /// Per-rule state, rebuilt for each rule.
-  private var variables: [String: Variable] = [:]
+  var variables: [String: Variable] = [:]
   private var variableOrder: [String] = []
   private var seenCall = false
   private var ruleHasSyntaxErrors = false
@@ -80,7 +80,7 @@ public struct Checker {
     self.recordMembers = members
   }
 
-  private mutating func report(
+  mutating func report(
     _ message: DiagnosticMessage, _ range: SourceRange, hints: [String] = [],
     fixIt: FixIt? = nil, notes: [Diagnostic.Note] = []
   ) {
@@ -95,7 +95,7 @@ public struct Checker {
   }
 
   /// Reports an unknown name with a did-you-mean hint and fix-it, and the valid names.
-  private mutating func reportUnknown(
+  mutating func reportUnknown(
     _ message: DiagnosticMessage, _ name: Located<String>, candidates: [String],
     listing: String, fullList: String = "see 'pfnspec list vocabulary'"
   ) {
@@ -161,6 +161,13 @@ public struct Checker {
             hints: ["'given' clauses build the world before the first call; move it up"])
         }
         checkGiven(given, subjects: &subjects)
+      case .schedule(let schedule):
+        if seenCall {
+          report(
+            .givenAfterCall, clause.range,
+            hints: ["'given' clauses build the world before the first call; move it up"])
+        }
+        checkSchedule(schedule, clause: clause, subjects: &subjects)
       case .call(let call):
         checkCall(call)
         seenCall = true

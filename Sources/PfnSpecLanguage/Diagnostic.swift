@@ -132,6 +132,9 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, CustomStri
   case shadowedVariable = "E218"
   case typeMismatch = "E219"
   case givenAfterCall = "E220"
+  case unknownSchedulePoint = "E221"
+  case badOccurrence = "E222"
+  case unknownScheduleOperation = "E223"
 
   // Warnings.
   case emptyDomain = "W301"
@@ -207,6 +210,9 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, CustomStri
     case .shadowedVariable: "a 'for' variable reuses a vocabulary name or an earlier variable"
     case .typeMismatch: "a value has a different type than the place it is used in needs"
     case .givenAfterCall: "'given' clauses build the world before the first call"
+    case .unknownSchedulePoint: "a step of 'given schedule' names a scheduling point the engine does not have"
+    case .badOccurrence: "a step of 'given schedule' counts a point's occurrence outside 1 to 10000 ('#1' is the first)"
+    case .unknownScheduleOperation: "a step of 'given schedule' names an operation the other CPU does not have"
     case .emptyDomain: "a 'for' iterates over an empty list, so the rule yields no case"
     case .noExpectation: "a rule has no 'expect' clause, so it cannot fail"
     case .duplicateTag: "a rule lists the same tag twice"

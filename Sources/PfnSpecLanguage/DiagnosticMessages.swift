@@ -190,6 +190,18 @@ extension DiagnosticMessage {
   public static func typeMismatch(_ mismatch: TypeMismatch) -> Self { .init(.typeMismatch, mismatch.text) }
   /// E220
   public static let givenAfterCall = Self(.givenAfterCall, "'given' after a 'call'")
+  /// E221
+  public static func unknownSchedulePoint(_ name: String) -> Self {
+    .init(.unknownSchedulePoint, "unknown scheduling point '\(name)'")
+  }
+  /// E222
+  public static func badOccurrence(_ point: String, _ count: Int) -> Self {
+    .init(.badOccurrence, "'\(point)#\(count)': occurrences count from 1 to \(PinnedSchedule.maximumOccurrence)")
+  }
+  /// E223
+  public static func unknownScheduleOperation(_ name: String) -> Self {
+    .init(.unknownScheduleOperation, "unknown adversary operation '\(name)'")
+  }
 
   /// The shapes of a type mismatch (E219).
   public enum TypeMismatch: Sendable, Hashable {

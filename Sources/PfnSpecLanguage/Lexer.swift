@@ -54,6 +54,11 @@ struct Lexer {
   private enum LineMode { case normal, ruleID, source }
   private var lineMode = LineMode.normal
   private var tokensOnLine = 0
+  /// Inside the braces of `given schedule { ... }`, which may span lines:
+  /// `:` and `;` are punctuation there, and `#` glued to a point name counts
+  /// its occurrence (`pmd_lock#2`) instead of starting a comment.
+  private var inSchedule = false
+  private var lastTokenText = ""
 
   init(source: String, path: String, sourceHadInvalidUTF8: Bool = false) {
     self.scalars = Array(source.unicodeScalars)
@@ -126,6 +131,12 @@ struct Lexer {
       tokensOnLine += 1
       return Token(kind: .symbol, text: "#", range: range(from: start))
     }
+    if inSchedule, peek() == "#", index > 0, Lexer.isIdentifierPart(scalars[index - 1]) {
+      let start = position
+      advance()
+      tokensOnLine += 1
+      return Token(kind: .symbol, text: "#", range: range(from: start))
+    }
     skipBlanksAndComments()
     let start = position
     let startIndex = index
@@ -166,8 +177,17 @@ struct Lexer {
       if tokensOnLine == 1 && token.kind == .identifier {
         if token.text == HeaderKeyword.rule.rawValue { lineMode = .ruleID }
         if token.text == ClauseKeyword.source.rawValue { lineMode = .source }
+        // A schedule left open ends where the next rule or suite starts.
+        if HeaderKeyword(rawValue: token.text) != nil { inSchedule = false }
       }
+      if tokensOnLine == 2 && token.kind == .identifier && token.text == PinnedSchedule.subject
+        && lastTokenText == ClauseKeyword.given.rawValue
+      {
+        inSchedule = true
+      }
+      if inSchedule && token.isSymbol("}") { inSchedule = false }
     }
+    lastTokenText = token.text
     return token
   }
 
@@ -228,6 +248,10 @@ struct Lexer {
     if c == "!" {
       advance()
       return foreignOperator("!", meant: "not", start: start)
+    }
+    if inSchedule, c == ":" || c == ";" {
+      advance()
+      return Token(kind: .symbol, text: String(c), range: range(from: start))
     }
     if "<>|&+-*/%~(){},.".unicodeScalars.contains(c) {
       advance()

@@ -280,6 +280,8 @@ public struct Parser {
       }
       advance()
       kind = .forEach(variable: variable, domain: try parseExpression())
+    case .given where current.isKeyword(PinnedSchedule.subject) && tokens[index + 1].isSymbol("{"):
+      kind = .schedule(try parsePinnedSchedule())
     case .given:
       guard current.kind == .identifier else {
         throw fail(.expectedToken(expected: "a subject after 'given'", found: current.quoted))
@@ -328,6 +330,92 @@ public struct Parser {
         .extraTokens(current.quoted, after: "the '\(clauseKeyword)' clause"), hints: hints)
     }
     return Clause(kind, range: keyword.range.union(end))
+  }
+
+  /// `schedule { before|after POINT[#N]: OP LEVEL; ... }`, the braces on one
+  /// line or over several, steps separated by `;` or line ends. On an error the
+  /// rest of the braces is skipped, so the lines inside are not read as clauses.
+  private mutating func parsePinnedSchedule() throws -> PinnedSchedule {
+    advance()  // schedule
+    advance()  // {
+    var steps: [PinnedSchedule.Step] = []
+    let usage = "write 'given schedule { after POINT: OP LEVEL; before POINT#N: OP LEVEL }'"
+    func skipSeparators(_ parser: inout Parser) {
+      while parser.current.kind == .newline || parser.current.isSymbol(";") { parser.advance() }
+    }
+    do {
+      skipSeparators(&self)
+      while !current.isSymbol("}") {
+        let placements = PinnedSchedule.Placement.allCases.map(\.rawValue)
+        guard current.kind == .identifier, let placement = PinnedSchedule.Placement(rawValue: current.text) else {
+          if current.kind == .end || current.kind == .identifier && HeaderKeyword(rawValue: current.text) != nil {
+            throw fail(.expectedToken(expected: "'}' to close the schedule", found: current.quoted), hints: [usage])
+          }
+          var hints: [String] = []
+          if current.kind == .identifier, let near = Suggestions.closest(to: current.text, among: placements) {
+            hints.append("did you mean '\(near)'?")
+          }
+          throw fail(
+            .expectedToken(expected: "'before' or 'after' in the schedule", found: current.quoted),
+            hints: hints + [usage])
+        }
+        let placementToken = Located(placement, current.range)
+        advance()
+        guard current.kind == .identifier else {
+          throw fail(
+            .expectedToken(expected: "a scheduling point after '\(placement.rawValue)'", found: current.quoted),
+            hints: [usage])
+        }
+        let point = Located(current.text, current.range)
+        advance()
+        var occurrence: Located<Int>?
+        if current.isSymbol("#") {
+          advance()
+          // The checker judges the count (E222); here it only has to be a number.
+          guard case .integer(let n) = current.kind else {
+            throw fail(
+              .expectedToken(expected: "an occurrence count after '#', as in '\(point.value)#2'", found: current.quoted))
+          }
+          occurrence = Located(n > UInt64(Int.max) ? Int.max : Int(n), current.range)
+          advance()
+        }
+        guard current.isSymbol(":") else {
+          throw fail(
+            .expectedToken(expected: "':' after the point '\(point.value)'", found: current.quoted), hints: [usage])
+        }
+        advance()
+        guard current.kind == .identifier else {
+          throw fail(.expectedToken(expected: "an operation, as in 'zap pmd'", found: current.quoted), hints: [usage])
+        }
+        let operation = Located(current.text, current.range)
+        advance()
+        guard current.kind == .identifier else {
+          throw fail(
+            .expectedToken(expected: "a level after '\(operation.value)', as in '\(operation.value) pmd'", found: current.quoted),
+            hints: [usage])
+        }
+        let level = Located(current.text, current.range)
+        advance()
+        steps.append(
+          .init(placement: placementToken, point: point, occurrence: occurrence, operation: operation, level: level))
+        guard current.isSymbol(";") || current.kind == .newline || current.isSymbol("}") else {
+          throw fail(.expectedToken(expected: "';' or '}' after a step", found: current.quoted), hints: [usage])
+        }
+        skipSeparators(&self)
+      }
+      advance()  // }
+    } catch {
+      // Skip to the closing brace (or the next rule), so the steps are not read as clauses.
+      while current.kind != .end && !current.isSymbol("}")
+        && !(current.kind == .identifier && HeaderKeyword(rawValue: current.text) != nil
+          && index > 0 && tokens[index - 1].kind == .newline)
+      {
+        advance()
+      }
+      if current.isSymbol("}") { advance() }
+      throw error
+    }
+    return PinnedSchedule(steps: steps)
   }
 
   private mutating func parseSourceReference() throws -> Located<SourceReference> {

@@ -19,11 +19,19 @@ public struct Vocabulary: Sendable {
   /// from API 6.15), by name; an `expect` that reads one in a rule whose
   /// `requires` does not ask for that level gets a warning (W307).
   public var gates: [String: Gate]
+  /// The scheduling points a `given schedule` step may name (`pmd_lock`,
+  /// `read_pmd`, `end`), each with what it is.
+  public var schedulePoints: [String: String]
+  /// The other CPU's operations a `given schedule` step may run (`zap`, `remap`).
+  public var scheduleOperations: [String: String]
 
   public init(
     subjects: [String: Subject], calls: [String: Signature], functions: [String: Signature],
-    names: [String: Name], contractAnchors: Set<String>, gates: [String: Gate] = [:]
+    names: [String: Name], contractAnchors: Set<String>, gates: [String: Gate] = [:],
+    schedulePoints: [String: String] = [:], scheduleOperations: [String: String] = [:]
   ) {
+    self.schedulePoints = schedulePoints
+    self.scheduleOperations = scheduleOperations
     self.subjects = subjects
     self.calls = calls
     self.functions = functions

@@ -20,6 +20,8 @@ struct ExplorationSettings {
   /// Skip schedules equivalent to one already run (turned off only to check
   /// that the reduction loses nothing).
   var reduction = true
+  /// Explore only this share of each race case's schedule tree.
+  var partition: Shard?
 }
 
 /// Runs one planned case against one walker and judges it; explores the
@@ -102,6 +104,7 @@ struct CaseExecutor {
       }
       return judgement(run, schedule: forced, statistics: nil)
     }
+    if let pinned = planned.evaluator.spec.pinned { return executePinned(pinned) }
     guard let race else { return judgement(runOnce(nil), schedule: nil, statistics: nil) }
     let result = explorer(kinds: race.kinds, bound: settings.bound ?? race.bound).explore()
     settings.totals?.add(result.statistics)
@@ -116,8 +119,9 @@ struct CaseExecutor {
     let evaluator = planned.evaluator
     let randomSeed = stableHash(
       [rule.id.value, evaluator.target.arch.name, "random"] + planned.parameters.map(\.value), seed: settings.seed)
-    let policy = ExplorationPolicy(
+    var policy = ExplorationPolicy(
       bound: bound, reduction: settings.reduction, randomSchedules: settings.randomSchedules, randomSeed: randomSeed)
+    policy.partition = settings.partition
     return ScheduleExplorer(kinds: kinds, policy: policy, budget: settings.budget) { observer, tracing in
       runOnce(observer, tracing: tracing)
     }
@@ -209,7 +213,7 @@ struct CaseExecutor {
                 location: point(condition.range.start), text: evaluator.text(condition),
                 explanation: evaluator.explain(condition)))
           }
-        case .given, .forEach:
+        case .given, .schedule, .forEach:
           throw EvaluationError(message: "'given' and 'for' must come before the first call", range: clause.range)
         case .tags, .source, .why, .requires:
           continue
@@ -236,16 +240,23 @@ struct CaseExecutor {
     SourcePoint(file: file.path, line: position.line, column: position.column)
   }
 
+  /// The same in every process, so that shares of a schedule tree run on
+  /// different runners can be merged (``SchedulePartition``).
   private func stateHash(_ world: World, _ args: FollowPfnmapArgs?) -> Int {
-    var hasher = Hasher()
-    world.hashState(into: &hasher)
-    hasher.combine(args)
-    return hasher.finalize()
+    var digest = world.stableStateDigest
+    if let args {
+      let values: [UInt64] = [
+        args.pfn, args.pgprot, args.addrMask, args.address, args.ptep?.address ?? 0,
+        UInt64(args.writable ? 1 : 0) | UInt64(args.special ? 2 : 0), args.lock.map { World.lockCode($0.id) } ?? 0,
+      ]
+      for value in values { digest = World.mix(digest, value) }
+    }
+    return Int(truncatingIfNeeded: digest)
   }
 
   // MARK: Verdicts
 
-  private func judgement(_ run: Run, schedule: Schedule?, statistics: ExplorationStatistics?) -> Judgement {
+  func judgement(_ run: Run, schedule: Schedule?, statistics: ExplorationStatistics?) -> Judgement {
     switch run.outcome {
     case .pass:
       return Judgement(outcome: .pass, cause: nil, story: CaseStory(exploration: statistics), replay: nil)
@@ -261,7 +272,7 @@ struct CaseExecutor {
   }
 
   /// The rule, the target, the world, the schedule and the host calls of a run.
-  private func story(_ run: Run, schedule: Schedule?, statistics: ExplorationStatistics? = nil) -> CaseStory {
+  func story(_ run: Run, schedule: Schedule?, statistics: ExplorationStatistics? = nil) -> CaseStory {
     let evaluator = run.evaluator
     let descriptor = walker.descriptor
     var story = CaseStory(
@@ -275,8 +286,8 @@ struct CaseExecutor {
       let d = caller.descriptor
       story.caller = CaseStory.CallerLine(name: d.name, profile: d.profile.rawValue, summary: d.summary)
     }
-    if let schedule, evaluator.spec.race != nil || settings.forced != nil {
-      story.schedule = schedule.records
+    if let schedule, evaluator.spec.race != nil || evaluator.spec.pinned != nil || settings.forced != nil {
+      story.schedule = schedule.records(labelledBy: run.observer)
       story.exploration = statistics
       if let timeline = run.observer?.timeline, !timeline.points.isEmpty { story.timeline = timeline }
     }

@@ -67,6 +67,8 @@ struct CasePlanner {
       switch clause.kind {
       case .given(let given):
         try apply(given, to: &evaluator)
+      case .schedule(let schedule):
+        evaluator.spec.pinned = try PinnedProgram(schedule, evaluator: evaluator)
       case .forEach(let variable, let domain):
         for value in try values(of: domain, evaluator, path: parameters) {
           var next = evaluator

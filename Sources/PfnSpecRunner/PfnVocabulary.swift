@@ -20,7 +20,10 @@ public enum PfnVocabulary {
       functions: functions.mapValues(\.signature),
       names: names.mapValues(\.declaration),
       contractAnchors: contractAnchors,
-      gates: Dictionary(uniqueKeysWithValues: OutputField.allCases.compactMap { f in f.gate.map { (f.rawValue, $0) } }))
+      gates: Dictionary(uniqueKeysWithValues: OutputField.allCases.compactMap { f in f.gate.map { (f.rawValue, $0) } }),
+      schedulePoints: SchedulePoints.all,
+      scheduleOperations: Dictionary(
+        uniqueKeysWithValues: AdversaryKind.allCases.map { ($0.rawValue, "the other CPU's \($0.rawValue) (docs/races.md)") }))
   }
 
   /// Every plain name, with its meaning.

@@ -13,6 +13,9 @@ public final class RaceObserver: SchedulingObserver {
     /// At each point, with the given chance in 1/1000, one enabled operation,
     /// up to `maxSteps`.
     case random(PfnSupport.SeededGenerator, chance: UInt64, maxSteps: Int)
+    /// The steps of a `given schedule`, each at its named point, waiting
+    /// there for the locks it needs (see ``PinnedProgram``).
+    case pinned(PinnedProgram)
   }
 
   public struct Point {
@@ -46,22 +49,15 @@ public final class RaceObserver: SchedulingObserver {
 
   public func willPerform(_ call: HostCall, host: ModelHost) throws {
     let point = points.count
+    if case .pinned(var program) = mode {
+      program.arrive(at: SchedulePoints.name(of: call))
+      mode = .pinned(program)
+    }
     guard let address else {
       points.append(Point(call: call, enabled: [], enabledAfter: []))
       return
     }
     let enabled = host.world.enabledAdversaryOps(kinds, address: address)
-    var ops: [AdversaryOp] = []
-    switch mode {
-    case .fixed(let schedule):
-      ops = schedule.steps.filter { $0.point == point }.map(\.op)
-    case .random(var generator, let chance, let maxSteps):
-      if performed.count < maxSteps, !enabled.isEmpty, generator.next() % 1000 < chance {
-        ops = [enabled[Int(generator.next() % UInt64(enabled.count))].op]
-      }
-      mode = .random(generator, chance: chance, maxSteps: maxSteps)
-    }
-    var now = enabled
     let world = host.world
     // Formatting values costs; only a traced run (the one reported) records them.
     var record =
@@ -80,6 +76,28 @@ public final class RaceObserver: SchedulingObserver {
         timeline.append(finished)
       }
     }
+    var ops: [AdversaryOp] = []
+    switch mode {
+    case .pinned(var program):
+      // One step after another, each once its point has come and its locks are free.
+      var now = enabled
+      while let op = program.due, let enabledOp = now.first(where: { $0.op == op }) {
+        try perform(enabledOp, point: point, call: call, host: host, address: address, record: &record)
+        program.advance()
+        now = world.enabledAdversaryOps(kinds, address: address)
+      }
+      mode = .pinned(program)
+      points.append(Point(call: call, enabled: enabled, enabledAfter: now))
+      return
+    case .fixed(let schedule):
+      ops = schedule.steps.filter { $0.point == point }.map(\.op)
+    case .random(var generator, let chance, let maxSteps):
+      if performed.count < maxSteps, !enabled.isEmpty, generator.next() % 1000 < chance {
+        ops = [enabled[Int(generator.next() % UInt64(enabled.count))].op]
+      }
+      mode = .random(generator, chance: chance, maxSteps: maxSteps)
+    }
+    var now = enabled
     for op in ops {
       // Several steps at one point run in order; each must be possible then.
       guard let enabledOp = now.first(where: { $0.op == op }) else {
@@ -87,18 +105,27 @@ public final class RaceObserver: SchedulingObserver {
         points.append(Point(call: call, enabled: enabled, enabledAfter: now))
         return
       }
-      let written = record == nil ? [] : enabledOp.writes.map { ($0, world.value(at: $0)) }
-      let line = try world.perform(op, address: address)
-      host.log("\(line)  [point \(point), before \(call); walker holds \(Self.describe(world.heldLocks))]")
-      for case (let pointer, let before?) in written {
-        let value = ScheduleTimeline.EntryValue(
-          entry: Self.name(pointer, in: world), before: before, after: world.value(at: pointer) ?? before)
-        record?.steps.append(ScheduleTimeline.Step(operation: "\(op)", entry: value))
-      }
-      performed.append(Schedule.Step(point: point, op: op))
+      try perform(enabledOp, point: point, call: call, host: host, address: address, record: &record)
       now = world.enabledAdversaryOps(kinds, address: address)
     }
     points.append(Point(call: call, enabled: enabled, enabledAfter: now))
+  }
+
+  private func perform(
+    _ enabledOp: EnabledOp, point: Int, call: HostCall, host: ModelHost, address: UInt64,
+    record: inout ScheduleTimeline.Point?
+  ) throws {
+    let world = host.world
+    let op = enabledOp.op
+    let written = record == nil ? [] : enabledOp.writes.map { ($0, world.value(at: $0)) }
+    let line = try world.perform(op, address: address)
+    host.log("\(line)  [point \(point), before \(call); walker holds \(Self.describe(world.heldLocks))]")
+    for case (let pointer, let before?) in written {
+      let value = ScheduleTimeline.EntryValue(
+        entry: Self.name(pointer, in: world), before: before, after: world.value(at: pointer) ?? before)
+      record?.steps.append(ScheduleTimeline.Step(operation: "\(op)", entry: value))
+    }
+    performed.append(Schedule.Step(point: point, op: op))
   }
 
   /// `pmd@0x5008`: an entry named by the level of its table.

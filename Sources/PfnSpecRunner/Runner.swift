@@ -45,6 +45,9 @@ public struct RunOptions: Sendable {
   /// Run only this shard's cases (all when `nil`); the planner still expands
   /// every rule, the cases of other shards are dropped before they execute.
   public var shard: Shard?
+  /// With ``shard``: every shard runs the race cases, each exploring its
+  /// share of the schedule tree (``SchedulePartition``); other cases are split as before.
+  public var shardSchedules = false
   /// Run the rules that check walkers; off when only callers were asked for.
   public var walkerRules = true
   /// The part of the run this runner is (0: the pfnspec process; then each
@@ -223,7 +226,10 @@ public final class Runner {
     case .cases(let planned):
       return planned.enumerated().compactMap { index, plannedCase in
         let name = identity(plannedCase.parameters).caseName
-        guard options.cases.isEmpty || options.cases.contains(name), inShard(plannedCase.parameters),
+        let splitsSchedules =
+          options.shardSchedules && options.forcedSchedule == nil && plannedCase.evaluator.spec.race != nil
+          && plannedCase.evaluator.spec.pinned == nil
+        guard options.cases.isEmpty || options.cases.contains(name), splitsSchedules || inShard(plannedCase.parameters),
           resumeGate.admits(identity(plannedCase.parameters))
         else { return nil }
         options.caseWillRun?(identity(plannedCase.parameters))
@@ -236,7 +242,7 @@ public final class Runner {
         executor.settings = ExplorationSettings(
           bound: options.raceBound, randomSchedules: options.randomSchedules, budget: options.explorationBudget,
           forced: options.forcedSchedule, totals: options.explorationTotals, seed: options.seed,
-          reduction: options.raceReduction)
+          reduction: options.raceReduction, partition: splitsSchedules ? options.shard : nil)
         let release = options.release.description
         let seed = options.seed
         executor.token = { schedule in

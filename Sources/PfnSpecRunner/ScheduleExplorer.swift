@@ -55,6 +55,9 @@ public struct ExplorationPolicy: Sendable, Hashable {
   public var randomSeed: UInt64 = 0
   /// Shrink a failing random schedule: fewer steps, then earlier points.
   public var shrinking = true
+  /// Explore only this share of the schedule tree (see ``SchedulePartition``);
+  /// `nil` explores all of it.
+  public var partition: Shard?
 
   public init(bound: Int, reduction: Bool = true, randomSchedules: Int = 16, randomSeed: UInt64 = 0, shrinking: Bool = true) {
     self.bound = bound
@@ -127,6 +130,7 @@ public struct BoundedScheduleSearch {
     let first = schedule.steps.last?.point ?? 0
     guard first < points.count else { return [] }
     var result: [Schedule] = []
+    let partitioned = schedule.steps.isEmpty && policy.partition != nil
     for index in first..<points.count {
       // At the point of the previous step, what is possible after it.
       let enabledOps = index == schedule.steps.last?.point ? points[index].enabledAfter : points[index].enabled
@@ -139,6 +143,10 @@ public struct BoundedScheduleSearch {
         }
         result.append(schedule.appending(.init(point: index, op: enabled.op)))
       }
+    }
+    // A share of the tree: every other first step, so each share has whole subtrees.
+    if partitioned, let partition = policy.partition {
+      return result.enumerated().filter { SchedulePartition.owns(firstStep: $0.offset, partition) }.map(\.element)
     }
     return result
   }
@@ -186,6 +194,13 @@ public struct ScheduleExplorer<Run: ExplorableRun> {
     var statistics = ExplorationStatistics()
     statistics.bound = policy.bound
     var states = Set<Int>()
+    // A share of the tree records where it first saw each end state, so that
+    // the shares can be merged into the whole (SchedulePartition.merge).
+    var firstSeen: [Int: String] = [:]
+    var failureKey: String?
+    func saw(_ hash: Int, _ key: @autoclosure () -> String) {
+      if states.insert(hash).inserted, policy.partition != nil { firstSeen[hash] = key() }
+    }
     func outOfBudget() -> Bool {
       statistics.schedules >= budget.schedules || budget.time.map { clock.now - began >= $0 } == true
     }
@@ -193,6 +208,11 @@ public struct ScheduleExplorer<Run: ExplorableRun> {
       // Schedules run without a trace; the one reported runs again with it.
       let run = run.failed ? self.run(schedule, tracing: true).0 : run
       statistics.distinctStates = states.count
+      if let partition = policy.partition {
+        statistics.share = SchedulePartition.Share(
+          partition: partition.description, schedules: statistics.schedules, firstSeen: firstSeen.map { SchedulePartition.hex($0.key) + "@" + $0.value }.sorted(),
+          failure: run.failed ? failureKey ?? SchedulePartition.key(schedule, kinds: kinds) : nil)
+      }
       statistics.seconds = (clock.now - began).seconds
       return Result(run: run, schedule: schedule, statistics: statistics)
     }
@@ -201,10 +221,11 @@ public struct ScheduleExplorer<Run: ExplorableRun> {
     var base: (run: Run, points: [RaceObserver.Point])?
     var last: Run?
     while let schedule = search.nextSchedule() {
-      statistics.schedules += 1
+      // Every share runs the schedule without steps (the root of the tree); the first counts it.
+      if !schedule.steps.isEmpty || policy.partition.map({ $0.index == 0 }) ?? true { statistics.schedules += 1 }
       let (run, observer) = self.run(schedule, tracing: false)
       if observer.infeasible { continue }
-      states.insert(run.stateHash)
+      saw(run.stateHash, SchedulePartition.key(schedule, kinds: kinds))
       if run.failed { return finish(run, schedule) }
       if base == nil { base = (run, observer.points) }
       last = run
@@ -222,12 +243,17 @@ public struct ScheduleExplorer<Run: ExplorableRun> {
     // Beyond the bound: random schedules with a few more steps.
     let points = max(base.points.count, 1)
     var generator = SeededGenerator(seed: policy.randomSeed)
-    for _ in 0..<policy.randomSchedules {
+    for number in 0..<policy.randomSchedules {
       if budget.time.map({ clock.now - began >= $0 }) == true {
         statistics.truncated = true
         break
       }
       let steps = policy.bound + 1 + Int(generator.next() % 2)
+      // Shares take turns at the random schedules; each draws them all to keep the sequence.
+      if let partition = policy.partition, number % partition.count != partition.index {
+        _ = generator.next()
+        continue
+      }
       let chance = UInt64(min(1000, 1000 * steps / points))
       statistics.schedules += 1
       statistics.random += 1
@@ -235,8 +261,9 @@ public struct ScheduleExplorer<Run: ExplorableRun> {
       let run = body(observer, false)
       // The observer drew from a copy; step this generator so the next schedule differs.
       _ = generator.next()
-      states.insert(run.stateHash)
+      saw(run.stateHash, SchedulePartition.randomKey(number))
       if run.failed {
+        failureKey = SchedulePartition.randomKey(number)
         let found = Schedule(observer.performed)
         guard policy.shrinking else { return finish(run, found) }
         let (shrunk, shrunkRun) = shrink(found, run, statistics: &statistics)

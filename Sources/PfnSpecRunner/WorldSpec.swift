@@ -15,6 +15,9 @@ struct WorldSpec {
   var caller: Set<CallerHold> = [.mmapRead]
   /// Another CPU racing the walker: which operations, and at most how many.
   var race: (kinds: [AdversaryKind], bound: Int)?
+  /// The other CPU's steps pinned to named points (`given schedule`): the
+  /// case runs that schedule only.
+  var pinned: PinnedProgram?
   /// What every output field of args holds before start() (`given args fill`);
   /// `nil` for the default poison pattern.
   var argsFill: UInt64?
@@ -80,6 +83,7 @@ struct WorldSpec {
     if let race {
       lines.append("race: up to \(race.bound) of " + race.kinds.map(\.rawValue).joined(separator: ", "))
     }
+    if let pinned { lines.append("schedule: " + pinned.steps.map(\.text).joined(separator: "; ")) }
     return lines
   }
 }

@@ -116,6 +116,10 @@ struct List: ParsableCommand {
         let members = info.members.isEmpty ? "" : " {" + info.members.keys.sorted().joined(separator: ", ") + "}"
         print("  \(name) <\(info.type)>\(members): \(info.summary)")
       }
+      print("scheduling points (given schedule { before|after POINT[#N]: OP LEVEL }):")
+      for (name, summary) in vocabulary.schedulePoints.sorted(by: { $0.key < $1.key }) { print("  \(name): \(summary)") }
+      print("schedule operations:")
+      for (name, summary) in vocabulary.scheduleOperations.sorted(by: { $0.key < $1.key }) { print("  \(name): \(summary)") }
     }
   }
 }

@@ -231,6 +231,7 @@ struct Run: ParsableCommand {
     configuration.raceBound = races.raceBound
     configuration.raceRandom = races.raceRandom
     configuration.shard = try reports.selectedShard()
+    configuration.shardSchedules = reports.shardSchedules
     configuration.jobs = plugins.jobs
     configuration.timeout = plugins.timeout
     configuration.maxErrors = plugins.maxErrors

@@ -57,6 +57,12 @@ struct Replay: ParsableCommand {
     completion: .file(extensions: ["so"]))
   var callerPath: String?
 
+  @Flag(help: "Print the failing case as a rule with its schedule pinned (given schedule { ... }), to keep as a regression.")
+  var asRule = false
+
+  @Option(help: "The id of the rule --as-rule prints (default: the rule's id with -PIN).")
+  var ruleID: String?
+
   /// The walker the token names: a built-in one, or the plug-in given on the command line.
   func walker(for replay: ReplayToken) throws -> any Walker {
     let plugged: (any Walker)?
@@ -128,10 +134,37 @@ struct Replay: ParsableCommand {
         "case '\(replay.caseName.escapingControlCharacters)' of rule \(replay.rule.escapingControlCharacters) "
           + "is not in \((spec ?? replay.spec).escapingControlCharacters) any more")
     }
+    if asRule {
+      try printRule(verdict, replay: replay, set: set)
+      return
+    }
     print("\(verdict.outcome.rawValue.uppercased()) \(verdict.identity.caseName) on \(verdict.identity.key.walker)/\(replay.arch)")
     if !verdict.message.isEmpty { print(verdict.message) }
     if !verdict.details.isEmpty { print(verdict.details) }
     if verdict.outcome == .fail || verdict.outcome == .error { throw Exit.failures }
+  }
+}
+
+extension Replay {
+  /// `--as-rule`: the replayed failure as a rule of its own.
+  func printRule(_ verdict: Verdict, replay: ReplayToken, set: SpecSet) throws {
+    guard verdict.outcome == .fail, case .broken(let expectations, let fault)? = verdict.cause else {
+      throw ValidationError(
+        "the replayed case did not fail an expectation (\(verdict.outcome.rawValue)\(verdict.message.isEmpty ? "" : ": " + verdict.message)); there is no failure to keep as a rule")
+    }
+    guard let file = set.files.first(where: { $0.rules.contains { $0.id.value == replay.rule } }),
+      let rule = file.rules.first(where: { $0.id.value == replay.rule }), let source = set.sources[file.path]
+    else {
+      throw ValidationError("rule \(replay.rule.escapingControlCharacters) is not in the spec any more")
+    }
+    let origin =
+      "\(verdict.identity.key.walker) fails \(verdict.identity.caseName) on \(replay.arch), kernel \(replay.kernel): "
+      + VerdictText.message(verdict)
+    let regression = RegressionRule(
+      rule: rule, source: source, parameters: verdict.identity.parameters, schedule: verdict.story.schedule ?? [],
+      failed: fault == nil ? expectations : [], id: ruleID,
+      provenance: [origin.escapingControlCharacters, "pfnspec replay \(token)"])
+    do { print(try regression.text(), terminator: "") } catch { throw ValidationError("\(error)") }
   }
 }
 

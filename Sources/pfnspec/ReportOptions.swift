@@ -57,6 +57,14 @@ struct ReportOptions: ParsableArguments {
       """)
   var shard: Shard?
 
+  @Flag(
+    name: .customLong(RunFlag.long(RunFlag.shardSchedules)),
+    help: """
+      With a shard: every shard runs the race cases, each exploring its share of their schedule trees \
+      (split by the first adversary step); 'pfnspec merge' joins the shares. Other cases are split as usual.
+      """)
+  var shardSchedules = false
+
   func validate() throws {
     let standardOutput = [("--tap", tap), ("--ktap", ktap), ("--html", html)].filter { $0.1 == "-" }.map(\.0)
     if standardOutput.count > 1 {

@@ -277,4 +277,35 @@ struct ParserTests {
     #expect(clause.kind.keyword == keyword)
     #expect(Parser.clauseKeywords.contains(keyword.rawValue))
   }
+
+  @Test("given schedule: steps on one line or several, occurrences, and its one-line text")
+  func parsesPinnedSchedule() throws {
+    let oneLine = "rule A-1 \"t\"\n  given schedule { after pmd_lock: zap pmd; before read_pmd#2: remap pte }\n  call start(1)\n"
+    let multiLine =
+      "rule A-1 \"t\"\n  given schedule {\n    after pmd_lock: zap pmd  # the lock is taken\n    before read_pmd#2: remap pte\n  }\n  call start(1)\n"
+    for source in [oneLine, multiLine] {
+      let (file, diagnostics) = Parser.parse(source: suiteLine + source, path: "s")
+      #expect(diagnostics.isEmpty, "\(diagnostics.map(\.message))")
+      let rule = try #require(file.rules.first)
+      #expect(rule.clauses.count == 2)
+      guard case .schedule(let schedule) = rule.clauses[0].kind else {
+        Issue.record("no schedule clause")
+        return
+      }
+      #expect(rule.clauses[0].kind.keyword == .given)
+      #expect(schedule.steps.map(\.occurrence?.value) == [nil, 2])
+      #expect(schedule.text == "given schedule { after pmd_lock: zap pmd; before read_pmd#2: remap pte }")
+    }
+  }
+
+  @Test("a broken schedule is one located error, and its lines are not read as clauses")
+  func brokenPinnedSchedule() throws {
+    let source = suiteLine
+      + "rule A-1 \"t\"\n  source contract#C1\n  given schedule {\n    during pmd_lock: zap pmd\n    before end: remap pte\n  }\n  call start(1)\n  expect result == 0\n"
+    let (file, diagnostics) = Parser.parse(source: source, path: "s")
+    #expect(diagnostics.count == 1, "\(diagnostics.map(\.message))")
+    #expect(diagnostics.first?.range?.start.line == 5)
+    #expect(diagnostics.first?.hints.contains { $0.contains("before") } == true)
+    #expect(file.rules.first?.clauses.count == 3)
+  }
 }

@@ -56,7 +56,9 @@ let testVocabulary: Vocabulary = {
       "vma": name(.record("vma"), .world, members: records),
     ],
     contractAnchors: ["C1", "C14", "C15"],
-    gates: ["addr_mask": .init(name: "api", major: 6, minor: 15)])
+    gates: ["addr_mask": .init(name: "api", major: 6, minor: 15)],
+    schedulePoints: ["read_pmd": "", "pmd_lock": "", "pte_lock": "", "spin_unlock": "", "end": ""],
+    scheduleOperations: ["zap": "", "remap": "", "split": ""])
 }()
 
 /// Source text with position markers `1️⃣`…`9️⃣` removed, and where they were.
