@@ -1,8 +1,9 @@
 /// The schedule tree of a race case split across CI runners by prefix
 /// (`run --shard I/N --shard-schedules`): share I of N explores the subtrees
-/// under every N-th first step (in the order the explorer tries first steps),
-/// and takes every N-th random schedule; every share runs the schedule without
-/// steps, the tree's root, and only the first counts it.
+/// under every N-th two-step prefix (in the order the explorer tries them;
+/// one-step prefixes at bound 1), and takes every N-th random schedule; every
+/// share runs the schedules above the split (the root and the one-step
+/// schedules, as parents), and one share counts each.
 ///
 /// Exploration order is fewest steps first, then earliest points, then the
 /// order of the enabled operations; a schedule's ``key`` sorts in that order
@@ -51,8 +52,14 @@ public enum SchedulePartition {
     }
   }
 
-  /// Whether the first step at `position` (0-based, in exploration order) heads a subtree of `shard`.
-  public static func owns(firstStep position: Int, _ shard: Shard) -> Bool { position % shard.count == shard.index }
+  /// Whether the schedule at `position` (0-based, in exploration order, among the schedules of
+  /// the splitting depth) heads a subtree of `shard`, or, above that depth, is counted by it.
+  public static func owns(position: Int, _ shard: Shard) -> Bool { position % shard.count == shard.index }
+
+  /// The number of steps at which the tree is split: the second step when the bound allows, so
+  /// that the first steps' unequal subtrees (an early first step has many more points after it)
+  /// are spread over the shares; every share runs the schedules above that depth.
+  public static func splitDepth(bound: Int) -> Int { min(2, max(bound, 1)) }
 
   /// A state hash as text.
   public static func hex(_ hash: Int) -> String { String(UInt64(bitPattern: Int64(hash)), radix: 16) }

@@ -80,6 +80,12 @@ public struct BoundedScheduleSearch {
   /// Candidates of the frontier entry being expanded, in order.
   private var pending: [Schedule] = []
   private var pendingIndex = 0
+  /// With a partition: candidates at the splitting depth so far, in order, and
+  /// whether each pending schedule is this share's to count (see ``SchedulePartition``).
+  private var splitCandidates = 0
+  private var pendingOwned: [Bool] = []
+  /// Whether the schedule ``nextSchedule()`` returned last counts in this share.
+  public private(set) var owned = true
   private var size = 0
   private var started = false
 
@@ -98,11 +104,12 @@ public struct BoundedScheduleSearch {
     while true {
       if pendingIndex < pending.count {
         pendingIndex += 1
+        owned = pendingOwned[pendingIndex - 1]
         return pending[pendingIndex - 1]
       }
       if !frontier.isEmpty {
         let (schedule, points) = frontier.removeFirst()
-        pending = candidates(extending: schedule, points: points)
+        (pending, pendingOwned) = candidates(extending: schedule, points: points)
         pendingIndex = 0
         continue
       }
@@ -125,12 +132,13 @@ public struct BoundedScheduleSearch {
   /// the prefixes of the longer ones. With reduction, a schedule of the
   /// bound's length is run only if its last step stands right before a call
   /// that touches what the step touches (or at the last point).
-  private func candidates(extending schedule: Schedule, points: [RaceObserver.Point]) -> [Schedule] {
+  private mutating func candidates(extending schedule: Schedule, points: [RaceObserver.Point]) -> (
+    [Schedule], [Bool]
+  ) {
     let final = schedule.steps.count + 1 == policy.bound
     let first = schedule.steps.last?.point ?? 0
-    guard first < points.count else { return [] }
+    guard first < points.count else { return ([], []) }
     var result: [Schedule] = []
-    let partitioned = schedule.steps.isEmpty && policy.partition != nil
     for index in first..<points.count {
       // At the point of the previous step, what is possible after it.
       let enabledOps = index == schedule.steps.last?.point ? points[index].enabledAfter : points[index].enabled
@@ -144,11 +152,23 @@ public struct BoundedScheduleSearch {
         result.append(schedule.appending(.init(point: index, op: enabled.op)))
       }
     }
-    // A share of the tree: every other first step, so each share has whole subtrees.
-    if partitioned, let partition = policy.partition {
-      return result.enumerated().filter { SchedulePartition.owns(firstStep: $0.offset, partition) }.map(\.element)
+    guard let partition = policy.partition else { return (result, result.map { _ in true }) }
+    // A share of the tree: every N-th subtree at the splitting depth (the second step when the
+    // bound allows, so that the few first steps' unequal subtrees are spread over the shares);
+    // above it every share runs every schedule, as parents, and counts its own.
+    let depth = SchedulePartition.splitDepth(bound: policy.bound)
+    let level = schedule.steps.count + 1
+    guard level <= depth else { return (result, result.map { _ in true }) }
+    var kept: [Schedule] = []
+    var owned: [Bool] = []
+    for candidate in result {
+      let mine = SchedulePartition.owns(position: splitCandidates, partition)
+      splitCandidates += 1
+      if level == depth && !mine { continue }
+      kept.append(candidate)
+      owned.append(mine)
     }
-    return result
+    return (kept, owned)
   }
 }
 
@@ -222,7 +242,9 @@ public struct ScheduleExplorer<Run: ExplorableRun> {
     var last: Run?
     while let schedule = search.nextSchedule() {
       // Every share runs the schedule without steps (the root of the tree); the first counts it.
-      if !schedule.steps.isEmpty || policy.partition.map({ $0.index == 0 }) ?? true { statistics.schedules += 1 }
+      if schedule.steps.isEmpty ? policy.partition.map({ $0.index == 0 }) ?? true : search.owned {
+        statistics.schedules += 1
+      }
       let (run, observer) = self.run(schedule, tracing: false)
       if observer.infeasible { continue }
       saw(run.stateHash, SchedulePartition.key(schedule, kinds: kinds))

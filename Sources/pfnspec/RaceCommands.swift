@@ -185,7 +185,7 @@ struct BenchExplore: ParsableCommand {
   var repetitions: Int = 3
 
   /// One timed run of the race rules; the fastest of `repetitions`.
-  func measure(_ set: SpecSet, bound: Int, reduction: Bool, callers: [any Caller] = []) throws -> (
+  func measure(_ set: SpecSet, bound: Int, reduction: Bool, callers: [any Caller] = [], share: Shard? = nil) throws -> (
     seconds: Double, totals: ExplorationTotals
   ) {
     var best: (seconds: Double, totals: ExplorationTotals)?
@@ -195,6 +195,8 @@ struct BenchExplore: ParsableCommand {
       options.raceBound = bound
       options.randomSchedules = 0
       options.raceReduction = reduction
+      options.shard = share
+      options.shardSchedules = share != nil
       // The walker suite, or the caller suite alone (its rules also carry the race tag).
       options.rules = Set(set.rules.filter { $0.callsCaller == !callers.isEmpty }.map(\.id.value))
       options.walkerRules = callers.isEmpty
@@ -239,6 +241,18 @@ struct BenchExplore: ParsableCommand {
       String(
         format: "reduction: %.1fx fewer schedules, %.1fx faster",
         Double(full.totals.schedules) / Double(reduced.totals.schedules), full.seconds / reduced.seconds))
+    // Schedule shares: how evenly --shard-schedules splits the same exploration over four runners.
+    let shares = try (0..<4).map { try measure(set, bound: bound, reduction: true, share: Shard(index: $0, count: 4)!) }
+    let perShare = shares.map(\.totals.schedules)
+    let largest = shares.map(\.seconds).max() ?? 0
+    print(
+      "schedule shares (--shard-schedules, 4 runners) at bound \(bound): schedules per share "
+        + perShare.map(String.init).joined(separator: ", ")
+        + " (sum \(perShare.reduce(0, +)), unsharded \(reduced.totals.schedules))")
+    print(
+      String(
+        format: "  the largest share takes %.0f%% of the schedules (25%% is an even split); slowest share %.3f s, %.1fx faster than one runner",
+        100 * Double(perShare.max() ?? 0) / Double(max(1, reduced.totals.schedules)), largest, reduced.seconds / max(largest, 1e-9)))
     // The caller suite: the built-in callers that keep the contract, their
     // lookups served by the reference, at the bounds their rules give.
     let callers = BuiltinCallers.implementations
