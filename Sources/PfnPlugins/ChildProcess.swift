@@ -1,4 +1,6 @@
 import CPfnWalkerHost
+import Dispatch
+import Foundation
 
 #if canImport(Glibc)
   import Glibc
@@ -41,6 +43,9 @@ final class ChildProcess {
   /// Read end of the child's standard output.
   let output: Int32
   let errorLogPath: String
+  /// Polls readable once the child has ended, even while something it forked
+  /// still holds its output open (-1 where pidfd_open is missing).
+  private let endDescriptor: Int32
   private(set) var exit: ChildExit?
   private var readBuffer: [UInt8] = []
   private var sawEndOfOutput = false
@@ -84,7 +89,18 @@ final class ChildProcess {
       envp.forEach { free($0) }
     }
     var pid: pid_t = 0
-    let status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+    // Registered under the lock an orphan reaper holds, so a worker just
+    // started is never mistaken for an orphan.
+    var status: Int32 = ETXTBSY
+    // ETXTBSY: an executable just written is still open for writing in a
+    // child another thread is starting; that copy closes at its exec.
+    for attempt in 0..<20 where status == ETXTBSY {
+      if attempt > 0 { usleep(20_000) }
+      status = LiveChildren.shared.registering {
+        let status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        return (status == 0 ? pid : nil, status)
+      }
+    }
     guard status == 0 else {
       close(toChild[1])
       close(fromChild[0])
@@ -94,12 +110,17 @@ final class ChildProcess {
     self.input = toChild[1]
     self.output = fromChild[0]
     self.errorLogPath = errorLogPath
+    self.endDescriptor = pfnspec_glue_pidfd_open(pid)
   }
 
   deinit {
-    if exit == nil { kill() }
+    if exit == nil {
+      kill()
+      wait()
+    }
     close(input)
     close(output)
+    if endDescriptor >= 0 { close(endDescriptor) }
   }
 
   /// Writes a whole line to the child's standard input; `false` when the child
@@ -147,10 +168,19 @@ final class ChildProcess {
       let remaining = deadline - ContinuousClock.now
       if remaining <= .zero { return .timedOut }
       let milliseconds = remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000
-      var poller = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
-      let ready = poll(&poller, 1, Int32(clamping: max(1, milliseconds)))
+      var pollers = [
+        pollfd(fd: output, events: Int16(POLLIN), revents: 0),
+        pollfd(fd: endDescriptor, events: Int16(POLLIN), revents: 0),
+      ]
+      let ready = poll(&pollers, endDescriptor >= 0 ? 2 : 1, Int32(clamping: max(1, milliseconds)))
       if ready < 0 && errno != EINTR { sawEndOfOutput = true }
       if ready <= 0 { continue }
+      if pollers[0].revents == 0 {
+        // The child ended and nothing is left to read: what it forked may
+        // hold the pipe open, but its output has ended with it.
+        if pollers[1].revents != 0 { sawEndOfOutput = true }
+        continue
+      }
       var chunk = [UInt8](repeating: 0, count: 65536)
       let count = chunk.withUnsafeMutableBytes { Glibc.read(output, $0.baseAddress, $0.count) }
       if count > 0 {
@@ -167,15 +197,24 @@ final class ChildProcess {
     _ = Glibc.kill(pid, SIGKILL)
   }
 
-  /// Waits for the child to end and says how it did.
+  /// Waits for the child to end and says how it did. What is left of its
+  /// process group (children it forked, a pipe holder) is killed then.
   @discardableResult
   func wait() -> ChildExit {
     if let exit { return exit }
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    return ended(status)
+  }
+
+  private func ended(_ status: Int32) -> ChildExit {
     let signal = status & 0x7f
     let ended: ChildExit = signal == 0 ? .exited((status >> 8) & 0xff) : .signaled(signal)
     exit = ended
+    // The group outlives its leader while members remain, so its id is not reused yet.
+    _ = Glibc.kill(-pid, SIGKILL)
+    LiveChildren.shared.remove(pid)
+    LiveChildren.shared.reapOrphans()
     return ended
   }
 
@@ -185,13 +224,9 @@ final class ChildProcess {
     let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
     var status: Int32 = 0
     while ContinuousClock.now < deadline {
+      if let exit { return exit }
       let done = waitpid(pid, &status, WNOHANG)
-      if done == pid {
-        let signal = status & 0x7f
-        let ended: ChildExit = signal == 0 ? .exited((status >> 8) & 0xff) : .signaled(signal)
-        exit = ended
-        return ended
-      }
+      if done == pid { return ended(status) }
       usleep(2000)
     }
     kill()
@@ -209,6 +244,102 @@ final class ChildProcess {
     var data = [UInt8](repeating: 0, count: size - start)
     let count = fread(&data, 1, data.count, file)
     return String(decoding: data[..<count], as: UTF8.self)
+  }
+}
+
+/// The children this process started and has not reaped, and, when the
+/// process is a subreaper, the killing of every other child: orphans of
+/// workers (setsid daemons a plug-in left) re-parented to it.
+public final class LiveChildren: @unchecked Sendable {
+  public static let shared = LiveChildren()
+  private let lock = NSLock()
+  private var pids: Set<pid_t> = []
+  private var adopting = false
+  private var temporaryPaths: Set<String> = []
+
+  /// Makes this process the subreaper of everything its workers fork, and
+  /// removes workers, orphans and temporary folders on SIGINT, SIGTERM and
+  /// SIGHUP before dying by the signal. Only for a process whose every child
+  /// is a ``ChildProcess`` (the `pfnspec` command): any other child it has
+  /// when a worker ends would be killed as an orphan.
+  public func adoptOrphans() {
+    lock.lock()
+    defer { lock.unlock() }
+    guard !adopting else { return }
+    adopting = pfnspec_glue_become_subreaper() == 0
+    for signal in [SIGINT, SIGTERM, SIGHUP] {
+      Glibc.signal(signal, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
+      source.setEventHandler { [self] in
+        killEverything()
+        Glibc.signal(signal, SIG_DFL)
+        raise(signal)
+      }
+      source.resume()
+      signalSources.append(source)
+    }
+  }
+
+  private var signalSources: [any DispatchSourceSignal] = []
+
+  /// Runs `start` (which returns the pid it started and a status) and records the pid, under the lock.
+  func registering(_ start: () -> (pid_t?, Int32)) -> Int32 {
+    lock.lock()
+    defer { lock.unlock() }
+    let (pid, status) = start()
+    if let pid { pids.insert(pid) }
+    return status
+  }
+
+  func remove(_ pid: pid_t) {
+    lock.lock()
+    pids.remove(pid)
+    lock.unlock()
+  }
+
+  /// A temporary file or folder removed on SIGINT, SIGTERM and SIGHUP too.
+  func addTemporary(_ path: String) {
+    lock.lock()
+    temporaryPaths.insert(path)
+    lock.unlock()
+  }
+
+  func removeTemporary(_ path: String) {
+    lock.lock()
+    temporaryPaths.remove(path)
+    lock.unlock()
+  }
+
+  /// Kills and reaps every child that is not a live ``ChildProcess`` (when adopting).
+  func reapOrphans() {
+    lock.lock()
+    defer { lock.unlock() }
+    guard adopting else { return }
+    var children = [Int32](repeating: 0, count: 512)
+    for _ in 0..<100 {
+      let count = Int(pfnspec_glue_children(&children, Int32(children.count)))
+      let orphans = children.prefix(max(0, count)).filter { !pids.contains($0) }
+      if orphans.isEmpty { return }
+      for orphan in orphans {
+        _ = Glibc.kill(orphan, SIGKILL)
+        var status: Int32 = 0
+        waitpid(orphan, &status, 0)
+      }
+    }
+  }
+
+  /// Kills every child's process group and every orphan, and removes the temporary paths.
+  func killEverything() {
+    lock.lock()
+    let live = pids
+    let paths = temporaryPaths
+    lock.unlock()
+    for pid in live {
+      _ = Glibc.kill(-pid, SIGKILL)
+      _ = Glibc.kill(pid, SIGKILL)
+    }
+    if adopting { _ = pfnspec_glue_kill_descendants(-1) }
+    for path in paths { try? FileManager.default.removeItem(atPath: path) }
   }
 }
 

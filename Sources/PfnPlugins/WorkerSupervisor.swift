@@ -38,6 +38,12 @@ public struct WorkerLaunch: Sendable {
   /// Shared by every worker of a run: the run stops starting cases once it is spent.
   public var errorBudget: ErrorBudget?
 
+  /// Resource limits of each worker.
+  public var limits = WorkerLimits()
+
+  /// The variable that tells a worker its supervisor's pid (PR_SET_PDEATHSIG's race).
+  public static let supervisorVariable = "PFNSPEC_SUPERVISOR_PID"
+
   /// How many identical deaths at the start of a part stop it, by default.
   public static let defaultIdenticalDeaths = 25
 
@@ -53,7 +59,7 @@ public struct WorkerLaunch: Sendable {
   }
 
   func arguments(suites: [String], resume: ResumePoint?) -> [String] {
-    var arguments = ["worker", "--plugin", pluginPath] + runArguments
+    var arguments = ["worker", "--plugin", pluginPath] + runArguments + limits.arguments
     if let servingWalker { arguments += [WorkerFlag.servingWalker, servingWalker] }
     if segment != 0 { arguments += [WorkerFlag.segment, String(segment)] }
     for suite in suites { arguments += ["--suite", suite] }
@@ -66,6 +72,7 @@ public struct WorkerLaunch: Sendable {
   var workerEnvironment: [String: String] {
     var environment = environment
     environment["SWIFT_BACKTRACE"] = "enable=no"
+    environment[Self.supervisorVariable] = String(getpid())
     return environment
   }
 }
@@ -109,13 +116,16 @@ public final class WorkerSupervisor: Sendable {
         + (launch.servingWalker.map { [WorkerFlag.servingWalker, $0] } ?? []),
       environment: launch.workerEnvironment, errorLogPath: logDirectory + "/describe.log")
     defer { unlink(child.errorLogPath) }
+    let nonce = ChannelReader.makeNonce()
+    child.send(nonce)
+    var reader = ChannelReader(nonce: nonce)
     let deadline = ContinuousClock.now + .seconds(max(10, launch.caseTimeout))
     var lastLine = ""
     while true {
       switch child.readLine(deadline: deadline) {
       case .line(let line):
-        lastLine = line
-        switch WorkerEvent.decode(line: line) {
+        lastLine = ChannelFrame(line: line)?.payload ?? line
+        switch try? reader.event(line).get() {
         case .hello(let descriptor)?:
           child.waitOrKill(within: 5)
           return descriptor
@@ -125,7 +135,7 @@ public final class WorkerSupervisor: Sendable {
         default: continue
         }
       case .endOfOutput, .overlong:
-        let exit = child.wait()
+        let exit = child.waitOrKill(within: 2)
         let address = Self.crashAddress(child.errorTail(), exit: exit).map { " at address 0x\(String($0, radix: 16))" }
         throw PluginError(
           "the worker for '\(launch.pluginPath)' \(exit) before describing the walker"
@@ -146,17 +156,24 @@ public final class WorkerSupervisor: Sendable {
   ///   - suites: The suite names of the run, in order; parts are made of whole suites.
   ///   - seed: The run's seed, for the verdicts the parent writes.
   ///   - sources: The `source` lines of a rule, by rule id, for the verdicts the parent writes.
+  ///   - plan: Every case the plug-in's run must give a verdict (``Runner/plannedCases()``
+  ///     with the plug-in's descriptor), planned here rather than by the worker:
+  ///     each gets exactly one verdict, a case the worker leaves without one is
+  ///     an error, and a verdict or `begin` for a case outside it is refused.
+  ///     `nil`: no plan, the worker's word is taken for which cases there are.
   public func run(
     descriptor: WalkerDescriptor, suites: [String], jobs: Int, seed: UInt64,
-    sources: @escaping @Sendable (String) -> [String], into shared: SharedRunSink
+    sources: @escaping @Sendable (String) -> [String], plan: [CaseIdentity]? = nil, into shared: SharedRunSink
   ) {
     let parts = Self.partition(suites, jobs: jobs)
     let group = DispatchGroup()
     for part in parts {
       group.enter()
+      let partPlan = plan.map { plan in part.isEmpty ? plan : plan.filter { part.contains($0.key.suite) } }
       Thread.detachNewThread {
         let run = PartRun(
-          supervisor: self, descriptor: descriptor, suites: part, seed: seed, sources: sources, shared: shared)
+          supervisor: self, descriptor: descriptor, suites: part, seed: seed, sources: sources, plan: partPlan,
+          shared: shared)
         run.run()
         group.leave()
       }
@@ -202,16 +219,24 @@ private final class PartRun {
   var received: Set<CaseReference> = []
   /// Where each case begun stands in the run, for the verdict of one that kills the worker.
   var begunOrdinals: [CaseReference: CaseOrdinal] = [:]
+  /// The part's planned cases in run order (`nil`: no plan), and as a set.
+  let plan: [CaseIdentity]?
+  let planned: Set<CaseReference>
+  /// Set when the supervisor itself decided to stop the part: the cases left
+  /// without a verdict are then skipped for this reason, not errors.
+  var stoppedBecause: String?
 
   init(
     supervisor: WorkerSupervisor, descriptor: WalkerDescriptor, suites: [String], seed: UInt64,
-    sources: @escaping @Sendable (String) -> [String], shared: SharedRunSink
+    sources: @escaping @Sendable (String) -> [String], plan: [CaseIdentity]?, shared: SharedRunSink
   ) {
     self.supervisor = supervisor
     self.descriptor = descriptor
     self.suites = suites
     self.seed = seed
     self.sources = sources
+    self.plan = plan
+    self.planned = Set((plan ?? []).map(CaseReference.init))
     self.grouper = SuiteGrouper(shared)
   }
 
@@ -220,6 +245,8 @@ private final class PartRun {
     case died
     case timedOut
     case garbage(String)
+    /// A message the supervisor refuses (``ChannelViolation``, or one that contradicts the plan).
+    case refused(String)
   }
 
   /// How following a worker ended.
@@ -236,6 +263,7 @@ private final class PartRun {
     let logName = "part-\(suites.joined(separator: "+").isEmpty ? "all" : suites.joined(separator: "+")).log"
     workers: while true {
       if let budget = launch.errorBudget, budget.isSpent {
+        stoppedBecause = "the run had reached --max-errors \(budget.limit)"
         recordPartError(.stoppedEarly(.errorBudget(limit: budget.limit, started: false)))
         break
       }
@@ -245,12 +273,16 @@ private final class PartRun {
           executable: launch.executable, arguments: launch.arguments(suites: suites, resume: resume),
           environment: launch.workerEnvironment, errorLogPath: supervisor.log(logName))
       } catch {
+        stoppedBecause = "no worker could be started"
         recordPartError(.workerFailed(message: "\(error)"))
         break
       }
+      // The nonce goes to the worker before it loads the plug-in; lines without it are refused.
+      let nonce = ChannelReader.makeNonce()
+      child.send(nonce)
       let stop: Stop
       let progressed: Bool
-      switch follow(child) {
+      switch follow(child, reader: ChannelReader(nonce: nonce)) {
       case .finished:
         child.waitOrKill(within: 5)
         break workers
@@ -258,9 +290,12 @@ private final class PartRun {
         stop = why
         progressed = anyVerdict
       }
-      if case .timedOut = stop { child.kill() }
-      if case .garbage = stop { child.kill() }
-      let exit = child.wait()
+      switch stop {
+      case .timedOut, .garbage, .refused: child.kill()
+      case .died: break
+      }
+      // A worker that closed its channel but goes on running is killed after a grace period.
+      let exit = child.waitOrKill(within: 2)
       let cause = self.cause(stop, exit, child.errorTail())
       if let inFlight = begun.last {
         record(errorFor: inFlight, cause: cause, errorText: child.errorTail())
@@ -273,10 +308,12 @@ private final class PartRun {
         deathsSinceStart = received.count == deathsSinceStart.count + 1 && deathsSinceStart.allSatisfy { $0 == cause }
           ? deathsSinceStart + [cause] : []
         if let limit = launch.stopAfterIdenticalDeaths, deathsSinceStart.count >= limit {
+          stoppedBecause = "the part stopped after its first \(limit) cases all ended the same way"
           recordPartError(.stoppedEarly(.identicalDeaths(count: limit, death: cause)))
           break
         }
         if let budget = launch.errorBudget, budget.spend() {
+          stoppedBecause = "the run reached --max-errors \(budget.limit)"
           recordPartError(.stoppedEarly(.errorBudget(limit: budget.limit, started: true)))
           break
         }
@@ -284,18 +321,21 @@ private final class PartRun {
         // Died between cases or before the first: try once more, then give up on the part.
         fruitlessStarts = progressed ? 1 : fruitlessStarts + 1
         if fruitlessStarts >= 2 {
+          stoppedBecause = "the part's worker died outside any case twice in a row"
           recordPartError(.workerDiedOutsideCase(cause))
           break
         }
       }
     }
+    accountForPlan()
     grouper.flush()
     unlink(supervisor.log(logName))
   }
 
   /// Reads a worker's events until it is done or stops; whether any verdict
   /// arrived, and whether it finished its part.
-  func follow(_ child: ChildProcess) -> Ending {
+  func follow(_ child: ChildProcess, reader: ChannelReader) -> Ending {
+    var reader = reader
     let caseTimeout = Duration.milliseconds(Int(supervisor.launch.caseTimeout * 1000))
     // Between cases (starting, loading specs, planning) the worker runs no walker code.
     let betweenCases = max(caseTimeout, .seconds(60))
@@ -306,25 +346,32 @@ private final class PartRun {
       case .endOfOutput: return .stopped(.died, progressed: progressed)
       case .overlong: return .stopped(.garbage("a line of more than 64 MiB"), progressed: progressed)
       case .line(let line):
-        guard let event = WorkerEvent.decode(line: line) else {
-          return .stopped(.garbage(String(line.prefix(1024))), progressed: progressed)
+        let event: WorkerEvent
+        switch reader.event(line) {
+        case .success(let decoded): event = decoded
+        case .failure(.notAnEvent(let text)): return .stopped(.garbage(text), progressed: progressed)
+        case .failure(.outOfSequence(let expected, let got)):
+          return .stopped(
+            .refused("message \(got) came where message \(expected) was due: a forged or lost message"),
+            progressed: progressed)
         }
         switch event {
-        case .begin(let identity):
+        case .begin(let identity), .beginAt(let identity, _):
+          let reference = CaseReference(identity)
+          if let refusal = refusal(of: reference, verdict: false) { return .stopped(.refused(refusal), progressed: progressed) }
           begun.append(identity)
-        case .beginAt(let identity, let ordinal):
-          begun.append(identity)
-          begunOrdinals[CaseReference(identity)] = ordinal
+          if case .beginAt(_, let ordinal) = event { begunOrdinals[reference] = ordinal }
         case .verdict(let verdict):
           let reference = CaseReference(verdict.identity)
-          // A case re-run after a crash already has its verdict.
-          guard received.insert(reference).inserted else { continue }
+          if let refusal = refusal(of: reference, verdict: true) { return .stopped(.refused(refusal), progressed: progressed) }
+          received.insert(reference)
           begun.removeAll { CaseReference($0) == reference }
           grouper.record(verdict)
           progressed = true
         case .done:
           return .finished
         case .fatal(let message):
+          stoppedBecause = "the worker could not run its part"
           recordPartError(.workerFailed(message: message))
           return .finished
         case .explored(let cases, let schedules):
@@ -336,6 +383,45 @@ private final class PartRun {
     }
   }
 
+  /// Why a `begin` or verdict for this case is refused, if it is: a case not
+  /// in the plan, or one that already has its verdict (duplicates are never
+  /// taken, whoever sends them).
+  func refusal(of reference: CaseReference, verdict: Bool) -> String? {
+    if plan != nil && !planned.contains(reference) {
+      return "\(verdict ? "a verdict" : "the start") of a case that is not in the run's plan: \(reference)"
+    }
+    if received.contains(reference) {
+      return verdict ? "a second verdict for \(reference)" : "\(reference) started again after its verdict"
+    }
+    return nil
+  }
+
+  /// Gives every planned case still without a verdict the only verdict the
+  /// supervisor can vouch for: skipped when the supervisor stopped the part
+  /// itself (an error verdict says why), an error otherwise.
+  func accountForPlan() {
+    guard let plan else { return }
+    for identity in plan where !received.contains(CaseReference(identity)) {
+      let verdict: Verdict
+      if let stoppedBecause {
+        verdict = Verdict(
+          identity: identity, outcome: .skipped, cause: .notApplicable(reason: "not run: \(stoppedBecause)"),
+          sources: sources(identity.ruleID), profile: profile, seed: seed)
+      } else {
+        verdict = Verdict(
+          identity: identity, outcome: .error,
+          cause: .noVerdict(reason: "the worker ended its part without a verdict for this case"),
+          story: CaseStory(
+            target: .worker(walker: descriptor.name, plugin: supervisor.launch.pluginPath, arch: identity.key.arch)),
+          sources: sources(identity.ruleID), profile: profile, seed: seed)
+      }
+      received.insert(CaseReference(identity))
+      grouper.record(verdict)
+    }
+  }
+
+  var profile: String { "\(descriptor.apiLevel.rawValue)/\(descriptor.profile.rawValue)" }
+
   /// What killed the worker, as a verdict's cause.
   func cause(_ stop: Stop, _ exit: ChildExit, _ errorText: String) -> VerdictCause {
     switch stop {
@@ -343,6 +429,8 @@ private final class PartRun {
       return .timeout(seconds: supervisor.launch.caseTimeout, phase: nil, process: .worker)
     case .garbage(let line):
       return .garbage(output: line)
+    case .refused(let reason):
+      return .refusedMessage(reason: reason)
     case .died:
       switch exit {
       case .signaled(let signal):

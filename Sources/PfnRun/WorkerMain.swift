@@ -17,6 +17,7 @@ public enum WorkerMain {
   /// `--resume JSON` and `--count-schedules`.
   public static func run(arguments: [String]) -> Int32 {
     WorkerProcess.installCrashReporter()
+    WorkerProcess.guardAgainstSurvivors()
     let channel = WorkerChannel.takeStandardOutput()
     var rest: [String] = []
     let configuration: RunConfiguration
@@ -33,6 +34,7 @@ public enum WorkerMain {
     var resume: String?
     var servingWalker: String?
     var segment = 0
+    var limits = WorkerLimits()
     var index = 0
     while index < rest.count {
       let flag = rest[index]
@@ -45,6 +47,7 @@ public enum WorkerMain {
       case WorkerFlag.segment: segment = value.flatMap { Int($0) } ?? 0; index += 1
       case "--describe": describe = true
       case "--count-schedules": countSchedules = true
+      case _ where limits.read(flag: flag, value: value): index += 1
       default:
         channel.send(.fatal("the worker does not know the argument '\(flag)'"))
         return 3
@@ -55,6 +58,7 @@ public enum WorkerMain {
       channel.send(.fatal("the worker needs --plugin PATH"))
       return 3
     }
+    WorkerProcess.apply(limits)
     // A walker plug-in checks the walker rules and serves the run's callers; a
     // caller plug-in checks the caller rules, served by a built-in walker.
     let walker: any Walker
@@ -91,7 +95,10 @@ public enum WorkerMain {
       if let resume {
         options.resume = try JSONDecoder().decode(ResumePoint.self, from: Data(resume.utf8))
       }
-      options.caseWillRunAt = { channel.send(.beginAt($0, $1)) }
+      options.caseWillRunAt = {
+        WorkerProcess.resetBetweenCases()
+        channel.send(.beginAt($0, $1))
+      }
       let totals = ExplorationTotals()
       if countSchedules { options.explorationTotals = totals }
       let files = suites.isEmpty ? set.files : set.files.filter { suites.contains($0.suiteName) }
@@ -105,6 +112,7 @@ public enum WorkerMain {
         arches: try SpecRun.arches(named: configuration.arches), options: options)
       try runner.run(
         into: WorkerEventSink(channel: channel) {
+          WorkerProcess.resetBetweenCases()
           if countSchedules { channel.send(.explored(cases: totals.cases, schedules: totals.schedules)) }
         })
     } catch {

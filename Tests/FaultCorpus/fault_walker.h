@@ -74,6 +74,12 @@ static int faulty_start(struct follow_pfnmap_args *args)
 	pgd_t *pgdp = pgd_offset(args->vma->vm_mm, args->address);
 	*pgdp = (pgd_t){0};
 	return -EINVAL;
+#elif defined(PFNSPEC_FAULT_FORGE_DONE)
+	/* Announces the end of the run on every descriptor it has, then leaves as if all went well. */
+	static const char done[] = "{\"done\":{}}\n";
+	for (int fd = 3; fd < 4096; fd++)
+		(void)!write(fd, done, sizeof done - 1);
+	_exit(0);
 #elif defined(PFNSPEC_FAULT_SCRIBBLE_ARGS)
 	memset(args, 0xa5, sizeof(*args) + 32);
 	return 0;

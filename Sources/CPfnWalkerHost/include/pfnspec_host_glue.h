@@ -43,3 +43,46 @@ void pfnspec_glue_mirror_range(uintptr_t *start, uintptr_t *end);
 int pfnspec_glue_pipe_cloexec(int fds[2]);
 
 #endif
+
+#ifndef PFNSPEC_HOST_GLUE_PROCESSES_H
+#define PFNSPEC_HOST_GLUE_PROCESSES_H
+/* pidfd_open(pid): a descriptor that polls readable once the process ends; -1 where unsupported. */
+int pfnspec_glue_pidfd_open(int pid);
+
+/* PR_SET_CHILD_SUBREAPER: orphaned descendants (setsid daemons included) become our children. */
+int pfnspec_glue_become_subreaper(void);
+
+/* PR_SET_PDEATHSIG(sig), and sig at once when the parent is no longer expected_parent. */
+int pfnspec_glue_die_with_parent(int sig, int expected_parent);
+
+/* The calling process's children (every thread's), into pids; their count, or -1. */
+int pfnspec_glue_children(int *pids, int capacity);
+
+/*
+ * Kills every child but `keep` with SIGKILL and reaps it, again and again
+ * while orphans re-parented to this subreaper appear; how many were killed.
+ * Async-signal-safe.
+ */
+int pfnspec_glue_kill_descendants(int keep);
+
+/* Between cases: cancels alarm() and every itimer, restores the default action
+ * of the signals a walker arms for itself, and unblocks every signal. */
+void pfnspec_glue_reset_case_signals(void);
+
+/* The resource limits of a worker. */
+enum pfnspec_glue_limit { PFNSPEC_GLUE_LIMIT_AS, PFNSPEC_GLUE_LIMIT_CPU, PFNSPEC_GLUE_LIMIT_NOFILE, PFNSPEC_GLUE_LIMIT_NPROC };
+
+/* setrlimit to `soft` (hard too, except for RLIMIT_CPU, whose hard limit
+ * stays 5 s above to send SIGXCPU first); clamped to the hard limit. */
+int pfnspec_glue_set_limit(enum pfnspec_glue_limit which, unsigned long long soft);
+
+/* The soft RLIMIT_NOFILE. */
+long pfnspec_glue_open_files_limit(void);
+
+/*
+ * Makes this process a worker that leaves nothing behind: a subreaper of what
+ * the plug-in forks, killed with it (the crash reporter and SIGTERM/SIGHUP
+ * kill every descendant first), and SIGTERM when the parent dies.
+ */
+int pfnspec_glue_guard_worker(int expected_parent);
+#endif
