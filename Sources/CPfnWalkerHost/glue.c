@@ -9,6 +9,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+#include <sys/resource.h>
+
+static void append_text(char *to, size_t size, const char *text);
+static void append_number(char *to, size_t size, long value);
+
 const struct pfnspec_walker_info *pfnspec_glue_describe(void *describe_symbol) {
   pfnspec_walker_describe_fn describe = (pfnspec_walker_describe_fn)describe_symbol;
   return describe();
@@ -173,6 +179,33 @@ static const char *signal_name(int sig) {
   }
 }
 
+/*
+ * After a crash: when the address space is past 3/4 of RLIMIT_AS, says so
+ * ("pfnspec-worker: address space at N MiB of the M MiB limit"), for a
+ * verdict that names the limit. Async-signal-safe.
+ */
+static void report_address_space(void) {
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_AS, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return;
+  char text[128];
+  int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ssize_t count = read(fd, text, sizeof text - 1);
+  close(fd);
+  if (count <= 0) return;
+  text[count] = 0;
+  unsigned long pages = 0;
+  for (char *c = text; *c >= '0' && *c <= '9'; c++) pages = pages * 10 + (unsigned long)(*c - '0');
+  unsigned long bytes = pages * (unsigned long)sysconf(_SC_PAGESIZE);
+  if (bytes < limit.rlim_cur / 4 * 3) return;
+  char line[160] = "pfnspec-worker: address space at ";
+  append_number(line, sizeof line, (long)(bytes >> 20));
+  append_text(line, sizeof line, " MiB of the ");
+  append_number(line, sizeof line, (long)(limit.rlim_cur >> 20));
+  append_text(line, sizeof line, " MiB limit\n");
+  write_text(line);
+}
+
 static void report_crash(int sig, siginfo_t *info, void *context) {
   (void)context;
   long slot = (sig == SIGSEGV || sig == SIGBUS) && info != NULL ? mirror_slot(info->si_addr) : -1;
@@ -189,6 +222,7 @@ static void report_crash(int sig, siginfo_t *info, void *context) {
   }
   if (slot >= 0) write_text(" (the walker wrote a page-table entry through a plain pointer)");
   write_text("\n");
+  report_address_space();
   /* Whatever the walker forked dies with the worker (this process is their subreaper). */
   if (descendants_die_with_worker) pfnspec_glue_kill_descendants(-1);
   /* SA_RESETHAND restored the default action: die by the same signal. */

@@ -47,6 +47,8 @@ final class ChildProcess {
   /// still holds its output open (-1 where pidfd_open is missing).
   private let endDescriptor: Int32
   private(set) var exit: ChildExit?
+  /// Set once this side sent SIGKILL: a death by SIGKILL is then ours, not the child's.
+  private(set) var killedHere = false
   private var readBuffer: [UInt8] = []
   private var sawEndOfOutput = false
 
@@ -193,6 +195,7 @@ final class ChildProcess {
 
   /// Kills the child's whole process group.
   func kill() {
+    if exit == nil { killedHere = true }
     _ = Glibc.kill(-pid, SIGKILL)
     _ = Glibc.kill(pid, SIGKILL)
   }

@@ -33,7 +33,15 @@ public final class StdioWalker: Walker, @unchecked Sendable {
     self.command = command
     self.timeout = timeout
     errorLogPath = NSTemporaryDirectory() + "pfnspec-stdio-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).log"
-    let (child, descriptor) = try Self.launch(command: command, errorLogPath: errorLogPath, timeout: timeout)
+    LiveChildren.shared.addTemporary(errorLogPath)
+    let (child, descriptor): (ChildProcess, WalkerDescriptor)
+    do {
+      (child, descriptor) = try Self.launch(command: command, errorLogPath: errorLogPath, timeout: timeout)
+    } catch {
+      unlink(errorLogPath)
+      LiveChildren.shared.removeTemporary(errorLogPath)
+      throw error
+    }
     self.child = child
     self.descriptor = descriptor
   }
@@ -42,6 +50,7 @@ public final class StdioWalker: Walker, @unchecked Sendable {
     child?.kill()
     child?.wait()
     unlink(errorLogPath)
+    LiveChildren.shared.removeTemporary(errorLogPath)
   }
 
   private static func launch(command: String, errorLogPath: String, timeout: Double) throws
@@ -122,7 +131,13 @@ public final class StdioWalker: Walker, @unchecked Sendable {
           child, "did not finish \(operation)() within \(formatSeconds(timeout)) (it was killed)",
           cause: .timeout(seconds: timeout, phase: "\(operation)()", process: .command))
       case .endOfOutput:
-        let exit = child.wait()
+        // One that closed its output but runs on is killed when its time is up.
+        let exit = child.waitOrKill(within: max(0, (deadline - ContinuousClock.now).seconds))
+        if child.killedHere {
+          throw abandonChild(
+            child, "closed its output and did not finish \(operation)() within \(formatSeconds(timeout)) (it was killed)",
+            cause: .timeout(seconds: timeout, phase: "\(operation)()", process: .command))
+        }
         throw abandonChild(child, "\(exit) during \(operation)()\(Self.stderrNote(child.errorTail()))")
       case .overlong:
         throw abandonChild(child, "wrote a line of more than 64 MiB")

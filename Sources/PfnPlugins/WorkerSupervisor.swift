@@ -100,16 +100,27 @@ public final class WorkerSupervisor: Sendable {
   public init(launch: WorkerLaunch) {
     self.launch = launch
     logDirectory = NSTemporaryDirectory() + "pfnspec-workers-\(getpid())-\(UUID().uuidString.prefix(8))"
-    try? FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
   }
 
-  deinit { try? FileManager.default.removeItem(atPath: logDirectory) }
+  /// Makes the folder of the workers' logs for one describe() or run();
+  /// the returned closure removes it. Not left to deinit: the last
+  /// reference may die on a part's thread while the process exits.
+  private func makeLogDirectory() -> () -> Void {
+    try? FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
+    LiveChildren.shared.addTemporary(logDirectory)
+    return { [logDirectory] in
+      try? FileManager.default.removeItem(atPath: logDirectory)
+      LiveChildren.shared.removeTemporary(logDirectory)
+    }
+  }
 
   /// Asks a worker what the plug-in says about itself.
   ///
   /// - Throws: ``PluginError`` when the plug-in cannot be loaded, speaks another
   ///   ABI, or crashes while describing itself.
   public func describe() throws -> WalkerDescriptor {
+    let removeLogs = makeLogDirectory()
+    defer { removeLogs() }
     let child = try ChildProcess(
       executable: launch.executable,
       arguments: ["worker", "--plugin", launch.pluginPath, "--describe"]
@@ -165,6 +176,8 @@ public final class WorkerSupervisor: Sendable {
     descriptor: WalkerDescriptor, suites: [String], jobs: Int, seed: UInt64,
     sources: @escaping @Sendable (String) -> [String], plan: [CaseIdentity]? = nil, into shared: SharedRunSink
   ) {
+    let removeLogs = makeLogDirectory()
+    defer { removeLogs() }
     let parts = Self.partition(suites, jobs: jobs)
     let group = DispatchGroup()
     for part in parts {
@@ -295,8 +308,11 @@ private final class PartRun {
       case .died: break
       }
       // A worker that closed its channel but goes on running is killed after a grace period.
-      let exit = child.waitOrKill(within: 2)
-      let cause = self.cause(stop, exit, child.errorTail())
+      let exit = child.waitOrKill(within: min(2, launch.caseTimeout))
+      var cause = self.cause(stop, exit, child.errorTail())
+      if case .died = stop, child.killedHere {
+        cause = .walkerError(message: "the walker closed the worker's channel and went on running (the worker was killed)")
+      }
       if let inFlight = begun.last {
         record(errorFor: inFlight, cause: cause, errorText: child.errorTail())
         let lost = begun.dropLast().map(CaseReference.init)
@@ -432,6 +448,7 @@ private final class PartRun {
     case .refused(let reason):
       return .refusedMessage(reason: reason)
     case .died:
+      if let limit = Self.limitNamed(errorText, exit: exit) { return limit }
       switch exit {
       case .signaled(let signal):
         return .crash(
@@ -441,6 +458,18 @@ private final class PartRun {
         return .exit(status: code)
       }
     }
+  }
+
+  /// A death that shows a resource limit: SIGXCPU (RLIMIT_CPU), or a crash
+  /// whose report says the address space was at its limit (RLIMIT_AS).
+  static func limitNamed(_ errorText: String, exit: ChildExit) -> VerdictCause? {
+    if case .signaled(SIGXCPU) = exit {
+      return .limitExceeded(limit: "RLIMIT_CPU", detail: "killed by SIGXCPU")
+    }
+    guard let line = errorText.split(separator: "\n").last(where: { $0.hasPrefix("pfnspec-worker: address space at") })
+    else { return nil }
+    return .limitExceeded(
+      limit: "RLIMIT_AS", detail: String(line.dropFirst("pfnspec-worker: ".count)) + ", then \(exit)")
   }
 
   func record(errorFor identity: CaseIdentity, cause: VerdictCause, errorText: String) {

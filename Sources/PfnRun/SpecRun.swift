@@ -175,6 +175,7 @@ public final class SpecRun {
     func failFast(_ launch: WorkerLaunch) -> WorkerLaunch {
       var launch = launch
       launch.errorBudget = budget
+      launch.limits = configuration.workerLimits
       if configuration.keepGoing { launch.stopAfterIdenticalDeaths = nil }
       return launch
     }

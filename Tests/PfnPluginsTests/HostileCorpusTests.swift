@@ -97,3 +97,104 @@ struct SupervisorBookkeepingTests {
     #expect(verdicts.filter { $0.outcome == .skipped }.map(\.identity.ruleID).sorted() == ["A", "B"])
   }
 }
+
+/// A `pfnspec run` of hostile plug-ins, marked so that every process of the
+/// run can be found afterwards (by an environment variable all of them inherit)
+/// and with a TMPDIR of its own, to see what it leaves behind.
+struct MarkedRun {
+  let marker = "PFNSPEC_RUN_MARK=" + UUID().uuidString
+  let temporary = makeTemporaryDirectory(prefix: "pfnspec-hostile")
+
+  var environment: [String: String] {
+    ["PFNSPEC_RUN_MARK": String(marker.dropFirst("PFNSPEC_RUN_MARK=".count)), "TMPDIR": temporary + "/"]
+  }
+
+  func run(_ arguments: [String]) throws -> (result: CommandResult, seconds: Double) {
+    let began = ContinuousClock.now
+    let result = try runProcess(pfnspecExecutable, ["run"] + arguments + ["--color", "never"], environment: environment)
+    return (result, (ContinuousClock.now - began).seconds)
+  }
+
+  /// Processes alive with the run's mark, after giving the dying a moment.
+  func survivors() -> [String] {
+    var alive: [String] = []
+    for _ in 0..<20 {
+      alive = Self.processes(marked: marker)
+      if alive.isEmpty { break }
+      usleep(100_000)
+    }
+    return alive
+  }
+
+  static func processes(marked marker: String) -> [String] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.filter { entry in
+      guard Int32(entry) != nil, let environ = FileManager.default.contents(atPath: "/proc/\(entry)/environ") else {
+        return false
+      }
+      // A zombie has no environment left: it is dead already.
+      return environ.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == marker }
+    }
+  }
+
+  /// What the run left in its TMPDIR.
+  func leftovers() -> [String] { (try? FileManager.default.contentsOfDirectory(atPath: temporary)) ?? [] }
+
+  func remove() { try? FileManager.default.removeItem(atPath: temporary) }
+}
+
+@Suite("The hostile corpus: plug-ins that attack the run", .serialized)
+struct HostileCorpusTests {
+  static let rules = ["--arch", "x86_64", "--rule", "AR-001", "--rule", "LK-001"]
+
+  /// Each hostile walker, its flags, the exit status, and what the output must and must not say.
+  static let corpus: [(product: String, flags: [String], status: Int32, says: String, never: String?)] = [
+    ("PfnFaultForgeDone", [], 1, "broke the worker's channel with text that is not an event: '{\"done\":{}}'", nil),
+    ("PfnFaultForkChildren", [], 0, "ran ", "ERROR"),
+    ("PfnFaultHoldPipeCrash", ["--timeout", "20"], 1, "crashed the worker: SIGSEGV", "did not finish"),
+    ("PfnFaultAlarm", [], 0, "ran ", "ERROR"),
+    ("PfnFaultGrowMemory", ["--worker-memory", "2048"], 1, "went past the worker's RLIMIT_AS limit", nil),
+    ("PfnFaultCloseAndSpin", ["--timeout", "20"], 1, "closed the worker's channel and went on running", nil),
+    ("PfnFaultLoopForever", ["--timeout", "20", "--worker-cpu", "1"], 1, "went past the worker's RLIMIT_CPU limit", nil),
+  ]
+
+  @Test("a hostile plug-in gets the verdict it earned, the exit status follows, nothing survives, nothing is left in TMPDIR",
+    arguments: corpus)
+  func hostile(product: String, flags: [String], status: Int32, says: String, never: String?) throws {
+    let run = MarkedRun()
+    defer { run.remove() }
+    let (result, seconds) = try run.run(["--walker", sharedObject(product)] + Self.rules + flags)
+    #expect(result.status == status, "\(result.output)\n\(result.error)")
+    #expect(result.output.contains(says), "\(result.output)")
+    if let never { #expect(!result.output.contains(never), "\(result.output)") }
+    #expect(seconds < 15, "a 20 s timeout must not be what ends these cases")
+    #expect(run.survivors().isEmpty)
+    #expect(run.leftovers().isEmpty)
+  }
+
+  @Test("killing pfnspec while a case hangs leaves nothing running", arguments: [SIGINT, SIGTERM, SIGHUP, SIGKILL])
+  func killedParent(signal: Int32) throws {
+    let run = MarkedRun()
+    defer { run.remove() }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: pfnspecExecutable)
+    process.arguments =
+      ["run", "--walker", sharedObject("PfnFaultLoopForever"), "--timeout", "60", "--quiet"] + Self.rules
+    var environment = ProcessInfo.processInfo.environment
+    environment.merge(run.environment) { _, new in new }
+    environment["SWIFT_BACKTRACE"] = "enable=no"
+    process.environment = environment
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    // Wait for a worker (a second marked process) to be in its hanging case.
+    let deadline = ContinuousClock.now + .seconds(20)
+    while MarkedRun.processes(marked: run.marker).count < 2 && ContinuousClock.now < deadline { usleep(50_000) }
+    usleep(500_000)
+    #expect(MarkedRun.processes(marked: run.marker).count >= 2)
+    kill(process.processIdentifier, signal)
+    process.waitUntilExit()
+    #expect(run.survivors().isEmpty)
+    if signal != SIGKILL { #expect(run.leftovers().isEmpty, "\(run.leftovers())") }
+  }
+}
