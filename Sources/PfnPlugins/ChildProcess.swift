@@ -193,6 +193,17 @@ final class ChildProcess {
     }
   }
 
+  /// Whether output waits to be read, or its end (a line already buffered,
+  /// bytes or end-of-file in the pipe, or the child's end), without blocking.
+  func hasPendingOutput() -> Bool {
+    if !readBuffer.isEmpty || sawEndOfOutput || exit != nil { return true }
+    var pollers = [
+      pollfd(fd: output, events: Int16(POLLIN), revents: 0),
+      pollfd(fd: endDescriptor, events: Int16(POLLIN), revents: 0),
+    ]
+    return poll(&pollers, endDescriptor >= 0 ? 2 : 1, 0) > 0
+  }
+
   /// Kills the child's whole process group.
   func kill() {
     if exit == nil { killedHere = true }
