@@ -19,6 +19,7 @@ let cWalkers: [(target: String, path: String)] =
     // The hostile corpus: plug-ins that attack the run itself (docs/walkers.md, "Threat model").
     ("ForgeDone", "forge-done"), ("ForkChildren", "fork-children"), ("HoldPipeCrash", "hold-pipe-crash"),
     ("Alarm", "alarm"), ("GrowMemory", "grow-memory"), ("CloseAndSpin", "close-and-spin"),
+    ("ScribbleFar", "scribble-far"),
   ].map { ("PfnFault" + $0.0, "Tests/FaultCorpus/" + $0.1) }
 
 /// The C callers the package builds as shared objects: the kernel-style

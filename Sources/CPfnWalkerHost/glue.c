@@ -34,6 +34,10 @@ static _Thread_local int thread_mirror_failed;
 /* The landing of the walker call in progress on this thread, for a store into the view. */
 static _Thread_local jmp_buf *thread_landing;
 static _Thread_local long thread_mirror_fault_slot;
+/* The calling thread's guarded frame (pfnspec_glue_frame) and which guard a walker call touched. */
+static _Thread_local unsigned char *thread_frame;
+static _Thread_local size_t thread_frame_size;
+static _Thread_local int thread_frame_guard_touched;
 static volatile sig_atomic_t crash_reporter_installed;
 /* Set by pfnspec_glue_guard_worker(): the crash reporter also kills the worker's descendants. */
 static volatile sig_atomic_t descendants_die_with_worker;
@@ -120,9 +124,14 @@ static void report_entry_write(struct pfnspec_host *host, long slot) {
     host->abandon_context = &landing;                     \
     attach_mirror(host);                                  \
     thread_mirror_fault_slot = -1;                        \
+    thread_frame_guard_touched = 0;                       \
     if (setjmp(landing) != 0) {                           \
       thread_landing = outer_landing;                     \
       host->abandon_context = outer;                      \
+      if (thread_frame_guard_touched) {                   \
+        if (crash_reporter_installed) pfnspec_glue_install_crash_reporter(); \
+        return 1 + thread_frame_guard_touched;            \
+      }                                                   \
       if (thread_mirror_fault_slot >= 0) report_entry_write(host, thread_mirror_fault_slot); \
       return 1;                                           \
     }                                                     \
@@ -179,6 +188,35 @@ static const char *signal_name(int sig) {
   }
 }
 
+/* Guard pages after the frame: a write a few KiB past the args still lands in them. */
+enum { FRAME_GUARD_PAGES_AFTER = 16 };
+
+/* 1 when an address falls in the guard pages after the thread's frame, 2 in the one before it, else 0. */
+static int frame_guard(const void *address) {
+  if (thread_frame == NULL) return 0;
+  uintptr_t at = (uintptr_t)address, page = (uintptr_t)sysconf(_SC_PAGESIZE);
+  uintptr_t start = (uintptr_t)thread_frame, end = start + thread_frame_size;
+  if (at >= end && at < end + FRAME_GUARD_PAGES_AFTER * page) return 1;
+  if (at >= start - page && at < start) return 2;
+  return 0;
+}
+
+void *pfnspec_glue_frame(size_t *size) {
+  if (thread_frame == NULL) {
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t bytes = 2 * page;
+    size_t after = FRAME_GUARD_PAGES_AFTER * page;
+    unsigned char *region = mmap(NULL, page + bytes + after, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (region == MAP_FAILED) return NULL;
+    mprotect(region, page, PROT_NONE);
+    mprotect(region + page + bytes, after, PROT_NONE);
+    thread_frame = region + page;
+    thread_frame_size = bytes;
+  }
+  *size = thread_frame_size;
+  return thread_frame;
+}
+
 /*
  * After a crash: when the address space is past 3/4 of RLIMIT_AS, says so
  * ("pfnspec-worker: address space at N MiB of the M MiB limit"), for a
@@ -209,6 +247,12 @@ static void report_address_space(void) {
 static void report_crash(int sig, siginfo_t *info, void *context) {
   (void)context;
   long slot = (sig == SIGSEGV || sig == SIGBUS) && info != NULL ? mirror_slot(info->si_addr) : -1;
+  int guard = (sig == SIGSEGV || sig == SIGBUS) && info != NULL ? frame_guard(info->si_addr) : 0;
+  if (guard != 0 && thread_landing != NULL) {
+    /* A touch of a guard page around the args and host structs, inside a walker call: a verdict. */
+    thread_frame_guard_touched = guard;
+    longjmp(*thread_landing, 1);
+  }
   if (slot >= 0 && thread_landing != NULL) {
     /* A store into the read-only view, inside a walker call: a verdict, not a crash. */
     thread_mirror_fault_slot = slot;

@@ -39,6 +39,30 @@ final class HostBridge {
     if abandoned { throw PluginError("the walker called abandon() without a faulting host call") }
   }
 
+  /// Calls `body` with a host table whose context is this bridge, placed at
+  /// `destination` (a guarded frame) when given; also whether the walker
+  /// changed the table there.
+  func withTable<R>(in destination: UnsafeMutablePointer<pfnspec_host>?, _ body: (UnsafeMutablePointer<pfnspec_host>) -> R)
+    -> (R, tableChanged: Bool)
+  {
+    guard let destination else { return (withTable(body), false) }
+    return withTable { table in
+      let size = MemoryLayout<pfnspec_host>.size
+      UnsafeMutableRawPointer(destination).copyMemory(from: table, byteCount: size)
+      let before = Array(UnsafeRawBufferPointer(start: destination, count: size))
+      let result = body(destination)
+      let after = UnsafeRawBufferPointer(start: destination, count: size)
+      // The glue itself sets abandon, abandon_context and mirror around the call.
+      let glueFields = [\pfnspec_host.abandon, \pfnspec_host.abandon_context].compactMap {
+        MemoryLayout<pfnspec_host>.offset(of: $0).map { $0..<($0 + MemoryLayout<UnsafeRawPointer>.size) }
+      } + [MemoryLayout<pfnspec_host>.offset(of: \pfnspec_host.mirror).map { $0..<($0 + MemoryLayout<UnsafeRawPointer>.size) }].compactMap { $0 }
+      let changed = (0..<size).contains { index in
+        before[index] != after[index] && !glueFields.contains { $0.contains(index) }
+      }
+      return (result, changed)
+    }
+  }
+
   /// Calls `body` with a host table whose context is this bridge.
   func withTable<R>(_ body: (UnsafeMutablePointer<pfnspec_host>) -> R) -> R {
     var table = Self.template

@@ -127,6 +127,10 @@ static int faulty_start(struct follow_pfnmap_args *args)
 		close(fd);
 	for (;;)
 		__asm__ volatile("");
+#elif defined(PFNSPEC_FAULT_SCRIBBLE_FAR)
+	/* Writes a page past the args, beyond any guard bytes. */
+	((volatile char *)args)[sizeof(*args) + 4096] = 0x5a;
+	return 0;
 #elif defined(PFNSPEC_FAULT_SCRIBBLE_ARGS)
 	memset(args, 0xa5, sizeof(*args) + 32);
 	return 0;

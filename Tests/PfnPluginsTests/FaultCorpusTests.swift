@@ -21,6 +21,8 @@ struct FaultCorpusTests {
     ("PfnFaultLoopForever", .error, "did not finish within 1s"),
     ("PfnFaultExit", .error, "ended the worker process with exit status 3"),
     ("PfnFaultScribbleArgs", .error, "wrote past the end of struct follow_pfnmap_args"),
+    // A page past the args: the guard page after them catches it, the worker lives on.
+    ("PfnFaultScribbleFar", .error, "wrote past the end of struct follow_pfnmap_args (it touched the guard page after it)"),
     ("PfnFaultSuccessHoldingNothing", .fail, "held"),
     ("PfnFaultLeakLock", .fail, "held"),
     // A NULL out-pointer is the walker's fault, not a crash of the worker.

@@ -6,6 +6,7 @@
 #ifndef PFNSPEC_HOST_GLUE_H
 #define PFNSPEC_HOST_GLUE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pfnspec_walker.h"
@@ -14,8 +15,10 @@
 const struct pfnspec_walker_info *pfnspec_glue_describe(void *describe_symbol);
 
 /*
- * Calls start(); returns 0 when it returned (its result in *result) or 1 when
- * a host call abandoned the walk. Sets host->abandon and abandon_context.
+ * Calls start(); returns 0 when it returned (its result in *result), 1 when
+ * a host call abandoned the walk, 2 when the walker touched the guard page
+ * after the calling thread's frame (pfnspec_glue_frame), 3 the one before it.
+ * Sets host->abandon and abandon_context.
  */
 int pfnspec_glue_call_start(void *start_symbol, struct pfnspec_host *host, struct pfnspec_args *args,
                             int *result);
@@ -38,6 +41,16 @@ void pfnspec_glue_install_crash_reporter(void);
  * crash line says "the walker wrote a page-table entry through a plain pointer".
  */
 void pfnspec_glue_mirror_range(uintptr_t *start, uintptr_t *end);
+
+/*
+ * The calling thread's frame: *size writable bytes (two pages) between a
+ * PROT_NONE guard page before and 16 after (64 KiB on 4 KiB pages), made on first use and kept. The host table and the
+ * args a walker call sees live in it, the args at its very end, so that a
+ * walker that writes (or reads) past them touches a guard page; inside a
+ * walker call that ends the call (2 or 3 from pfnspec_glue_call_*). NULL when
+ * it cannot be mapped.
+ */
+void *pfnspec_glue_frame(size_t *size);
 
 /* pipe2(fds, O_CLOEXEC): pipes that no other child inherits. */
 int pfnspec_glue_pipe_cloexec(int fds[2]);
