@@ -1,4 +1,7 @@
 import CPfnWalker
+#if canImport(Glibc)
+  import Glibc
+#endif
 import PfnModel
 
 /// The host table a C walker gets (`struct pfnspec_host`), backed by a
@@ -49,17 +52,13 @@ final class HostBridge {
     return withTable { table in
       let size = MemoryLayout<pfnspec_host>.size
       UnsafeMutableRawPointer(destination).copyMemory(from: table, byteCount: size)
-      let before = Array(UnsafeRawBufferPointer(start: destination, count: size))
       let result = body(destination)
-      let after = UnsafeRawBufferPointer(start: destination, count: size)
-      // The glue itself sets abandon, abandon_context and mirror around the call.
-      let glueFields = [\pfnspec_host.abandon, \pfnspec_host.abandon_context].compactMap {
-        MemoryLayout<pfnspec_host>.offset(of: $0).map { $0..<($0 + MemoryLayout<UnsafeRawPointer>.size) }
-      } + [MemoryLayout<pfnspec_host>.offset(of: \pfnspec_host.mirror).map { $0..<($0 + MemoryLayout<UnsafeRawPointer>.size) }].compactMap { $0 }
-      let changed = (0..<size).contains { index in
-        before[index] != after[index] && !glueFields.contains { $0.contains(index) }
-      }
-      return (result, changed)
+      // The glue itself sets abandon, abandon_context and mirror around the
+      // call: take those, then any other byte that differs is the walker's.
+      table.pointee.abandon = destination.pointee.abandon
+      table.pointee.abandon_context = destination.pointee.abandon_context
+      table.pointee.mirror = destination.pointee.mirror
+      return (result, memcmp(destination, table, size) != 0)
     }
   }
 

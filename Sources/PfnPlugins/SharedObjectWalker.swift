@@ -124,14 +124,14 @@ public final class SharedObjectWalker: Walker, @unchecked Sendable {
 /// Guarded (the default): they live in the calling thread's frame
 /// (`pfnspec_glue_frame`), between two PROT_NONE guard pages, the args at
 /// the frame's very end, so that a walker that writes past them, by a byte or
-/// by pages, is stopped by the fault. Unguarded (`PFNSPEC_UNGUARDED_FRAME=1`,
+/// by pages, is stopped by the fault. Unguarded (``WorkerLaunch/guards`` off,
 /// for `pfnspec bench plugin`'s comparison): separate heap blocks, with 64
 /// guard bytes after the args checked after the call.
 struct ArgsFrame {
   static let guardBytes = 64
   static let guardValue: UInt8 = 0xd7
   /// Whether frames are guarded in this process.
-  static let guarded = getenv("PFNSPEC_UNGUARDED_FRAME") == nil
+  static let guarded = WorkerProcess.guarded
 
   let args: UnsafeMutablePointer<pfnspec_args>
   let vma: UnsafeMutablePointer<pfnspec_vma>

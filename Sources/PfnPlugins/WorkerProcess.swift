@@ -9,6 +9,9 @@ public enum WorkerProcess {
     pfnspec_glue_install_crash_reporter()
   }
 
+  /// Whether the isolation guards are on (``WorkerLaunch/guards``).
+  public static let guarded = getenv(WorkerLaunch.unguardedVariable) == nil
+
   /// Makes this worker leave nothing behind: the subreaper of whatever the
   /// plug-in forks (setsid daemons included), which dies with its parent
   /// (PR_SET_PDEATHSIG) and takes every descendant along when it dies by a
@@ -22,6 +25,7 @@ public enum WorkerProcess {
   /// signals and timers a walker may have armed for itself (alarm, itimers),
   /// so that nothing the last case set up strikes the next one.
   public static func resetBetweenCases() {
+    guard guarded else { return }
     _ = pfnspec_glue_kill_descendants(-1)
     pfnspec_glue_reset_case_signals()
   }

@@ -40,6 +40,13 @@ public struct WorkerLaunch: Sendable {
 
   /// Resource limits of each worker.
   public var limits = WorkerLimits()
+  /// The isolation guards inside workers: the guarded frame, the reset and
+  /// the killing of what a case forked between cases. Off only to measure
+  /// their cost (`pfnspec bench plugin`).
+  public var guards = true
+
+  /// The variable that turns the guards off in a worker.
+  public static let unguardedVariable = "PFNSPEC_UNGUARDED"
 
   /// The variable that tells a worker its supervisor's pid (PR_SET_PDEATHSIG's race).
   public static let supervisorVariable = "PFNSPEC_SUPERVISOR_PID"
@@ -73,6 +80,7 @@ public struct WorkerLaunch: Sendable {
     var environment = environment
     environment["SWIFT_BACKTRACE"] = "enable=no"
     environment[Self.supervisorVariable] = String(getpid())
+    if !guards { environment[Self.unguardedVariable] = "1" }
     return environment
   }
 }
