@@ -123,7 +123,6 @@ struct BenchPlugin: ParsableCommand {
     let directory = URL(fileURLWithPath: WorkerExecutable.path).deletingLastPathComponent().path
     var crashConfiguration = RunConfiguration()
     crashConfiguration.raceRandom = 0
-    crashConfiguration.arches = ["x86_64"]
     crashConfiguration.rules = ["RC-004"]  // its addresses are on odd pages: the abort walker dies in each case
     let crashArguments = crashConfiguration.workerArguments
     let (_, crashCPU, crashes) = try inWorkers(
@@ -140,10 +139,12 @@ struct BenchPlugin: ParsableCommand {
     }
     line("reference (Swift, in-process)        ", reference)
     line("\(pluginName) (C, \(jobs) worker\(jobs == 1 ? "" : "s"))".padding(toLength: 37, withPad: " ", startingAt: 0), plugin)
-    print(
-      String(
-        format: "worker/in-process: %.2fx the schedules per second (worker start-up and the channel included)",
-        (Double(plugin.schedules) / plugin.seconds) / (Double(reference.schedules) / reference.seconds)))
+    if reference.schedules > 0 && plugin.schedules > 0 {
+      print(
+        String(
+          format: "worker/in-process: %.2fx the schedules per second (worker start-up and the channel included)",
+          (Double(plugin.schedules) / plugin.seconds) / (Double(reference.schedules) / reference.seconds)))
+    }
     line("\(pluginName) without isolation guards".padding(toLength: 37, withPad: " ", startingAt: 0), unguarded)
     print(
       String(
