@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "pfnspec_host_glue.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -477,6 +478,11 @@ int pfnspec_glue_guard_worker(int expected_parent) {
   sigfillset(&action.sa_mask);
   sigaction(SIGTERM, &action, NULL);
   sigaction(SIGHUP, &action, NULL);
+  sigset_t deaths;
+  sigemptyset(&deaths);
+  sigaddset(&deaths, SIGTERM);
+  sigaddset(&deaths, SIGHUP);
+  pthread_sigmask(SIG_UNBLOCK, &deaths, NULL);
   failed |= pfnspec_glue_die_with_parent(SIGTERM, expected_parent) != 0;
   return failed ? -1 : 0;
 }

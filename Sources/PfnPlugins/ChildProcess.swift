@@ -13,6 +13,12 @@ public enum ChildExit: Sendable, Hashable, CustomStringConvertible {
   case exited(Int32)
   case signaled(Int32)
 
+  /// From a `waitpid` status.
+  init(waitStatus status: Int32) {
+    let signal = status & 0x7f
+    self = signal == 0 ? .exited((status >> 8) & 0xff) : .signaled(signal)
+  }
+
   public var description: String {
     switch self {
     case .exited(let code): "exited with status \(code)"
@@ -77,7 +83,12 @@ final class ChildProcess {
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF))
+    // Nothing blocked: a mask inherited from whatever started pfnspec would
+    // keep SIGTERM (the parent-death signal) from reaching a worker.
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+    var nothingBlocked = sigset_t()
+    sigemptyset(&nothingBlocked)
+    posix_spawnattr_setsigmask(&attributes, &nothingBlocked)
     posix_spawnattr_setpgroup(&attributes, 0)
     var defaults = sigset_t()
     sigemptyset(&defaults)
@@ -247,13 +258,19 @@ final class ChildProcess {
     return wait()
   }
 
-  /// The last `bytes` of what the child wrote to standard error.
-  func errorTail(bytes: Int = 4096) -> String {
+  /// Where the child's standard error ends now (a fork server's next child writes after it).
+  func errorLogSize() -> Int {
+    var info = stat()
+    return stat(errorLogPath, &info) == 0 ? Int(info.st_size) : 0
+  }
+
+  /// The last `bytes` of what the child wrote to standard error, from `offset` on.
+  func errorTail(bytes: Int = 4096, from offset: Int = 0) -> String {
     guard let file = fopen(errorLogPath, "r") else { return "" }
     defer { fclose(file) }
     fseek(file, 0, SEEK_END)
     let size = ftell(file)
-    let start = max(0, size - bytes)
+    let start = min(size, max(offset, size - bytes))
     fseek(file, start, SEEK_SET)
     var data = [UInt8](repeating: 0, count: size - start)
     let count = fread(&data, 1, data.count, file)

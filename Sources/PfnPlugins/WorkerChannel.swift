@@ -20,6 +20,10 @@ public enum WorkerEvent: Codable, Sendable {
   case verdict(Verdict)
   case suiteFinished(SuiteKey)
   case explored(cases: Int, schedules: Int)
+  /// A fork server's child ended before its part did, with this wait status;
+  /// the server waits on its standard input for where to resume (a
+  /// ``ResumePoint`` as JSON, `null` to start over, or `stop`).
+  case childEnded(status: Int32)
   case done
   case fatal(String)
 
@@ -47,22 +51,32 @@ public enum WorkerEvent: Codable, Sendable {
 /// standard input before the plug-in is loaded, and refuses any line that
 /// lacks it or comes out of sequence.
 public final class WorkerChannel: Sendable {
-  private let state: Mutex<(descriptor: Int32, sequence: UInt64)>
+  private let descriptor: Mutex<Int32>
+  /// The sequence number, in memory shared with a fork server's children:
+  /// they and the server write in turn, and the numbers must run on.
+  nonisolated(unsafe) private let sequence: UnsafeMutablePointer<UInt64>
   private let nonce: String
 
   /// Takes standard output for the channel and the nonce from standard input
   /// (then points standard input at /dev/null, so the plug-in never reads it).
-  public static func takeStandardOutput() -> WorkerChannel {
+  /// - Parameter keepInput: Leave standard input open after the nonce (a
+  ///   fork server reads where to resume there; its children get /dev/null).
+  public static func takeStandardOutput(keepInput: Bool = false) -> WorkerChannel {
     let channel = moveToHighDescriptor(dup(STDOUT_FILENO))
     dup2(STDERR_FILENO, STDOUT_FILENO)
     closeInherited(except: channel)
-    let nonce = readNonce()
+    let nonce = readInputLine(limit: 128) ?? ""
+    if !keepInput { closeStandardInput() }
+    return WorkerChannel(descriptor: channel, nonce: nonce)
+  }
+
+  /// Points standard input at /dev/null.
+  public static func closeStandardInput() {
     let null = open("/dev/null", O_RDONLY)
     if null >= 0 {
       dup2(null, STDIN_FILENO)
       close(null)
     }
-    return WorkerChannel(descriptor: channel, nonce: nonce)
   }
 
   /// A copy of `descriptor` at a random number between 600 and the open-files
@@ -95,29 +109,43 @@ public final class WorkerChannel: Sendable {
     }
   }
 
-  /// The first line of standard input: the run's nonce (empty when none came).
-  private static func readNonce() -> String {
+  /// The next line of standard input, read byte by byte so that nothing
+  /// past it is taken (`nil` at its end).
+  public static func readInputLine(limit: Int = 64 << 20) -> String? {
     var bytes: [UInt8] = []
     var byte: UInt8 = 0
-    while bytes.count < 128, read(STDIN_FILENO, &byte, 1) == 1, byte != UInt8(ascii: "\n") { bytes.append(byte) }
+    while bytes.count < limit {
+      let count = read(STDIN_FILENO, &byte, 1)
+      if count < 0 && errno == EINTR { continue }
+      if count <= 0 { return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self) }
+      if byte == UInt8(ascii: "\n") { break }
+      bytes.append(byte)
+    }
     return String(decoding: bytes, as: UTF8.self)
   }
 
   init(descriptor: Int32, nonce: String = "") {
-    self.state = Mutex((descriptor, 0))
+    self.descriptor = Mutex(descriptor)
+    let shared = mmap(nil, MemoryLayout<UInt64>.size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0)
+    if let shared, shared != MAP_FAILED {
+      sequence = shared.bindMemory(to: UInt64.self, capacity: 1)
+    } else {
+      sequence = .allocate(capacity: 1)
+    }
+    sequence.pointee = 0
     self.nonce = nonce
   }
 
   /// Writes one event as one line.
   public func send(_ event: WorkerEvent) {
     let payload = event.encodedLine()
-    state.withLock { state in
-      state.sequence += 1
-      var bytes = Array(ChannelFrame(nonce: nonce, sequence: state.sequence, payload: payload).line.utf8)
+    descriptor.withLock { descriptor in
+      sequence.pointee += 1
+      var bytes = Array(ChannelFrame(nonce: nonce, sequence: sequence.pointee, payload: payload).line.utf8)
       bytes.append(UInt8(ascii: "\n"))
       var offset = 0
       while offset < bytes.count {
-        let written = bytes[offset...].withUnsafeBytes { write(state.descriptor, $0.baseAddress, $0.count) }
+        let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
         if written < 0 {
           if errno == EINTR { continue }
           return

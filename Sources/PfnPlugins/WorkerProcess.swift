@@ -1,5 +1,6 @@
 import CPfnWalkerHost
 import Foundation
+import PfnSpecRunner
 
 /// Set-up of a worker process.
 public enum WorkerProcess {
@@ -28,6 +29,49 @@ public enum WorkerProcess {
     guard guarded else { return }
     _ = pfnspec_glue_kill_descendants(-1)
     pfnspec_glue_reset_case_signals()
+  }
+
+  /// Serves a part as a fork server: the specs, the plan and the plug-in are
+  /// loaded once, in this process; each child forked from it runs the part
+  /// from a resume point (`run`, whose result is the child's exit status).
+  /// When a child dies, this process kills what it left, tells the
+  /// supervisor (``WorkerEvent/childEnded(status:)``) and forks the next one
+  /// from where the supervisor says to resume. A crash so costs a fork, not
+  /// a new worker that loads and plans everything again.
+  ///
+  /// - Returns: The exit status of the worker: 0 once a child finished the part.
+  public static func serveForks(
+    channel: WorkerChannel, resume initial: ResumePoint?, run: (ResumePoint?) -> Int32
+  ) -> Int32 {
+    var resume = initial
+    while true {
+      let pid = fork()
+      if pid < 0 {
+        channel.send(.fatal("the worker cannot fork: \(String(cString: strerror(errno)))"))
+        return 3
+      }
+      if pid == 0 {
+        // The child: dies with the server, reads nothing meant for it.
+        _ = pfnspec_glue_die_with_parent(SIGKILL, 0)
+        WorkerChannel.closeStandardInput()
+        _exit(run(resume))  // write(2) only: no buffers to flush, no atexit work to run in a fork
+      }
+      var status: Int32 = 0
+      while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+      resetBetweenCases()
+      // Exit status 0: the child said done (or fatal) itself.
+      if status == 0 { return 0 }
+      channel.send(.childEnded(status: status))
+      guard let line = WorkerChannel.readInputLine(), line != "stop" else { return 0 }
+      if line == "null" {
+        resume = nil
+      } else if let point = try? JSONDecoder().decode(ResumePoint.self, from: Data(line.utf8)) {
+        resume = point
+      } else {
+        channel.send(.fatal("the worker got a resume point it cannot read"))
+        return 3
+      }
+    }
   }
 
   /// Applies the worker's resource limits.

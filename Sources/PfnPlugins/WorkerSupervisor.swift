@@ -14,6 +14,8 @@ public enum WorkerFlag {
   public static let servingWalker = "--serve-callers-with"
   /// `--segment N`: the worker's part of the run, for the suites' positions in shard reports.
   public static let segment = "--segment"
+  /// `--fork-server`: load once, fork a child per crash (``WorkerProcess/serveForks(channel:resume:run:)``).
+  public static let forkServer = "--fork-server"
 }
 
 public struct WorkerLaunch: Sendable {
@@ -40,6 +42,9 @@ public struct WorkerLaunch: Sendable {
 
   /// Resource limits of each worker.
   public var limits = WorkerLimits()
+  /// Whether a worker serves its part as a fork server: after a crash it
+  /// forks a child from its loaded self instead of being replaced.
+  public var forkServer = true
   /// The isolation guards inside workers: the guarded frame, the reset and
   /// the killing of what a case forked between cases. Off only to measure
   /// their cost (`pfnspec bench plugin`).
@@ -69,6 +74,7 @@ public struct WorkerLaunch: Sendable {
     var arguments = ["worker", "--plugin", pluginPath] + runArguments + limits.arguments
     if let servingWalker { arguments += [WorkerFlag.servingWalker, servingWalker] }
     if segment != 0 { arguments += [WorkerFlag.segment, String(segment)] }
+    if forkServer { arguments.append(WorkerFlag.forkServer) }
     for suite in suites { arguments += ["--suite", suite] }
     if let resume, let data = try? JSONEncoder().encode(resume) {
       arguments += ["--resume", String(decoding: data, as: UTF8.self)]
@@ -268,6 +274,8 @@ private final class PartRun {
     case garbage(String)
     /// A message the supervisor refuses (``ChannelViolation``, or one that contradicts the plan).
     case refused(String)
+    /// A fork server's child died with this wait status; the server waits for a resume point.
+    case childEnded(Int32)
   }
 
   /// How following a worker ended.
@@ -282,6 +290,10 @@ private final class PartRun {
     let launch = supervisor.launch
     var fruitlessStarts = 0
     let logName = "part-\(suites.joined(separator: "+").isEmpty ? "all" : suites.joined(separator: "+")).log"
+    /// A fork server whose child died, with its channel's reader, to follow on.
+    var server: (child: ChildProcess, reader: ChannelReader)?
+    /// Where the current child's part of the worker's log starts (a fork server's children share it).
+    var logStart = 0
     workers: while true {
       if let budget = launch.errorBudget, budget.isSpent {
         stoppedBecause = "the run had reached --max-errors \(budget.limit)"
@@ -289,21 +301,29 @@ private final class PartRun {
         break
       }
       let child: ChildProcess
-      do {
-        child = try ChildProcess(
-          executable: launch.executable, arguments: launch.arguments(suites: suites, resume: resume),
-          environment: launch.workerEnvironment, errorLogPath: supervisor.log(logName))
-      } catch {
-        stoppedBecause = "no worker could be started"
-        recordPartError(.workerFailed(message: "\(error)"))
-        break
+      var reader: ChannelReader
+      if let (running, itsReader) = server {
+        (child, reader) = (running, itsReader)
+        server = nil
+      } else {
+        logStart = 0
+        do {
+          child = try ChildProcess(
+            executable: launch.executable, arguments: launch.arguments(suites: suites, resume: resume),
+            environment: launch.workerEnvironment, errorLogPath: supervisor.log(logName))
+        } catch {
+          stoppedBecause = "no worker could be started"
+          recordPartError(.workerFailed(message: "\(error)"))
+          break
+        }
+        // The nonce goes to the worker before it loads the plug-in; lines without it are refused.
+        let nonce = ChannelReader.makeNonce()
+        child.send(nonce)
+        reader = ChannelReader(nonce: nonce)
       }
-      // The nonce goes to the worker before it loads the plug-in; lines without it are refused.
-      let nonce = ChannelReader.makeNonce()
-      child.send(nonce)
       let stop: Stop
       let progressed: Bool
-      switch follow(child, reader: ChannelReader(nonce: nonce)) {
+      switch follow(child, reader: &reader) {
       case .finished:
         child.waitOrKill(within: 5)
         break workers
@@ -311,18 +331,30 @@ private final class PartRun {
         stop = why
         progressed = anyVerdict
       }
+      let exit: ChildExit
+      var cause: VerdictCause
+      let errorText: String
       switch stop {
-      case .timedOut, .garbage, .refused: child.kill()
-      case .died: break
+      case .childEnded(let status):
+        // A fork server's child died; the server lives on and forks the next.
+        exit = ChildExit(waitStatus: status)
+        errorText = child.errorTail(from: logStart)
+        logStart = child.errorLogSize()
+        cause = self.cause(.died, exit, errorText)
+        server = (child, reader)
+      case .timedOut, .garbage, .refused, .died:
+        if case .died = stop {} else { child.kill() }
+        // A worker that closed its channel but goes on running is killed after a grace period.
+        exit = child.waitOrKill(within: min(2, launch.caseTimeout))
+        errorText = child.errorTail(from: logStart)
+        cause = self.cause(stop, exit, errorText)
+        if case .died = stop, child.killedHere {
+          cause = .walkerError(message: "the walker closed the worker's channel and went on running (the worker was killed)")
+        }
       }
-      // A worker that closed its channel but goes on running is killed after a grace period.
-      let exit = child.waitOrKill(within: min(2, launch.caseTimeout))
-      var cause = self.cause(stop, exit, child.errorTail())
-      if case .died = stop, child.killedHere {
-        cause = .walkerError(message: "the walker closed the worker's channel and went on running (the worker was killed)")
-      }
+      var giveUp = false
       if let inFlight = begun.last {
-        record(errorFor: inFlight, cause: cause, errorText: child.errorTail())
+        record(errorFor: inFlight, cause: cause, errorText: errorText)
         let lost = begun.dropLast().map(CaseReference.init)
         resume = ResumePoint(after: CaseReference(inFlight), rerun: Set(lost))
         begun = []
@@ -334,12 +366,11 @@ private final class PartRun {
         if let limit = launch.stopAfterIdenticalDeaths, deathsSinceStart.count >= limit {
           stoppedBecause = "the part stopped after its first \(limit) cases all ended the same way"
           recordPartError(.stoppedEarly(.identicalDeaths(count: limit, death: cause)))
-          break
-        }
-        if let budget = launch.errorBudget, budget.spend() {
+          giveUp = true
+        } else if let budget = launch.errorBudget, budget.spend() {
           stoppedBecause = "the run reached --max-errors \(budget.limit)"
           recordPartError(.stoppedEarly(.errorBudget(limit: budget.limit, started: true)))
-          break
+          giveUp = true
         }
       } else {
         // Died between cases or before the first: try once more, then give up on the part.
@@ -347,9 +378,19 @@ private final class PartRun {
         if fruitlessStarts >= 2 {
           stoppedBecause = "the part's worker died outside any case twice in a row"
           recordPartError(.workerDiedOutsideCase(cause))
-          break
+          giveUp = true
         }
       }
+      if let (running, _) = server {
+        // Tell the fork server where its next child resumes, or to stop.
+        let line = giveUp ? "stop" : (try? JSONEncoder().encode(resume)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+        if giveUp || !running.send(line) {
+          running.kill()
+          running.wait()
+          server = nil
+        }
+      }
+      if giveUp { break }
     }
     accountForPlan()
     grouper.flush()
@@ -358,8 +399,7 @@ private final class PartRun {
 
   /// Reads a worker's events until it is done or stops; whether any verdict
   /// arrived, and whether it finished its part.
-  func follow(_ child: ChildProcess, reader: ChannelReader) -> Ending {
-    var reader = reader
+  func follow(_ child: ChildProcess, reader: inout ChannelReader) -> Ending {
     let caseTimeout = Duration.milliseconds(Int(supervisor.launch.caseTimeout * 1000))
     // Between cases (starting, loading specs, planning) the worker runs no walker code.
     let betweenCases = max(caseTimeout, .seconds(60))
@@ -400,6 +440,8 @@ private final class PartRun {
           return .finished
         case .explored(let cases, let schedules):
           supervisor.addExplored(cases: cases, schedules: schedules)
+        case .childEnded(let status):
+          return .stopped(.childEnded(status), progressed: progressed)
         case .hello, .suiteStarted, .suiteFinished:
           continue
         }
@@ -455,6 +497,8 @@ private final class PartRun {
       return .garbage(output: line)
     case .refused(let reason):
       return .refusedMessage(reason: reason)
+    case .childEnded(let status):
+      return cause(.died, ChildExit(waitStatus: status), errorText)
     case .died:
       if let limit = Self.limitNamed(errorText, exit: exit) { return limit }
       switch exit {

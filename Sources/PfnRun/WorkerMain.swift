@@ -14,11 +14,13 @@ public enum WorkerMain {
   ///
   /// Arguments: `--plugin PATH` and either `--describe`, or the run's
   /// ``RunConfiguration/workerArguments`` with `--suite NAME` (repeatable),
-  /// `--resume JSON` and `--count-schedules`.
+  /// `--resume JSON`, `--count-schedules` and `--fork-server`.
   public static func run(arguments: [String]) -> Int32 {
     WorkerProcess.installCrashReporter()
     WorkerProcess.guardAgainstSurvivors()
-    let channel = WorkerChannel.takeStandardOutput()
+    // A fork server reads where to resume on its standard input.
+    let forkServer = arguments.contains(WorkerFlag.forkServer)
+    let channel = WorkerChannel.takeStandardOutput(keepInput: forkServer)
     var rest: [String] = []
     let configuration: RunConfiguration
     do {
@@ -47,6 +49,7 @@ public enum WorkerMain {
       case WorkerFlag.segment: segment = value.flatMap { Int($0) } ?? 0; index += 1
       case "--describe": describe = true
       case "--count-schedules": countSchedules = true
+      case WorkerFlag.forkServer: break
       case _ where limits.read(flag: flag, value: value): index += 1
       default:
         channel.send(.fatal("the worker does not know the argument '\(flag)'"))
@@ -105,16 +108,29 @@ public enum WorkerMain {
       if servingWalker != nil { options.walkerRules = false }
       options.ordinalSegment = segment
       options.suiteOrder = set.files.map(\.suiteName)
-      let runner = Runner(
-        files: files, sources: set.sources, walkers: [walker],
-        // The parent names every caller (its default included): no default here.
-        callers: servingWalker != nil ? callers : try SpecRun.callers(named: configuration.callers),
-        arches: try SpecRun.arches(named: configuration.arches), options: options)
-      try runner.run(
-        into: WorkerEventSink(channel: channel) {
-          WorkerProcess.resetBetweenCases()
-          if countSchedules { channel.send(.explored(cases: totals.cases, schedules: totals.schedules)) }
-        })
+      // The parent names every caller (its default included): no default here.
+      let partCallers = servingWalker != nil ? callers : try SpecRun.callers(named: configuration.callers)
+      let arches = try SpecRun.arches(named: configuration.arches)
+      let partOptions = options
+      func runPart(from resume: ResumePoint?) throws {
+        var options = partOptions
+        options.resume = resume
+        try Runner(
+          files: files, sources: set.sources, walkers: [walker], callers: partCallers, arches: arches, options: options
+        ).run(
+          into: WorkerEventSink(channel: channel) {
+            WorkerProcess.resetBetweenCases()
+            if countSchedules { channel.send(.explored(cases: totals.cases, schedules: totals.schedules)) }
+          })
+      }
+      if forkServer {
+        // Specs, plan and plug-in are loaded: each crash from here on costs a fork.
+        return WorkerProcess.serveForks(channel: channel, resume: options.resume) { resume in
+          do { try runPart(from: resume) } catch { channel.send(.fatal("the worker cannot run: \(error)")) }
+          return 0
+        }
+      }
+      try runPart(from: options.resume)
     } catch {
       channel.send(.fatal("the worker cannot run: \(error)"))
       return 3
