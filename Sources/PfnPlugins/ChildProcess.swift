@@ -93,6 +93,8 @@ final class ChildProcess {
     var defaults = sigset_t()
     sigemptyset(&defaults)
     sigaddset(&defaults, SIGPIPE)
+    // pfnspec run ignores these while it handles them itself: children must not inherit that.
+    for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&defaults, signal) }
     posix_spawnattr_setsigdefault(&attributes, &defaults)
 
     let argv = ([executable] + arguments).map { strdup($0) } + [nil]
