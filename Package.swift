@@ -16,6 +16,10 @@ let cWalkers: [(target: String, path: String)] =
     ("PrintGarbage", "print-garbage"), ("SuccessHoldingNothing", "success-holding-nothing"),
     ("LeakLock", "leak-lock"), ("ScribbleArgs", "scribble-args"), ("NullOut", "null-out"),
     ("WriteThroughPointer", "write-through-pointer"),
+    // The hostile corpus: plug-ins that attack the run itself (docs/walkers.md, "Threat model").
+    ("ForgeDone", "forge-done"), ("ForkChildren", "fork-children"), ("HoldPipeCrash", "hold-pipe-crash"),
+    ("Alarm", "alarm"), ("GrowMemory", "grow-memory"), ("CloseAndSpin", "close-and-spin"),
+    ("ScribbleFar", "scribble-far"),
   ].map { ("PfnFault" + $0.0, "Tests/FaultCorpus/" + $0.1) }
 
 /// The C callers the package builds as shared objects: the kernel-style

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "pfnspec_host_glue.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -8,6 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <fcntl.h>
+#include <sys/resource.h>
+
+static void append_text(char *to, size_t size, const char *text);
+static void append_number(char *to, size_t size, long value);
 
 const struct pfnspec_walker_info *pfnspec_glue_describe(void *describe_symbol) {
   pfnspec_walker_describe_fn describe = (pfnspec_walker_describe_fn)describe_symbol;
@@ -28,7 +35,13 @@ static _Thread_local int thread_mirror_failed;
 /* The landing of the walker call in progress on this thread, for a store into the view. */
 static _Thread_local jmp_buf *thread_landing;
 static _Thread_local long thread_mirror_fault_slot;
+/* The calling thread's guarded frame (pfnspec_glue_frame) and which guard a walker call touched. */
+static _Thread_local unsigned char *thread_frame;
+static _Thread_local size_t thread_frame_size;
+static _Thread_local int thread_frame_guard_touched;
 static volatile sig_atomic_t crash_reporter_installed;
+/* Set by pfnspec_glue_guard_worker(): the crash reporter also kills the worker's descendants. */
+static volatile sig_atomic_t descendants_die_with_worker;
 
 static struct pfnspec_mirror *mirror_for_thread(void) {
   if (thread_mirror != NULL || thread_mirror_failed) return thread_mirror;
@@ -112,9 +125,14 @@ static void report_entry_write(struct pfnspec_host *host, long slot) {
     host->abandon_context = &landing;                     \
     attach_mirror(host);                                  \
     thread_mirror_fault_slot = -1;                        \
+    thread_frame_guard_touched = 0;                       \
     if (setjmp(landing) != 0) {                           \
       thread_landing = outer_landing;                     \
       host->abandon_context = outer;                      \
+      if (thread_frame_guard_touched) {                   \
+        if (crash_reporter_installed) pfnspec_glue_install_crash_reporter(); \
+        return 1 + thread_frame_guard_touched;            \
+      }                                                   \
       if (thread_mirror_fault_slot >= 0) report_entry_write(host, thread_mirror_fault_slot); \
       return 1;                                           \
     }                                                     \
@@ -171,9 +189,71 @@ static const char *signal_name(int sig) {
   }
 }
 
+/* Guard pages after the frame: a write a few KiB past the args still lands in them. */
+enum { FRAME_GUARD_PAGES_AFTER = 16 };
+
+/* 1 when an address falls in the guard pages after the thread's frame, 2 in the one before it, else 0. */
+static int frame_guard(const void *address) {
+  if (thread_frame == NULL) return 0;
+  uintptr_t at = (uintptr_t)address, page = (uintptr_t)sysconf(_SC_PAGESIZE);
+  uintptr_t start = (uintptr_t)thread_frame, end = start + thread_frame_size;
+  if (at >= end && at < end + FRAME_GUARD_PAGES_AFTER * page) return 1;
+  if (at >= start - page && at < start) return 2;
+  return 0;
+}
+
+void *pfnspec_glue_frame(size_t *size) {
+  if (thread_frame == NULL) {
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t bytes = 2 * page;
+    size_t after = FRAME_GUARD_PAGES_AFTER * page;
+    unsigned char *region = mmap(NULL, page + bytes + after, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (region == MAP_FAILED) return NULL;
+    mprotect(region, page, PROT_NONE);
+    mprotect(region + page + bytes, after, PROT_NONE);
+    thread_frame = region + page;
+    thread_frame_size = bytes;
+  }
+  *size = thread_frame_size;
+  return thread_frame;
+}
+
+/*
+ * After a crash: when the address space is past 3/4 of RLIMIT_AS, says so
+ * ("pfnspec-worker: address space at N MiB of the M MiB limit"), for a
+ * verdict that names the limit. Async-signal-safe.
+ */
+static void report_address_space(void) {
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_AS, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return;
+  char text[128];
+  int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ssize_t count = read(fd, text, sizeof text - 1);
+  close(fd);
+  if (count <= 0) return;
+  text[count] = 0;
+  unsigned long pages = 0;
+  for (char *c = text; *c >= '0' && *c <= '9'; c++) pages = pages * 10 + (unsigned long)(*c - '0');
+  unsigned long bytes = pages * (unsigned long)sysconf(_SC_PAGESIZE);
+  if (bytes < limit.rlim_cur / 4 * 3) return;
+  char line[160] = "pfnspec-worker: address space at ";
+  append_number(line, sizeof line, (long)(bytes >> 20));
+  append_text(line, sizeof line, " MiB of the ");
+  append_number(line, sizeof line, (long)(limit.rlim_cur >> 20));
+  append_text(line, sizeof line, " MiB limit\n");
+  write_text(line);
+}
+
 static void report_crash(int sig, siginfo_t *info, void *context) {
   (void)context;
   long slot = (sig == SIGSEGV || sig == SIGBUS) && info != NULL ? mirror_slot(info->si_addr) : -1;
+  int guard = (sig == SIGSEGV || sig == SIGBUS) && info != NULL ? frame_guard(info->si_addr) : 0;
+  if (guard != 0 && thread_landing != NULL) {
+    /* A touch of a guard page around the args and host structs, inside a walker call: a verdict. */
+    thread_frame_guard_touched = guard;
+    longjmp(*thread_landing, 1);
+  }
   if (slot >= 0 && thread_landing != NULL) {
     /* A store into the read-only view, inside a walker call: a verdict, not a crash. */
     thread_mirror_fault_slot = slot;
@@ -187,6 +267,9 @@ static void report_crash(int sig, siginfo_t *info, void *context) {
   }
   if (slot >= 0) write_text(" (the walker wrote a page-table entry through a plain pointer)");
   write_text("\n");
+  report_address_space();
+  /* Whatever the walker forked dies with the worker (this process is their subreaper). */
+  if (descendants_die_with_worker) pfnspec_glue_kill_descendants(-1);
   /* SA_RESETHAND restored the default action: die by the same signal. */
   raise(sig);
 }
@@ -209,4 +292,197 @@ void pfnspec_glue_install_crash_reporter(void) {
 
 int pfnspec_glue_pipe_cloexec(int fds[2]) {
   return pipe2(fds, O_CLOEXEC);
+}
+
+/* ---- Processes: no survivors ---------------------------------------------- */
+
+#include <dirent.h>
+#include <errno.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+
+int pfnspec_glue_pidfd_open(int pid) {
+#ifdef SYS_pidfd_open
+  int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+  if (fd >= 0) fcntl(fd, F_SETFD, FD_CLOEXEC);
+  return fd;
+#else
+  (void)pid;
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
+int pfnspec_glue_become_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
+
+int pfnspec_glue_die_with_parent(int sig, int expected_parent) {
+  if (prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) != 0) return -1;
+  /* The parent may have died before the prctl: then nobody would send the signal. */
+  if (expected_parent > 0 && getppid() != expected_parent) raise(sig);
+  return 0;
+}
+
+/* Async-signal-safe decimal parsing of a children file's text. */
+static int read_small_file(const char *path, char *buffer, size_t size) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t total = 0;
+  while ((size_t)total < size - 1) {
+    ssize_t count = read(fd, buffer + total, size - 1 - (size_t)total);
+    if (count <= 0) break;
+    total += count;
+  }
+  close(fd);
+  buffer[total] = 0;
+  return (int)total;
+}
+
+static void append_text(char *to, size_t size, const char *text) {
+  size_t at = strlen(to);
+  while (*text && at + 1 < size) to[at++] = *text++;
+  to[at] = 0;
+}
+
+static void append_number(char *to, size_t size, long value) {
+  char digits[24];
+  int count = 0;
+  do {
+    digits[count++] = (char)('0' + value % 10);
+    value /= 10;
+  } while (value > 0 && count < 23);
+  char reversed[24];
+  for (int i = 0; i < count; i++) reversed[i] = digits[count - 1 - i];
+  reversed[count] = 0;
+  append_text(to, size, reversed);
+}
+
+struct linux_dirent64_view {
+  uint64_t d_ino;
+  int64_t d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[];
+};
+
+long pfnspec_glue_open_files_limit(void) {
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 256;
+  return limit.rlim_cur == RLIM_INFINITY ? 65536 : (long)limit.rlim_cur;
+}
+
+int pfnspec_glue_children(int *pids, int capacity) {
+  int found = 0;
+  int dir = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return -1;
+  char entries[4096];
+  for (;;) {
+    long count = syscall(SYS_getdents64, dir, entries, sizeof entries);
+    if (count <= 0) break;
+    for (long offset = 0; offset < count;) {
+      struct linux_dirent64_view *entry = (struct linux_dirent64_view *)(entries + offset);
+      offset += entry->d_reclen;
+      if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
+      char path[96] = "/proc/self/task/";
+      append_text(path, sizeof path, entry->d_name);
+      append_text(path, sizeof path, "/children");
+      char text[4096];
+      if (read_small_file(path, text, sizeof text) <= 0) continue;
+      long value = -1;
+      for (char *c = text;; c++) {
+        if (*c >= '0' && *c <= '9') {
+          value = (value < 0 ? 0 : value * 10) + (*c - '0');
+        } else {
+          if (value > 0 && found < capacity) pids[found++] = (int)value;
+          value = -1;
+          if (*c == 0) break;
+        }
+      }
+    }
+  }
+  close(dir);
+  return found;
+}
+
+int pfnspec_glue_kill_descendants(int keep) {
+  int killed = 0;
+  for (int round = 0; round < 200; round++) {
+    int pids[512];
+    int count = pfnspec_glue_children(pids, 512);
+    int others = 0;
+    for (int i = 0; i < count; i++) {
+      if (pids[i] == keep) continue;
+      others++;
+      kill(pids[i], SIGKILL);
+      killed++;
+    }
+    for (int i = 0; i < count; i++)
+      if (pids[i] != keep) waitpid(pids[i], NULL, 0);
+    if (others == 0) break;
+    /* Their children are re-parented to this subreaper as they die: look again. */
+    struct timespec pause = {.tv_sec = 0, .tv_nsec = 1000000};
+    nanosleep(&pause, NULL);
+  }
+  (void)append_number;
+  return killed;
+}
+
+void pfnspec_glue_reset_case_signals(void) {
+  alarm(0);
+  struct itimerval off;
+  memset(&off, 0, sizeof off);
+  setitimer(ITIMER_REAL, &off, NULL);
+  setitimer(ITIMER_VIRTUAL, &off, NULL);
+  setitimer(ITIMER_PROF, &off, NULL);
+  int armed[] = {SIGALRM, SIGVTALRM, SIGPROF, SIGUSR1, SIGUSR2, SIGCHLD, SIGPIPE, SIGXCPU};
+  for (size_t i = 0; i < sizeof armed / sizeof armed[0]; i++) signal(armed[i], armed[i] == SIGPIPE ? SIG_IGN : SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+int pfnspec_glue_set_limit(enum pfnspec_glue_limit which, unsigned long long soft) {
+  int resource = which == PFNSPEC_GLUE_LIMIT_AS ? RLIMIT_AS
+               : which == PFNSPEC_GLUE_LIMIT_CPU ? RLIMIT_CPU
+               : which == PFNSPEC_GLUE_LIMIT_NOFILE ? RLIMIT_NOFILE : RLIMIT_NPROC;
+  struct rlimit limit;
+  if (getrlimit(resource, &limit) != 0) return -1;
+  rlim_t wanted = (rlim_t)soft;
+  if (limit.rlim_max != RLIM_INFINITY && wanted > limit.rlim_max) wanted = limit.rlim_max;
+  limit.rlim_cur = wanted;
+  /* The hard CPU limit stays a little above the soft one: SIGXCPU first, then SIGKILL. */
+  if (resource == RLIMIT_CPU) {
+    if (limit.rlim_max == RLIM_INFINITY || limit.rlim_max > wanted + 5) limit.rlim_max = wanted + 5;
+  } else {
+    limit.rlim_max = wanted;
+  }
+  return setrlimit(resource, &limit);
+}
+
+/* The parent died (PR_SET_PDEATHSIG): take every descendant along, then die. */
+static void parent_died(int sig) {
+  (void)sig;
+  pfnspec_glue_kill_descendants(-1);
+  _exit(128 + SIGTERM);
+}
+
+int pfnspec_glue_guard_worker(int expected_parent) {
+  int failed = pfnspec_glue_become_subreaper() != 0;
+  descendants_die_with_worker = 1;
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = parent_died;
+  sigfillset(&action.sa_mask);
+  sigaction(SIGTERM, &action, NULL);
+  sigaction(SIGHUP, &action, NULL);
+  sigset_t deaths;
+  sigemptyset(&deaths);
+  sigaddset(&deaths, SIGTERM);
+  sigaddset(&deaths, SIGHUP);
+  pthread_sigmask(SIG_UNBLOCK, &deaths, NULL);
+  failed |= pfnspec_glue_die_with_parent(SIGTERM, expected_parent) != 0;
+  return failed ? -1 : 0;
 }

@@ -1,4 +1,7 @@
 import CPfnWalker
+#if canImport(Glibc)
+  import Glibc
+#endif
 import PfnModel
 
 /// The host table a C walker gets (`struct pfnspec_host`), backed by a
@@ -37,6 +40,26 @@ final class HostBridge {
   func raiseFault(abandoned: Bool) throws {
     if let fault { throw fault }
     if abandoned { throw PluginError("the walker called abandon() without a faulting host call") }
+  }
+
+  /// Calls `body` with a host table whose context is this bridge, placed at
+  /// `destination` (a guarded frame) when given; also whether the walker
+  /// changed the table there.
+  func withTable<R>(in destination: UnsafeMutablePointer<pfnspec_host>?, _ body: (UnsafeMutablePointer<pfnspec_host>) -> R)
+    -> (R, tableChanged: Bool)
+  {
+    guard let destination else { return (withTable(body), false) }
+    return withTable { table in
+      let size = MemoryLayout<pfnspec_host>.size
+      UnsafeMutableRawPointer(destination).copyMemory(from: table, byteCount: size)
+      let result = body(destination)
+      // The glue itself sets abandon, abandon_context and mirror around the
+      // call: take those, then any other byte that differs is the walker's.
+      table.pointee.abandon = destination.pointee.abandon
+      table.pointee.abandon_context = destination.pointee.abandon_context
+      table.pointee.mirror = destination.pointee.mirror
+      return (result, memcmp(destination, table, size) != 0)
+    }
   }
 
   /// Calls `body` with a host table whose context is this bridge.

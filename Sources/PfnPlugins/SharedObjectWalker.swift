@@ -85,10 +85,10 @@ public final class SharedObjectWalker: Walker, @unchecked Sendable {
     let frame = try ArgsFrame(args, bridge: bridge)
     defer { frame.release() }
     var result: Int32 = 0
-    let abandoned = bridge.withTable { table in
+    let (outcome, tableChanged) = bridge.withTable(in: frame.table) { table in
       pfnspec_glue_call_start(startSymbol, table, frame.args, &result)
     }
-    try bridge.raiseFault(abandoned: abandoned != 0)
+    try Self.check(outcome, tableChanged: tableChanged, bridge: bridge)
     try frame.copyOut(into: &args, locks: locks)
     return result
   }
@@ -97,48 +97,101 @@ public final class SharedObjectWalker: Walker, @unchecked Sendable {
     let bridge = HostBridge(host: host, locks: locks)
     let frame = try ArgsFrame(args, bridge: bridge)
     defer { frame.release() }
-    let abandoned = bridge.withTable { table in pfnspec_glue_call_end(endSymbol, table, frame.args) }
-    try bridge.raiseFault(abandoned: abandoned != 0)
+    let (outcome, tableChanged) = bridge.withTable(in: frame.table) { table in
+      pfnspec_glue_call_end(endSymbol, table, frame.args)
+    }
+    try Self.check(outcome, tableChanged: tableChanged, bridge: bridge)
     try frame.copyOut(into: &args, locks: locks)
+  }
+
+  /// Turns how a glue call ended into the error it is, if any.
+  static func check(_ outcome: Int32, tableChanged: Bool, bridge: HostBridge) throws {
+    switch outcome {
+    case 2:
+      throw PluginError("the walker wrote past the end of struct follow_pfnmap_args (it touched the guard page after it)")
+    case 3:
+      throw PluginError("the walker wrote before the host's structs (it touched the guard page before them)")
+    default: break
+    }
+    if tableChanged { throw PluginError("the walker wrote to the host table (struct pfnspec_host), which it must only read") }
+    try bridge.raiseFault(abandoned: outcome != 0)
   }
 }
 
-/// The C structs one start() or end() call sees: the args, the VMA, its mm,
-/// file and mapping, with guard bytes after the args to catch a walker that
-/// writes past them.
+/// The C structs one start() or end() call sees: the host table, the args,
+/// the VMA, its mm, file and mapping.
+///
+/// Guarded (the default): they live in the calling thread's frame
+/// (`pfnspec_glue_frame`), between two PROT_NONE guard pages, the args at
+/// the frame's very end, so that a walker that writes past them, by a byte or
+/// by pages, is stopped by the fault. Unguarded (``WorkerLaunch/guards`` off,
+/// for `pfnspec bench plugin`'s comparison): separate heap blocks, with 64
+/// guard bytes after the args checked after the call.
 struct ArgsFrame {
   static let guardBytes = 64
   static let guardValue: UInt8 = 0xd7
+  /// Whether frames are guarded in this process.
+  static let guarded = WorkerProcess.guarded
 
   let args: UnsafeMutablePointer<pfnspec_args>
   let vma: UnsafeMutablePointer<pfnspec_vma>
   let mm: UnsafeMutablePointer<pfnspec_mm>
   let file: UnsafeMutablePointer<pfnspec_file>?
   let mapping: UnsafeMutablePointer<pfnspec_address_space>?
+  /// Where the host table goes for the call (`nil`: on the Swift stack).
+  let table: UnsafeMutablePointer<pfnspec_host>?
   private let argsMemory: UnsafeMutableRawPointer
+  private let inFrame: Bool
   private let vmaCopy: pfnspec_vma
   private let address: UInt64
 
+  /// Carves the structs out of the thread's guarded frame: the table and the
+  /// small structs from its start, the args at its end.
+  private struct Carver {
+    var next: UnsafeMutableRawPointer
+    mutating func take<T>(_ type: T.Type) -> UnsafeMutablePointer<T> {
+      let alignment = MemoryLayout<T>.alignment
+      let aligned = UnsafeMutableRawPointer(bitPattern: (UInt(bitPattern: next) + UInt(alignment - 1)) & ~UInt(alignment - 1))!
+      next = aligned + MemoryLayout<T>.stride
+      return aligned.bindMemory(to: T.self, capacity: 1)
+    }
+  }
+
   init(_ swiftArgs: FollowPfnmapArgs, bridge: HostBridge) throws {
     let size = MemoryLayout<pfnspec_args>.stride
-    argsMemory = .allocate(byteCount: size + Self.guardBytes, alignment: MemoryLayout<pfnspec_args>.alignment)
-    argsMemory.initializeMemory(as: UInt8.self, repeating: Self.guardValue, count: size + Self.guardBytes)
+    var frameSize = 0
+    let frame = Self.guarded ? pfnspec_glue_frame(&frameSize) : nil
+    var carver = frame.map { Carver(next: $0) }
+    if let frame {
+      inFrame = true
+      argsMemory = frame + (frameSize - size)
+      argsMemory.initializeMemory(as: UInt8.self, repeating: Self.guardValue, count: size)
+      table = carver!.take(pfnspec_host.self)
+    } else {
+      inFrame = false
+      argsMemory = .allocate(byteCount: size + Self.guardBytes, alignment: MemoryLayout<pfnspec_args>.alignment)
+      argsMemory.initializeMemory(as: UInt8.self, repeating: Self.guardValue, count: size + Self.guardBytes)
+      table = nil
+    }
     args = argsMemory.bindMemory(to: pfnspec_args.self, capacity: 1)
+    func allocate<T>(_ type: T.Type) -> UnsafeMutablePointer<T> {
+      carver != nil ? carver!.take(type) : .allocate(capacity: 1)
+    }
 
     let view = swiftArgs.vma
-    mm = .allocate(capacity: 1)
+    mm = allocate(pfnspec_mm.self)
     mm.initialize(
       to: pfnspec_mm(
         mmap_lock: pfnspec_rwsem(kind: UInt32(PFNSPEC_RWSEM_MMAP_LOCK.rawValue), id: UInt32(view.mm.id)),
         id: UInt64(view.mm.id)))
     if let fileRef = view.file {
       let mappingRef = try bridge.host.fileMapping(fileRef)
-      let mapping = UnsafeMutablePointer<pfnspec_address_space>.allocate(capacity: 1)
+      let mapping = allocate(pfnspec_address_space.self)
       mapping.initialize(
         to: pfnspec_address_space(
           i_mmap_rwsem: pfnspec_rwsem(kind: UInt32(PFNSPEC_RWSEM_I_MMAP.rawValue), id: UInt32(mappingRef.id)),
           id: UInt64(mappingRef.id)))
-      let file = UnsafeMutablePointer<pfnspec_file>.allocate(capacity: 1)
+      let file = allocate(pfnspec_file.self)
       file.initialize(to: pfnspec_file(f_mapping: mapping, id: UInt64(fileRef.id)))
       self.mapping = mapping
       self.file = file
@@ -148,7 +201,7 @@ struct ArgsFrame {
     }
     vmaCopy = pfnspec_vma(
       vm_start: view.start, vm_end: view.end, vm_flags: view.flags.rawValue, vm_file: file, vm_mm: mm)
-    vma = .allocate(capacity: 1)
+    vma = allocate(pfnspec_vma.self)
     vma.initialize(to: vmaCopy)
     address = swiftArgs.address
 
@@ -165,9 +218,11 @@ struct ArgsFrame {
   /// and outputs back.
   func copyOut(into swiftArgs: inout FollowPfnmapArgs, locks: LockHandles) throws {
     let size = MemoryLayout<pfnspec_args>.stride
-    let trailing = UnsafeRawBufferPointer(start: argsMemory + size, count: Self.guardBytes)
-    if trailing.contains(where: { $0 != Self.guardValue }) {
-      throw PluginError("the walker wrote past the end of struct follow_pfnmap_args")
+    if !inFrame {
+      let trailing = UnsafeRawBufferPointer(start: argsMemory + size, count: Self.guardBytes)
+      if trailing.contains(where: { $0 != Self.guardValue }) {
+        throw PluginError("the walker wrote past the end of struct follow_pfnmap_args")
+      }
     }
     let raw = UnsafeRawPointer(args)
     let vmaField = raw.load(fromByteOffset: MemoryLayout<pfnspec_args>.offset(of: \.vma)!, as: UInt.self)
@@ -206,6 +261,7 @@ struct ArgsFrame {
   }
 
   func release() {
+    guard !inFrame else { return }  // the frame is the thread's, kept for its next call
     argsMemory.deallocate()
     vma.deallocate()
     mm.deallocate()

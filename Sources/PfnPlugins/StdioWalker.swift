@@ -13,8 +13,9 @@ import PfnWalkers
 /// throws a ``PluginError`` naming what happened (an error verdict for that
 /// case) and the next call starts a new child.
 public final class StdioWalker: Walker, @unchecked Sendable {
-  /// The protocol version this runner speaks.
-  public static let protocolVersion = 1
+  /// The protocol version this runner speaks: 2 (requests and the walker's
+  /// messages carry the request's `id`).
+  public static let protocolVersion = 2
 
   public let command: String
   public let descriptor: WalkerDescriptor
@@ -24,6 +25,10 @@ public final class StdioWalker: Walker, @unchecked Sendable {
   private let locks = LockHandles()
   private let errorLogPath: String
   private let mutex = NSLock()
+  /// The id of the last request sent to the current child.
+  private var requestID = 0
+  /// The operation of the last request (`start` or `end`).
+  private var lastOperation = ""
 
   /// Starts the command and asks it who it is.
   ///
@@ -33,7 +38,15 @@ public final class StdioWalker: Walker, @unchecked Sendable {
     self.command = command
     self.timeout = timeout
     errorLogPath = NSTemporaryDirectory() + "pfnspec-stdio-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).log"
-    let (child, descriptor) = try Self.launch(command: command, errorLogPath: errorLogPath, timeout: timeout)
+    LiveChildren.shared.addTemporary(errorLogPath)
+    let (child, descriptor): (ChildProcess, WalkerDescriptor)
+    do {
+      (child, descriptor) = try Self.launch(command: command, errorLogPath: errorLogPath, timeout: timeout)
+    } catch {
+      unlink(errorLogPath)
+      LiveChildren.shared.removeTemporary(errorLogPath)
+      throw error
+    }
     self.child = child
     self.descriptor = descriptor
   }
@@ -42,6 +55,7 @@ public final class StdioWalker: Walker, @unchecked Sendable {
     child?.kill()
     child?.wait()
     unlink(errorLogPath)
+    LiveChildren.shared.removeTemporary(errorLogPath)
   }
 
   private static func launch(command: String, errorLogPath: String, timeout: Double) throws
@@ -61,8 +75,12 @@ public final class StdioWalker: Walker, @unchecked Sendable {
       let version = hello["protocol"] as? Int ?? -1
       guard version == protocolVersion else {
         child.kill()
+        let upgrade =
+          version == 1
+          ? " (since version 2 every request carries an id that the walker's messages repeat: see docs/protocol.md)" : ""
         throw PluginError(
-          "'\(command)' speaks walker protocol version \(version); this pfnspec speaks version \(protocolVersion)")
+          "'\(command)' speaks walker protocol version \(version); this pfnspec speaks version \(protocolVersion)"
+            + upgrade)
       }
       guard let name = hello["name"] as? String, !name.isEmpty,
         let api = (hello["api"] as? String).flatMap(APILevel.init(rawValue:)),
@@ -101,18 +119,68 @@ public final class StdioWalker: Walker, @unchecked Sendable {
   // MARK: One request
 
   /// Sends a request and serves the walker's host calls until it returns.
+  ///
+  /// Whatever the child does that belongs to an earlier request (an extra
+  /// answer, an exit after its last answer) is never this request's fault:
+  /// the child is replaced and the request sent again, once. An extra answer
+  /// already waiting when this request's answer arrives is this request's error.
   private func exchange(_ operation: String, _ args: inout FollowPfnmapArgs, _ host: any WalkerHost) throws -> Any? {
     mutex.lock()
     defer { mutex.unlock() }
-    let child = try runningChild()
-    var request: [String: Any] = ["op": operation, "args": encode(args)]
+    for attempt in 0..<2 {
+      var child = try runningChild()
+      if child.hasPendingOutput() {
+        // Left over from the last request: an extra answer, or an exit after
+        // answering. The runner calls end() only in the case whose start() it
+        // follows, so before an end() the leftover is this case's own doing.
+        if operation == "end" && lastOperation == "start" {
+          let said: String
+          switch child.readLine(deadline: ContinuousClock.now) {
+          case .line(let line): said = "answered start() more than once; the extra message: '\(line.prefix(120))'"
+          default: said = "\(child.waitOrKill(within: 1)) after answering start()"
+          }
+          lastOperation = operation
+          throw abandonChild(child, said)
+        }
+        warnAboutLeftovers(child, "before request \(requestID + 1)")
+        discardChild(child)
+        child = try runningChild()
+      }
+      lastOperation = operation
+      switch try exchange(operation, &args, host, child, retry: attempt == 0) {
+      case .returned(let value): return value
+      case .earlierRequest(let what):
+        warnAboutLeftovers(child, what)
+        discardChild(child)
+      }
+    }
+    throw PluginError("the walker command kept answering earlier requests instead of \(operation)()")
+  }
+
+  /// How one attempt at a request ended.
+  private enum Attempt {
+    case returned(Any?)
+    /// The child answered an earlier request, or left after its last answer: not this request's doing.
+    case earlierRequest(String)
+  }
+
+  private func exchange(
+    _ operation: String, _ args: inout FollowPfnmapArgs, _ host: any WalkerHost, _ child: ChildProcess, retry: Bool
+  ) throws -> Attempt {
+    requestID += 1
+    let id = requestID
+    var request: [String: Any] = ["op": operation, "id": id, "args": encode(args)]
     request["arch"] = [
       "name": host.archName, "page_shift": host.pageShift,
       "shifts": Dictionary(uniqueKeysWithValues: PageLevel.allCases.map { ($0.description, host.shift($0)) }),
     ]
-    guard child.send(Self.encode(request)) else { throw abandonChild(child, "stopped reading its input") }
+    guard child.send(Self.encode(request)) else {
+      if retry { return .earlierRequest("stopped reading its input before request \(id)") }
+      throw abandonChild(child, "stopped reading its input")
+    }
     let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
     var fault: (any Error)?
+    var heard = false
     while true {
       let line: String
       switch child.readLine(deadline: deadline) {
@@ -122,7 +190,15 @@ public final class StdioWalker: Walker, @unchecked Sendable {
           child, "did not finish \(operation)() within \(formatSeconds(timeout)) (it was killed)",
           cause: .timeout(seconds: timeout, phase: "\(operation)()", process: .command))
       case .endOfOutput:
-        let exit = child.wait()
+        // One that closed its output but runs on is killed when its time is up.
+        let exit = child.waitOrKill(within: max(0, (deadline - ContinuousClock.now).seconds))
+        if child.killedHere {
+          throw abandonChild(
+            child, "closed its output and did not finish \(operation)() within \(formatSeconds(timeout)) (it was killed)",
+            cause: .timeout(seconds: timeout, phase: "\(operation)()", process: .command))
+        }
+        // A clean exit before a word about this request ended the last one.
+        if retry && !heard && exit == .exited(0) { return .earlierRequest("exited after answering request \(id - 1)") }
         throw abandonChild(child, "\(exit) during \(operation)()\(Self.stderrNote(child.errorTail()))")
       case .overlong:
         throw abandonChild(child, "wrote a line of more than 64 MiB")
@@ -131,33 +207,72 @@ public final class StdioWalker: Walker, @unchecked Sendable {
         let shown = line.count > 120 ? String(line.prefix(120)) + "..." : line
         throw abandonChild(child, "wrote something that is not a protocol message: '\(shown)'")
       }
+      guard let answered = message["id"] as? Int else {
+        throw abandonChild(child, "sent a message without the id of request \(id): '\(line.prefix(120))'")
+      }
+      if answered != id {
+        if answered >= 1 && answered < id && retry && !heard {
+          return .earlierRequest("answered request \(answered) again while request \(id) was due")
+        }
+        throw abandonChild(
+          child,
+          answered >= 1 && answered < id
+            ? "answered request \(answered) again in the middle of request \(id)"
+            : "sent id \(answered), which is no request's (request \(id) was due)")
+      }
+      heard = true
       if let call = message["call"] as? String {
         if fault != nil {
           throw abandonChild(child, "went on calling the host (\(call)) after a fault instead of abandoning the walk")
         }
         do {
           let value = try serve(call, message, host)
-          child.send(Self.encode(["ok": value ?? NSNull()]))
+          child.send(Self.encode(["id": id, "ok": value ?? NSNull()]))
         } catch let error as ProtocolViolation {
           throw abandonChild(child, error.message)
         } catch {
           fault = error
-          child.send(Self.encode(["fault": "\(error)"]))
+          child.send(Self.encode(["id": id, "fault": "\(error)"]))
         }
       } else if message["abandoned"] != nil {
         guard let fault else { throw abandonChild(child, "abandoned the walk without a fault") }
+        try refuseExtraAnswers(child, id)
         throw fault
       } else if message.keys.contains("return") {
+        try refuseExtraAnswers(child, id)
         if let fault { throw fault }
         if let returned = message["args"] as? [String: Any] { try decode(returned, into: &args, child) }
         let value = message["return"]
-        return value is NSNull ? nil : value
+        return .returned(value is NSNull ? nil : value)
       } else if let error = message["error"] as? String {
         throw abandonChild(child, "reported an error: \(error)")
       } else {
         throw abandonChild(child, "sent a message with neither call, return nor abandoned: '\(line.prefix(120))'")
       }
     }
+  }
+
+  /// A message already waiting after the answer to request `id` is an extra
+  /// answer to it: this request's error, before the next request is sent.
+  private func refuseExtraAnswers(_ child: ChildProcess, _ id: Int) throws {
+    guard child.hasPendingOutput() else { return }
+    guard case .line(let line) = child.readLine(deadline: ContinuousClock.now) else { return }
+    throw abandonChild(child, "answered request \(id) more than once; the extra message: '\(line.prefix(120))'")
+  }
+
+  /// Says on standard error what a child did after its last request was judged; the case in flight is not blamed.
+  private func warnAboutLeftovers(_ child: ChildProcess, _ what: String) {
+    var said = ""
+    if case .line(let line) = child.readLine(deadline: ContinuousClock.now) { said = ": '\(line.prefix(120))'" }
+    FileHandle.standardError.write(
+      Data("pfnspec: warning: the walker command '\(command)' \(what)\(said); it was restarted\n".utf8))
+  }
+
+  /// Kills the child without an error: a new one starts with the next request.
+  private func discardChild(_ child: ChildProcess) {
+    child.kill()
+    child.wait()
+    self.child = nil
   }
 
   /// The child, started again if the last one was lost.

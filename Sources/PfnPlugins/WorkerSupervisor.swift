@@ -14,6 +14,8 @@ public enum WorkerFlag {
   public static let servingWalker = "--serve-callers-with"
   /// `--segment N`: the worker's part of the run, for the suites' positions in shard reports.
   public static let segment = "--segment"
+  /// `--fork-server`: load once, fork a child per crash (``WorkerProcess/serveForks(channel:resume:run:)``).
+  public static let forkServer = "--fork-server"
 }
 
 public struct WorkerLaunch: Sendable {
@@ -38,6 +40,22 @@ public struct WorkerLaunch: Sendable {
   /// Shared by every worker of a run: the run stops starting cases once it is spent.
   public var errorBudget: ErrorBudget?
 
+  /// Resource limits of each worker.
+  public var limits = WorkerLimits()
+  /// Whether a worker serves its part as a fork server: after a crash it
+  /// forks a child from its loaded self instead of being replaced.
+  public var forkServer = true
+  /// The isolation guards inside workers: the guarded frame, the reset and
+  /// the killing of what a case forked between cases. Off only to measure
+  /// their cost (`pfnspec bench plugin`).
+  public var guards = true
+
+  /// The variable that turns the guards off in a worker.
+  public static let unguardedVariable = "PFNSPEC_UNGUARDED"
+
+  /// The variable that tells a worker its supervisor's pid (PR_SET_PDEATHSIG's race).
+  public static let supervisorVariable = "PFNSPEC_SUPERVISOR_PID"
+
   /// How many identical deaths at the start of a part stop it, by default.
   public static let defaultIdenticalDeaths = 25
 
@@ -53,9 +71,10 @@ public struct WorkerLaunch: Sendable {
   }
 
   func arguments(suites: [String], resume: ResumePoint?) -> [String] {
-    var arguments = ["worker", "--plugin", pluginPath] + runArguments
+    var arguments = ["worker", "--plugin", pluginPath] + runArguments + limits.arguments
     if let servingWalker { arguments += [WorkerFlag.servingWalker, servingWalker] }
     if segment != 0 { arguments += [WorkerFlag.segment, String(segment)] }
+    if forkServer { arguments.append(WorkerFlag.forkServer) }
     for suite in suites { arguments += ["--suite", suite] }
     if let resume, let data = try? JSONEncoder().encode(resume) {
       arguments += ["--resume", String(decoding: data, as: UTF8.self)]
@@ -66,6 +85,8 @@ public struct WorkerLaunch: Sendable {
   var workerEnvironment: [String: String] {
     var environment = environment
     environment["SWIFT_BACKTRACE"] = "enable=no"
+    environment[Self.supervisorVariable] = String(getpid())
+    if !guards { environment[Self.unguardedVariable] = "1" }
     return environment
   }
 }
@@ -93,29 +114,43 @@ public final class WorkerSupervisor: Sendable {
   public init(launch: WorkerLaunch) {
     self.launch = launch
     logDirectory = NSTemporaryDirectory() + "pfnspec-workers-\(getpid())-\(UUID().uuidString.prefix(8))"
-    try? FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
   }
 
-  deinit { try? FileManager.default.removeItem(atPath: logDirectory) }
+  /// Makes the folder of the workers' logs for one describe() or run();
+  /// the returned closure removes it. Not left to deinit: the last
+  /// reference may die on a part's thread while the process exits.
+  private func makeLogDirectory() -> () -> Void {
+    try? FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
+    LiveChildren.shared.addTemporary(logDirectory)
+    return { [logDirectory] in
+      try? FileManager.default.removeItem(atPath: logDirectory)
+      LiveChildren.shared.removeTemporary(logDirectory)
+    }
+  }
 
   /// Asks a worker what the plug-in says about itself.
   ///
   /// - Throws: ``PluginError`` when the plug-in cannot be loaded, speaks another
   ///   ABI, or crashes while describing itself.
   public func describe() throws -> WalkerDescriptor {
+    let removeLogs = makeLogDirectory()
+    defer { removeLogs() }
     let child = try ChildProcess(
       executable: launch.executable,
       arguments: ["worker", "--plugin", launch.pluginPath, "--describe"]
         + (launch.servingWalker.map { [WorkerFlag.servingWalker, $0] } ?? []),
       environment: launch.workerEnvironment, errorLogPath: logDirectory + "/describe.log")
     defer { unlink(child.errorLogPath) }
+    let nonce = ChannelReader.makeNonce()
+    child.send(nonce)
+    var reader = ChannelReader(nonce: nonce)
     let deadline = ContinuousClock.now + .seconds(max(10, launch.caseTimeout))
     var lastLine = ""
     while true {
       switch child.readLine(deadline: deadline) {
       case .line(let line):
-        lastLine = line
-        switch WorkerEvent.decode(line: line) {
+        lastLine = ChannelFrame(line: line)?.payload ?? line
+        switch try? reader.event(line).get() {
         case .hello(let descriptor)?:
           child.waitOrKill(within: 5)
           return descriptor
@@ -125,7 +160,7 @@ public final class WorkerSupervisor: Sendable {
         default: continue
         }
       case .endOfOutput, .overlong:
-        let exit = child.wait()
+        let exit = child.waitOrKill(within: 2)
         let address = Self.crashAddress(child.errorTail(), exit: exit).map { " at address 0x\(String($0, radix: 16))" }
         throw PluginError(
           "the worker for '\(launch.pluginPath)' \(exit) before describing the walker"
@@ -146,17 +181,26 @@ public final class WorkerSupervisor: Sendable {
   ///   - suites: The suite names of the run, in order; parts are made of whole suites.
   ///   - seed: The run's seed, for the verdicts the parent writes.
   ///   - sources: The `source` lines of a rule, by rule id, for the verdicts the parent writes.
+  ///   - plan: Every case the plug-in's run must give a verdict (``Runner/plannedCases()``
+  ///     with the plug-in's descriptor), planned here rather than by the worker:
+  ///     each gets exactly one verdict, a case the worker leaves without one is
+  ///     an error, and a verdict or `begin` for a case outside it is refused.
+  ///     `nil`: no plan, the worker's word is taken for which cases there are.
   public func run(
     descriptor: WalkerDescriptor, suites: [String], jobs: Int, seed: UInt64,
-    sources: @escaping @Sendable (String) -> [String], into shared: SharedRunSink
+    sources: @escaping @Sendable (String) -> [String], plan: [CaseIdentity]? = nil, into shared: SharedRunSink
   ) {
+    let removeLogs = makeLogDirectory()
+    defer { removeLogs() }
     let parts = Self.partition(suites, jobs: jobs)
     let group = DispatchGroup()
     for part in parts {
       group.enter()
+      let partPlan = plan.map { plan in part.isEmpty ? plan : plan.filter { part.contains($0.key.suite) } }
       Thread.detachNewThread {
         let run = PartRun(
-          supervisor: self, descriptor: descriptor, suites: part, seed: seed, sources: sources, shared: shared)
+          supervisor: self, descriptor: descriptor, suites: part, seed: seed, sources: sources, plan: partPlan,
+          shared: shared)
         run.run()
         group.leave()
       }
@@ -202,16 +246,24 @@ private final class PartRun {
   var received: Set<CaseReference> = []
   /// Where each case begun stands in the run, for the verdict of one that kills the worker.
   var begunOrdinals: [CaseReference: CaseOrdinal] = [:]
+  /// The part's planned cases in run order (`nil`: no plan), and as a set.
+  let plan: [CaseIdentity]?
+  let planned: Set<CaseReference>
+  /// Set when the supervisor itself decided to stop the part: the cases left
+  /// without a verdict are then skipped for this reason, not errors.
+  var stoppedBecause: String?
 
   init(
     supervisor: WorkerSupervisor, descriptor: WalkerDescriptor, suites: [String], seed: UInt64,
-    sources: @escaping @Sendable (String) -> [String], shared: SharedRunSink
+    sources: @escaping @Sendable (String) -> [String], plan: [CaseIdentity]?, shared: SharedRunSink
   ) {
     self.supervisor = supervisor
     self.descriptor = descriptor
     self.suites = suites
     self.seed = seed
     self.sources = sources
+    self.plan = plan
+    self.planned = Set((plan ?? []).map(CaseReference.init))
     self.grouper = SuiteGrouper(shared)
   }
 
@@ -220,6 +272,10 @@ private final class PartRun {
     case died
     case timedOut
     case garbage(String)
+    /// A message the supervisor refuses (``ChannelViolation``, or one that contradicts the plan).
+    case refused(String)
+    /// A fork server's child died with this wait status; the server waits for a resume point.
+    case childEnded(Int32)
   }
 
   /// How following a worker ended.
@@ -234,23 +290,40 @@ private final class PartRun {
     let launch = supervisor.launch
     var fruitlessStarts = 0
     let logName = "part-\(suites.joined(separator: "+").isEmpty ? "all" : suites.joined(separator: "+")).log"
+    /// A fork server whose child died, with its channel's reader, to follow on.
+    var server: (child: ChildProcess, reader: ChannelReader)?
+    /// Where the current child's part of the worker's log starts (a fork server's children share it).
+    var logStart = 0
     workers: while true {
       if let budget = launch.errorBudget, budget.isSpent {
+        stoppedBecause = "the run had reached --max-errors \(budget.limit)"
         recordPartError(.stoppedEarly(.errorBudget(limit: budget.limit, started: false)))
         break
       }
       let child: ChildProcess
-      do {
-        child = try ChildProcess(
-          executable: launch.executable, arguments: launch.arguments(suites: suites, resume: resume),
-          environment: launch.workerEnvironment, errorLogPath: supervisor.log(logName))
-      } catch {
-        recordPartError(.workerFailed(message: "\(error)"))
-        break
+      var reader: ChannelReader
+      if let (running, itsReader) = server {
+        (child, reader) = (running, itsReader)
+        server = nil
+      } else {
+        logStart = 0
+        do {
+          child = try ChildProcess(
+            executable: launch.executable, arguments: launch.arguments(suites: suites, resume: resume),
+            environment: launch.workerEnvironment, errorLogPath: supervisor.log(logName))
+        } catch {
+          stoppedBecause = "no worker could be started"
+          recordPartError(.workerFailed(message: "\(error)"))
+          break
+        }
+        // The nonce goes to the worker before it loads the plug-in; lines without it are refused.
+        let nonce = ChannelReader.makeNonce()
+        child.send(nonce)
+        reader = ChannelReader(nonce: nonce)
       }
       let stop: Stop
       let progressed: Bool
-      switch follow(child) {
+      switch follow(child, reader: &reader) {
       case .finished:
         child.waitOrKill(within: 5)
         break workers
@@ -258,12 +331,30 @@ private final class PartRun {
         stop = why
         progressed = anyVerdict
       }
-      if case .timedOut = stop { child.kill() }
-      if case .garbage = stop { child.kill() }
-      let exit = child.wait()
-      let cause = self.cause(stop, exit, child.errorTail())
+      let exit: ChildExit
+      var cause: VerdictCause
+      let errorText: String
+      switch stop {
+      case .childEnded(let status):
+        // A fork server's child died; the server lives on and forks the next.
+        exit = ChildExit(waitStatus: status)
+        errorText = child.errorTail(from: logStart)
+        logStart = child.errorLogSize()
+        cause = self.cause(.died, exit, errorText)
+        server = (child, reader)
+      case .timedOut, .garbage, .refused, .died:
+        if case .died = stop {} else { child.kill() }
+        // A worker that closed its channel but goes on running is killed after a grace period.
+        exit = child.waitOrKill(within: min(2, launch.caseTimeout))
+        errorText = child.errorTail(from: logStart)
+        cause = self.cause(stop, exit, errorText)
+        if case .died = stop, child.killedHere {
+          cause = .walkerError(message: "the walker closed the worker's channel and went on running (the worker was killed)")
+        }
+      }
+      var giveUp = false
       if let inFlight = begun.last {
-        record(errorFor: inFlight, cause: cause, errorText: child.errorTail())
+        record(errorFor: inFlight, cause: cause, errorText: errorText)
         let lost = begun.dropLast().map(CaseReference.init)
         resume = ResumePoint(after: CaseReference(inFlight), rerun: Set(lost))
         begun = []
@@ -273,29 +364,42 @@ private final class PartRun {
         deathsSinceStart = received.count == deathsSinceStart.count + 1 && deathsSinceStart.allSatisfy { $0 == cause }
           ? deathsSinceStart + [cause] : []
         if let limit = launch.stopAfterIdenticalDeaths, deathsSinceStart.count >= limit {
+          stoppedBecause = "the part stopped after its first \(limit) cases all ended the same way"
           recordPartError(.stoppedEarly(.identicalDeaths(count: limit, death: cause)))
-          break
-        }
-        if let budget = launch.errorBudget, budget.spend() {
+          giveUp = true
+        } else if let budget = launch.errorBudget, budget.spend() {
+          stoppedBecause = "the run reached --max-errors \(budget.limit)"
           recordPartError(.stoppedEarly(.errorBudget(limit: budget.limit, started: true)))
-          break
+          giveUp = true
         }
       } else {
         // Died between cases or before the first: try once more, then give up on the part.
         fruitlessStarts = progressed ? 1 : fruitlessStarts + 1
         if fruitlessStarts >= 2 {
+          stoppedBecause = "the part's worker died outside any case twice in a row"
           recordPartError(.workerDiedOutsideCase(cause))
-          break
+          giveUp = true
         }
       }
+      if let (running, _) = server {
+        // Tell the fork server where its next child resumes, or to stop.
+        let line = giveUp ? "stop" : (try? JSONEncoder().encode(resume)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+        if giveUp || !running.send(line) {
+          running.kill()
+          running.wait()
+          server = nil
+        }
+      }
+      if giveUp { break }
     }
+    accountForPlan()
     grouper.flush()
     unlink(supervisor.log(logName))
   }
 
   /// Reads a worker's events until it is done or stops; whether any verdict
   /// arrived, and whether it finished its part.
-  func follow(_ child: ChildProcess) -> Ending {
+  func follow(_ child: ChildProcess, reader: inout ChannelReader) -> Ending {
     let caseTimeout = Duration.milliseconds(Int(supervisor.launch.caseTimeout * 1000))
     // Between cases (starting, loading specs, planning) the worker runs no walker code.
     let betweenCases = max(caseTimeout, .seconds(60))
@@ -306,35 +410,83 @@ private final class PartRun {
       case .endOfOutput: return .stopped(.died, progressed: progressed)
       case .overlong: return .stopped(.garbage("a line of more than 64 MiB"), progressed: progressed)
       case .line(let line):
-        guard let event = WorkerEvent.decode(line: line) else {
-          return .stopped(.garbage(String(line.prefix(1024))), progressed: progressed)
+        let event: WorkerEvent
+        switch reader.event(line) {
+        case .success(let decoded): event = decoded
+        case .failure(.notAnEvent(let text)): return .stopped(.garbage(text), progressed: progressed)
+        case .failure(.outOfSequence(let expected, let got)):
+          return .stopped(
+            .refused("message \(got) came where message \(expected) was due: a forged or lost message"),
+            progressed: progressed)
         }
         switch event {
-        case .begin(let identity):
+        case .begin(let identity), .beginAt(let identity, _):
+          let reference = CaseReference(identity)
+          if let refusal = refusal(of: reference, verdict: false) { return .stopped(.refused(refusal), progressed: progressed) }
           begun.append(identity)
-        case .beginAt(let identity, let ordinal):
-          begun.append(identity)
-          begunOrdinals[CaseReference(identity)] = ordinal
+          if case .beginAt(_, let ordinal) = event { begunOrdinals[reference] = ordinal }
         case .verdict(let verdict):
           let reference = CaseReference(verdict.identity)
-          // A case re-run after a crash already has its verdict.
-          guard received.insert(reference).inserted else { continue }
+          if let refusal = refusal(of: reference, verdict: true) { return .stopped(.refused(refusal), progressed: progressed) }
+          received.insert(reference)
           begun.removeAll { CaseReference($0) == reference }
           grouper.record(verdict)
           progressed = true
         case .done:
           return .finished
         case .fatal(let message):
+          stoppedBecause = "the worker could not run its part"
           recordPartError(.workerFailed(message: message))
           return .finished
         case .explored(let cases, let schedules):
           supervisor.addExplored(cases: cases, schedules: schedules)
+        case .childEnded(let status):
+          return .stopped(.childEnded(status), progressed: progressed)
         case .hello, .suiteStarted, .suiteFinished:
           continue
         }
       }
     }
   }
+
+  /// Why a `begin` or verdict for this case is refused, if it is: a case not
+  /// in the plan, or one that already has its verdict (duplicates are never
+  /// taken, whoever sends them).
+  func refusal(of reference: CaseReference, verdict: Bool) -> String? {
+    if plan != nil && !planned.contains(reference) {
+      return "\(verdict ? "a verdict" : "the start") of a case that is not in the run's plan: \(reference)"
+    }
+    if received.contains(reference) {
+      return verdict ? "a second verdict for \(reference)" : "\(reference) started again after its verdict"
+    }
+    return nil
+  }
+
+  /// Gives every planned case still without a verdict the only verdict the
+  /// supervisor can vouch for: skipped when the supervisor stopped the part
+  /// itself (an error verdict says why), an error otherwise.
+  func accountForPlan() {
+    guard let plan else { return }
+    for identity in plan where !received.contains(CaseReference(identity)) {
+      let verdict: Verdict
+      if let stoppedBecause {
+        verdict = Verdict(
+          identity: identity, outcome: .skipped, cause: .notApplicable(reason: "not run: \(stoppedBecause)"),
+          sources: sources(identity.ruleID), profile: profile, seed: seed)
+      } else {
+        verdict = Verdict(
+          identity: identity, outcome: .error,
+          cause: .noVerdict(reason: "the worker ended its part without a verdict for this case"),
+          story: CaseStory(
+            target: .worker(walker: descriptor.name, plugin: supervisor.launch.pluginPath, arch: identity.key.arch)),
+          sources: sources(identity.ruleID), profile: profile, seed: seed)
+      }
+      received.insert(CaseReference(identity))
+      grouper.record(verdict)
+    }
+  }
+
+  var profile: String { "\(descriptor.apiLevel.rawValue)/\(descriptor.profile.rawValue)" }
 
   /// What killed the worker, as a verdict's cause.
   func cause(_ stop: Stop, _ exit: ChildExit, _ errorText: String) -> VerdictCause {
@@ -343,7 +495,12 @@ private final class PartRun {
       return .timeout(seconds: supervisor.launch.caseTimeout, phase: nil, process: .worker)
     case .garbage(let line):
       return .garbage(output: line)
+    case .refused(let reason):
+      return .refusedMessage(reason: reason)
+    case .childEnded(let status):
+      return cause(.died, ChildExit(waitStatus: status), errorText)
     case .died:
+      if let limit = Self.limitNamed(errorText, exit: exit) { return limit }
       switch exit {
       case .signaled(let signal):
         return .crash(
@@ -353,6 +510,18 @@ private final class PartRun {
         return .exit(status: code)
       }
     }
+  }
+
+  /// A death that shows a resource limit: SIGXCPU (RLIMIT_CPU), or a crash
+  /// whose report says the address space was at its limit (RLIMIT_AS).
+  static func limitNamed(_ errorText: String, exit: ChildExit) -> VerdictCause? {
+    if case .signaled(SIGXCPU) = exit {
+      return .limitExceeded(limit: "RLIMIT_CPU", detail: "killed by SIGXCPU")
+    }
+    guard let line = errorText.split(separator: "\n").last(where: { $0.hasPrefix("pfnspec-worker: address space at") })
+    else { return nil }
+    return .limitExceeded(
+      limit: "RLIMIT_AS", detail: String(line.dropFirst("pfnspec-worker: ".count)) + ", then \(exit)")
   }
 
   func record(errorFor identity: CaseIdentity, cause: VerdictCause, errorText: String) {

@@ -44,6 +44,12 @@ public enum VerdictText {
       return started
         ? "stopped at --max-errors \(limit): the rest of this part was not run"
         : "not run: the run had reached --max-errors \(limit)"
+    case .refusedMessage(let reason):
+      return "the \(subject)'s worker sent a message pfnspec refuses (\(reason)); the worker was killed"
+    case .noVerdict(let reason):
+      return "no trustworthy verdict for this case: \(reason)"
+    case .limitExceeded(let limit, let detail):
+      return "the \(subject) went past the worker's \(limit) limit (\(detail))"
     case .timeout(let seconds, let phase, .command):
       return "the \(subject) command did not finish \(phase ?? "its call") within \(formatSeconds(seconds)) (it was killed)"
     case .timeout, .crash, .exit, .garbage:

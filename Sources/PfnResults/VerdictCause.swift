@@ -71,6 +71,15 @@ public enum VerdictCause: Sendable, Hashable, Codable {
   case infeasibleReplay(schedule: [ScheduleStepRecord])
   /// A plug-in's part stopped before its cases ran out.
   case stoppedEarly(EarlyStop)
+  /// The worker's channel carried a message the supervisor refuses (no run
+  /// nonce, out of sequence, a verdict for a case not in the plan, a second
+  /// verdict for a case); the worker was killed.
+  case refusedMessage(reason: String)
+  /// A planned case for which no trustworthy verdict arrived.
+  case noVerdict(reason: String)
+  /// The worker went past a resource limit (`RLIMIT_AS`, `RLIMIT_CPU`, ...)
+  /// during the case; `detail` says how it showed.
+  case limitExceeded(limit: String, detail: String)
 }
 
 /// Why the run stopped starting a plug-in's cases (fail-fast).

@@ -1,4 +1,5 @@
 import Foundation
+import PfnPlugins
 import PfnResults
 
 /// Everything a run needs: what to check, against what, and how. The command
@@ -47,6 +48,8 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
   public var maxErrors: Int?
   /// Run every case of a plug-in even when its first cases all died the same way.
   public var keepGoing = false
+  /// Resource limits of each worker process (RLIMIT_AS, RLIMIT_CPU, RLIMIT_NOFILE, RLIMIT_NPROC).
+  public var workerLimits = WorkerLimits()
   /// Leave times, timestamps and host names out of the run's facts.
   public var deterministic = false
   public var toolVersion = "0.1.0"

@@ -178,6 +178,7 @@ public final class SpecRun {
     func failFast(_ launch: WorkerLaunch) -> WorkerLaunch {
       var launch = launch
       launch.errorBudget = budget
+      launch.limits = configuration.workerLimits
       if configuration.keepGoing { launch.stopAfterIdenticalDeaths = nil }
       return launch
     }
@@ -227,7 +228,10 @@ public final class SpecRun {
     for (supervisor, descriptor) in zip(supervisors, descriptors) {
       supervisor.run(
         descriptor: descriptor, suites: suites, jobs: configuration.jobs, seed: options.seed,
-        sources: { sourcesByRule[$0] ?? [] }, into: shared)
+        sources: { sourcesByRule[$0] ?? [] },
+        plan: supervisor.launch.servingWalker == nil
+          ? try Self.plannedCases(of: descriptor, workerArguments: supervisor.launch.runArguments) : nil,
+        into: shared)
       shared.flushOrdered()
     }
     return try shared.finish(seconds: began.secondsElapsed)
@@ -239,5 +243,40 @@ public final class SpecRun {
     let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
     if count > 0 { return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) }
     return CommandLine.arguments[0]
+  }
+}
+
+extension SpecRun {
+  /// The cases a walker plug-in's workers must give verdicts, planned in this
+  /// process exactly as a worker plans them (from the same worker arguments:
+  /// specs, filters, callers), so that the supervisor counts verdicts against
+  /// its own list. `nil` when a shared-object caller is in the run: its
+  /// descriptor is only known inside workers.
+  public static func plannedCases(of descriptor: WalkerDescriptor, workerArguments: [String]) throws -> [CaseIdentity]? {
+    var rest: [String] = []
+    let configuration = try RunConfiguration(workerArguments: workerArguments, remaining: &rest)
+    guard !configuration.callers.contains(where: RunConfiguration.isSharedObject) else { return nil }
+    let set = try configuration.loadSpecs()
+    guard !set.hasErrors else { throw RunError.specErrors(count: set.errorCount) }
+    let options = try SpecRun(configuration: configuration, specs: set).runOptions()
+    let runner = Runner(
+      files: set.files, sources: set.sources, walkers: [PlannedWalker(descriptor: descriptor)],
+      callers: try callers(named: configuration.callers), arches: try arches(named: configuration.arches),
+      options: options)
+    return runner.plannedCases()
+  }
+}
+
+/// A plug-in walker as the parent knows it, by its descriptor: enough to
+/// plan its cases, never called.
+struct PlannedWalker: Walker {
+  let descriptor: WalkerDescriptor
+
+  func start(_ args: inout FollowPfnmapArgs, host: any WalkerHost) throws -> Int32 {
+    throw RunError.invalid("the walker '\(descriptor.name)' runs in workers, not in this process")
+  }
+
+  func end(_ args: inout FollowPfnmapArgs, host: any WalkerHost) throws {
+    throw RunError.invalid("the walker '\(descriptor.name)' runs in workers, not in this process")
   }
 }

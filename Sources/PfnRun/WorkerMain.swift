@@ -14,10 +14,13 @@ public enum WorkerMain {
   ///
   /// Arguments: `--plugin PATH` and either `--describe`, or the run's
   /// ``RunConfiguration/workerArguments`` with `--suite NAME` (repeatable),
-  /// `--resume JSON` and `--count-schedules`.
+  /// `--resume JSON`, `--count-schedules` and `--fork-server`.
   public static func run(arguments: [String]) -> Int32 {
     WorkerProcess.installCrashReporter()
-    let channel = WorkerChannel.takeStandardOutput()
+    WorkerProcess.guardAgainstSurvivors()
+    // A fork server reads where to resume on its standard input.
+    let forkServer = arguments.contains(WorkerFlag.forkServer)
+    let channel = WorkerChannel.takeStandardOutput(keepInput: forkServer)
     var rest: [String] = []
     let configuration: RunConfiguration
     do {
@@ -33,6 +36,7 @@ public enum WorkerMain {
     var resume: String?
     var servingWalker: String?
     var segment = 0
+    var limits = WorkerLimits()
     var index = 0
     while index < rest.count {
       let flag = rest[index]
@@ -45,6 +49,8 @@ public enum WorkerMain {
       case WorkerFlag.segment: segment = value.flatMap { Int($0) } ?? 0; index += 1
       case "--describe": describe = true
       case "--count-schedules": countSchedules = true
+      case WorkerFlag.forkServer: break
+      case _ where limits.read(flag: flag, value: value): index += 1
       default:
         channel.send(.fatal("the worker does not know the argument '\(flag)'"))
         return 3
@@ -55,6 +61,7 @@ public enum WorkerMain {
       channel.send(.fatal("the worker needs --plugin PATH"))
       return 3
     }
+    WorkerProcess.apply(limits)
     // A walker plug-in checks the walker rules and serves the run's callers; a
     // caller plug-in checks the caller rules, served by a built-in walker.
     let walker: any Walker
@@ -91,22 +98,39 @@ public enum WorkerMain {
       if let resume {
         options.resume = try JSONDecoder().decode(ResumePoint.self, from: Data(resume.utf8))
       }
-      options.caseWillRunAt = { channel.send(.beginAt($0, $1)) }
+      options.caseWillRunAt = {
+        WorkerProcess.resetBetweenCases()
+        channel.send(.beginAt($0, $1))
+      }
       let totals = ExplorationTotals()
       if countSchedules { options.explorationTotals = totals }
       let files = suites.isEmpty ? set.files : set.files.filter { suites.contains($0.suiteName) }
       if servingWalker != nil { options.walkerRules = false }
       options.ordinalSegment = segment
       options.suiteOrder = set.files.map(\.suiteName)
-      let runner = Runner(
-        files: files, sources: set.sources, walkers: [walker],
-        // The parent names every caller (its default included): no default here.
-        callers: servingWalker != nil ? callers : try SpecRun.callers(named: configuration.callers),
-        arches: try SpecRun.arches(named: configuration.arches), options: options)
-      try runner.run(
-        into: WorkerEventSink(channel: channel) {
-          if countSchedules { channel.send(.explored(cases: totals.cases, schedules: totals.schedules)) }
-        })
+      // The parent names every caller (its default included): no default here.
+      let partCallers = servingWalker != nil ? callers : try SpecRun.callers(named: configuration.callers)
+      let arches = try SpecRun.arches(named: configuration.arches)
+      let partOptions = options
+      func runPart(from resume: ResumePoint?) throws {
+        var options = partOptions
+        options.resume = resume
+        try Runner(
+          files: files, sources: set.sources, walkers: [walker], callers: partCallers, arches: arches, options: options
+        ).run(
+          into: WorkerEventSink(channel: channel) {
+            WorkerProcess.resetBetweenCases()
+            if countSchedules { channel.send(.explored(cases: totals.cases, schedules: totals.schedules)) }
+          })
+      }
+      if forkServer {
+        // Specs, plan and plug-in are loaded: each crash from here on costs a fork.
+        return WorkerProcess.serveForks(channel: channel, resume: options.resume) { resume in
+          do { try runPart(from: resume) } catch { channel.send(.fatal("the worker cannot run: \(error)")) }
+          return 0
+        }
+      }
+      try runPart(from: options.resume)
     } catch {
       channel.send(.fatal("the worker cannot run: \(error)"))
       return 3

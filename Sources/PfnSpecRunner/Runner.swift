@@ -353,3 +353,56 @@ extension Runner {
     return names
   }
 }
+
+extension Runner {
+  /// Every case this runner gives a verdict, in run order, without running
+  /// any: the cases its rules plan on each walker, caller and architecture,
+  /// after the rule, tag, case and shard filters (a rule that is skipped or
+  /// cannot be planned is one case named by the rule). A supervisor of plug-in
+  /// workers counts its verdicts against this list, not against what a worker says.
+  public func plannedCases() -> [CaseIdentity] {
+    var planned: [CaseIdentity] = []
+    for (suite, rules) in suites {
+      let walkerRules = rules.filter { !$0.0.callsCaller }
+      let callerRules = rules.filter { $0.0.callsCaller }
+      var subjects: [(walker: any Walker, caller: (any Caller)?, rules: [(Rule, SpecFile)])] = []
+      if !walkerRules.isEmpty && options.walkerRules { subjects += walkers.map { ($0, nil, walkerRules) } }
+      if !callerRules.isEmpty, let server = walkers.first { subjects += callers.map { (server, $0, callerRules) } }
+      for (walker, caller, rules) in subjects {
+        for arch in arches {
+          let key = SuiteKey(
+            suite: suite, walker: caller.map { Self.callerKey($0, served: walker) } ?? walker.descriptor.name,
+            arch: arch.name)
+          for (rule, file) in rules {
+            var target = Target(
+              arch: arch, release: options.release, capabilities: arch.capabilities(options.release),
+              walker: walker.descriptor)
+            target.caller = caller?.descriptor
+            func identity(_ parameters: [CaseParameter]) -> CaseIdentity {
+              CaseIdentity(
+                key: key, ruleID: rule.id.value, ruleTitle: rule.title.value, parameters: parameters,
+                location: SpecLocation(file: file.path, line: rule.range.start.line))
+            }
+            func admitted(_ identity: CaseIdentity) -> Bool {
+              (options.cases.isEmpty || options.cases.contains(identity.caseName))
+                && (options.shard?.contains(identity) ?? true)
+            }
+            let planner = CasePlanner(
+              rule: rule, source: sources[file.path] ?? "", target: target, seed: options.seed,
+              maxCases: options.maxCasesPerRule)
+            switch planner.plan() {
+            case .skipped, .error:
+              let whole = identity([])
+              if (options.cases.isEmpty || options.cases.contains(rule.id.value)) && (options.shard?.contains(whole) ?? true) {
+                planned.append(whole)
+              }
+            case .cases(let cases):
+              planned += cases.map { identity($0.parameters) }.filter(admitted)
+            }
+          }
+        }
+      }
+    }
+    return planned
+  }
+}

@@ -81,22 +81,59 @@ struct BenchPlugin: ParsableCommand {
       }
     }
     var pluginName = path
-    let plugin = try fastest {
-      try timed {
-        let supervisor = WorkerSupervisor(
-          launch: WorkerLaunch(executable: WorkerExecutable.path, pluginPath: path, runArguments: supervisorArguments))
+    /// The plug-in over every suite in workers: the measurement, and the CPU
+    /// time the workers used (getrusage of this process's reaped children).
+    func inWorkers(
+      _ plugin: String, guards: Bool = true, forkServer: Bool = true, expectErrors: Bool = false,
+      arguments: [String] = supervisorArguments
+    ) throws -> (Measurement, cpu: Double, errors: Int) {
+      var cpu = 0.0
+      var errors = 0
+      let measurement = try timed {
+        let before = childrenCPU()
+        var launch = WorkerLaunch(executable: WorkerExecutable.path, pluginPath: plugin, runArguments: arguments)
+        launch.guards = guards
+        launch.forkServer = forkServer
+        launch.stopAfterIdenticalDeaths = nil
+        let supervisor = WorkerSupervisor(launch: launch)
         let descriptor = try supervisor.describe()
-        pluginName = descriptor.name
+        if !expectErrors { pluginName = descriptor.name }
         let shared = SharedRunSink(CollectingSink())
         supervisor.run(
-          descriptor: descriptor, suites: suites, jobs: jobs, seed: 0, sources: { _ in [] }, into: shared)
+          descriptor: descriptor, suites: suites, jobs: jobs, seed: 0, sources: { _ in [] },
+          plan: try SpecRun.plannedCases(of: descriptor, workerArguments: arguments), into: shared)
         let tally = try shared.finish(seconds: 0)
-        guard tally.failed + tally.errors == 0 else {
+        errors = tally.errors
+        guard expectErrors || tally.failed + tally.errors == 0 else {
           throw ValidationError("\(descriptor.name) failed or errored in \(tally.failed + tally.errors) case(s)")
         }
+        cpu = childrenCPU() - before
         return (tally.total, supervisor.exploration.schedules)
       }
+      return (measurement, cpu, errors)
     }
+    func fastestInWorkers(guards: Bool) throws -> (Measurement, cpu: Double) {
+      var best: (Measurement, cpu: Double)?
+      for _ in 0..<max(1, repetitions) {
+        let (m, cpu, _) = try inWorkers(path, guards: guards)
+        if best == nil || m.seconds < best!.0.seconds { best = (m, cpu) }
+      }
+      return best!
+    }
+    let (plugin, pluginCPU) = try fastestInWorkers(guards: true)
+    let (unguarded, unguardedCPU) = try fastestInWorkers(guards: false)
+    // Crash and resume: the fault corpus's abort walker dies in every case on an odd page,
+    // and each death costs a new worker; against the same rules without crashes.
+    let directory = URL(fileURLWithPath: WorkerExecutable.path).deletingLastPathComponent().path
+    var crashConfiguration = RunConfiguration()
+    crashConfiguration.raceRandom = 0
+    crashConfiguration.rules = ["RC-004"]  // its addresses are on odd pages: the abort walker dies in each case
+    let crashArguments = crashConfiguration.workerArguments
+    let abort = directory + "/libPfnFaultAbort.so"
+    let (crashTime, crashCPU, crashes) = try inWorkers(abort, expectErrors: true, arguments: crashArguments)
+    let (respawnTime, respawnCPU, respawns) = try inWorkers(
+      abort, forkServer: false, expectErrors: true, arguments: crashArguments)
+    let (calm, calmCPU, _) = try inWorkers(path, arguments: crashArguments)
 
     print("pfnspec bench plugin: every rule, every architecture, race bound \(raceBound), no random schedules")
     print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; fastest of \(max(1, repetitions)) run(s)")
@@ -108,9 +145,40 @@ struct BenchPlugin: ParsableCommand {
     }
     line("reference (Swift, in-process)        ", reference)
     line("\(pluginName) (C, \(jobs) worker\(jobs == 1 ? "" : "s"))".padding(toLength: 37, withPad: " ", startingAt: 0), plugin)
+    if reference.schedules > 0 && plugin.schedules > 0 {
+      print(
+        String(
+          format: "worker/in-process: %.2fx the schedules per second (worker start-up and the channel included)",
+          (Double(plugin.schedules) / plugin.seconds) / (Double(reference.schedules) / reference.seconds)))
+    }
+    line("\(pluginName) without isolation guards".padding(toLength: 37, withPad: " ", startingAt: 0), unguarded)
     print(
       String(
-        format: "worker/in-process: %.2fx the schedules per second (worker start-up and the channel included)",
-        (Double(plugin.schedules) / plugin.seconds) / (Double(reference.schedules) / reference.seconds)))
+        format:
+          "isolation guards: %.2fx the time (%.3f s against %.3f s; workers' CPU %.3f s against %.3f s): guarded frame, "
+          + "per-case reset and reaping, planned-case accounting, nonce and sequence checks",
+        plugin.seconds / unguarded.seconds, plugin.seconds, unguarded.seconds, pluginCPU, unguardedCPU))
+    // Both runs do the same work but for how a crash is recovered: their
+    // difference per crash is what a new worker costs beyond a fork. The
+    // fork server's whole CPU over its crashes bounds its cost per crash from above
+    // (it includes the one load, the planning and the cases that did not crash).
+    let saved = crashes > 0 ? (respawnCPU - crashCPU) / Double(crashes) : 0
+    let bound = crashes > 0 ? crashCPU / Double(crashes) : 0
+    print(
+      String(
+        format:
+          "crash and resume: %d crashes in %d cases of the abort walker; fork server %.3f s, workers' CPU %.3f s "
+          + "(at most %.2f ms per crash, everything included); new worker per death %.3f s, workers' CPU %.3f s "
+          + "(%.2f ms more CPU per crash than a fork)",
+        crashes, calm.cases, crashTime.seconds, crashCPU, bound * 1000, respawnTime.seconds, respawnCPU, saved * 1000))
+    _ = (respawns, calmCPU)
+  }
+
+  /// CPU seconds (user and system) of this process's reaped children so far.
+  func childrenCPU() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+      + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1_000_000
   }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PfnPlugins
 import PfnCallers
 import PfnModel
 import PfnReports
@@ -236,6 +237,7 @@ struct Run: ParsableCommand {
     configuration.timeout = plugins.timeout
     configuration.maxErrors = plugins.maxErrors
     configuration.keepGoing = plugins.keepGoing
+    configuration.workerLimits = plugins.workerLimits
     configuration.deterministic = deterministic
     configuration.toolVersion = PfnSpecVersion.current
     return configuration
@@ -256,6 +258,9 @@ struct Run: ParsableCommand {
       throw Exit.specErrors
     }
     reports.touchShardStatusFile()
+    // Whatever a plug-in forks (setsid daemons too) is re-parented here and
+    // killed; SIGINT, SIGTERM and SIGHUP take every worker along.
+    LiveChildren.shared.adoptOrphans()
     let console = ConsoleReporter(color: specs.color, quiet: quiet, output: reports.consoleOutput)
     console.verbose = verbose
     var sinks: [any VerdictSink] = [console]

@@ -39,6 +39,31 @@ struct PluginRunOptions: ParsableArguments {
       discussion: "By default such a part stops with one error verdict that names the death, instead of thousands of identical errors."))
   var keepGoing = false
 
+  @Option(help: "Address space of each plug-in worker in MiB (RLIMIT_AS; 0: no limit).")
+  var workerMemory: UInt64 = (WorkerLimits().addressSpaceBytes ?? 0) >> 20
+
+  @Option(help: "CPU seconds of each plug-in worker (RLIMIT_CPU; 0: no limit).")
+  var workerCpu: UInt64 = WorkerLimits().cpuSeconds ?? 0
+
+  @Option(help: "Open files of each plug-in worker (RLIMIT_NOFILE; 0: no limit).")
+  var workerFiles: UInt64 = WorkerLimits().openFiles ?? 0
+
+  @Option(
+    help: ArgumentHelp(
+      "Processes of the user, as each plug-in worker may count them (RLIMIT_NPROC; 0: no limit, the default).",
+      discussion: "The kernel counts every process of the user, not only the worker's: set it above what the user runs."))
+  var workerProcesses: UInt64 = 0
+
+  /// The worker limits these flags give.
+  var workerLimits: WorkerLimits {
+    var limits = WorkerLimits()
+    limits.addressSpaceBytes = workerMemory == 0 ? nil : workerMemory << 20
+    limits.cpuSeconds = workerCpu == 0 ? nil : workerCpu
+    limits.openFiles = workerFiles == 0 ? nil : workerFiles
+    limits.processes = workerProcesses == 0 ? nil : workerProcesses
+    return limits
+  }
+
   func validate() throws {
     guard jobs >= 1, jobs <= 1024 else { throw ValidationError("--jobs takes a count from 1 to 1024") }
     guard timeout.isFinite, Self.timeoutRange.contains(timeout) else {

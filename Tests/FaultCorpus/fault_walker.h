@@ -8,8 +8,10 @@
  * The exports are written out with the raw ABI (pfnspec_walker.h) rather than
  * PFNSPEC_KERNEL_WALKER, so the corpus also exercises the ABI directly.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <linux/mm.h>
@@ -74,6 +76,61 @@ static int faulty_start(struct follow_pfnmap_args *args)
 	pgd_t *pgdp = pgd_offset(args->vma->vm_mm, args->address);
 	*pgdp = (pgd_t){0};
 	return -EINVAL;
+#elif defined(PFNSPEC_FAULT_FORGE_DONE)
+	/* Announces the end of the run on every descriptor it has, then leaves as if all went well. */
+	static const char done[] = "{\"done\":{}}\n";
+	for (int fd = 3; fd < 4096; fd++)
+		(void)!write(fd, done, sizeof done - 1);
+	_exit(0);
+#elif defined(PFNSPEC_FAULT_FORK_CHILDREN)
+	/* Leaves a child in the worker's process group and a setsid daemon behind. */
+	if (fork() == 0) {
+		for (;;)
+			pause();
+	}
+	if (fork() == 0) {
+		setsid();
+		if (fork() == 0) {
+			for (;;)
+				pause();
+		}
+		_exit(0);
+	}
+	return example_follow_pfnmap_start(args);
+#elif defined(PFNSPEC_FAULT_HOLD_PIPE_CRASH)
+	/* A child keeps every descriptor (the channel too) open while the worker crashes. */
+	if (fork() == 0) {
+		for (;;)
+			pause();
+	}
+	struct vm_area_struct *volatile nothing = NULL;
+	return (int)nothing->vm_flags;
+#elif defined(PFNSPEC_FAULT_ALARM)
+	/* Arms a timer for itself that would strike whatever case runs 200 ms later. */
+	struct itimerval soon = {.it_value = {.tv_sec = 0, .tv_usec = 200000}};
+	setitimer(ITIMER_REAL, &soon, NULL);
+	return example_follow_pfnmap_start(args);
+#elif defined(PFNSPEC_FAULT_GROW_MEMORY)
+	/* Reserves memory until none is left, then uses what malloc gave without checking. */
+	char *volatile last = NULL;
+	for (int i = 0; i < 16384; i++) {
+		char *block = malloc((size_t)64 << 20);
+		last = block;
+		if (block == NULL)
+			break;
+	}
+	last[0] = 1;
+	return example_follow_pfnmap_start(args);
+#elif defined(PFNSPEC_FAULT_CLOSE_AND_SPIN)
+	/* Closes every descriptor it has (the channel among them) and spins. */
+	for (int fd = 0; fd < 4096; fd++)
+		close(fd);
+	for (;;)
+		__asm__ volatile("");
+#elif defined(PFNSPEC_FAULT_SCRIBBLE_FAR)
+	/* Writes a page past the args, beyond any guard bytes. */
+	((volatile char *)args)[sizeof(*args) + 4096] = 0x5a;
+	return 0;
 #elif defined(PFNSPEC_FAULT_SCRIBBLE_ARGS)
 	memset(args, 0xa5, sizeof(*args) + 32);
 	return 0;

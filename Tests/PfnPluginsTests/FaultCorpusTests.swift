@@ -21,6 +21,8 @@ struct FaultCorpusTests {
     ("PfnFaultLoopForever", .error, "did not finish within 1s"),
     ("PfnFaultExit", .error, "ended the worker process with exit status 3"),
     ("PfnFaultScribbleArgs", .error, "wrote past the end of struct follow_pfnmap_args"),
+    // A page past the args: the guard page after them catches it, the worker lives on.
+    ("PfnFaultScribbleFar", .error, "wrote past the end of struct follow_pfnmap_args (it touched the guard page after it)"),
     ("PfnFaultSuccessHoldingNothing", .fail, "held"),
     ("PfnFaultLeakLock", .fail, "held"),
     // A NULL out-pointer is the walker's fault, not a crash of the worker.
@@ -97,10 +99,17 @@ struct FaultCorpusTests {
 
 @Suite("The worker supervisor")
 struct WorkerSupervisorTests {
-  /// A stand-in for `pfnspec worker`: a shell script.
+  /// A stand-in for `pfnspec worker`: a shell script, whose `say EVENT` frames
+  /// an event with the nonce it read and the next sequence number.
   func fakeWorker(_ script: String) throws -> String {
     let path = makeTemporaryDirectory() + "/fake-worker"
-    try ("#!/bin/sh\n" + script).write(toFile: path, atomically: true, encoding: .utf8)
+    let framing = """
+      read nonce
+      n=0
+      say() { n=$((n+1)); printf '%s %s %s\\n' "$nonce" "$n" "$1"; }
+
+      """
+    try ("#!/bin/sh\n" + framing + script).write(toFile: path, atomically: true, encoding: .utf8)
     chmod(path, 0o755)
     return path
   }
@@ -114,8 +123,8 @@ struct WorkerSupervisorTests {
     let worker = try fakeWorker(
       """
       case "$*" in
-        *--resume*) echo '\(done)' ;;
-        *) echo '\(begin)'; echo 'this is not JSON' ;;
+        *--resume*) say '\(done)' ;;
+        *) say '\(begin)'; echo 'this is not JSON' ;;
       esac
       """)
     let supervisor = WorkerSupervisor(
@@ -153,7 +162,7 @@ struct WorkerSupervisorTests {
 
   @Test("a plug-in with another ABI version is refused before the run, by describe")
   func describeRefusesABI() throws {
-    let worker = try fakeWorker("echo '\(WorkerEvent.fatal("'old.so' was built for walker ABI version 2").encodedLine())'\nexit 3\n")
+    let worker = try fakeWorker("say '\(WorkerEvent.fatal("'old.so' was built for walker ABI version 2").encodedLine())'\nexit 3\n")
     let supervisor = WorkerSupervisor(
       launch: WorkerLaunch(executable: worker, pluginPath: "old.so", runArguments: [], caseTimeout: 5))
     let error = #expect(throws: PluginError.self) { try supervisor.describe() }

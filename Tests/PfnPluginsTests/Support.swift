@@ -2,6 +2,7 @@ import Foundation
 import PfnModel
 import PfnTestSupport
 import PfnPlugins
+import PfnRun
 import PfnResults
 import PfnSpecLanguage
 import PfnSpecRunner
@@ -51,7 +52,9 @@ func runInWorkers(
   let descriptor = try supervisor.describe()
   let sink = CollectingSink()
   let shared = SharedRunSink(sink)
-  supervisor.run(descriptor: descriptor, suites: shippedSuites, jobs: jobs, seed: 0, sources: { _ in [] }, into: shared)
+  supervisor.run(
+    descriptor: descriptor, suites: shippedSuites, jobs: jobs, seed: 0, sources: { _ in [] },
+    plan: try SpecRun.plannedCases(of: descriptor, workerArguments: arguments), into: shared)
   _ = try shared.finish(seconds: 0)
   return sink.verdicts
 }

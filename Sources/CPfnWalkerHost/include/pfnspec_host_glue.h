@@ -6,6 +6,7 @@
 #ifndef PFNSPEC_HOST_GLUE_H
 #define PFNSPEC_HOST_GLUE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pfnspec_walker.h"
@@ -14,8 +15,10 @@
 const struct pfnspec_walker_info *pfnspec_glue_describe(void *describe_symbol);
 
 /*
- * Calls start(); returns 0 when it returned (its result in *result) or 1 when
- * a host call abandoned the walk. Sets host->abandon and abandon_context.
+ * Calls start(); returns 0 when it returned (its result in *result), 1 when
+ * a host call abandoned the walk, 2 when the walker touched the guard page
+ * after the calling thread's frame (pfnspec_glue_frame), 3 the one before it.
+ * Sets host->abandon and abandon_context.
  */
 int pfnspec_glue_call_start(void *start_symbol, struct pfnspec_host *host, struct pfnspec_args *args,
                             int *result);
@@ -39,7 +42,60 @@ void pfnspec_glue_install_crash_reporter(void);
  */
 void pfnspec_glue_mirror_range(uintptr_t *start, uintptr_t *end);
 
+/*
+ * The calling thread's frame: *size writable bytes (two pages) between a
+ * PROT_NONE guard page before and 16 after (64 KiB on 4 KiB pages), made on first use and kept. The host table and the
+ * args a walker call sees live in it, the args at its very end, so that a
+ * walker that writes (or reads) past them touches a guard page; inside a
+ * walker call that ends the call (2 or 3 from pfnspec_glue_call_*). NULL when
+ * it cannot be mapped.
+ */
+void *pfnspec_glue_frame(size_t *size);
+
 /* pipe2(fds, O_CLOEXEC): pipes that no other child inherits. */
 int pfnspec_glue_pipe_cloexec(int fds[2]);
 
+#endif
+
+#ifndef PFNSPEC_HOST_GLUE_PROCESSES_H
+#define PFNSPEC_HOST_GLUE_PROCESSES_H
+/* pidfd_open(pid): a descriptor that polls readable once the process ends; -1 where unsupported. */
+int pfnspec_glue_pidfd_open(int pid);
+
+/* PR_SET_CHILD_SUBREAPER: orphaned descendants (setsid daemons included) become our children. */
+int pfnspec_glue_become_subreaper(void);
+
+/* PR_SET_PDEATHSIG(sig), and sig at once when the parent is no longer expected_parent. */
+int pfnspec_glue_die_with_parent(int sig, int expected_parent);
+
+/* The calling process's children (every thread's), into pids; their count, or -1. */
+int pfnspec_glue_children(int *pids, int capacity);
+
+/*
+ * Kills every child but `keep` with SIGKILL and reaps it, again and again
+ * while orphans re-parented to this subreaper appear; how many were killed.
+ * Async-signal-safe.
+ */
+int pfnspec_glue_kill_descendants(int keep);
+
+/* Between cases: cancels alarm() and every itimer, restores the default action
+ * of the signals a walker arms for itself, and unblocks every signal. */
+void pfnspec_glue_reset_case_signals(void);
+
+/* The resource limits of a worker. */
+enum pfnspec_glue_limit { PFNSPEC_GLUE_LIMIT_AS, PFNSPEC_GLUE_LIMIT_CPU, PFNSPEC_GLUE_LIMIT_NOFILE, PFNSPEC_GLUE_LIMIT_NPROC };
+
+/* setrlimit to `soft` (hard too, except for RLIMIT_CPU, whose hard limit
+ * stays 5 s above to send SIGXCPU first); clamped to the hard limit. */
+int pfnspec_glue_set_limit(enum pfnspec_glue_limit which, unsigned long long soft);
+
+/* The soft RLIMIT_NOFILE. */
+long pfnspec_glue_open_files_limit(void);
+
+/*
+ * Makes this process a worker that leaves nothing behind: a subreaper of what
+ * the plug-in forks, killed with it (the crash reporter and SIGTERM/SIGHUP
+ * kill every descendant first), and SIGTERM when the parent dies.
+ */
+int pfnspec_glue_guard_worker(int expected_parent);
 #endif

@@ -9,7 +9,9 @@ back. docs/protocol.md specifies the messages.
     pfnspec run --walker-cmd 'python3 reference_walker.py'
 
 With an argument, the walker misbehaves for addresses in odd pages, for the
-tests of what the runner does then: crash, abort, hang, exit, garbage.
+tests of what the runner does then: crash, abort, hang, exit, garbage,
+close-stdout (and spin); after answering: answer-twice, answer-twice-later
+(0.2 s later), answer-then-exit.
 """
 import json
 import os
@@ -17,7 +19,7 @@ import signal
 import sys
 import time
 
-PROTOCOL = 1
+PROTOCOL = 2
 EINVAL = 22
 VM_IO = 0x4000
 VM_PFNMAP = 0x400
@@ -47,12 +49,13 @@ class Fault(Exception):
 class Host:
     """The host calls of docs/protocol.md, as methods."""
 
-    def __init__(self, arch):
+    def __init__(self, arch, request_id):
         self.page_shift = arch["page_shift"]
         self.shifts = arch["shifts"]
+        self.id = request_id
 
     def call(self, call, **fields):
-        send(dict(call=call, **fields))
+        send(dict(call=call, id=self.id, **fields))
         reply = receive()
         if "fault" in reply:
             raise Fault(reply["fault"])
@@ -191,6 +194,10 @@ def end(args, host):
         host.pte_unmap(args["ptep"])
 
 
+# Faults that strike after the walker answered its request.
+AFTER_ANSWER = ("answer-twice", "answer-twice-later", "answer-then-exit")
+
+
 def misbehave(fault):
     if fault == "crash":
         os.kill(os.getpid(), signal.SIGSEGV)
@@ -204,6 +211,10 @@ def misbehave(fault):
         sys.stdout.write("Traceback? no: just text that is not JSON\n")
         sys.stdout.flush()
         receive()
+    elif fault == "close-stdout":
+        os.close(1)
+        while True:
+            pass
 
 
 def main():
@@ -216,19 +227,28 @@ def main():
                             "role": "mutant" if fault else "implementation",
                             "summary": "the reference walker in Python, over the stdio protocol"}})
             continue
-        host = Host(request["arch"])
+        request_id = request["id"]
+        host = Host(request["arch"], request_id)
         args = request["args"]
+        strikes = fault and request["op"] == "start" and (number(args["address"]) >> host.page_shift) & 1
         try:
             if request["op"] == "start":
-                if fault and (number(args["address"]) >> host.page_shift) & 1:
+                if strikes and fault not in AFTER_ANSWER:
                     misbehave(fault)
                 result = start(args, host)
             else:
                 result = None
                 end(args, host)
-            send({"return": result, "args": args})
+            send({"return": result, "args": args, "id": request_id})
         except Fault:
-            send({"abandoned": True})
+            send({"abandoned": True, "id": request_id})
+        if strikes and fault == "answer-twice":
+            send({"return": result, "args": args, "id": request_id})
+        elif strikes and fault == "answer-twice-later":
+            time.sleep(0.2)
+            send({"return": result, "args": args, "id": request_id})
+        elif strikes and fault == "answer-then-exit":
+            sys.exit(0)
 
 
 if __name__ == "__main__":
