@@ -241,7 +241,7 @@ struct CaseExecutor {
   }
 
   /// The same in every process, so that shares of a schedule tree run on
-  /// different runners can be merged (``SchedulePartition``).
+  /// different runners can be merged (`SchedulePartition` (PfnResults)).
   private func stateHash(_ world: World, _ args: FollowPfnmapArgs?) -> Int {
     var digest = world.stableStateDigest
     if let args {

@@ -46,7 +46,7 @@ public struct RunOptions: Sendable {
   /// every rule, the cases of other shards are dropped before they execute.
   public var shard: Shard?
   /// With ``shard``: every shard runs the race cases, each exploring its
-  /// share of the schedule tree (``SchedulePartition``); other cases are split as before.
+  /// share of the schedule tree (`SchedulePartition` (PfnResults)); other cases are split as before.
   public var shardSchedules = false
   /// Run the rules that check walkers; off when only callers were asked for.
   public var walkerRules = true

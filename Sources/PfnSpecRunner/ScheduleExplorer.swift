@@ -55,7 +55,7 @@ public struct ExplorationPolicy: Sendable, Hashable {
   public var randomSeed: UInt64 = 0
   /// Shrink a failing random schedule: fewer steps, then earlier points.
   public var shrinking = true
-  /// Explore only this share of the schedule tree (see ``SchedulePartition``);
+  /// Explore only this share of the schedule tree (see `SchedulePartition` (PfnResults));
   /// `nil` explores all of it.
   public var partition: Shard?
 
@@ -81,7 +81,7 @@ public struct BoundedScheduleSearch {
   private var pending: [Schedule] = []
   private var pendingIndex = 0
   /// With a partition: candidates at the splitting depth so far, in order, and
-  /// whether each pending schedule is this share's to count (see ``SchedulePartition``).
+  /// whether each pending schedule is this share's to count (see `SchedulePartition` (PfnResults)).
   private var splitCandidates = 0
   private var pendingOwned: [Bool] = []
   /// Whether the schedule ``nextSchedule()`` returned last counts in this share.
