@@ -226,9 +226,7 @@ public final class Runner {
     case .cases(let planned):
       return planned.enumerated().compactMap { index, plannedCase in
         let name = identity(plannedCase.parameters).caseName
-        let splitsSchedules =
-          options.shardSchedules && options.forcedSchedule == nil && plannedCase.evaluator.spec.race != nil
-          && plannedCase.evaluator.spec.pinned == nil
+        let splitsSchedules = splitsSchedules(plannedCase)
         guard options.cases.isEmpty || options.cases.contains(name), splitsSchedules || inShard(plannedCase.parameters),
           resumeGate.admits(identity(plannedCase.parameters))
         else { return nil }
@@ -355,6 +353,13 @@ extension Runner {
 }
 
 extension Runner {
+  /// Whether a case's schedule tree is shared out among the shards
+  /// (`--shard-schedules`): such a case runs on every shard, each exploring its share.
+  func splitsSchedules(_ plannedCase: PlannedCase) -> Bool {
+    options.shardSchedules && options.forcedSchedule == nil && plannedCase.evaluator.spec.race != nil
+      && plannedCase.evaluator.spec.pinned == nil
+  }
+
   /// Every case this runner gives a verdict, in run order, without running
   /// any: the cases its rules plan on each walker, caller and architecture,
   /// after the rule, tag, case and shard filters (a rule that is skipped or
@@ -383,9 +388,11 @@ extension Runner {
                 key: key, ruleID: rule.id.value, ruleTitle: rule.title.value, parameters: parameters,
                 location: SpecLocation(file: file.path, line: rule.range.start.line))
             }
-            func admitted(_ identity: CaseIdentity) -> Bool {
+            // As the run decides: a race case whose schedule tree is shared
+            // out runs on every shard, any other case on its own shard.
+            func admitted(_ identity: CaseIdentity, splitsSchedules: Bool = false) -> Bool {
               (options.cases.isEmpty || options.cases.contains(identity.caseName))
-                && (options.shard?.contains(identity) ?? true)
+                && (splitsSchedules || (options.shard?.contains(identity) ?? true))
             }
             let planner = CasePlanner(
               rule: rule, source: sources[file.path] ?? "", target: target, seed: options.seed,
@@ -397,7 +404,10 @@ extension Runner {
                 planned.append(whole)
               }
             case .cases(let cases):
-              planned += cases.map { identity($0.parameters) }.filter(admitted)
+              for plannedCase in cases {
+                let caseIdentity = identity(plannedCase.parameters)
+                if admitted(caseIdentity, splitsSchedules: splitsSchedules(plannedCase)) { planned.append(caseIdentity) }
+              }
             }
           }
         }
