@@ -20,6 +20,7 @@ public struct Checker {
     var firstDefinition: [String: (file: String, range: SourceRange)] = [:]
     for file in files {
       checker.path = file.path
+      var lint = RuleLint(vocabulary: vocabulary, path: file.path)
       let errorLines = syntaxDiagnostics.compactMap { diagnostic in
         diagnostic.file == file.path && diagnostic.severity == .error ? diagnostic.range?.start.line : nil
       }
@@ -44,7 +45,9 @@ public struct Checker {
           firstDefinition[rule.id.value] = (file.path, rule.id.range)
         }
         checker.check(rule)
+        lint.lint(rule, hasSyntaxErrors: checker.ruleHasSyntaxErrors)
       }
+      checker.diagnostics += lint.diagnostics
     }
     return checker.diagnostics
   }

@@ -145,6 +145,12 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, CustomStri
   case singleCaseDomain = "W309"
   case selfComparison = "W310"
   case killsNoMutant = "W311"
+  case readAfterClose = "W312"
+  case openNeverClosed = "W313"
+  case closeAfterFailedOpen = "W314"
+  case unknownStringValue = "W315"
+  case uncheckedAnchor = "W316"
+  case cappedRule = "W317"
 
   public var description: String { rawValue }
 
@@ -221,6 +227,18 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, CustomStri
     case .selfComparison: "an 'expect' compares a value with itself, so its outcome does not depend on the walker"
     case .killsNoMutant:
       "no built-in mutant fails the rule, so nothing shows it can catch a defect (reported by 'pfnspec mutants' and 'pfnspec check --mutants')"
+    case .readAfterClose:
+      "an 'expect' reads an output after 'call end()', when the contract says it is invalid (C10)"
+    case .openNeverClosed:
+      "a 'call start()' that may succeed is never followed by 'call end()', so the rule leaves the lookup open (C15)"
+    case .closeAfterFailedOpen:
+      "a 'call end()' follows a start() that the rule expects to fail; end() is only for successful starts (C15)"
+    case .unknownStringValue:
+      "a comparison with a string that the name never has (such as arch == \"sparc64\"), so it never holds and the rule skips everywhere"
+    case .uncheckedAnchor:
+      "a 'source contract#ANCHOR' cannot be checked, because no docs/contract.md was found (pass --contract PATH)"
+    case .cappedRule:
+      "a rule that a run would cap: a 'for' domain over 1,024 values or more than 4,096 cases (reported by 'pfnspec check')"
     }
   }
 }

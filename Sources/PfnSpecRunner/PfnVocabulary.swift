@@ -20,8 +20,22 @@ public enum PfnVocabulary {
       functions: functions.mapValues(\.signature),
       names: names.mapValues(\.declaration),
       contractAnchors: contractAnchors,
-      gates: Dictionary(uniqueKeysWithValues: OutputField.allCases.compactMap { f in f.gate.map { (f.rawValue, $0) } }))
+      gates: Dictionary(uniqueKeysWithValues: OutputField.allCases.compactMap { f in f.gate.map { (f.rawValue, $0) } }),
+      pairing: pairing, stringValues: stringValues)
   }
+
+  /// start() opens the window, end() closes it; after end() no output is valid
+  /// (C10), a successful start() is ended and a failed one is not (C15).
+  static let pairing = Vocabulary.Pairing(
+    open: CallName.start.rawValue, close: CallName.end.rawValue, status: "result",
+    invalidAfterClose: Set(OutputField.allCases.map(\.rawValue) + ["outputs"]),
+    invalidAfterCloseSource: "contract#C10", closeSource: "contract#C15")
+
+  /// The values the string-valued target names can have.
+  static let stringValues: [String: Set<String>] = [
+    "arch": Set(Architectures.all.map(\.name)),
+    "profile": Set(Profile.allCases.map(\.rawValue)),
+  ]
 
   /// Every plain name, with its meaning.
   static let names: [String: NameDeclaration] = {
