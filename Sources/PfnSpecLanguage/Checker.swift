@@ -123,6 +123,9 @@ public struct Checker {
     var hasSource = false
     var hasExpect = false
     var tags: [String: SourceRange] = [:]
+    // Each tag listed again is reported once, at its first repeat, with how often it was.
+    var repeatedTags: [String: (range: SourceRange, count: Int)] = [:]
+    var repeatedTagOrder: [String] = []
     var sources: [SourceReference: SourceRange] = [:]
     var subjects: [String: SourceRange] = [:]
     let established = Checker.establishedVersions(rule)
@@ -131,13 +134,13 @@ public struct Checker {
       switch clause.kind {
       case .tags(let list):
         for tag in list {
-          if let first = tags[tag.value] {
-            report(
-              .duplicateTag(tag.value), tag.range,
-              fixIt: FixIt(range: tag.range, replacement: ""),
-              notes: [.init(message: "first listed here", file: path, range: first)])
-          } else {
+          if tags[tag.value] == nil {
             tags[tag.value] = tag.range
+          } else if let repeated = repeatedTags[tag.value] {
+            repeatedTags[tag.value] = (repeated.range, repeated.count + 1)
+          } else {
+            repeatedTags[tag.value] = (tag.range, 1)
+            repeatedTagOrder.append(tag.value)
           }
         }
       case .source(let reference):
@@ -183,6 +186,14 @@ public struct Checker {
       }
     }
 
+    for tag in repeatedTagOrder {
+      guard let repeated = repeatedTags[tag], let first = tags[tag] else { continue }
+      report(
+        .duplicateTag(tag), repeated.range,
+        hints: repeated.count > 1 ? ["listed \(repeated.count + 1) times"] : [],
+        fixIt: FixIt(range: repeated.range, replacement: ""),
+        notes: [.init(message: "first listed here", file: path, range: first)])
+    }
     if !hasSource {
       report(
         .missingSource(rule: rule.id.value), rule.id.range,

@@ -181,10 +181,16 @@ struct Lexer {
         // Invisible look-alikes of a space: say so once, then treat as a space.
         let start = position
         advance()
+        var repeats = 1
+        while peek() == c {
+          advance()
+          repeats += 1
+        }
+        let spaces = String(repeating: " ", count: min(repeats, 64))
         report(
           .unexpectedCharacter(Lexer.describe(c)), range(from: start),
-          hints: ["replace it with a plain space"],
-          fixIt: FixIt(range: range(from: start), replacement: " "))
+          hints: [repeats > 1 ? "replace these \(repeats) with plain spaces" : "replace it with a plain space"],
+          fixIt: FixIt(range: range(from: start), replacement: repeats > 64 ? " " : spaces))
       } else {
         return
       }
@@ -247,6 +253,13 @@ struct Lexer {
 
   private mutating func unexpectedCharacter(_ c: Unicode.Scalar, start: SourcePosition) -> Token {
     advance()
+    // A run of the same character is one token and one diagnostic: 16 MB of
+    // no-break spaces cost one report, not sixteen million.
+    var repeats = 1
+    while peek() == c && c != "\n" {
+      advance()
+      repeats += 1
+    }
     let range = range(from: start)
     if c == "\u{FFFD}" && sourceHadInvalidUTF8 {
       // Already reported once per file by the loader.
@@ -263,6 +276,7 @@ struct Lexer {
     default:
       break
     }
+    if repeats > 1 { hints.append("\(repeats) of them in a row") }
     report(.unexpectedCharacter(Lexer.describe(c)), range, hints: hints)
     return Token(kind: .invalid, text: String(c), range: range)
   }
