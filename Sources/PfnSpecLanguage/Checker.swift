@@ -47,9 +47,9 @@ public struct Checker {
         checker.check(rule)
         lint.lint(rule, hasSyntaxErrors: checker.ruleHasSyntaxErrors)
       }
-      checker.diagnostics += lint.diagnostics
+      for diagnostic in lint.diagnostics { checker.keep(diagnostic) }
     }
-    return checker.diagnostics
+    return checker.diagnostics + checker.omissions
   }
 
   // MARK: - State
@@ -93,8 +93,39 @@ public struct Checker {
       .needsCall, .expectBeforeCall, .missingSource, .noExpectation, .unusedVariable,
     ]
     if ruleHasSyntaxErrors && cascades.contains(code) { return }
+    guard kept[path, default: 0] < diagnosticsKeptPerStage else {
+      if omitted[path] == nil { omittedOrder.append(path) }
+      omitted[path, default: 0] += 1
+      return
+    }
+    kept[path, default: 0] += 1
     diagnostics.append(
       Diagnostic(message, file: path, range: range, hints: hints, fixIt: fixIt, notes: notes))
+  }
+
+  /// Keeps a diagnostic made elsewhere (the lint's), within the budget.
+  private mutating func keep(_ diagnostic: Diagnostic) {
+    guard kept[diagnostic.file, default: 0] < diagnosticsKeptPerStage else {
+      if omitted[diagnostic.file] == nil { omittedOrder.append(diagnostic.file) }
+      omitted[diagnostic.file, default: 0] += 1
+      return
+    }
+    kept[diagnostic.file, default: 0] += 1
+    diagnostics.append(diagnostic)
+  }
+
+  /// Diagnostics kept and counted past the budget, by file.
+  private var kept: [String: Int] = [:]
+  private var omitted: [String: Int] = [:]
+  private var omittedOrder: [String] = []
+
+  /// One E011 per file whose checker diagnostics passed the budget.
+  private var omissions: [Diagnostic] {
+    omittedOrder.map { path in
+      Diagnostic(
+        .tooManyDiagnostics(omitted[path] ?? 0), file: path, range: nil,
+        hints: ["fix the first ones and check again"])
+    }
   }
 
   /// Reports an unknown name with a did-you-mean hint and fix-it, and the valid names.
@@ -104,7 +135,8 @@ public struct Checker {
   ) {
     var hints: [String] = []
     var fixIt: FixIt?
-    if let near = Suggestions.closest(to: name.value, among: candidates) {
+    // Past the budget the diagnostic is only counted; the suggestion would be thrown away.
+    if kept[path, default: 0] < diagnosticsKeptPerStage, let near = Suggestions.closest(to: name.value, among: candidates) {
       hints.append("did you mean '\(near)'?")
       fixIt = FixIt(range: name.range, replacement: near)
     }

@@ -61,6 +61,10 @@ extension DiagnosticMessage {
   }
   /// E010
   public static func noSuchPath(_ path: String) -> Self { .init(.unreadablePath, "no such file or directory '\(path)'") }
+  /// E011
+  public static func tooManyDiagnostics(_ omitted: Int) -> Self {
+    .init(.tooManyDiagnostics, "\(omitted) more problems in this file are counted but not listed")
+  }
   /// E010
   public static func cannotRead(_ path: String) -> Self { .init(.unreadablePath, "cannot read '\(path)'") }
   /// W306

@@ -49,7 +49,8 @@ struct Lexer {
   private let sourceHadInvalidUTF8: Bool
   private var index = 0
   private var position = SourcePosition(line: 1, column: 1, offset: 0)
-  private(set) var diagnostics: [Diagnostic] = []
+  private var budget: DiagnosticBudget
+  var diagnostics: [Diagnostic] { budget.all }
 
   private enum LineMode { case normal, ruleID, source }
   private var lineMode = LineMode.normal
@@ -59,6 +60,7 @@ struct Lexer {
     self.scalars = Array(source.unicodeScalars)
     self.path = path
     self.sourceHadInvalidUTF8 = sourceHadInvalidUTF8
+    self.budget = DiagnosticBudget(path: path)
   }
 
   /// All tokens, ending with `.end`.
@@ -109,7 +111,7 @@ struct Lexer {
   private mutating func report(
     _ message: DiagnosticMessage, _ range: SourceRange, hints: [String] = [], fixIt: FixIt? = nil
   ) {
-    diagnostics.append(Diagnostic(message, file: path, range: range, hints: hints, fixIt: fixIt))
+    budget.append(Diagnostic(message, file: path, range: range, hints: hints, fixIt: fixIt))
   }
 
   private func range(from start: SourcePosition) -> SourceRange {
