@@ -96,6 +96,9 @@ struct DiagnosticBudget {
     if hasRoom { kept.append(diagnostic()) } else { omitted += 1 }
   }
 
+  /// Counts a diagnostic past the budget without building it.
+  mutating func countOmitted() { omitted += 1 }
+
   /// The kept diagnostics, and an E011 for the omitted ones.
   var all: [Diagnostic] {
     guard omitted > 0 else { return kept }

@@ -267,6 +267,11 @@ struct Lexer {
       // Already reported once per file by the loader.
       return Token(kind: .invalid, text: String(c), range: range)
     }
+    guard budget.hasRoom else {
+      // Past the budget a diagnostic is only counted: describing the character costs more than lexing it.
+      budget.countOmitted()
+      return Token(kind: .invalid, text: String(c), range: range)
+    }
     var hints: [String] = []
     switch c {
     case "\u{201C}", "\u{201D}", "\u{201E}", "\u{00AB}", "\u{00BB}":
@@ -283,17 +288,19 @@ struct Lexer {
     return Token(kind: .invalid, text: String(c), range: range)
   }
 
+  /// Names for characters whose Unicode name is missing or unhelpful.
+  private static let characterNames: [UInt32: String] = [
+    0x09: "character tabulation", 0xA0: "no-break space", 0xAD: "soft hyphen",
+    0x200B: "zero width space", 0xFEFF: "zero width no-break space",
+    0xFFFD: "replacement character",
+  ]
+
   /// `'@'` for printable ASCII, `U+00A0 no-break space` otherwise.
   static func describe(_ c: Unicode.Scalar) -> String {
     if c.value >= 0x21 && c.value < 0x7F { return "'\(c)'" }
     let hex = String(c.value, radix: 16, uppercase: true)
     let code = "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
-    let names: [UInt32: String] = [
-      0x09: "character tabulation", 0xA0: "no-break space", 0xAD: "soft hyphen",
-      0x200B: "zero width space", 0xFEFF: "zero width no-break space",
-      0xFFFD: "replacement character",
-    ]
-    if let name = names[c.value] ?? c.properties.name?.lowercased() {
+    if let name = characterNames[c.value] ?? c.properties.name?.lowercased() {
       return "\(code) \(name)"
     }
     return code
