@@ -68,11 +68,11 @@ public final class StdioWalker: Walker, @unchecked Sendable {
     let deadline = ContinuousClock.now + .milliseconds(Int(max(timeout, 10) * 1000))
     switch child.readLine(deadline: deadline) {
     case .line(let line):
-      guard let message = Self.decode(line), let hello = message["hello"] as? [String: Any] else {
+      guard let message = StdioMessage(line: line), let hello = message.object("hello") else {
         child.kill()
         throw PluginError("'\(command)' did not answer hello with a hello message; it said '\(line.prefix(200))'")
       }
-      let version = hello["protocol"] as? Int ?? -1
+      let version = hello.int32("protocol").map(Int.init) ?? -1
       guard version == protocolVersion else {
         child.kill()
         let upgrade =
@@ -82,16 +82,16 @@ public final class StdioWalker: Walker, @unchecked Sendable {
           "'\(command)' speaks walker protocol version \(version); this pfnspec speaks version \(protocolVersion)"
             + upgrade)
       }
-      guard let name = hello["name"] as? String, !name.isEmpty,
-        let api = (hello["api"] as? String).flatMap(APILevel.init(rawValue:)),
-        let profile = (hello["profile"] as? String).flatMap(Profile.init(rawValue:))
+      guard let name = hello.string("name"), !name.isEmpty,
+        let api = hello.string("api").flatMap(APILevel.init(rawValue:)),
+        let profile = hello.string("profile").flatMap(Profile.init(rawValue:))
       else {
         child.kill()
         throw PluginError("'\(command)': hello needs name, api (6.12 or 6.15) and profile (strict or relaxed)")
       }
-      let role = (hello["role"] as? String).flatMap(WalkerRole.init(rawValue:)) ?? .implementation
+      let role = hello.string("role").flatMap(WalkerRole.init(rawValue:)) ?? .implementation
       let descriptor = WalkerDescriptor(
-        name: name, summary: hello["summary"] as? String ?? command, role: role, apiLevel: api, profile: profile,
+        name: name, summary: hello.string("summary") ?? command, role: role, apiLevel: api, profile: profile,
         origin: .command(command))
       return (child, descriptor)
     case .endOfOutput, .overlong:
@@ -106,7 +106,7 @@ public final class StdioWalker: Walker, @unchecked Sendable {
 
   public func start(_ args: inout FollowPfnmapArgs, host: any WalkerHost) throws -> Int32 {
     let result = try exchange("start", &args, host)
-    guard let code = result as? Int, let value = Int32(exactly: code) else {
+    guard let result, let value = StdioMessage.int32(result) else {
       throw PluginError("the walker's start() returned \(String(describing: result)), not an errno")
     }
     return value
@@ -203,11 +203,11 @@ public final class StdioWalker: Walker, @unchecked Sendable {
       case .overlong:
         throw abandonChild(child, "wrote a line of more than 64 MiB")
       }
-      guard let message = Self.decode(line) else {
+      guard let message = StdioMessage(line: line) else {
         let shown = line.count > 120 ? String(line.prefix(120)) + "..." : line
         throw abandonChild(child, "wrote something that is not a protocol message: '\(shown)'")
       }
-      guard let answered = message["id"] as? Int else {
+      guard let answered = message.identifier("id") else {
         throw abandonChild(child, "sent a message without the id of request \(id): '\(line.prefix(120))'")
       }
       if answered != id {
@@ -221,7 +221,8 @@ public final class StdioWalker: Walker, @unchecked Sendable {
             : "sent id \(answered), which is no request's (request \(id) was due)")
       }
       heard = true
-      if let call = message["call"] as? String {
+      switch message.kind {
+      case .call(let call):
         if fault != nil {
           throw abandonChild(child, "went on calling the host (\(call)) after a fault instead of abandoning the walk")
         }
@@ -234,19 +235,18 @@ public final class StdioWalker: Walker, @unchecked Sendable {
           fault = error
           child.send(Self.encode(["id": id, "fault": "\(error)"]))
         }
-      } else if message["abandoned"] != nil {
+      case .abandoned:
         guard let fault else { throw abandonChild(child, "abandoned the walk without a fault") }
         try refuseExtraAnswers(child, id)
         throw fault
-      } else if message.keys.contains("return") {
+      case .returned:
         try refuseExtraAnswers(child, id)
         if let fault { throw fault }
-        if let returned = message["args"] as? [String: Any] { try decode(returned, into: &args, child) }
-        let value = message["return"]
-        return .returned(value is NSNull ? nil : value)
-      } else if let error = message["error"] as? String {
+        if let returned = message.object("args") { try decode(returned, into: &args, child) }
+        return .returned(message.isNull("return") ? nil : message.fields["return"])
+      case .error(let error):
         throw abandonChild(child, "reported an error: \(error)")
-      } else {
+      case .unknown:
         throw abandonChild(child, "sent a message with neither call, return nor abandoned: '\(line.prefix(120))'")
       }
     }
@@ -305,20 +305,26 @@ public final class StdioWalker: Walker, @unchecked Sendable {
 
   private struct ProtocolViolation: Error { var message: String }
 
-  private func serve(_ call: String, _ message: [String: Any], _ host: any WalkerHost) throws -> Any? {
+  private func serve(_ call: String, _ message: StdioMessage, _ host: any WalkerHost) throws -> Any? {
     func number(_ key: String) throws -> UInt64 {
-      guard let value = Self.unsigned(message[key]) else {
+      guard let value = message.unsigned(key) else {
         throw ProtocolViolation(message: "sent \(call) without a number in '\(key)'")
       }
       return value
     }
+    func identifier(_ key: String) throws -> Int {
+      guard let value = message.identifier(key) else {
+        throw ProtocolViolation(message: "sent \(call) without an id in '\(key)' (a number up to 2^63-1)")
+      }
+      return value
+    }
     func level() throws -> PageLevel {
-      guard let name = message["level"] as? String, let level = PageLevel(name: name) else {
+      guard let name = message.string("level"), let level = PageLevel(name: name) else {
         throw ProtocolViolation(message: "sent \(call) without a level (pgd, p4d, pud, pmd or pte)")
       }
       return level
     }
-    func mm() throws -> MMRef { MMRef(id: Int(try number("mm"))) }
+    func mm() throws -> MMRef { MMRef(id: try identifier("mm")) }
     func lockHandle(_ key: String) throws -> LockRef {
       guard let lock = locks.lock(try number(key)) else {
         throw PluginError("\(call)(\(Self.hex(try number(key)))): not a lock the host handed out")
@@ -338,7 +344,7 @@ public final class StdioWalker: Walker, @unchecked Sendable {
     case "helper":
       let entry = try number("value")
       let level = try level()
-      switch message["name"] as? String {
+      switch message.string("name") {
       case "none": return host.isNone(entry, level)
       case "present": return host.isPresent(entry, level)
       case "leaf": return host.isLeaf(entry, level)
@@ -347,7 +353,7 @@ public final class StdioWalker: Walker, @unchecked Sendable {
       case "special": return host.isSpecial(entry, level)
       case "pfn": return Self.hex(host.pfn(entry, level))
       case "pgprot": return Self.hex(host.pgprot(entry, level))
-      default: throw ProtocolViolation(message: "asked for unknown helper '\(message["name"] ?? "")'")
+      default: throw ProtocolViolation(message: "asked for unknown helper '\(message.string("name") ?? "")'")
       }
     case "pud_lock":
       return Self.hex(locks.handle(try host.pudLock(mm(), EntryPointer(address: number("entry"))).id))
@@ -364,16 +370,17 @@ public final class StdioWalker: Walker, @unchecked Sendable {
       try host.pteUnmap(EntryPointer(address: number("pte")))
       return nil
     case "file_mapping":
-      let file = Self.unsigned(message["file"]).map { FileRef(id: Int($0)) }
+      var file: FileRef?
+      if message.has("file") && !message.isNull("file") { file = FileRef(id: try identifier("file")) }
       return try host.fileMapping(file).id
     case "lockdep_is_held":
-      switch message["lock"] as? String {
+      switch message.string("lock") {
       case "mmap_lock": return host.lockdepIsHeld(.mmapLock)
-      case "i_mmap_rwsem": return host.lockdepIsHeld(.iMmapRwsem(MappingRef(id: Int(try number("mapping")))))
-      default: throw ProtocolViolation(message: "asked lockdep about unknown lock '\(message["lock"] ?? "")'")
+      case "i_mmap_rwsem": return host.lockdepIsHeld(.iMmapRwsem(MappingRef(id: try identifier("mapping"))))
+      default: throw ProtocolViolation(message: "asked lockdep about unknown lock '\(message.string("lock") ?? "")'")
       }
     case "lockdep_assert":
-      host.lockdepAssert(message["condition"] as? Bool ?? false, message["what"] as? String ?? "lockdep_assert")
+      host.lockdepAssert(message.bool("condition") ?? false, message.string("what") ?? "lockdep_assert")
       return nil
     default:
       throw ProtocolViolation(message: "made unknown host call '\(call)'")
@@ -396,18 +403,18 @@ public final class StdioWalker: Walker, @unchecked Sendable {
     ]
   }
 
-  private func decode(_ returned: [String: Any], into args: inout FollowPfnmapArgs, _ child: ChildProcess) throws {
-    if let address = returned["address"], Self.unsigned(address) != args.address {
+  private func decode(_ returned: StdioMessage, into args: inout FollowPfnmapArgs, _ child: ChildProcess) throws {
+    if returned.has("address"), returned.unsigned("address") != args.address {
       throw abandonChild(child, "changed its input args.address")
     }
     func number(_ key: String) throws -> UInt64? {
-      guard let value = returned[key], !(value is NSNull) else { return nil }
-      guard let number = Self.unsigned(value) else {
-        throw abandonChild(child, "returned args.\(key) = \(value), which is not a number")
+      guard let value = returned.fields[key], !(value is NSNull) else { return nil }
+      guard let number = returned.unsigned(key) else {
+        throw abandonChild(child, "returned args.\(key) = \(String(describing: value).prefix(80)), which is not a number")
       }
       return number
     }
-    if returned.keys.contains("lock") {
+    if returned.has("lock") {
       if let handle = try number("lock") {
         guard let lock = locks.lock(handle) else {
           throw abandonChild(child, "returned args.lock = \(Self.hex(handle)), which is no lock the host handed out")
@@ -417,12 +424,12 @@ public final class StdioWalker: Walker, @unchecked Sendable {
         args.lock = nil
       }
     }
-    if returned.keys.contains("ptep") { args.ptep = try number("ptep").map { EntryPointer(address: $0) } }
+    if returned.has("ptep") { args.ptep = try number("ptep").map { EntryPointer(address: $0) } }
     if let pfn = try number("pfn") { args.pfn = pfn }
     if let pgprot = try number("pgprot") { args.pgprot = pgprot }
     if let mask = try number("addr_mask") { args.addrMask = mask }
-    if let writable = returned["writable"] as? Bool { args.writable = writable }
-    if let special = returned["special"] as? Bool { args.special = special }
+    if let writable = returned.bool("writable") { args.writable = writable }
+    if let special = returned.bool("special") { args.special = special }
   }
 
   /// The command for `sh -c`: a simple command is exec'd, so that the walker
@@ -433,24 +440,5 @@ public final class StdioWalker: Walker, @unchecked Sendable {
 
   static func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
 
-  /// A 64-bit value from `"0x1f"`, `"31"` or a JSON number.
-  static func unsigned(_ value: Any?) -> UInt64? {
-    if let text = value as? String {
-      return text.hasPrefix("0x") ? UInt64(text.dropFirst(2), radix: 16) : UInt64(text)
-    }
-    if let number = value as? NSNumber { return number.uint64Value }
-    return nil
-  }
-
-  static func encode(_ object: [String: Any]) -> String {
-    guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return "{}" }
-    return String(decoding: data, as: UTF8.self)
-  }
-
-  static func decode(_ line: String) -> [String: Any]? {
-    guard let data = line.data(using: .utf8),
-      let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-    else { return nil }
-    return object
-  }
+  static func encode(_ object: [String: Any]) -> String { StdioMessage.encode(object) }
 }

@@ -20,6 +20,7 @@ public struct Checker {
     var firstDefinition: [String: (file: String, range: SourceRange)] = [:]
     for file in files {
       checker.path = file.path
+      var lint = RuleLint(vocabulary: vocabulary, path: file.path)
       let errorLines = syntaxDiagnostics.compactMap { diagnostic in
         diagnostic.file == file.path && diagnostic.severity == .error ? diagnostic.range?.start.line : nil
       }
@@ -44,9 +45,11 @@ public struct Checker {
           firstDefinition[rule.id.value] = (file.path, rule.id.range)
         }
         checker.check(rule)
+        lint.lint(rule, hasSyntaxErrors: checker.ruleHasSyntaxErrors)
       }
+      for diagnostic in lint.diagnostics { checker.keep(diagnostic) }
     }
-    return checker.diagnostics
+    return checker.diagnostics + checker.omissions
   }
 
   // MARK: - State
@@ -90,8 +93,39 @@ public struct Checker {
       .needsCall, .expectBeforeCall, .missingSource, .noExpectation, .unusedVariable,
     ]
     if ruleHasSyntaxErrors && cascades.contains(code) { return }
+    guard kept[path, default: 0] < diagnosticsKeptPerStage else {
+      if omitted[path] == nil { omittedOrder.append(path) }
+      omitted[path, default: 0] += 1
+      return
+    }
+    kept[path, default: 0] += 1
     diagnostics.append(
       Diagnostic(message, file: path, range: range, hints: hints, fixIt: fixIt, notes: notes))
+  }
+
+  /// Keeps a diagnostic made elsewhere (the lint's), within the budget.
+  private mutating func keep(_ diagnostic: Diagnostic) {
+    guard kept[diagnostic.file, default: 0] < diagnosticsKeptPerStage else {
+      if omitted[diagnostic.file] == nil { omittedOrder.append(diagnostic.file) }
+      omitted[diagnostic.file, default: 0] += 1
+      return
+    }
+    kept[diagnostic.file, default: 0] += 1
+    diagnostics.append(diagnostic)
+  }
+
+  /// Diagnostics kept and counted past the budget, by file.
+  private var kept: [String: Int] = [:]
+  private var omitted: [String: Int] = [:]
+  private var omittedOrder: [String] = []
+
+  /// One E011 per file whose checker diagnostics passed the budget.
+  private var omissions: [Diagnostic] {
+    omittedOrder.map { path in
+      Diagnostic(
+        .tooManyDiagnostics(omitted[path] ?? 0), file: path, range: nil,
+        hints: ["fix the first ones and check again"])
+    }
   }
 
   /// Reports an unknown name with a did-you-mean hint and fix-it, and the valid names.
@@ -101,7 +135,8 @@ public struct Checker {
   ) {
     var hints: [String] = []
     var fixIt: FixIt?
-    if let near = Suggestions.closest(to: name.value, among: candidates) {
+    // Past the budget the diagnostic is only counted; the suggestion would be thrown away.
+    if kept[path, default: 0] < diagnosticsKeptPerStage, let near = Suggestions.closest(to: name.value, among: candidates) {
       hints.append("did you mean '\(near)'?")
       fixIt = FixIt(range: name.range, replacement: near)
     }
@@ -120,6 +155,9 @@ public struct Checker {
     var hasSource = false
     var hasExpect = false
     var tags: [String: SourceRange] = [:]
+    // Each tag listed again is reported once, at its first repeat, with how often it was.
+    var repeatedTags: [String: (range: SourceRange, count: Int)] = [:]
+    var repeatedTagOrder: [String] = []
     var sources: [SourceReference: SourceRange] = [:]
     var subjects: [String: SourceRange] = [:]
     let established = Checker.establishedVersions(rule)
@@ -128,13 +166,13 @@ public struct Checker {
       switch clause.kind {
       case .tags(let list):
         for tag in list {
-          if let first = tags[tag.value] {
-            report(
-              .duplicateTag(tag.value), tag.range,
-              fixIt: FixIt(range: tag.range, replacement: ""),
-              notes: [.init(message: "first listed here", file: path, range: first)])
-          } else {
+          if tags[tag.value] == nil {
             tags[tag.value] = tag.range
+          } else if let repeated = repeatedTags[tag.value] {
+            repeatedTags[tag.value] = (repeated.range, repeated.count + 1)
+          } else {
+            repeatedTags[tag.value] = (tag.range, 1)
+            repeatedTagOrder.append(tag.value)
           }
         }
       case .source(let reference):
@@ -187,6 +225,14 @@ public struct Checker {
       }
     }
 
+    for tag in repeatedTagOrder {
+      guard let repeated = repeatedTags[tag], let first = tags[tag] else { continue }
+      report(
+        .duplicateTag(tag), repeated.range,
+        hints: repeated.count > 1 ? ["listed \(repeated.count + 1) times"] : [],
+        fixIt: FixIt(range: repeated.range, replacement: ""),
+        notes: [.init(message: "first listed here", file: path, range: first)])
+    }
     if !hasSource {
       report(
         .missingSource(rule: rule.id.value), rule.id.range,

@@ -76,6 +76,41 @@ public struct Diagnostic: Sendable, Hashable {
   }
 }
 
+/// How many diagnostics of one stage (lexing, parsing, checking) one file
+/// keeps; past it they are counted, and one E011 says how many. Hostile input
+/// then costs memory for a thousand diagnostics, not for one per byte.
+public let diagnosticsKeptPerStage = 1000
+
+/// Collects one stage's diagnostics for one file, up to ``diagnosticsKeptPerStage``.
+struct DiagnosticBudget {
+  private(set) var kept: [Diagnostic] = []
+  private(set) var omitted = 0
+  let path: String
+
+  init(path: String) { self.path = path }
+
+  /// Whether another diagnostic would be kept; callers skip building hints when not.
+  var hasRoom: Bool { kept.count < diagnosticsKeptPerStage }
+
+  mutating func append(_ diagnostic: @autoclosure () -> Diagnostic) {
+    if hasRoom { kept.append(diagnostic()) } else { omitted += 1 }
+  }
+
+  /// Counts a diagnostic past the budget without building it.
+  mutating func countOmitted() { omitted += 1 }
+
+  /// The kept diagnostics, and an E011 for the omitted ones.
+  var all: [Diagnostic] {
+    guard omitted > 0 else { return kept }
+    let end = kept.last?.range
+    return kept + [
+      Diagnostic(
+        .tooManyDiagnostics(omitted), file: path, range: end,
+        hints: ["fix the first ones and check again; the file is probably not a spec file or is damaged"])
+    ]
+  }
+}
+
 extension Array where Element == Diagnostic {
   /// Whether any of the diagnostics is an error.
   public var containsErrors: Bool { contains { $0.severity == .error } }
@@ -96,6 +131,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, CustomStri
   case unterminatedMessageID = "E007"
   case foreignOperator = "E008"
   case unreadablePath = "E010"
+  case tooManyDiagnostics = "E011"
 
   // Syntax.
   case unknownClause = "E101"
@@ -148,6 +184,12 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, CustomStri
   case singleCaseDomain = "W309"
   case selfComparison = "W310"
   case killsNoMutant = "W311"
+  case readAfterClose = "W312"
+  case openNeverClosed = "W313"
+  case closeAfterFailedOpen = "W314"
+  case unknownStringValue = "W315"
+  case uncheckedAnchor = "W316"
+  case cappedRule = "W317"
 
   public var description: String { rawValue }
 
@@ -174,6 +216,8 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, CustomStri
     case .foreignOperator:
       "an operator from another language ('=', '!', '&&', '||'); use '==', 'not', 'and', 'or'"
     case .unreadablePath: "a path given to the loader does not exist or cannot be read"
+    case .tooManyDiagnostics:
+      "a file has so many errors that past the first thousand of each kind they are counted, not listed"
     case .unknownClause:
       "a line in a rule does not start with a clause keyword (tags, source, why, requires, for, given, call, expect)"
     case .expectedExpression: "an expression was expected, for example after an operator"
@@ -227,6 +271,18 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, CustomStri
     case .selfComparison: "an 'expect' compares a value with itself, so its outcome does not depend on the walker"
     case .killsNoMutant:
       "no built-in mutant fails the rule, so nothing shows it can catch a defect (reported by 'pfnspec mutants' and 'pfnspec check --mutants')"
+    case .readAfterClose:
+      "an 'expect' reads an output after 'call end()', when the contract says it is invalid (C10)"
+    case .openNeverClosed:
+      "a 'call start()' that may succeed is never followed by 'call end()', so the rule leaves the lookup open (C15)"
+    case .closeAfterFailedOpen:
+      "a 'call end()' follows a start() that the rule expects to fail; end() is only for successful starts (C15)"
+    case .unknownStringValue:
+      "a comparison with a string that the name never has (such as arch == \"sparc64\"), so it never holds and the rule skips everywhere"
+    case .uncheckedAnchor:
+      "a 'source contract#ANCHOR' cannot be checked, because no docs/contract.md was found (pass --contract PATH)"
+    case .cappedRule:
+      "a rule that a run would cap: a 'for' domain over 1,024 values or more than 4,096 cases (reported by 'pfnspec check')"
     }
   }
 }

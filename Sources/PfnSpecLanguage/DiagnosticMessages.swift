@@ -61,6 +61,10 @@ extension DiagnosticMessage {
   }
   /// E010
   public static func noSuchPath(_ path: String) -> Self { .init(.unreadablePath, "no such file or directory '\(path)'") }
+  /// E011
+  public static func tooManyDiagnostics(_ omitted: Int) -> Self {
+    .init(.tooManyDiagnostics, "\(omitted) more problems in this file are counted but not listed")
+  }
   /// E010
   public static func cannotRead(_ path: String) -> Self { .init(.unreadablePath, "cannot read '\(path)'") }
   /// W306
@@ -279,4 +283,28 @@ extension DiagnosticMessage {
   }
   /// W311
   public static func killsNoMutant(rule id: String) -> Self { .init(.killsNoMutant, "rule '\(id)' kills no mutant") }
+  /// W312
+  public static func readAfterClose(_ name: String, close: String) -> Self {
+    .init(.readAfterClose, "'\(name)' is read after 'call \(close)()', when it is no longer valid")
+  }
+  /// W313
+  public static func openNeverClosed(open: String, close: String) -> Self {
+    .init(.openNeverClosed, "this '\(open)()' may succeed and is never followed by 'call \(close)()'")
+  }
+  /// W314
+  public static func closeAfterFailedOpen(open: String, close: String) -> Self {
+    .init(.closeAfterFailedOpen, "'\(close)()' follows a '\(open)()' that the rule expects to fail")
+  }
+  /// W315
+  public static func unknownStringValue(_ value: String, of name: String) -> Self {
+    .init(.unknownStringValue, "'\(name)' is never \"\(value)\"")
+  }
+  /// W316
+  public static func uncheckedAnchor(_ anchor: String) -> Self {
+    .init(.uncheckedAnchor, "'contract#\(anchor)' cannot be checked: no contract document was found")
+  }
+  /// W317
+  public static func cappedRule(rule id: String, reason: String) -> Self {
+    .init(.cappedRule, "a run would cap rule '\(id)': \(reason)")
+  }
 }

@@ -47,23 +47,37 @@ public struct DiagnosticRenderer: Sendable {
     var out = ""
     let severity = paint(
       "\(diagnostic.severity.rawValue)[\(diagnostic.code.rawValue)]", .severity(diagnostic.severity))
-    out += "\(paint(Self.escaped(diagnostic.location) + ":", .location)) \(severity): \(paint(Self.escaped(diagnostic.message), .message))\n"
+    out += "\(paint(Self.escaped(diagnostic.location) + ":", .location)) \(severity): \(paint(Self.escaped(Self.bounded(diagnostic.message)), .message))\n"
     if let range = diagnostic.range {
       out += snippet(file: diagnostic.file, range: range, severity: diagnostic.severity)
     }
     for hint in diagnostic.hints {
-      out += "\(gutterPad)= \(paint("help", .help)): \(Self.escaped(hint))\n"
+      out += "\(gutterPad)= \(paint("help", .help)): \(Self.escaped(Self.bounded(hint)))\n"
     }
     for note in diagnostic.notes {
       if let file = note.file, let range = note.range {
         out += "\(paint("\(file):\(range.start.line):\(range.start.column):", .location)) "
-        out += "\(paint("note", .severity(.note))): \(Self.escaped(note.message))\n"
+        out += "\(paint("note", .severity(.note))): \(Self.escaped(Self.bounded(note.message)))\n"
         out += snippet(file: file, range: range, severity: .note)
       } else {
-        out += "\(gutterPad)= \(paint("note", .severity(.note))): \(Self.escaped(note.message))\n"
+        out += "\(gutterPad)= \(paint("note", .severity(.note))): \(Self.escaped(Self.bounded(note.message)))\n"
       }
     }
     return out
+  }
+
+  /// The most characters of a message, hint or note shown: a message that
+  /// quotes a 16 MB name shows its start, and the snippet shows where it is.
+  static let messageWidth = 400
+
+  /// `text`, cut after ``messageWidth`` characters with a mark.
+  static func bounded(_ text: String) -> String {
+    guard text.utf8.count > messageWidth else { return text }
+    let scalars = text.unicodeScalars
+    guard scalars.count > messageWidth else { return text }
+    var cut = String.UnicodeScalarView()
+    cut.append(contentsOf: scalars.prefix(messageWidth))
+    return String(cut) + "… (\(scalars.count - messageWidth) more characters)"
   }
 
   private static let gutterWidth = 5

@@ -49,7 +49,8 @@ struct Lexer {
   private let sourceHadInvalidUTF8: Bool
   private var index = 0
   private var position = SourcePosition(line: 1, column: 1, offset: 0)
-  private(set) var diagnostics: [Diagnostic] = []
+  private var budget: DiagnosticBudget
+  var diagnostics: [Diagnostic] { budget.all }
 
   private enum LineMode { case normal, ruleID, source }
   private var lineMode = LineMode.normal
@@ -64,6 +65,7 @@ struct Lexer {
     self.scalars = Array(source.unicodeScalars)
     self.path = path
     self.sourceHadInvalidUTF8 = sourceHadInvalidUTF8
+    self.budget = DiagnosticBudget(path: path)
   }
 
   /// All tokens, ending with `.end`.
@@ -114,7 +116,7 @@ struct Lexer {
   private mutating func report(
     _ message: DiagnosticMessage, _ range: SourceRange, hints: [String] = [], fixIt: FixIt? = nil
   ) {
-    diagnostics.append(Diagnostic(message, file: path, range: range, hints: hints, fixIt: fixIt))
+    budget.append(Diagnostic(message, file: path, range: range, hints: hints, fixIt: fixIt))
   }
 
   private func range(from start: SourcePosition) -> SourceRange {
@@ -201,10 +203,16 @@ struct Lexer {
         // Invisible look-alikes of a space: say so once, then treat as a space.
         let start = position
         advance()
+        var repeats = 1
+        while peek() == c {
+          advance()
+          repeats += 1
+        }
+        let spaces = String(repeating: " ", count: min(repeats, 64))
         report(
           .unexpectedCharacter(Lexer.describe(c)), range(from: start),
-          hints: ["replace it with a plain space"],
-          fixIt: FixIt(range: range(from: start), replacement: " "))
+          hints: [repeats > 1 ? "replace these \(repeats) with plain spaces" : "replace it with a plain space"],
+          fixIt: FixIt(range: range(from: start), replacement: repeats > 64 ? " " : spaces))
       } else {
         return
       }
@@ -271,9 +279,21 @@ struct Lexer {
 
   private mutating func unexpectedCharacter(_ c: Unicode.Scalar, start: SourcePosition) -> Token {
     advance()
+    // A run of the same character is one token and one diagnostic: 16 MB of
+    // no-break spaces cost one report, not sixteen million.
+    var repeats = 1
+    while peek() == c && c != "\n" {
+      advance()
+      repeats += 1
+    }
     let range = range(from: start)
     if c == "\u{FFFD}" && sourceHadInvalidUTF8 {
       // Already reported once per file by the loader.
+      return Token(kind: .invalid, text: String(c), range: range)
+    }
+    guard budget.hasRoom else {
+      // Past the budget a diagnostic is only counted: describing the character costs more than lexing it.
+      budget.countOmitted()
       return Token(kind: .invalid, text: String(c), range: range)
     }
     var hints: [String] = []
@@ -287,21 +307,24 @@ struct Lexer {
     default:
       break
     }
+    if repeats > 1 { hints.append("\(repeats) of them in a row") }
     report(.unexpectedCharacter(Lexer.describe(c)), range, hints: hints)
     return Token(kind: .invalid, text: String(c), range: range)
   }
+
+  /// Names for characters whose Unicode name is missing or unhelpful.
+  private static let characterNames: [UInt32: String] = [
+    0x09: "character tabulation", 0xA0: "no-break space", 0xAD: "soft hyphen",
+    0x200B: "zero width space", 0xFEFF: "zero width no-break space",
+    0xFFFD: "replacement character",
+  ]
 
   /// `'@'` for printable ASCII, `U+00A0 no-break space` otherwise.
   static func describe(_ c: Unicode.Scalar) -> String {
     if c.value >= 0x21 && c.value < 0x7F { return "'\(c)'" }
     let hex = String(c.value, radix: 16, uppercase: true)
     let code = "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
-    let names: [UInt32: String] = [
-      0x09: "character tabulation", 0xA0: "no-break space", 0xAD: "soft hyphen",
-      0x200B: "zero width space", 0xFEFF: "zero width no-break space",
-      0xFFFD: "replacement character",
-    ]
-    if let name = names[c.value] ?? c.properties.name?.lowercased() {
+    if let name = characterNames[c.value] ?? c.properties.name?.lowercased() {
       return "\(code) \(name)"
     }
     return code

@@ -44,7 +44,8 @@ public struct Parser {
   private let tokens: [Token]
   private let path: String
   private var index = 0
-  private var diagnostics: [Diagnostic] = []
+  private var budget: DiagnosticBudget
+  private var diagnostics: [Diagnostic] { budget.all }
   /// Operators and nesting in the current clause, to bound recursion on hostile input.
   private var depth = 0
   private var nodes = 0
@@ -57,6 +58,7 @@ public struct Parser {
   private init(tokens: [Token], path: String) {
     self.tokens = tokens
     self.path = path
+    self.budget = DiagnosticBudget(path: path)
   }
 
   private var current: Token { tokens[index] }
@@ -74,7 +76,7 @@ public struct Parser {
     _ message: DiagnosticMessage, _ range: SourceRange, hints: [String] = [],
     fixIt: FixIt? = nil, notes: [Diagnostic.Note] = []
   ) {
-    diagnostics.append(Diagnostic(message, file: path, range: range, hints: hints, fixIt: fixIt, notes: notes))
+    budget.append(Diagnostic(message, file: path, range: range, hints: hints, fixIt: fixIt, notes: notes))
   }
 
   /// Reports that something else was expected here, unless the lexer already
@@ -151,7 +153,7 @@ public struct Parser {
             hints: ["start a rule with 'rule ID \"title\"' before its clauses"])
         } else if first.kind != .invalid {
           var hints = ["a spec file holds a 'suite' line and 'rule' blocks"]
-          if first.kind == .identifier,
+          if first.kind == .identifier, budget.hasRoom,
             let near = Suggestions.closest(to: first.text, among: HeaderKeyword.allCases.map(\.rawValue))
           {
             hints.insert("did you mean '\(near)'?", at: 0)
@@ -235,7 +237,7 @@ public struct Parser {
     guard keyword.kind == .identifier, let clauseKeyword = ClauseKeyword(rawValue: keyword.text) else {
       var hints: [String] = []
       var fixIt: FixIt?
-      if keyword.kind == .identifier,
+      if keyword.kind == .identifier, budget.hasRoom,
         let near = Suggestions.closest(to: keyword.text, among: Parser.clauseKeywords)
       {
         hints.append("did you mean '\(near)'?")
@@ -423,7 +425,7 @@ public struct Parser {
     let usage = "write 'source contract#ANCHOR', 'source msg <MESSAGE-ID>' or 'source commit HASH'"
     guard current.kind == .word, let sourceKind = SourceReference.Kind(rawValue: current.text) else {
       var hints: [String] = []
-      if current.kind == .word, let near = Suggestions.closest(to: current.text, among: kinds) {
+      if current.kind == .word, budget.hasRoom, let near = Suggestions.closest(to: current.text, among: kinds) {
         hints.append("did you mean '\(near)'?")
       }
       hints.append(usage)

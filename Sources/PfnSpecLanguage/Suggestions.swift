@@ -7,7 +7,11 @@ public enum Suggestions {
     let limit = max(1, min(3, (target.count + 1) / 3))
     var best: (distance: Int, name: String)?
     for candidate in candidates.sorted() where candidate != name {
-      let distance = editDistance(target, Array(candidate.lowercased().unicodeScalars))
+      let scalars = Array(candidate.lowercased().unicodeScalars)
+      // The distance is at least the difference in length: a hostile 16 MB
+      // name costs one comparison of counts per candidate, not a table.
+      guard abs(scalars.count - target.count) <= limit else { continue }
+      let distance = editDistance(target, scalars)
       if distance <= limit, distance < (best?.distance ?? .max) {
         best = (distance, candidate)
       }
@@ -20,7 +24,8 @@ public enum Suggestions {
   /// `nil` only without candidates.
   public static func nearest<S: Sequence>(to name: String, among candidates: S) -> String?
   where S.Element == String {
-    let target = Array(name.lowercased().unicodeScalars)
+    // Past a few hundred characters no candidate is near; the prefix keeps the table small.
+    let target = Array(name.lowercased().unicodeScalars.prefix(Self.longestComparedName))
     var best: (distance: Int, name: String)?
     for candidate in candidates.sorted() where candidate != name {
       let distance = editDistance(target, Array(candidate.lowercased().unicodeScalars))
@@ -28,6 +33,9 @@ public enum Suggestions {
     }
     return best?.name
   }
+
+  /// How much of a name ``nearest(to:among:)`` compares.
+  static let longestComparedName = 256
 
   /// Optimal string alignment distance: insertions, deletions, substitutions
   /// and swaps of neighbours each cost one.

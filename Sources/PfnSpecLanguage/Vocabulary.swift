@@ -24,11 +24,18 @@ public struct Vocabulary: Sendable {
   public var schedulePoints: [String: String]
   /// The other CPU's operations a `given schedule` step may run (`zap`, `remap`).
   public var scheduleOperations: [String: String]
+  /// The call that opens a window and the call that closes it, for the lint
+  /// (W312-W314); `nil` when the engine has no such pair.
+  public var pairing: Pairing?
+  /// String-valued names whose every value is known (`arch`: the
+  /// architectures), so that a comparison with any other string is flagged (W315).
+  public var stringValues: [String: Set<String>]
 
   public init(
     subjects: [String: Subject], calls: [String: Signature], functions: [String: Signature],
     names: [String: Name], contractAnchors: Set<String>, gates: [String: Gate] = [:],
-    schedulePoints: [String: String] = [:], scheduleOperations: [String: String] = [:]
+    schedulePoints: [String: String] = [:], scheduleOperations: [String: String] = [:],
+    pairing: Pairing? = nil, stringValues: [String: Set<String>] = [:]
   ) {
     self.schedulePoints = schedulePoints
     self.scheduleOperations = scheduleOperations
@@ -38,6 +45,38 @@ public struct Vocabulary: Sendable {
     self.names = names
     self.contractAnchors = contractAnchors
     self.gates = gates
+    self.pairing = pairing
+    self.stringValues = stringValues
+  }
+
+  /// Two calls that open and close a window, such as `start()` and `end()`:
+  /// the opening call may fail, a successful one must be closed, and some
+  /// names mean nothing once it is.
+  public struct Pairing: Sendable, Hashable {
+    /// The call that opens the window (`start`).
+    public var open: String
+    /// The call that closes it (`end`).
+    public var close: String
+    /// The integer name that says how the opening call went; 0 is success (`result`).
+    public var status: String
+    /// The names that are invalid once the window is closed (the outputs).
+    public var invalidAfterClose: Set<String>
+    /// Where the promise that they are invalid is written (`contract#C10`), for hints.
+    public var invalidAfterCloseSource: String
+    /// Where the promise that a successful open is closed is written, for hints.
+    public var closeSource: String
+
+    public init(
+      open: String, close: String, status: String, invalidAfterClose: Set<String>,
+      invalidAfterCloseSource: String, closeSource: String
+    ) {
+      self.open = open
+      self.close = close
+      self.status = status
+      self.invalidAfterClose = invalidAfterClose
+      self.invalidAfterCloseSource = invalidAfterCloseSource
+      self.closeSource = closeSource
+    }
   }
 
   /// The language's own spellings of the booleans; the checker knows them even

@@ -56,6 +56,27 @@ struct CasePlanner {
     return .cases(cases)
   }
 
+  /// The limit a run would hit planning this rule, if any: a domain over
+  /// 1,024 values or more than `maxCases` cases (W317). A rule that does not
+  /// apply, or fails to plan for another reason, hits none.
+  func cap() -> EvaluationError? {
+    var base = Evaluator(target: target, source: source)
+    base.spec.vmaStart = WorldSpec.defaultVMAStart(for: target.arch)
+    for clause in rule.clauses {
+      guard case .requires(let condition) = clause.kind else { continue }
+      guard let holds = try? base.bool(base.evaluate(condition), condition), holds else { return nil }
+    }
+    var cases: [PlannedCase] = []
+    do {
+      try expand(from: 0, base, parameters: [], into: &cases)
+    } catch let error as EvaluationError where error.isCap {
+      return error
+    } catch {
+      return nil
+    }
+    return nil
+  }
+
   private func expand(
     from index: Int, _ evaluator: Evaluator, parameters: [CaseParameter], into cases: inout [PlannedCase]
   ) throws {
@@ -82,7 +103,7 @@ struct CasePlanner {
       }
     }
     guard cases.count < maxCases else {
-      throw EvaluationError(message: "rule expands to more than \(maxCases) cases", range: rule.range)
+      throw EvaluationError(message: "rule expands to more than \(maxCases) cases", range: rule.id.range, isCap: true)
     }
     cases.append(PlannedCase(parameters: parameters, evaluator: evaluator))
   }
@@ -107,7 +128,7 @@ struct CasePlanner {
             message: "random(): empty range [\(Value.integer(lo)), \(Value.integer(hi)))", range: domain.range)
         }
         guard n <= 1024 else {
-          throw EvaluationError(message: "random(): at most 1024 values", range: arguments[0].range)
+          throw EvaluationError(message: "random(): at most 1024 values", range: arguments[0].range, isCap: true)
         }
         let parts = [rule.id.value, target.arch.name] + path.map { "\($0.name)=\($0.value)" }
         var generator = SeededGenerator(seed: stableHash(parts, seed: seed))
@@ -123,7 +144,7 @@ struct CasePlanner {
           throw EvaluationError(
             message:
               "pages(): \(count) pages in [\(Value.integer(lo)), \(Value.integer(hi))), at most 1024; use sample(n, pages(...)) or random()",
-            range: domain.range)
+            range: domain.range, isCap: true)
         }
         return (0..<count).map { .integer(first &+ $0 &* page) }
       case .sample where arguments.count == 2:

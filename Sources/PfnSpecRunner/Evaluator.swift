@@ -7,6 +7,8 @@ import PfnWalkers
 struct EvaluationError: Error, CustomStringConvertible {
   var message: String
   var range: SourceRange?
+  /// A limit of the planner (values of a domain, cases of a rule) rather than a mistake; `check` warns of these (W317).
+  var isCap = false
   var description: String { message }
 }
 

@@ -23,8 +23,22 @@ public enum PfnVocabulary {
       gates: Dictionary(uniqueKeysWithValues: OutputField.allCases.compactMap { f in f.gate.map { (f.rawValue, $0) } }),
       schedulePoints: SchedulePoints.all,
       scheduleOperations: Dictionary(
-        uniqueKeysWithValues: AdversaryKind.allCases.map { ($0.rawValue, "the other CPU's \($0.rawValue) (docs/races.md)") }))
+        uniqueKeysWithValues: AdversaryKind.allCases.map { ($0.rawValue, "the other CPU's \($0.rawValue) (docs/races.md)") }),
+      pairing: pairing, stringValues: stringValues)
   }
+
+  /// start() opens the window, end() closes it; after end() no output is valid
+  /// (C10), a successful start() is ended and a failed one is not (C15).
+  static let pairing = Vocabulary.Pairing(
+    open: CallName.start.rawValue, close: CallName.end.rawValue, status: "result",
+    invalidAfterClose: Set(OutputField.allCases.map(\.rawValue) + ["outputs"]),
+    invalidAfterCloseSource: "contract#C10", closeSource: "contract#C15")
+
+  /// The values the string-valued target names can have.
+  static let stringValues: [String: Set<String>] = [
+    "arch": Set(Architectures.all.map(\.name)),
+    "profile": Set(Profile.allCases.map(\.rawValue)),
+  ]
 
   /// Every plain name, with its meaning.
   static let names: [String: NameDeclaration] = {

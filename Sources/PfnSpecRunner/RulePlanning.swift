@@ -51,4 +51,35 @@ public enum RulePlanning {
         })
     }
   }
+
+  /// W317: the rules of `specs` that a run would cap on some architecture (a
+  /// `for` domain over 1,024 values, more than `maxCases` cases), one warning
+  /// per rule at the place that hits the cap, naming the first architecture.
+  ///
+  /// Planning stops at the cap, so this costs at most what planning a run costs.
+  public static func capWarnings(
+    _ specs: SpecSet, walker: WalkerDescriptor, arches: [any Architecture] = Architectures.all,
+    release: KernelRelease = .newest, seed: UInt64 = 0, maxCases: Int = 4096
+  ) -> [Diagnostic] {
+    var warnings: [Diagnostic] = []
+    for file in specs.files {
+      let source = specs.sources[file.path] ?? ""
+      for rule in file.rules {
+        for arch in arches {
+          let target = Target(arch: arch, release: release, capabilities: arch.capabilities(release), walker: walker)
+          let planner = CasePlanner(rule: rule, source: source, target: target, seed: seed, maxCases: maxCases)
+          guard let cap = planner.cap() else { continue }
+          warnings.append(
+            Diagnostic(
+              .cappedRule(rule: rule.id.value, reason: "\(cap.message) on \(arch.name)"), file: file.path,
+              range: cap.range ?? rule.id.range,
+              hints: [
+                "a run reports the rule as an error wherever it is capped; draw fewer values (sample(n, ...), random(n, ...) with n up to 1024) or split the rule"
+              ]))
+          break
+        }
+      }
+    }
+    return warnings
+  }
 }

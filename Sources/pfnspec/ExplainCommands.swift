@@ -123,7 +123,7 @@ struct ExplainError: ParsableCommand {
     commandName: "explain-error",
     abstract: "Explain a diagnostic code, such as E203 or W307.")
 
-  @Argument(help: "A diagnostic code (E001-E220, W301-W311), or 'all' for the whole table.")
+  @Argument(help: "A diagnostic code (E001-E220, W301-W317), or 'all' for the whole table.")
   var code: String
 
   func run() throws {
@@ -138,7 +138,7 @@ struct ExplainError: ParsableCommand {
     }
     print("\(diagnostic.rawValue) (\(diagnostic.severity.rawValue), \(Self.group(of: diagnostic)))")
     print("  \(diagnostic.summary)")
-    print("  \(diagnostic.severity == .error ? "An error stops 'check' (exit 2) and 'run'." : "A warning is shown but does not stop a run.")")
+    print("  \(diagnostic.severity == .error ? "An error stops 'check' (exit 2) and 'run'." : "A warning is shown but does not stop a run, unless '--strict' makes it an error (W311 excepted).")")
     print("  More: docs/rule-language.md, section Diagnostics.")
   }
 

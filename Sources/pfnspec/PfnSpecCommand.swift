@@ -98,12 +98,24 @@ struct SpecOptions: ParsableArguments {
     try validated { try configuration.contractAnchors() }
   }
 
-  /// Loads and checks the specs, printing diagnostics; throws exit 2 on errors.
-  func load() throws -> SpecSet { try Self.load(configuration, color: color) }
+  /// Loads and checks the specs, printing diagnostics; throws exit 2 on errors
+  /// (and, when `strict`, on warnings).
+  ///
+  /// - Parameters:
+  ///   - strict: Warnings are errors (`--strict`).
+  ///   - caps: Also plan every rule on every architecture and warn about the ones a run would cap (W317).
+  func load(strict: Bool = false, caps: Bool = false) throws -> SpecSet {
+    try Self.load(configuration, color: color, strict: strict, caps: caps)
+  }
 
   /// Loads and checks the specs a configuration names, printing diagnostics; throws exit 2 on errors.
-  static func load(_ configuration: RunConfiguration, color: ColorMode) throws -> SpecSet {
-    let set = try validated { try configuration.loadSpecs() }
+  static func load(
+    _ configuration: RunConfiguration, color: ColorMode, strict: Bool = false, caps: Bool = false
+  ) throws -> SpecSet {
+    var set = try validated { try configuration.loadSpecs() }
+    if caps && !set.hasErrors {
+      set.diagnostics += RulePlanning.capWarnings(set, walker: ReferenceWalker().descriptor)
+    }
     if !set.diagnostics.isEmpty {
       let useColor = color.enablesColorOnStandardError
       FileHandle.standardError.write(Data(set.render(color: useColor).utf8))
@@ -111,6 +123,11 @@ struct SpecOptions: ParsableArguments {
     if set.hasErrors {
       FileHandle.standardError.write(
         Data("pfnspec: \(set.errorCount) error(s) in the specs; nothing was run\n".utf8))
+      throw Exit.specErrors
+    }
+    if strict && set.warningCount > 0 {
+      FileHandle.standardError.write(
+        Data("pfnspec: \(set.warningCount) warning(s) in the specs, errors under --strict; nothing was run\n".utf8))
       throw Exit.specErrors
     }
     return set
@@ -209,6 +226,9 @@ struct Run: ParsableCommand {
   @Flag(help: "Print the host calls (start() and end() marked) under each failure as it happens.")
   var verbose = false
 
+  @Flag(help: "Treat warnings in the specs as errors: exit 2 before anything runs.")
+  var strict = false
+
   @OptionGroup(title: "Reports and sharding") var reports: ReportOptions
 
   @OptionGroup var races: RaceOptions
@@ -249,7 +269,7 @@ struct Run: ParsableCommand {
 
   func run() throws {
     try reports.checkOutputPaths(junit: junit)
-    let set = try specs.load()
+    let set = try specs.load(strict: strict)
     let configuration = try configuration()
     let unmatched = try validated { try SpecRun(configuration: configuration, specs: set).unmatchedFilters() }
     if !unmatched.isEmpty {
@@ -300,8 +320,11 @@ struct Check: ParsableCommand {
   @Flag(help: "Also run every mutant and warn (W311) about rules that catch none; slower.")
   var mutants = false
 
+  @Flag(help: "Treat warnings as errors: exit 2 on any (W311 from --mutants stays a warning).")
+  var strict = false
+
   func run() throws {
-    let set = try specs.load()
+    let set = try specs.load(strict: strict, caps: true)
     var warnings = set.warningCount
     if mutants {
       let (_, killWarnings) = try Mutants.analyse(set, seed: 0)

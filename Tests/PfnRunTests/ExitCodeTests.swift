@@ -120,4 +120,48 @@ struct ExitCodeTests {
     #expect(result.status == 64, "\(value): \(result.error)")
     #expect(result.error.contains("--timeout takes a finite number of seconds from 0.1 to 86400"), "\(result.error)")
   }
+
+  /// A spec whose rules are well-formed but cannot mean what they say: one a
+  /// run would cap (W317), one that compares arch with no architecture (W315).
+  static let suspiciousSpec = """
+    suite w "warnings"
+    rule W-001 "every page of 8 MiB"
+      source contract#C1
+      for a in pages(vma.start, vma.start + 2048 * page_size)
+      given vma flags PFNMAP
+      call start(a)
+      expect result != 0
+    rule W-002 "sparc only"
+      source contract#C1
+      requires arch == "sparc64"
+      call start(vma.start)
+      expect result != 0
+
+    """
+
+  @Test("check warns of rules a run would cap (W317) and exits 0; --strict makes warnings exit 2")
+  func strictChecks() throws {
+    let directory = makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try Self.suspiciousSpec.write(toFile: "\(directory)/w.pfnspec", atomically: true, encoding: .utf8)
+    let contract = ["--contract", packageRoot + "/docs/contract.md"]
+    let plain = try pfnspec(["check", directory] + contract)
+    #expect(plain.status == 0, "\(plain.error)")
+    #expect(plain.error.contains("warning[W317]: a run would cap rule 'W-001': pages(): 2048 pages"), "\(plain.error)")
+    #expect(plain.error.contains("warning[W315]: 'arch' is never \"sparc64\""), "\(plain.error)")
+    let strict = try pfnspec(["check", "--strict", directory] + contract)
+    #expect(strict.status == 2, "\(strict.error)")
+    #expect(strict.error.contains("2 warning(s) in the specs, errors under --strict"), "\(strict.error)")
+    let run = try pfnspec(["run", "--strict", directory, "--arch", "x86_64", "--quiet"] + contract)
+    #expect(run.status == 2 && !run.output.contains("passed"), "\(run.error)")
+  }
+
+  @Test("the shipped specs pass check --strict and run --strict")
+  func shippedSpecsAreStrict() throws {
+    let check = try pfnspec(["check", "--strict"])
+    #expect(check.status == 0, "\(check.error)")
+    #expect(check.output.contains(", 0 warning(s)"), "\(check.output)")
+    let run = try pfnspec(["run", "--strict", "--rule", "LT-001", "--arch", "x86_64", "--quiet"])
+    #expect(run.status == 0, "\(run.error)")
+  }
 }

@@ -10,10 +10,12 @@ import Testing
 struct BoundedDiagnosticsTests {
   @Test("50 diagnostics are rendered, then how many more")
   func capped() {
-    let set = check(suiteLine + "rule AB-001 \"t\"\n  expect" + String(repeating: "\u{A0}", count: 25_000) + "\n")
-    #expect(set.diagnostics.count > 1000)
+    let set = check(suiteLine + "rule AB-001 \"t\"\n  expect" + String(repeating: " @", count: 25_000) + "\n")
+    // A thousand are kept, the rest counted in one E011.
+    #expect(set.diagnostics.count == diagnosticsKeptPerStage + 1)
+    #expect(set.diagnostics.contains { $0.code == .tooManyDiagnostics && $0.message.hasPrefix("24000 more problems") })
     let text = set.render()
-    #expect(text.components(separatedBy: "error[E002]").count - 1 == 50)
+    #expect(text.components(separatedBy: "error[").count - 1 == 50)
     #expect(text.contains("... and \(set.diagnostics.count - 50) more diagnostics"))
     #expect(text.utf8.count < 64 * 1024, "was \(text.utf8.count) bytes")
   }
@@ -61,6 +63,45 @@ struct BoundedDiagnosticsTests {
       #expect(set.hasErrors)
       #expect(text.utf8.count < 256 * 1024)
       #expect(elapsed < .seconds(20), "a 1 MB input took \(elapsed)")
+    }
+  }
+
+  /// 1 MB of each kind of hostile input, generated here; the answer stays
+  /// small, and a run of one character or one tag is one diagnostic.
+  static let hostile: [(name: String, bytes: [UInt8], runLength: Bool)] = {
+    let size = 1 << 20
+    let head = Array((suiteLine + "rule AB-001 \"t\"\n  source contract#C1\n  call start(1)\n").utf8)
+    func expect(_ body: [UInt8]) -> [UInt8] { head + Array("  expect ".utf8) + body + [0x0A] }
+    let rule = "rule AB-001 \"t\"\n  source contract#C1\n  call start(1)\n  expect result != 0\n"
+    return [
+      ("no-break spaces after expect", expect(Array(String(repeating: "\u{A0}", count: size / 2).utf8)), true),
+      ("ESC characters", expect([UInt8](repeating: 0x1B, count: size)), true),
+      ("invalid UTF-8", expect([UInt8](repeating: 0xFF, count: size)), true),
+      (
+        "one tag repeated",
+        Array((suiteLine + "rule AB-001 \"t\"\n  source contract#C1\n  tags " + String(repeating: "a ", count: size / 2)
+          + "\n  call start(1)\n  expect result != 0\n").utf8), true
+      ),
+      ("a 1 MB name", expect(Array((String(repeating: "a", count: size) + " == 1").utf8)), false),
+      ("deep nesting", expect(Array((String(repeating: "(", count: size / 2) + "1" + String(repeating: ")", count: size / 2)).utf8)), false),
+      ("repeated suite lines", Array(String(repeating: "suite s \"t\"\n", count: size / 12).utf8), false),
+      ("duplicate rule ids", Array((suiteLine + String(repeating: rule, count: size / rule.utf8.count)).utf8), false),
+      ("unknown clauses", Array((suiteLine + "rule AB-001 \"t\"\n" + String(repeating: "  bogus\n", count: size / 8)).utf8), false),
+      ("one long operator chain", expect(Array(("1" + String(repeating: " + 1", count: size / 4)).utf8)), false),
+    ]
+  }()
+
+  @Test("1 MB of every hostile input kind gets a bounded answer", arguments: 0..<10)
+  func boundedAnswer(_ which: Int) {
+    let input = Self.hostile[which]
+    let path = "Specs/test.pfnspec"
+    let (file, parsed) = Parser.parse(bytes: input.bytes, path: path)
+    let diagnostics = parsed + Checker.check(files: [file], vocabulary: testVocabulary, syntaxDiagnostics: parsed)
+    let text = DiagnosticRenderer(sources: [path: String(decoding: input.bytes, as: UTF8.self)]).render(diagnostics)
+    #expect(!diagnostics.isEmpty, "\(input.name)")
+    #expect(text.utf8.count < 64 * 1024, "\(input.name): \(text.utf8.count) bytes of diagnostics")
+    if input.runLength {
+      #expect(diagnostics.count <= 4, "\(input.name): a run is one diagnostic, got \(diagnostics.count)")
     }
   }
 }

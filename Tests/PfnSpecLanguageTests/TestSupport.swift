@@ -94,9 +94,32 @@ struct Marked {
 }
 
 /// Parses and checks one in-memory file.
-func check(_ text: String, path: String = "Specs/test.pfnspec") -> SpecSet {
-  SpecLoader.load(sources: [(path, text)], vocabulary: testVocabulary)
+func check(
+  _ text: String, path: String = "Specs/test.pfnspec", vocabulary: Vocabulary = testVocabulary
+) -> SpecSet {
+  SpecLoader.load(sources: [(path, text)], vocabulary: vocabulary)
 }
+
+/// The test vocabulary with start()/end() paired and the architectures named,
+/// as the engine's is, for the lint (W312-W315).
+let lintVocabulary: Vocabulary = {
+  var vocabulary = testVocabulary
+  vocabulary.names["arch"] = Vocabulary.Name(type: .string, contexts: .all, summary: "")
+  vocabulary.names["pfn"] = Vocabulary.Name(type: .integer, contexts: .expect, needsCall: true, summary: "")
+  vocabulary.pairing = Vocabulary.Pairing(
+    open: "start", close: "end", status: "result",
+    invalidAfterClose: ["pfn", "writable", "special", "addr_mask", "outputs"],
+    invalidAfterCloseSource: "contract#C10", closeSource: "contract#C15")
+  vocabulary.stringValues = ["arch": ["x86_64", "x86_64-la57", "arm64-4k-48", "riscv64-sv48"]]
+  return vocabulary
+}()
+
+/// The lint vocabulary without a contract document.
+let noContractVocabulary: Vocabulary = {
+  var vocabulary = lintVocabulary
+  vocabulary.contractAnchors = []
+  return vocabulary
+}()
 
 /// A valid file's head: a suite line.
 let suiteLine = "suite test \"tests\"\n"

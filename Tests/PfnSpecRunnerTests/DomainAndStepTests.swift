@@ -18,6 +18,7 @@ struct DomainAndStepTests {
         for addr in pages(leaf.start + 1, leaf.start + 4 * page_size)
         call start(addr)
         expect result == 0 and pfn == leaf.pfn + ((addr - leaf.start) >> page_shift)
+        call end()
 
       """)
     #expect(set.diagnostics.isEmpty, "\(set.render())")
@@ -54,6 +55,7 @@ struct DomainAndStepTests {
         call end()
         call start(vma.start + 5)
         expect previous == outputs
+        call end()
 
       """)
     #expect(twice.diagnostics.isEmpty, "\(twice.render())")
