@@ -34,7 +34,7 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
   /// Seeded random schedules per race case beyond the bound.
   public var raceRandom = 16
   public var shard: Shard?
-  /// Worker processes per shared-object walker.
+  /// Threads for built-in walkers and callers; worker processes per shared-object walker.
   public var jobs = 1
   /// Seconds one case of a walker from outside may take.
   public var timeout: Double = 30

@@ -65,8 +65,8 @@ public final class RaceObserver: SchedulingObserver {
         points.append(Point(call: call, enabled: enabled, enabledAfter: now))
         return
       }
-      let line = try host.world.perform(op, address: address)
-      host.log("\(line)  [point \(point), before \(call); walker holds \(Self.describe(host.world.heldLocks))]")
+      let change = try host.world.apply(op, address: address)
+      host.log("\(change)  [point \(point), before \(call); walker holds \(Self.describe(host.world.heldLocks))]")
       performed.append(Schedule.Step(point: point, op: op))
       now = host.world.enabledAdversaryOps(kinds, address: address)
     }
