@@ -166,10 +166,17 @@ extension World {
       let writable = arch.isWrite(old, level)
       let special = arch.isSpecial(old, level)
       let empty = geometry.emptyEntry[child]
-      let table = allocateTable(level: child) { index in
-        let leaf = LeafProperties(pfn: base + UInt64(index) * childPages, writable: writable, special: special)
-        return arch.makeLeaf(leaf, child) ?? empty
+      func leaf(_ index: Int) -> UInt64 {
+        arch.makeLeaf(LeafProperties(pfn: base + UInt64(index) * childPages, writable: writable, special: special), child)
+          ?? empty
       }
+      // Every encoding keeps the pfn in a plain field, so the leaves step by
+      // a constant; checked at both ends and the middle, else each is encoded.
+      let count = geometry.entriesPerTable[child]
+      let first = leaf(0)
+      let step = count > 1 ? leaf(1) &- first : 0
+      let linear = [count / 2, count - 1].allSatisfy { leaf($0) == first &+ UInt64($0) &* step }
+      let table = allocateTable(level: child) { index in linear ? first &+ UInt64(index) &* step : leaf(index) }
       new = arch.makeTable(table << UInt64(geometry.pageShift), level)
     case .collapse:
       let table = arch.tableAddress(old, level) >> UInt64(geometry.pageShift)
