@@ -67,6 +67,7 @@ struct BenchSuite: ParsableCommand {
           first = (best.seconds, best.verdicts)
         }
         print(line)
+        fflush(stdout)  // a bound-4 run takes a while: each line as it is measured
       }
     }
   }
