@@ -28,9 +28,12 @@ struct BenchSuite: ParsableCommand {
     guard jobs.allSatisfy({ (1...1024).contains($0) }) else { throw ValidationError("--jobs take 1 to 1024") }
   }
 
+  /// Unbuffered: a bound-4 run takes a while, so each line shows as it is measured.
+  func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+
   func run() throws {
-    print("pfnspec bench suite: every spec, reference walker and built-in callers, every architecture, as `pfnspec run --race-bound B --jobs J` runs them")
-    print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; fastest of \(max(1, repetitions)) run(s)")
+    emit("pfnspec bench suite: every spec, reference walker and built-in callers, every architecture, as `pfnspec run --race-bound B --jobs J` runs them")
+    emit("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; fastest of \(max(1, repetitions)) run(s)")
     var loading = RunConfiguration()
     loading.specPaths = specPaths
     let specs = try SpecOptions.load(loading, color: .never)
@@ -66,8 +69,7 @@ struct BenchSuite: ParsableCommand {
         } else {
           first = (best.seconds, best.verdicts)
         }
-        print(line)
-        fflush(stdout)  // a bound-4 run takes a while: each line as it is measured
+        emit(line)
       }
     }
   }
