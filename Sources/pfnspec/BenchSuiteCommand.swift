@@ -3,8 +3,8 @@ import Foundation
 import PfnResults
 import PfnRun
 
-/// `pfnspec bench suite`: the whole shipped suite as `pfnspec run` runs it
-/// (the reference walker, the built-in callers, every architecture), at each
+/// `pfnspec bench suite`: the whole shipped suite for the reference walker on
+/// every architecture, as `pfnspec run --walker reference` runs it, at each
 /// race bound, with one job and with more, so the speed-up of `--jobs` shows.
 struct BenchSuite: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -32,7 +32,7 @@ struct BenchSuite: ParsableCommand {
   func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
   func run() throws {
-    emit("pfnspec bench suite: every spec, reference walker and built-in callers, every architecture, as `pfnspec run --race-bound B --jobs J` runs them")
+    emit("pfnspec bench suite: every spec, reference walker, every architecture, as `pfnspec run --walker reference --race-bound B --jobs J` runs them")
     emit("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; fastest of \(max(1, repetitions)) run(s)")
     var loading = RunConfiguration()
     loading.specPaths = specPaths
@@ -44,6 +44,7 @@ struct BenchSuite: ParsableCommand {
         for _ in 0..<max(1, repetitions) {
           var configuration = RunConfiguration()
           configuration.specPaths = specPaths
+          configuration.walkers = ["reference"]
           configuration.raceBound = bound
           configuration.jobs = jobCount
           configuration.deterministic = true
