@@ -50,6 +50,14 @@ public struct EnabledOp: Sendable, Hashable {
   public var locks: Set<LockID>
 }
 
+/// The enabled operations computed for one state of a world.
+struct EnabledCache {
+  var mutations: Int
+  var address: UInt64
+  var kinds: [AdversaryKind]
+  var ops: [EnabledOp]
+}
+
 extension World {
   /// The adversary operations of the given kinds that could run now on the
   /// entries mapping `address`: the entry must have the right shape, and the
@@ -61,13 +69,13 @@ extension World {
       return cache.ops
     }
     let result = computeEnabledOps(kinds, address: address)
-    enabledCache = (mutations, address, kinds, result)
+    enabledCache = EnabledCache(mutations: mutations, address: address, kinds: kinds, ops: result)
     return result
   }
 
   private func computeEnabledOps(_ kinds: [AdversaryKind], address: UInt64) -> [EnabledOp] {
     var result: [EnabledOp] = []
-    for level in [PageLevel.pud, .pmd, .pte] where !arch.isFolded(level) {
+    for level in [PageLevel.pud, .pmd, .pte] where !geometry.folded[level] {
       guard let pointer = try? entryPointer(address, at: level, create: false), let entry = value(at: pointer)
       else { break }
       let lock = lockProtecting(pointer, level)
@@ -92,11 +100,11 @@ extension World {
             break
           }
           locks.insert(.pteTable(pfn: table))
-          let entries = frames[table]!.entries
+          let entries = tableEntries(at: table)!
           if kind == .freeTable {
-            enabled = entries.allSatisfy { arch.isNone($0, .pte) || $0 == arch.emptyEntry(.pte) }
+            enabled = entries.allSatisfy { arch.isNone($0, .pte) || $0 == geometry.emptyEntry[.pte] }
           } else {
-            let ptePointer = self.pointer(pfn: table, index: arch.index(address, .pte))
+            let ptePointer = self.pointer(pfn: table, index: geometry.index(address, .pte))
             let pte = value(at: ptePointer)!
             enabled = capabilities.pmdPfnmap && arch.isPresent(pte, .pte) && !arch.isNone(pte, .pte)
           }
@@ -111,25 +119,31 @@ extension World {
   }
 
   private func childTable(_ entry: UInt64, _ level: PageLevel) -> UInt64? {
-    let pfn = arch.tableAddress(entry, level) >> UInt64(arch.pageShift)
-    return frames[pfn] == nil ? nil : pfn
+    let pfn = arch.tableAddress(entry, level) >> UInt64(geometry.pageShift)
+    return table(at: pfn) == nil ? nil : pfn
   }
 
   /// Performs an operation that ``enabledAdversaryOps(_:address:)`` offered;
   /// returns a line for the trace with the entry before and after.
   public func perform(_ op: AdversaryOp, address: UInt64) throws -> String {
+    try apply(op, address: address).description
+  }
+
+  /// Performs an operation that ``enabledAdversaryOps(_:address:)`` offered;
+  /// what it did is a value, formatted only when a trace shows it.
+  public func apply(_ op: AdversaryOp, address: UInt64) throws -> PerformedOp {
     guard let pointer = try entryPointer(address, at: op.level, create: false), let old = value(at: pointer) else {
       throw WorldError("adversary: no \(op.level) entry maps \(hex(address))")
     }
     let level = op.level
     let new: UInt64
     let range = InvalidationRange(
-      start: address & arch.mask(level), end: (address & arch.mask(level)) &+ arch.size(level), event: op.kind)
+      start: address & geometry.mask(level), end: (address & geometry.mask(level)) &+ geometry.size(level), event: op.kind)
     switch op.kind {
     case .zap, .freeTable:
-      new = arch.emptyEntry(level)
+      new = geometry.emptyEntry[level]
     case .remap:
-      let pages = arch.size(level) >> UInt64(arch.pageShift)
+      let pages = geometry.size(level) >> UInt64(geometry.pageShift)
       let leaf = LeafProperties(
         pfn: arch.pfn(old, level) ^ (pages << 4), writable: !arch.isWrite(old, level),
         special: arch.isSpecial(old, level))
@@ -147,23 +161,30 @@ extension World {
       new = value
     case .split:
       guard let child = level.below else { throw WorldError("adversary: cannot split a pte") }
-      let table = allocateTable(level: child)
-      let childPages = arch.size(child) >> UInt64(arch.pageShift)
+      let childPages = geometry.size(child) >> UInt64(geometry.pageShift)
       let base = arch.pfn(old, level)
-      for index in 0..<arch.entriesPerTable(child) {
-        let leaf = LeafProperties(
-          pfn: base + UInt64(index) * childPages, writable: arch.isWrite(old, level),
-          special: arch.isSpecial(old, level))
-        storeEntry(pfn: table, index: index, arch.makeLeaf(leaf, child) ?? arch.emptyEntry(child))
+      let writable = arch.isWrite(old, level)
+      let special = arch.isSpecial(old, level)
+      let empty = geometry.emptyEntry[child]
+      func leaf(_ index: Int) -> UInt64 {
+        arch.makeLeaf(LeafProperties(pfn: base + UInt64(index) * childPages, writable: writable, special: special), child)
+          ?? empty
       }
-      new = arch.makeTable(table << UInt64(arch.pageShift), level)
+      // Every encoding keeps the pfn in a plain field, so the leaves step by
+      // a constant; checked at both ends and the middle, else each is encoded.
+      let count = geometry.entriesPerTable[child]
+      let first = leaf(0)
+      let step = count > 1 ? leaf(1) &- first : 0
+      let linear = [count / 2, count - 1].allSatisfy { leaf($0) == first &+ UInt64($0) &* step }
+      let table = allocateTable(level: child) { index in linear ? first &+ UInt64(index) &* step : leaf(index) }
+      new = arch.makeTable(table << UInt64(geometry.pageShift), level)
     case .collapse:
-      let table = arch.tableAddress(old, level) >> UInt64(arch.pageShift)
-      let index = arch.index(address, .pte)
-      let pte = frames[table]!.entries[index]
+      let table = arch.tableAddress(old, level) >> UInt64(geometry.pageShift)
+      let index = geometry.index(address, .pte)
+      let pte = entry(pfn: table, index: index)
       let base = arch.pfn(pte, .pte) &- UInt64(index)
       let leaf = LeafProperties(
-        pfn: base & ~((arch.size(.pmd) >> UInt64(arch.pageShift)) - 1), writable: arch.isWrite(pte, .pte),
+        pfn: base & ~((geometry.size(.pmd) >> UInt64(geometry.pageShift)) - 1), writable: arch.isWrite(pte, .pte),
         special: arch.isSpecial(pte, .pte))
       guard let value = arch.makeLeaf(leaf, .pmd) else { throw WorldError("adversary: cannot collapse") }
       new = value
@@ -176,6 +197,17 @@ extension World {
     adversarySteps += 1
     invalidationSequence &+= 1
     try listener?.invalidateRangeEnd(range)
-    return "CPU1 \(op) @\(pointer): \(hex(old)) -> \(hex(new))"
+    return PerformedOp(op: op, pointer: pointer, old: old, new: new)
   }
+}
+
+/// What one adversary operation did: the entry it changed, before and after.
+public struct PerformedOp: Sendable, Hashable, CustomStringConvertible {
+  public var op: AdversaryOp
+  public var pointer: EntryPointer
+  public var old: UInt64
+  public var new: UInt64
+
+  /// The trace's line.
+  public var description: String { "CPU1 \(op) @\(pointer): \(hex(old)) -> \(hex(new))" }
 }

@@ -7,36 +7,110 @@
 /// level's shift. Architectures describe their geometry with one of these and
 /// keep only their encoding and helpers as code.
 struct LevelLayout: Sendable {
-  struct Table: Sendable {
-    var shift: Int
-    var entries: Int
-  }
-
   let pageShift: Int
-  private let tables: [PageLevel: Table]
+  /// Each level's shift, a folded level's already resolved to the hardware
+  /// level it is folded into: a plain load per question, no hashing.
+  private let shifts: PerLevel<Int>
+  /// `PTRS_PER_*`; 0 marks a folded level (which answers 1).
+  private let counts: PerLevel<Int>
 
   /// `hardware` lists the levels that are real tables, top first; `.pgd` and
   /// `.pte` must be among them.
   init(pageShift: Int, hardware: [(PageLevel, shift: Int, entries: Int)]) {
     self.pageShift = pageShift
-    var tables: [PageLevel: Table] = [:]
-    for (level, shift, entries) in hardware { tables[level] = Table(shift: shift, entries: entries) }
-    precondition(tables[.pgd] != nil && tables[.pte] != nil, "a layout needs a pgd and a pte level")
-    self.tables = tables
+    var shifts = PerLevel(repeating: -1)
+    var counts = PerLevel(repeating: 0)
+    for (level, shift, entries) in hardware {
+      shifts[level] = shift
+      counts[level] = entries
+    }
+    precondition(counts[.pgd] != 0 && counts[.pte] != 0, "a layout needs a pgd and a pte level")
+    // A folded level has the shift of the hardware level it is folded into.
+    for level in PageLevel.allCases where shifts[level] < 0 { shifts[level] = shifts[level.above!] }
+    self.shifts = shifts
+    self.counts = counts
   }
 
-  func isFolded(_ level: PageLevel) -> Bool { tables[level] == nil }
+  func isFolded(_ level: PageLevel) -> Bool { counts[level] == 0 }
 
-  /// A folded level has the shift of the hardware level it is folded into.
-  func shift(_ level: PageLevel) -> Int {
-    var current = level
-    while tables[current] == nil, let above = current.above { current = above }
-    return tables[current]!.shift
+  func shift(_ level: PageLevel) -> Int { shifts[level] }
+
+  func entries(_ level: PageLevel) -> Int { max(counts[level], 1) }
+
+  var levelCount: Int { PageLevel.allCases.filter { counts[$0] != 0 }.count }
+}
+
+/// One value per page-table level, stored inline: read by a switch on the
+/// level, never through a hash table.
+public struct PerLevel<Value: Sendable>: Sendable {
+  public var pgd, p4d, pud, pmd, pte: Value
+
+  public init(repeating value: Value) {
+    (pgd, p4d, pud, pmd, pte) = (value, value, value, value, value)
   }
 
-  func entries(_ level: PageLevel) -> Int { tables[level]?.entries ?? 1 }
+  public init(_ make: (PageLevel) -> Value) {
+    (pgd, p4d, pud, pmd, pte) = (make(.pgd), make(.p4d), make(.pud), make(.pmd), make(.pte))
+  }
 
-  var levelCount: Int { tables.count }
+  public subscript(level: PageLevel) -> Value {
+    @inline(__always) get {
+      switch level {
+      case .pgd: pgd
+      case .p4d: p4d
+      case .pud: pud
+      case .pmd: pmd
+      case .pte: pte
+      }
+    }
+    @inline(__always) set {
+      switch level {
+      case .pgd: pgd = newValue
+      case .p4d: p4d = newValue
+      case .pud: pud = newValue
+      case .pmd: pmd = newValue
+      case .pte: pte = newValue
+      }
+    }
+  }
+}
+
+/// An architecture's geometry as plain values, read once: what the model's
+/// hot paths (every walk step, every scheduling point) ask instead of calling
+/// through the `Architecture` existential.
+public struct Geometry: Sendable {
+  public let pageShift: Int
+  public let pageSize: UInt64
+  public let shifts: PerLevel<Int>
+  public let entriesPerTable: PerLevel<Int>
+  public let folded: PerLevel<Bool>
+  /// Whether the level's entries are judged with the architecture's own helpers.
+  public let entryLevel: PerLevel<Bool>
+  public let emptyEntry: PerLevel<UInt64>
+
+  public init(_ arch: any Architecture) {
+    pageShift = arch.pageShift
+    pageSize = arch.pageSize
+    shifts = PerLevel { arch.shift($0) }
+    entriesPerTable = PerLevel { arch.entriesPerTable($0) }
+    folded = PerLevel { arch.isFolded($0) }
+    entryLevel = PerLevel { arch.isEntryLevel($0) }
+    emptyEntry = PerLevel { arch.emptyEntry($0) }
+  }
+
+  /// The index of `address` in a table of `level` (as ``Architecture/index(_:_:)``).
+  @inline(__always)
+  public func index(_ address: UInt64, _ level: PageLevel) -> Int {
+    Int((address >> UInt64(shifts[level])) & UInt64(entriesPerTable[level] - 1))
+  }
+
+  /// `PXD_SIZE`.
+  @inline(__always)
+  public func size(_ level: PageLevel) -> UInt64 { 1 << UInt64(shifts[level]) }
+
+  /// `PXD_MASK`.
+  @inline(__always)
+  public func mask(_ level: PageLevel) -> UInt64 { ~(size(level) - 1) }
 }
 
 extension Architecture {

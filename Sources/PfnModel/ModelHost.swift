@@ -33,6 +33,11 @@ public final class ModelHost: WalkerHost {
 
   private var arch: any Architecture { world.arch }
 
+  // Scheduling points are named at every step: the names are made once.
+  private static let offsetNames = PerLevel { "\($0)_offset" }
+  private static let readNames = PerLevel { "read \($0)" }
+  private static let writeNames = PerLevel { "write \($0)" }
+
   /// Counts a shared-state access, gives the observer its turn, and checks the limit.
   private func step(_ call: @autoclosure () -> HostCall) throws {
     steps += 1
@@ -66,14 +71,14 @@ public final class ModelHost: WalkerHost {
 
   // MARK: Architecture constants
   public var archName: String { arch.name }
-  public var pageShift: Int { arch.pageShift }
-  public func shift(_ level: PageLevel) -> Int { arch.shift(level) }
+  public var pageShift: Int { world.geometry.pageShift }
+  public func shift(_ level: PageLevel) -> Int { world.geometry.shifts[level] }
 
   // MARK: Page-table access
 
   public func pgdOffset(_ mm: MMRef, _ address: UInt64) throws -> EntryPointer {
     guard mm == world.mm else { throw WalkerFault.nullDereference("mm \(mm.id) is not the VMA's mm") }
-    let pointer = world.pointer(pfn: world.rootPFN, index: arch.index(address, .pgd))
+    let pointer = world.pointer(pfn: world.rootPFN, index: world.geometry.index(address, .pgd))
     log("pgd_offset(\(hex(address))) = \(pointer)")
     return pointer
   }
@@ -82,27 +87,27 @@ public final class ModelHost: WalkerHost {
     -> EntryPointer
   {
     guard let parentLevel = level.above else { return try pgdOffset(world.mm, address) }
-    if arch.isFolded(level) {
+    if world.geometry.folded[level] {
       log("\(level)_offset(\(parent)) = \(parent) (folded)")
       return parent
     }
-    try step(HostCall("\(level)_offset", reads: [parent]))
+    try step(HostCall(Self.offsetNames[level], reads: [parent]))
     guard let value = world.value(at: parent) else { throw WalkerFault.wildPointer(parent) }
     let table = arch.tableAddress(value, parentLevel)
-    let pointer = EntryPointer(address: table + UInt64(arch.index(address, level) * 8))
+    let pointer = EntryPointer(address: table + UInt64(world.geometry.index(address, level) * 8))
     log("\(level)_offset(\(parent) = \(hex(value))) = \(pointer)")
     return pointer
   }
 
   public func read(_ entry: EntryPointer, _ level: PageLevel) throws -> UInt64 {
-    try step(HostCall("read \(level)", reads: [entry]))
+    try step(HostCall(Self.readNames[level], reads: [entry]))
     guard let value = world.value(at: entry) else { throw WalkerFault.wildPointer(entry) }
     log("read \(level)@\(entry) = \(hex(value))")
     return value
   }
 
   public func write(_ entry: EntryPointer, _ level: PageLevel, _ value: UInt64) throws {
-    try step(HostCall("write \(level)", writes: [entry]))
+    try step(HostCall(Self.writeNames[level], writes: [entry]))
     guard let old = world.store(value, at: entry) else { throw WalkerFault.wildPointer(entry) }
     world.recordWrite(EntryWrite(pointer: entry, level: level, old: old, new: value, by: .walker))
     log("WRITE \(level)@\(entry): \(hex(old)) -> \(hex(value))")
@@ -151,14 +156,14 @@ public final class ModelHost: WalkerHost {
       }
       if arch.isBad(value, .pmd) {
         // pmd_clear_bad(): the kernel reports and clears a corrupt entry.
-        let empty = arch.emptyEntry(.pmd)
+        let empty = world.geometry.emptyEntry[.pmd]
         _ = world.store(empty, at: pmd)
         world.recordWrite(EntryWrite(pointer: pmd, level: .pmd, old: value, new: empty, by: .pmdClearBad))
         log("pte_offset_map_lock(pmd@\(pmd) = \(hex(value))) = NULL (bad pmd cleared)")
         return nil
       }
-      let tablePFN = arch.tableAddress(value, .pmd) >> UInt64(arch.pageShift)
-      guard world.frames[tablePFN]?.level == .pte else {
+      let tablePFN = arch.tableAddress(value, .pmd) >> UInt64(world.geometry.pageShift)
+      guard world.tableLevel(at: tablePFN) == .pte else {
         throw WalkerFault.wildPointer(EntryPointer(address: arch.tableAddress(value, .pmd)))
       }
       let lock = LockID.pteTable(pfn: tablePFN)
@@ -172,7 +177,7 @@ public final class ModelHost: WalkerHost {
         log("pte_offset_map_lock: pmd@\(pmd) changed while locking; retrying")
         continue
       }
-      let pte = world.pointer(pfn: tablePFN, index: arch.index(address, .pte))
+      let pte = world.pointer(pfn: tablePFN, index: world.geometry.index(address, .pte))
       log("pte_offset_map_lock(pmd@\(pmd) = \(hex(value))) = \(pte), takes \(lock)")
       return (pte, LockRef(lock))
     }

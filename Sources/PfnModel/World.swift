@@ -59,23 +59,21 @@ public final class World {
   public let arch: any Architecture
   public let release: KernelRelease
   public let capabilities: Capabilities
+  /// The architecture's geometry as plain values, for the hot paths.
+  public let geometry: Geometry
   public let mm = MMRef(id: 1)
 
-  struct Frame: Hashable {
-    /// The level whose entries this table holds.
-    var level: PageLevel
-    var entries: [UInt64]
-  }
-
-  private(set) var frames: [UInt64: Frame] = [:]
+  /// The page tables, flat, with the content hash and the undo log.
+  private(set) var tables: TableStore
   /// An XOR of one digest per non-zero entry (Zobrist hashing): updated on
   /// every store, so that telling end states apart costs nothing per state.
-  private(set) var contentHash: UInt64 = 0
+  var contentHash: UInt64 { tables.contentHash }
   /// Counts every change that can change what the adversary may do (an entry,
-  /// a table, a lock), so that the enabled operations are computed once per change.
-  private(set) var mutations = 0
+  /// a table, a lock); it only grows, so a cached answer never matches a
+  /// state it was not computed for.
+  var mutations: Int { tables.mutations }
   /// The last answer of `enabledAdversaryOps`, valid while `mutations` has not moved.
-  var enabledCache: (mutations: Int, address: UInt64, kinds: [AdversaryKind], ops: [EnabledOp])?
+  var enabledCache: EnabledCache?
   private var nextFramePFN: UInt64 = 0x1000
   /// The pfn of the top-level table.
   public private(set) var rootPFN: UInt64 = 0
@@ -103,6 +101,8 @@ public final class World {
     self.arch = arch
     self.release = release
     self.capabilities = arch.capabilities(release)
+    self.geometry = Geometry(arch)
+    self.tables = TableStore(pageShift: arch.pageShift)
     rootPFN = allocateTable(level: .pgd)
     installSharedEmptyTables()
   }
@@ -111,9 +111,8 @@ public final class World {
     arch = other.arch
     release = other.release
     capabilities = other.capabilities
-    frames = other.frames
-    contentHash = other.contentHash
-    mutations = other.mutations
+    geometry = other.geometry
+    tables = other.tables
     enabledCache = other.enabledCache
     nextFramePFN = other.nextFramePFN
     rootPFN = other.rootPFN
@@ -129,76 +128,113 @@ public final class World {
     invalidationSequence = other.invalidationSequence
   }
 
-  /// A world in the same state that changes on its own: what a race explorer
-  /// starts each schedule from instead of building the world again. Tables are
-  /// shared until one side writes them (copy on write, one table at a time).
-  /// Listeners are not copied.
+  /// A world in the same state that changes on its own. Listeners are not copied.
   public func copy() -> World { World(copying: self) }
+
+  // MARK: Checkpoints
+
+  /// A state of a world to come back to: what ``checkpoint()`` saved.
+  public struct Checkpoint {
+    fileprivate var tableMark: TableStore.Mark
+    fileprivate var nextFramePFN: UInt64
+    fileprivate var vmas: [VMAView]
+    fileprivate var mappings: [FileRef: MappingRef]
+    fileprivate var mmapMode: MmapMode
+    fileprivate var heldMappings: Set<MappingRef>
+    fileprivate var heldLocks: [LockID]
+    fileprivate var mappedTables: [UInt64: Int]
+    fileprivate var lockdepWarnings: [String]
+    fileprivate var writes: [EntryWrite]
+    fileprivate var adversarySteps: Int
+    fileprivate var invalidationSequence: UInt64
+    /// The enabled operations as they were, when known.
+    fileprivate var enabled: EnabledCache?
+  }
+
+  /// Saves this state, to come back to it with ``restore(_:)``: what a race
+  /// explorer does between schedules instead of building or copying the world.
+  /// From now on every store is logged, so that restoring costs as much as the
+  /// schedule changed, not as much as the world holds.
+  public func checkpoint() -> Checkpoint {
+    Checkpoint(
+      tableMark: tables.mark(), nextFramePFN: nextFramePFN, vmas: vmas, mappings: mappings, mmapMode: mmapMode,
+      heldMappings: heldMappings,
+      heldLocks: heldLocks, mappedTables: mappedTables, lockdepWarnings: lockdepWarnings, writes: writes,
+      adversarySteps: adversarySteps, invalidationSequence: invalidationSequence,
+      enabled: enabledCache?.mutations == mutations ? enabledCache : nil)
+  }
+
+  /// Comes back to a state ``checkpoint()`` saved; later checkpoints are
+  /// forgotten. Listeners are dropped: whoever registers one does so again.
+  public func restore(_ saved: Checkpoint) {
+    tables.rewind(to: saved.tableMark)
+    nextFramePFN = saved.nextFramePFN
+    vmas = saved.vmas
+    mappings = saved.mappings
+    mmapMode = saved.mmapMode
+    heldMappings = saved.heldMappings
+    heldLocks = saved.heldLocks
+    mappedTables = saved.mappedTables
+    lockdepWarnings = saved.lockdepWarnings
+    writes = saved.writes
+    adversarySteps = saved.adversarySteps
+    invalidationSequence = saved.invalidationSequence
+    invalidationListener = nil
+    if var enabled = saved.enabled {
+      enabled.mutations = mutations
+      enabledCache = enabled
+    }
+  }
 
   // MARK: Memory
 
   func allocateTable(level: PageLevel) -> UInt64 {
     let pfn = nextFramePFN
-    let count = arch.entriesPerTable(level == .pgd ? .pgd : level)
+    let count = geometry.entriesPerTable[level == .pgd ? .pgd : level]
     // A table can be larger than a page (ppc64 radix: 8192 pgd entries with
     // 4 KiB pages); it then occupies consecutive frames.
-    nextFramePFN += max(1, (UInt64(count) * 8 + arch.pageSize - 1) / arch.pageSize)
-    install(Frame(level: level, entries: Array(repeating: arch.emptyEntry(level), count: count)), at: pfn)
+    let pages = max(1, (UInt64(count) * 8 + geometry.pageSize - 1) / geometry.pageSize)
+    nextFramePFN += pages
+    addTable(level: level, filledWith: geometry.emptyEntry[level], count: count, at: pfn, pages: pages)
     return pfn
   }
 
-  /// A 64-bit digest of one entry's place and value; zero entries contribute nothing.
-  private static func digest(_ pfn: UInt64, _ index: Int, _ value: UInt64) -> UInt64 {
-    guard value != 0 else { return 0 }
-    var z = (pfn << 12 | UInt64(index)) &* 0x9E37_79B9_7F4A_7C15 ^ value
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
+  private func addTable(level: PageLevel, filledWith fill: UInt64, count: Int, at pfn: UInt64, pages: UInt64) {
+    tables.addTable(level: level, filledWith: fill, count: count, at: pfn, pages: pages)
   }
 
-  /// Puts a whole table in place, keeping the content hash.
-  private func install(_ frame: Frame, at pfn: UInt64) {
-    if let old = frames[pfn] { contentHash ^= Self.digest(of: old.entries, at: pfn) }
-    contentHash ^= Self.digest(of: frame.entries, at: pfn)
-    frames[pfn] = frame
-    mutations &+= 1
+  /// Makes a table at the next free frames with the entries `make` gives, in one pass.
+  func allocateTable(level: PageLevel, _ make: (Int) -> UInt64) -> UInt64 {
+    let pfn = nextFramePFN
+    let count = geometry.entriesPerTable[level]
+    let pages = max(1, (UInt64(count) * 8 + geometry.pageSize - 1) / geometry.pageSize)
+    nextFramePFN += pages
+    tables.addTable(level: level, count: count, at: pfn, pages: pages, make)
+    return pfn
   }
 
-  /// The digest of a whole table; a table of zeros (most new tables) costs one pass.
-  private static func digest(of entries: [UInt64], at pfn: UInt64) -> UInt64 {
-    var hash: UInt64 = 0
-    entries.withUnsafeBufferPointer { buffer in
-      for index in buffer.indices where buffer[index] != 0 { hash ^= digest(pfn, index, buffer[index]) }
-    }
-    return hash
-  }
+  func table(at pfn: UInt64) -> TableStore.Table? { tables.table(at: pfn) }
+
+  /// The level of the table that starts at page `pfn`, if there is one.
+  public func tableLevel(at pfn: UInt64) -> PageLevel? { table(at: pfn)?.level }
+
+  /// The entries of the table that starts at page `pfn`.
+  func tableEntries(at pfn: UInt64) -> ArraySlice<UInt64>? { tables.tableEntries(at: pfn) }
+
+  /// The value of one entry of a table by its place.
+  func entry(pfn: UInt64, index: Int) -> UInt64 { tables.entry(pfn: pfn, index: index) }
 
   /// Stores one entry of a table by its place, keeping the content hash.
-  func storeEntry(pfn: UInt64, index: Int, _ value: UInt64) {
-    let old = frames[pfn]!.entries[index]
-    contentHash ^= Self.digest(pfn, index, old) ^ Self.digest(pfn, index, value)
-    frames[pfn]!.entries[index] = value
-    mutations &+= 1
+  func storeEntry(pfn: UInt64, index: Int, _ value: UInt64) { tables.storeEntry(pfn: pfn, index: index, value) }
+
+  /// The level of the table that holds `pointer`'s entry, for naming it in reports.
+  public func level(of pointer: EntryPointer) -> PageLevel? {
+    tables.find(pointer)?.table.level
   }
 
   /// The frame and index an entry pointer designates, if it points into a table.
-  /// The level of the table that holds `pointer`'s entry, for naming it in reports.
-  public func level(of pointer: EntryPointer) -> PageLevel? {
-    locate(pointer).flatMap { frames[$0.pfn]?.level }
-  }
-
   func locate(_ pointer: EntryPointer) -> (pfn: UInt64, index: Int)? {
-    guard pointer.address % 8 == 0 else { return nil }
-    // The nearest frame at or below the pointer's page: a table that spans
-    // several pages is keyed by its first one.
-    var pfn = pointer.address >> UInt64(arch.pageShift)
-    while frames[pfn] == nil {
-      guard pfn > 0, (pointer.address >> UInt64(arch.pageShift)) - pfn < Self.maxPagesPerTable else { return nil }
-      pfn -= 1
-    }
-    let index = Int((pointer.address - (pfn << UInt64(arch.pageShift))) / 8)
-    guard index < frames[pfn]!.entries.count else { return nil }
-    return (pfn, index)
+    tables.find(pointer).map { ($0.table.pfn, $0.index) }
   }
 
   /// The most pages one table spans on any modelled architecture (ppc64's pgd: 16).
@@ -210,33 +246,26 @@ public final class World {
   /// tables exist here as real frames, each full of its own level's empty entry.
   private func installSharedEmptyTables() {
     for level in arch.entryLevels where level != .pte {
-      let empty = arch.emptyEntry(level)
+      let empty = geometry.emptyEntry[level]
       guard empty != 0, let below = level.below else { continue }
-      let pfn = arch.tableAddress(empty, level) >> UInt64(arch.pageShift)
-      guard frames[pfn] == nil else { continue }
+      let pfn = arch.tableAddress(empty, level) >> UInt64(geometry.pageShift)
+      guard table(at: pfn) == nil else { continue }
       let entryLevel = arch.entryLevel(of: below)
-      install(
-        Frame(level: below, entries: Array(repeating: arch.emptyEntry(entryLevel), count: arch.entriesPerTable(below))),
-        at: pfn)
+      let count = geometry.entriesPerTable[below]
+      addTable(
+        level: below, filledWith: geometry.emptyEntry[entryLevel], count: count, at: pfn,
+        pages: max(1, (UInt64(count) * 8 + geometry.pageSize - 1) / geometry.pageSize))
     }
   }
 
   /// The raw value at a pointer; `nil` for a wild pointer.
-  public func value(at pointer: EntryPointer) -> UInt64? {
-    guard let (pfn, index) = locate(pointer) else { return nil }
-    return frames[pfn]!.entries[index]
-  }
+  public func value(at pointer: EntryPointer) -> UInt64? { tables.value(at: pointer) }
 
   /// Stores a value; the caller records who did it.
-  func store(_ value: UInt64, at pointer: EntryPointer) -> UInt64? {
-    guard let (pfn, index) = locate(pointer) else { return nil }
-    let old = frames[pfn]!.entries[index]
-    storeEntry(pfn: pfn, index: index, value)
-    return old
-  }
+  func store(_ value: UInt64, at pointer: EntryPointer) -> UInt64? { tables.store(value, at: pointer) }
 
   func pointer(pfn: UInt64, index: Int) -> EntryPointer {
-    EntryPointer(address: pfn << UInt64(arch.pageShift) + UInt64(index * 8))
+    EntryPointer(address: pfn << UInt64(geometry.pageShift) + UInt64(index * 8))
   }
 
   /// Feeds the page tables and what the walker holds to a hasher, to count
@@ -248,36 +277,39 @@ public final class World {
   }
 
   /// A copy of every table, to tell whether anything changed.
-  public func snapshot() -> [UInt64: [UInt64]] { frames.mapValues(\.entries) }
+  public func snapshot() -> [UInt64: [UInt64]] {
+    Dictionary(uniqueKeysWithValues: tables.tables.map { ($0.pfn, Array(tables.entries[$0.base..<$0.base + $0.count])) })
+  }
 
   // MARK: Building
 
   /// The pointer to the entry for `address` at `level`, creating the tables
   /// above it when `create` is set. Folded levels share their parent's entry.
   public func entryPointer(_ address: UInt64, at level: PageLevel, create: Bool) throws -> EntryPointer? {
-    var pointer = pointer(pfn: rootPFN, index: arch.index(address, .pgd))
+    var pointer = pointer(pfn: rootPFN, index: geometry.index(address, .pgd))
     var pointerLevel = PageLevel.pgd
-    for next in PageLevel.allCases.dropFirst() where next <= level {
-      if arch.isFolded(next) {
+    for raw in stride(from: PageLevel.p4d.rawValue, through: level.rawValue, by: 1) {
+      let next = PageLevel(rawValue: raw)!
+      if geometry.folded[next] {
         pointerLevel = next
         continue
       }
       let parent = value(at: pointer)!
       let tablePFN: UInt64
-      if arch.isNone(parent, pointerLevel) || parent == arch.emptyEntry(pointerLevel) {
+      if arch.isNone(parent, pointerLevel) || parent == geometry.emptyEntry[pointerLevel] {
         guard create else { return nil }
         tablePFN = allocateTable(level: next)
-        _ = store(arch.makeTable(tablePFN << UInt64(arch.pageShift), pointerLevel), at: pointer)
+        _ = store(arch.makeTable(tablePFN << UInt64(geometry.pageShift), pointerLevel), at: pointer)
       } else if arch.isPresent(parent, pointerLevel) && !arch.isLeaf(parent, pointerLevel)
         && !arch.isBad(parent, pointerLevel)
       {
-        tablePFN = arch.tableAddress(parent, pointerLevel) >> UInt64(arch.pageShift)
+        tablePFN = arch.tableAddress(parent, pointerLevel) >> UInt64(geometry.pageShift)
       } else {
         guard create else { return nil }
         throw WorldError(
           "cannot build below the \(pointerLevel) entry for \(hex(address)): it is not a table (\(hex(parent)))")
       }
-      pointer = self.pointer(pfn: tablePFN, index: arch.index(address, next))
+      pointer = self.pointer(pfn: tablePFN, index: geometry.index(address, next))
       pointerLevel = next
     }
     return pointer
@@ -286,7 +318,7 @@ public final class World {
   /// Adds a VMA; returns its view.
   @discardableResult
   public func addVMA(start: UInt64, end: UInt64, flags: VMAFlags, fileBacked: Bool) throws -> VMAView {
-    guard start < end, start % arch.pageSize == 0, end % arch.pageSize == 0 else {
+    guard start < end, start % geometry.pageSize == 0, end % geometry.pageSize == 0 else {
       throw WorldError("a VMA must be page-aligned and non-empty: [\(hex(start)), \(hex(end)))")
     }
     guard end <= arch.userAddressLimit else {
@@ -311,7 +343,7 @@ public final class World {
 
   /// Installs a leaf at `level` covering `address`.
   public func installLeaf(_ leaf: LeafProperties, at level: PageLevel, covering address: UInt64) throws {
-    let pagesPerLeaf = arch.size(level) >> UInt64(arch.pageShift)
+    let pagesPerLeaf = geometry.size(level) >> UInt64(geometry.pageShift)
     guard leaf.pfn % pagesPerLeaf == 0 else {
       throw WorldError("pfn \(hex(leaf.pfn)) of a \(level) leaf must be aligned to \(pagesPerLeaf) pages")
     }
@@ -332,14 +364,14 @@ public final class World {
   private func install(_ value: UInt64, at level: PageLevel, covering address: UInt64) throws {
     // A folded level holds entries only where it is the last of its fold chain
     // (a PMD leaf in the top table of 2-level arm64, a PUD leaf on riscv Sv39).
-    guard !arch.isFolded(level) || (arch.isEntryLevel(level) && level >= .pud) else {
+    guard !geometry.folded[level] || (geometry.entryLevel[level] && level >= .pud) else {
       throw WorldError("\(level) is folded on \(arch.name)")
     }
     guard let pointer = try entryPointer(address, at: level, create: true) else {
       throw WorldError("no \(level) entry for \(hex(address))")
     }
     let current = self.value(at: pointer)!
-    guard current == arch.emptyEntry(level) else {
+    guard current == geometry.emptyEntry[level] else {
       throw WorldError("the \(level) entry for \(hex(address)) is already set (\(hex(current)))")
     }
     _ = store(value, at: pointer)
@@ -350,19 +382,19 @@ public final class World {
   func acquire(_ lock: LockID) throws {
     if heldLocks.contains(lock) { throw WalkerFault.selfDeadlock(lock) }
     heldLocks.append(lock)
-    mutations &+= 1
+    tables.mutations &+= 1
   }
 
   func release(_ lock: LockID) throws {
     guard let index = heldLocks.lastIndex(of: lock) else { throw WalkerFault.unlockNotHeld(lock) }
     heldLocks.remove(at: index)
-    mutations &+= 1
+    tables.mutations &+= 1
   }
 
   func mapTable(_ pfn: UInt64) { mappedTables[pfn, default: 0] += 1 }
 
   func unmapTable(containing pointer: EntryPointer) throws {
-    let pfn = pointer.address >> UInt64(arch.pageShift)
+    let pfn = pointer.address >> UInt64(geometry.pageShift)
     guard let count = mappedTables[pfn], count > 0 else { throw WalkerFault.unmapNotMapped(pointer) }
     mappedTables[pfn] = count == 1 ? nil : count - 1
   }
@@ -372,7 +404,7 @@ public final class World {
 
   /// The PMD lock for a pmd entry pointer: split or mm-wide.
   public func pmdLockID(_ pmd: EntryPointer) -> LockID {
-    capabilities.splitPMDLocks ? .pmdTable(pfn: pmd.address >> UInt64(arch.pageShift)) : .pageTableLock
+    capabilities.splitPMDLocks ? .pmdTable(pfn: pmd.address >> UInt64(geometry.pageShift)) : .pageTableLock
   }
 
   // MARK: Oracle
@@ -380,14 +412,14 @@ public final class World {
   /// The present leaf that maps `address`, read with the architecture's
   /// helpers, or `nil` when a walker must fail.
   public func translate(_ address: UInt64) -> Translation? {
-    for level in [PageLevel.pud, .pmd, .pte] where arch.isEntryLevel(level) {
+    for level in [PageLevel.pud, .pmd, .pte] where geometry.entryLevel[level] {
       guard let pointer = try? entryPointer(address, at: level, create: false),
         let entry = value(at: pointer)
       else { return nil }
       guard arch.isPresent(entry, level), !arch.isNone(entry, level) else { return nil }
       if level == .pte || arch.isLeaf(entry, level) {
-        let mask = arch.mask(level)
-        let pfn = arch.pfn(entry, level) + ((address & ~mask) >> UInt64(arch.pageShift))
+        let mask = geometry.mask(level)
+        let pfn = arch.pfn(entry, level) + ((address & ~mask) >> UInt64(geometry.pageShift))
         return Translation(
           level: level, pointer: pointer, entry: entry, pfn: pfn,
           pgprot: arch.pgprot(entry, level), writable: arch.isWrite(entry, level),
@@ -403,7 +435,7 @@ public final class World {
   /// they exist now.
   public func pathPointers(_ address: UInt64) -> [EntryPointer] {
     [PageLevel.p4d, .pud, .pmd, .pte].compactMap { level in
-      arch.isFolded(level) ? nil : (try? entryPointer(address, at: level, create: false)) ?? nil
+      geometry.folded[level] ? nil : (try? entryPointer(address, at: level, create: false)) ?? nil
     }
   }
 
@@ -416,7 +448,7 @@ public final class World {
 
   func lockProtecting(_ pointer: EntryPointer, _ level: PageLevel) -> LockID {
     switch level {
-    case .pte: .pteTable(pfn: pointer.address >> UInt64(arch.pageShift))
+    case .pte: .pteTable(pfn: pointer.address >> UInt64(geometry.pageShift))
     case .pmd: pmdLockID(pointer)
     default: .pageTableLock
     }

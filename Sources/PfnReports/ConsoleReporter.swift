@@ -255,6 +255,8 @@ public final class ConsoleReporter: VerdictSink {
   /// escape sequences, no line breaks, and not too long.
   static func oneLine(_ text: String, limit: Int = 300) -> String {
     let cleaned = ReportText.visible(text, keepingLineBreaks: false)
+    // A string never has more characters than bytes: counting characters is the slow part.
+    if cleaned.utf8.count <= limit { return cleaned }
     return cleaned.count > limit ? cleaned.prefix(limit) + "…" : cleaned
   }
 }

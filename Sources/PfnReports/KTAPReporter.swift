@@ -137,7 +137,7 @@ public final class KTAPReporter: VerdictSink {
   /// A name as KTAP allows it: one line, no `#`.
   static func name(_ text: String) -> String {
     let line = ConsoleReporter.oneLine(text, limit: 500)
-    let cleaned = String(line.map { $0 == "#" ? "_" : $0 })
+    let cleaned = ReportText.replacingASCII(line, UInt8(ascii: "#"), with: [UInt8(ascii: "_")])
     return cleaned.isEmpty ? "_" : cleaned
   }
 

@@ -26,6 +26,11 @@ enum ReportText {
   /// - Parameter keepingLineBreaks: keep TAB, LF and CR as they are (XML
   ///   allows them); pass `false` for one-line console output.
   static func visible(_ text: String, keepingLineBreaks: Bool = true) -> String {
+    // Most report text is printable ASCII: one pass over the bytes says so.
+    let clean = text.utf8.allSatisfy { byte in
+      (0x20..<0x7F).contains(byte) || (keepingLineBreaks && (byte == 0x09 || byte == 0x0A || byte == 0x0D))
+    }
+    if clean { return text }
     let scalars = text.unicodeScalars
     guard
       scalars.contains(where: { needsVisibleReplacement($0, keepingLineBreaks: keepingLineBreaks) })
@@ -40,6 +45,18 @@ enum ReportText {
       }
     }
     return String(cleaned)
+  }
+
+  /// `text` with every `byte` (an ASCII one, so never part of a longer
+  /// UTF-8 sequence) replaced by `replacement`, in one pass over the bytes.
+  static func replacingASCII(_ text: String, _ byte: UInt8, with replacement: [UInt8]) -> String {
+    guard text.utf8.contains(byte) else { return text }
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(text.utf8.count + 16)
+    for each in text.utf8 {
+      if each == byte { bytes.append(contentsOf: replacement) } else { bytes.append(each) }
+    }
+    return String(decoding: bytes, as: UTF8.self)
   }
 
   /// Decodes bytes as UTF-8, replacing invalid sequences with U+FFFD.

@@ -99,12 +99,11 @@ public final class TAPReporter: VerdictSink {
 
   /// One line, with `\` and `#` escaped so neither starts a directive.
   static func escape(_ text: String) -> String {
-    var result = ""
-    for character in ConsoleReporter.oneLine(text, limit: 1000) {
-      if character == "\\" || character == "#" { result.append("\\") }
-      result.append(character)
-    }
-    return result
+    let line = ConsoleReporter.oneLine(text, limit: 1000)
+    // Byte by byte: `\` and `#` are ASCII, never inside a longer UTF-8 sequence.
+    return ReportText.replacingASCII(
+      ReportText.replacingASCII(line, UInt8(ascii: "\\"), with: Array("\\\\".utf8)), UInt8(ascii: "#"),
+      with: Array("\\#".utf8))
   }
 
   private static func yaml(_ verdict: Verdict, severity: String) -> String {

@@ -40,7 +40,7 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
   /// shard runs the race cases, each exploring its share) instead of
   /// splitting the race cases themselves.
   public var shardSchedules = false
-  /// Worker processes per shared-object walker.
+  /// Threads for built-in walkers and callers; worker processes per shared-object walker.
   public var jobs = 1
   /// Seconds one case of a walker from outside may take.
   public var timeout: Double = 30

@@ -135,6 +135,7 @@ public final class SpecRun {
     options.walkerRules = configuration.runsWalkerRules
     options.explorationTotals = explorationTotals
     options.caseWillRun = caseWillRun
+    options.jobs = configuration.jobs
     return options
   }
 

@@ -44,6 +44,23 @@ struct CaseExecutor {
 
   final class PristineWorld {
     var built: Result<World, any Error>?
+    /// The world the explorer's untraced schedules run in, one after another:
+    /// each starts by coming back to the checkpoint, undoing what the one
+    /// before changed, instead of copying the built world.
+    var reused: (world: World, start: World.Checkpoint)?
+
+    /// The built world again, for one more run.
+    func world(reusing: Bool) throws -> World {
+      let built = try built!.get()
+      guard reusing else { return built.copy() }
+      if let (world, start) = reused {
+        world.restore(start)
+        return world
+      }
+      let world = built.copy()
+      reused = (world, world.checkpoint())
+      return world
+    }
   }
 
   /// Values an output field holds before start(), so that a failure which
@@ -135,7 +152,9 @@ struct CaseExecutor {
     let world: World
     do {
       if pristine.built == nil { pristine.built = Result { try evaluator.spec.build(target) } }
-      world = try pristine.built!.get().copy()
+      // A run that is traced may be reported, so it keeps a world of its own;
+      // the explorer's other runs are judged at once and share one.
+      world = try pristine.world(reusing: !tracing && observer != nil)
     } catch {
       return Run(
         outcome: .error, cause: .worldNotBuilt(reason: "\(error)"), host: nil, evaluator: evaluator,

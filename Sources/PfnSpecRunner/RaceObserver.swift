@@ -118,8 +118,8 @@ public final class RaceObserver: SchedulingObserver {
     let world = host.world
     let op = enabledOp.op
     let written = record == nil ? [] : enabledOp.writes.map { ($0, world.value(at: $0)) }
-    let line = try world.perform(op, address: address)
-    host.log("\(line)  [point \(point), before \(call); walker holds \(Self.describe(world.heldLocks))]")
+    let change = try world.apply(op, address: address)
+    host.log("\(change)  [point \(point), before \(call); walker holds \(Self.describe(world.heldLocks))]")
     for case (let pointer, let before?) in written {
       let value = ScheduleTimeline.EntryValue(
         entry: Self.name(pointer, in: world), before: before, after: world.value(at: pointer) ?? before)

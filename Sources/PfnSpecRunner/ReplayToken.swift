@@ -50,12 +50,24 @@ public struct ReplayToken: Sendable, Codable, Hashable {
     return "v1." + base64URL(Array(text.utf8))
   }
 
+  /// The token version this pfnspec makes and replays.
+  public static let currentVersion = 1
+
   public init(decoding token: String) throws {
+    // A token of another version names it: say so, rather than call it damaged.
+    if let dot = token.firstIndex(of: "."), token.hasPrefix("v"),
+      let version = Int(token[token.index(after: token.startIndex)..<dot]), version != Self.currentVersion
+    {
+      throw ReplayTokenError(Self.otherVersion(version))
+    }
     guard token.hasPrefix("v1."), let bytes = decodeBase64URL(String(token.dropFirst(3))) else {
       throw ReplayTokenError("not a pfnspec replay token (expected 'v1.' and base64url)")
     }
     let fields = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
       .map(String.init)
+    if let version = fields.first.flatMap({ Int($0) }), version != Self.currentVersion {
+      throw ReplayTokenError(Self.otherVersion(version))
+    }
     guard fields.count == 9 || fields.count == 10, fields[0] == "1", let seed = UInt64(fields[6]) else {
       throw ReplayTokenError("the replay token is damaged")
     }
@@ -69,6 +81,13 @@ public struct ReplayToken: Sendable, Codable, Hashable {
     schedule = fields[8].isEmpty ? [] : fields[8].split(separator: ",").map(String.init)
     caller = fields.count == 10 ? fields[9] : nil
     _ = try decodedSchedule()
+  }
+}
+
+extension ReplayToken {
+  static func otherVersion(_ version: Int) -> String {
+    "this is a version \(version) replay token; this pfnspec replays version \(currentVersion) tokens: "
+      + "replay it with the pfnspec that made it, or run the case again for a new token"
   }
 }
 

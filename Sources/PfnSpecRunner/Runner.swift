@@ -56,6 +56,9 @@ public struct RunOptions: Sendable {
   /// Every suite of the whole run in order, when this runner sees only some
   /// of them (a worker's part); empty: the runner's own files.
   public var suiteOrder: [String] = []
+  /// Threads that run built-in walkers' and callers' cases at once; the
+  /// verdicts arrive in the same order at any count.
+  public var jobs = 1
 
   public init() {}
 }
@@ -130,6 +133,10 @@ public final class Runner {
     let order = options.suiteOrder.isEmpty ? files.map(\.suiteName) : options.suiteOrder
     var suiteIndex: [String: Int] = [:]
     for name in order where suiteIndex[name] == nil { suiteIndex[name] = suiteIndex.count }
+    // Every (suite, subject, architecture, rule) in the run's order; each is
+    // one piece of work, its verdicts delivered in this order whatever the
+    // number of jobs.
+    var pieces: [Piece] = []
     for (suite, rules) in suites {
       // Walker rules run once per walker; caller rules once per caller, with
       // their lookups served by the first walker.
@@ -148,36 +155,53 @@ public final class Runner {
             segment: options.ordinalSegment, suite: suiteIndex[suite] ?? suiteIndex.count, subject: subjectIndex,
             arch: archIndex)
           let key = SuiteKey(suite: suite, walker: caller.map { Self.callerKey($0, served: walker) } ?? walker.descriptor.name, arch: arch.name)
-          var started = false
           for (ruleOrdinal, (rule, file)) in rules.enumerated() {
-            for var verdict in verdicts(
-              rule, file, walker, arch, key, caller: caller, position: (suiteOrdinal, ruleOrdinal))
-            {
-              verdict.ordinal?.suite = suiteOrdinal
-              verdict.ordinal?.rule = ruleOrdinal
-              if !started {
-                sink.suiteStarted(key)
-                started = true
-              }
-              sink.record(verdict)
-              tally.add(verdict.outcome)
-            }
+            pieces.append(
+              Piece(
+                key: key, rule: rule, file: file, walker: walker, caller: caller, arch: arch, suiteOrdinal: suiteOrdinal,
+                ruleOrdinal: ruleOrdinal))
           }
-          if started { sink.suiteFinished(key) }
         }
       }
     }
+    var openKey: SuiteKey?
+    try OrderedWorkPool(jobs: parallelJobs).run(
+      count: pieces.count, cost: { pieces[$0].estimatedCost(raceBound: options.raceBound) },
+      work: { [pieces] (index: Int) -> [Verdict] in
+        let piece = pieces[index]
+        return self.verdicts(
+          piece.rule, piece.file, piece.walker, piece.arch, piece.key, caller: piece.caller,
+          position: (piece.suiteOrdinal, piece.ruleOrdinal))
+      },
+      deliver: { (index: Int, verdicts: [Verdict]) in
+        let piece = pieces[index]
+        if let key = openKey, key != piece.key {
+          sink.suiteFinished(key)
+          openKey = nil
+        }
+        for var verdict in verdicts {
+          verdict.ordinal?.suite = piece.suiteOrdinal
+          verdict.ordinal?.rule = piece.ruleOrdinal
+          if openKey == nil {
+            sink.suiteStarted(piece.key)
+            openKey = piece.key
+          }
+          sink.record(verdict)
+          tally.add(verdict.outcome)
+        }
+      })
+    if let key = openKey { sink.suiteFinished(key) }
     try sink.runFinished(tally, seconds: (clock.now - began).seconds)
     return tally
   }
 
-  /// The verdicts of one rule for one walker and architecture.
   /// The name reports give a caller's suites: the caller, and the walker that
   /// served its lookups when that is not the reference.
   static func callerKey(_ caller: any Caller, served walker: any Walker) -> String {
     walker.descriptor.name == "reference" ? caller.descriptor.name : "\(caller.descriptor.name)@\(walker.descriptor.name)"
   }
 
+  /// The verdicts of one rule for one walker and architecture.
   func verdicts(
     _ rule: Rule, _ file: SpecFile, _ walker: any Walker, _ arch: any Architecture, _ key: SuiteKey,
     caller: (any Caller)? = nil, position: (suite: Int, rule: Int) = (0, 0)

@@ -76,6 +76,8 @@ public struct BoundedScheduleSearch {
   public let policy: ExplorationPolicy
   /// Schedules whose runs may be extended by one more step, with the points each met.
   private var frontier: [(Schedule, [RaceObserver.Point])] = []
+  /// The next entry of `frontier` to expand (an index: removing the first of an array costs its length).
+  private var frontierIndex = 0
   private var next: [(Schedule, [RaceObserver.Point])] = []
   /// Candidates of the frontier entry being expanded, in order.
   private var pending: [Schedule] = []
@@ -107,8 +109,9 @@ public struct BoundedScheduleSearch {
         owned = pendingOwned[pendingIndex - 1]
         return pending[pendingIndex - 1]
       }
-      if !frontier.isEmpty {
-        let (schedule, points) = frontier.removeFirst()
+      if frontierIndex < frontier.count {
+        let (schedule, points) = frontier[frontierIndex]
+        frontierIndex += 1
         (pending, pendingOwned) = candidates(extending: schedule, points: points)
         pendingIndex = 0
         continue
@@ -116,6 +119,7 @@ public struct BoundedScheduleSearch {
       guard size < policy.bound, !next.isEmpty else { return nil }
       size += 1
       frontier = next
+      frontierIndex = 0
       next = []
     }
   }

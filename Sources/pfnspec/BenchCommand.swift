@@ -4,5 +4,5 @@ import ArgumentParser
 struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Measure pfnspec's own speed.",
-    subcommands: [BenchExplore.self, BenchReport.self, BenchPlugin.self, BenchCheck.self])
+    subcommands: [BenchExplore.self, BenchSuite.self, BenchReport.self, BenchPlugin.self, BenchCheck.self])
 }

@@ -18,7 +18,10 @@ struct PluginRunOptions: ParsableArguments {
       valueName: "command"))
   var walkerCommands: [String] = []
 
-  @Option(help: "Worker processes per shared-object walker; each runs whole suites.")
+  @Option(
+    help: ArgumentHelp(
+      "Threads for built-in walkers and callers, and worker processes per shared-object walker.",
+      discussion: "Built-in cases are shared out costliest first; reports list them in the same order at any count."))
   var jobs: Int = 1
 
   /// The values `--timeout` takes, in seconds.

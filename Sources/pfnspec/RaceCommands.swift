@@ -184,11 +184,11 @@ struct BenchExplore: ParsableCommand {
   @Option(name: .customLong("repeat"), help: "Repetitions; the figures are from the fastest.")
   var repetitions: Int = 3
 
-  /// One timed run of the race rules; the fastest of `repetitions`.
-  func measure(_ set: SpecSet, bound: Int, reduction: Bool, callers: [any Caller] = [], share: Shard? = nil) throws -> (
-    seconds: Double, totals: ExplorationTotals
-  ) {
-    var best: (seconds: Double, totals: ExplorationTotals)?
+  /// One timed run of the race rules: wall-clock and processor seconds, the fastest of `repetitions`.
+  func measure(_ set: SpecSet, bound: Int, reduction: Bool, callers: [any Caller] = [], share: Shard? = nil) throws
+    -> Measured
+  {
+    var best: Measured?
     for _ in 0..<max(1, repetitions) {
       var options = RunOptions()
       options.tags = ["race"]
@@ -204,16 +204,27 @@ struct BenchExplore: ParsableCommand {
       options.explorationTotals = totals
       let clock = ContinuousClock()
       let began = clock.now
+      let cpuBegan = processCPUSeconds()
       let tally = try Runner(
         files: set.files, sources: set.sources, walkers: [ReferenceWalker()], callers: callers,
         arches: Architectures.all, options: options
       ).run(into: CollectingSink())
-      let seconds = (clock.now - began).seconds
+      let measured = Measured(
+        seconds: (clock.now - began).seconds, cpuSeconds: processCPUSeconds() - cpuBegan, totals: totals)
       guard tally.failed + tally.errors == 0 else { throw ValidationError("the reference failed a race rule") }
-      if best == nil || seconds < best!.seconds { best = (seconds, totals) }
+      if best == nil || measured.cpuSeconds < best!.cpuSeconds { best = measured }
     }
     guard let best, best.totals.cases > 0 else { throw ValidationError("no race case found (tag race)") }
     return best
+  }
+
+  /// One run's figures. Rates are per processor-second, which on one thread
+  /// is per core, and which other processes on a shared machine do not inflate.
+  struct Measured {
+    var seconds: Double
+    var cpuSeconds: Double
+    var totals: ExplorationTotals
+    var schedulesPerCoreSecond: Double { Double(totals.schedules) / cpuSeconds }
   }
 
   func run() throws {
@@ -221,38 +232,52 @@ struct BenchExplore: ParsableCommand {
     configuration.specPaths = specPaths
     let set = try SpecOptions.load(configuration, color: .never)
     print("pfnspec bench explore: race rules (tag race), walker reference, every architecture")
-    print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; fastest of \(max(1, repetitions)) run(s)")
+    print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; fastest of \(max(1, repetitions)) run(s); rates per CPU-second (one thread: per core)")
     let baseline = try measure(set, bound: 0, reduction: true)
     let reduced = try measure(set, bound: bound, reduction: true)
     let full = try measure(set, bound: bound, reduction: false)
-    func line(_ label: String, _ m: (seconds: Double, totals: ExplorationTotals)) {
+    func line(_ label: String, _ m: Measured) {
       let t = m.totals
       print(
         String(
-          format: "%@  cases %d  schedules %d  distinct end states %d  %.3f s  %.0f schedules/s  %.0f states/s",
-          label, t.cases, t.schedules, t.distinctStates, m.seconds, Double(t.schedules) / m.seconds,
-          Double(t.distinctStates) / m.seconds))
+          format: "%@  cases %d  schedules %d  distinct end states %d  %.3f s (%.3f s CPU)  %.0f schedules/s/core  %.0f states/s/core",
+          label, t.cases, t.schedules, t.distinctStates, m.seconds, m.cpuSeconds, m.schedulesPerCoreSecond,
+          Double(t.distinctStates) / m.cpuSeconds))
     }
     line("bound 0 (no race, baseline)       ", baseline)
     line("bound \(bound) with reduction          ", reduced)
     line("bound \(bound) without reduction       ", full)
-    print(String(format: "race suite at bound %d: %.3f s, %.1fx the race-free baseline", bound, reduced.seconds, reduced.seconds / baseline.seconds))
+    print(
+      String(
+        format: "race suite at bound %d: %.3f s CPU, %.1fx the race-free baseline", bound, reduced.cpuSeconds,
+        reduced.cpuSeconds / baseline.cpuSeconds))
     print(
       String(
         format: "reduction: %.1fx fewer schedules, %.1fx faster",
-        Double(full.totals.schedules) / Double(reduced.totals.schedules), full.seconds / reduced.seconds))
+        Double(full.totals.schedules) / Double(reduced.totals.schedules), full.cpuSeconds / reduced.cpuSeconds))
     // Schedule shares: how evenly --shard-schedules splits the same exploration over four runners.
     let shares = try (0..<4).map { try measure(set, bound: bound, reduction: true, share: Shard(index: $0, count: 4)!) }
     let perShare = shares.map(\.totals.schedules)
-    let largest = shares.map(\.seconds).max() ?? 0
+    let largest = shares.map(\.cpuSeconds).max() ?? 0
     print(
       "schedule shares (--shard-schedules, 4 runners) at bound \(bound): schedules per share "
         + perShare.map(String.init).joined(separator: ", ")
         + " (sum \(perShare.reduce(0, +)), unsharded \(reduced.totals.schedules))")
     print(
       String(
-        format: "  the largest share takes %.0f%% of the schedules (25%% is an even split); slowest share %.3f s, %.1fx faster than one runner",
-        100 * Double(perShare.max() ?? 0) / Double(max(1, reduced.totals.schedules)), largest, reduced.seconds / max(largest, 1e-9)))
+        format: "  the largest share takes %.0f%% of the schedules (25%% is an even split); slowest share %.3f s CPU, %.1fx faster than one runner",
+        100 * Double(perShare.max() ?? 0) / Double(max(1, reduced.totals.schedules)), largest, reduced.cpuSeconds / max(largest, 1e-9)))
+    // The physical limit: the same shape of schedule replayed in C.
+    switch ExploreAnchor.measure() {
+    case .success(let anchor):
+      print(
+        String(
+          format: "C anchor (cc -O2, the same walk replayed at one scheduling point): %.0f schedules/s/core, %.1f ns each; pfnspec at bound %d: %.0f schedules/s/core, %.0f ns each (1/%.0f of the anchor)",
+          anchor.perSecond, 1e9 / anchor.perSecond, bound, reduced.schedulesPerCoreSecond,
+          1e9 / reduced.schedulesPerCoreSecond, anchor.perSecond / reduced.schedulesPerCoreSecond))
+    case .failure(let error):
+      print("C anchor: not measured: \(error)")
+    }
     // The caller suite: the built-in callers that keep the contract, their
     // lookups served by the reference, at the bounds their rules give.
     let callers = BuiltinCallers.implementations
@@ -260,12 +285,11 @@ struct BenchExplore: ParsableCommand {
     let callerSuite = try measure(set, bound: 1, reduction: true, callers: callers)
     line("callers bound 0 (no race, baseline)", callerBaseline)
     line("callers bound 1 with reduction    ", callerSuite)
-    let walkerRate = Double(reduced.totals.schedules) / reduced.seconds
-    let callerRate = Double(callerSuite.totals.schedules) / callerSuite.seconds
+    let walkerRate = reduced.schedulesPerCoreSecond
+    let callerRate = callerSuite.schedulesPerCoreSecond
     print(
       String(
-        format: "caller suite at bound 1: %.3f s, %.0f schedules/s beside the walker suite's %.0f (%.2fx)",
-        callerSuite.seconds, callerRate, walkerRate, callerRate / walkerRate))
+        format: "caller suite at bound 1: %.3f s CPU, %.0f schedules/s/core beside the walker suite's %.0f (%.2fx)",
+        callerSuite.cpuSeconds, callerRate, walkerRate, callerRate / walkerRate))
   }
 }
-

@@ -320,3 +320,77 @@ struct WorldCopyTests {
     #expect(e.finalize() == f.finalize())
   }
 }
+
+@Suite("A world's checkpoints")
+struct WorldCheckpointTests {
+  /// Below every architecture's user address limit (riscv64 Sv39: 256 GiB), 1 GiB aligned.
+  static let start: UInt64 = 0x10_4000_0000
+
+  func hash(_ world: World) -> Int {
+    var hasher = Hasher()
+    world.hashState(into: &hasher)
+    return hasher.finalize()
+  }
+
+  @Test("restore undoes stores, new tables and counters, on every architecture")
+  func restoreUndoesEverything() throws {
+    for arch in Architectures.all {
+      let world = World(arch: arch)
+      let start = Self.start
+      try world.addVMA(start: start, end: start + 2 * gib, flags: [.io, .pfnmap], fileBacked: false)
+      let level: PageLevel = arch.capabilities(.newest).pmdPfnmap ? .pmd : .pte
+      let pagesPerLeaf = arch.size(level) >> UInt64(arch.pageShift)
+      try world.installLeaf(LeafProperties(pfn: pagesPerLeaf * 64), at: level, covering: start)
+      let before = (world.snapshot(), hash(world), world.translate(start))
+      let saved = world.checkpoint()
+      for round in 0..<3 {
+        // Split (a new table) where it can, then zap what maps the address.
+        let ops = world.enabledAdversaryOps(AdversaryKind.allCases, address: start)
+        // The adversary works on hardware levels; a leaf in a folded level (2-level arm64) is out of its reach.
+        guard !ops.isEmpty else {
+          #expect(arch.isFolded(level), "\(arch.name)")
+          break
+        }
+        if let split = ops.first(where: { $0.op.kind == .split }) { _ = try world.apply(split.op, address: start) }
+        if let zap = world.enabledAdversaryOps([.zap], address: start).first {
+          _ = try world.apply(zap.op, address: start)
+        }
+        #expect(world.adversarySteps > 0, "\(arch.name)")
+        #expect(hash(world) != before.1, "\(arch.name)")
+        world.restore(saved)
+        #expect(world.snapshot() == before.0, "\(arch.name) round \(round)")
+        #expect(hash(world) == before.1, "\(arch.name) round \(round)")
+        #expect(world.translate(start) == before.2, "\(arch.name) round \(round)")
+        #expect(world.adversarySteps == 0 && world.invalidationSequence == 0)
+        // The enabled operations are those of the restored state, not of the one before.
+        #expect(
+          world.enabledAdversaryOps(AdversaryKind.allCases, address: start).map(\.op)
+            == World(copying: arch, start: start, level: level).enabledAdversaryOps(AdversaryKind.allCases, address: start).map(\.op))
+      }
+    }
+  }
+
+  @Test("a split's leaves are encoded as the architecture encodes each one")
+  func splitLeaves() throws {
+    for arch in Architectures.all where arch.capabilities(.newest).pmdPfnmap && !arch.isFolded(.pmd) {
+      let world = World(copying: arch, start: Self.start, level: .pmd)
+      _ = try world.apply(AdversaryOp(.split, .pmd), address: Self.start)
+      for index in [0, 1, 7, arch.entriesPerTable(.pte) - 1] {
+        let address = Self.start + UInt64(index) << UInt64(arch.pageShift)
+        let translation = try #require(world.translate(address), "\(arch.name)")
+        #expect(translation.level == .pte)
+        #expect(translation.pfn == arch.size(.pmd) >> UInt64(arch.pageShift) * 64 + UInt64(index), "\(arch.name) \(index)")
+      }
+    }
+  }
+}
+
+extension World {
+  /// A world with one VMA and a leaf at `level` covering `start`, for the checkpoint tests.
+  fileprivate convenience init(copying arch: any Architecture, start: UInt64, level: PageLevel) {
+    self.init(arch: arch)
+    try! addVMA(start: start, end: start + 2 * gib, flags: [.io, .pfnmap], fileBacked: false)
+    let pagesPerLeaf = arch.size(level) >> UInt64(arch.pageShift)
+    try! installLeaf(LeafProperties(pfn: pagesPerLeaf * 64), at: level, covering: start)
+  }
+}
