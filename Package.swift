@@ -20,6 +20,8 @@ let cWalkers: [(target: String, path: String)] =
     ("ForgeDone", "forge-done"), ("ForkChildren", "fork-children"), ("HoldPipeCrash", "hold-pipe-crash"),
     ("Alarm", "alarm"), ("GrowMemory", "grow-memory"), ("CloseAndSpin", "close-and-spin"),
     ("ScribbleFar", "scribble-far"),
+    // Dies in every case: the pace of a run whose walker never survives (`pfnspec bench plugin`).
+    ("CrashAlways", "crash-always"),
   ].map { ("PfnFault" + $0.0, "Tests/FaultCorpus/" + $0.1) }
 
 /// The C callers the package builds as shared objects: the kernel-style

@@ -29,8 +29,16 @@ void example_follow_pfnmap_end(struct follow_pfnmap_args *args);
 
 _Thread_local const struct pfnspec_host *pfnspec_current_host;
 
+#ifndef PFNSPEC_FAULT_DESCRIPTION
+#define PFNSPEC_FAULT_DESCRIPTION "the C example, except that for addresses in odd pages it " PFNSPEC_FAULT_SUMMARY
+#endif
+
 static bool strikes(const struct follow_pfnmap_args *args)
 {
+#if defined(PFNSPEC_FAULT_CRASH_ALWAYS)
+	/* Every case dies: the worst a plug-in can do to the run's pace. */
+	return true;
+#endif
 	return (args->address >> PAGE_SHIFT) & 1;
 }
 
@@ -41,7 +49,7 @@ static int faulty_start(struct follow_pfnmap_args *args)
 #if defined(PFNSPEC_FAULT_NULL_DEREF)
 	struct vm_area_struct *volatile nothing = NULL;
 	return (int)nothing->vm_flags;
-#elif defined(PFNSPEC_FAULT_ABORT)
+#elif defined(PFNSPEC_FAULT_ABORT) || defined(PFNSPEC_FAULT_CRASH_ALWAYS)
 	abort();
 #elif defined(PFNSPEC_FAULT_LOOP_FOREVER)
 	for (;;)
@@ -145,7 +153,7 @@ __attribute__((visibility("default"))) const struct pfnspec_walker_info *pfnspec
 		.abi_version = PFNSPEC_ABI_VERSION,
 		.size = sizeof(struct pfnspec_walker_info),
 		.name = "fault:" PFNSPEC_FAULT_NAME,
-		.summary = "the C example, except that for addresses in odd pages it " PFNSPEC_FAULT_SUMMARY,
+		.summary = PFNSPEC_FAULT_DESCRIPTION,
 		.api_level = "6.15",
 		.profile = "strict",
 		.role = "mutant",

@@ -1,6 +1,7 @@
 import Foundation
 import PfnResults
 import PfnTestSupport
+import PfnWalkers
 import Testing
 
 @testable import PfnPlugins
@@ -58,5 +59,22 @@ struct FailFastTests {
     #expect(verdicts.filter { if case .crash? = $0.cause { true } else { false } }.count == 2)
     #expect(verdicts.last?.message.contains("stopped at --max-errors 2") == true)
     #expect(budget.isSpent)
+  }
+
+  @Test("a walker that dies in every case gets exactly one error per case, each naming the crash")
+  func crashInEveryCase() throws {
+    let rules = ["RG-001", "LK-001"]
+    let verdicts = try run("PfnFaultCrashAlways", rules: rules) { $0.stopAfterIdenticalDeaths = nil }
+    let reference = outcomes(try runInProcess([ReferenceWalker()], rules: Set(rules)))
+    #expect(verdicts.count == reference.count, "one verdict per case")
+    #expect(outcomes(verdicts).keys.sorted() == reference.keys.sorted())
+    for verdict in verdicts {
+      #expect(verdict.outcome == .error)
+      guard case .crash? = verdict.cause else {
+        Issue.record("not a crash: \(verdict.message)")
+        continue
+      }
+      #expect(verdict.message.contains("SIGABRT"), "\(verdict.message)")
+    }
   }
 }
