@@ -39,7 +39,8 @@ public enum JUnitMerger {
     public var files: [String]
   }
 
-  /// Merges `inputs` into `output` (default or Ant dialect).
+  /// Merges `inputs` into `output`: one file in the default or Ant dialect,
+  /// a directory of `TEST-<suite>.xml` files in the Surefire dialect.
   ///
   /// - Throws: ``JUnitReportError`` when an input is not a JUnit report or
   ///   cannot be read, or the output cannot be written.
@@ -47,9 +48,6 @@ public enum JUnitMerger {
     inputs: [String], output: String, dialect: JUnitDialect = .standard,
     maxFileBytes: Int = JUnitOptions().maxFileBytes
   ) throws -> Summary {
-    guard dialect != .surefire else {
-      throw JUnitReportError("merge writes one report; the surefire dialect is a directory")
-    }
     guard !inputs.isEmpty else { throw JUnitReportError("nothing to merge: no report was given or found") }
     var groups: [GroupKey: SuiteGroup] = [:]
     var order: [GroupKey] = []
@@ -64,20 +62,23 @@ public enum JUnitMerger {
       // A shard's suites each name the shard: the same shard twice would
       // count its cases twice, shards of two splits would count some twice
       // and miss others.
+      // The files of one Surefire directory are one report: a shard spans them all.
+      let (inputDirectory, inputName) = ReportFile.split(input)
+      let report = inputName.hasPrefix("TEST-") ? inputDirectory : input
       for shard in Set(parsed.suites.compactMap(\.shard)).sorted() {
         guard let parsedShard = Shard(oneBased: shard) else {
           throw JUnitReportError("'\(input)': '\(shard)' is not a shard (I/N)")
         }
-        if let first = shards[shard], first != input {
-          throw JUnitReportError("shard \(shard) is given twice: '\(first)' and '\(input)'")
+        if let first = shards[shard], first != report {
+          throw JUnitReportError("shard \(shard) is given twice: '\(first)' and '\(report)'")
         }
         if let split, split.count != parsedShard.count {
           throw JUnitReportError(
-            "'\(split.input)' is a shard of \(split.count) and '\(input)' a shard of \(parsedShard.count): "
+            "'\(split.input)' is a shard of \(split.count) and '\(report)' a shard of \(parsedShard.count): "
               + "merge the shards of one run")
         }
-        shards[shard] = input
-        split = split ?? (parsedShard.count, input)
+        shards[shard] = report
+        split = split ?? (parsedShard.count, report)
       }
       guard seenInputs.insert(input).inserted else { throw JUnitReportError("'\(input)' is given twice") }
       for suite in parsed.suites {
@@ -98,6 +99,19 @@ public enum JUnitMerger {
       case (.ordinal, .name): true
       case (.name, .ordinal): false
       case (.name, .name): groups[lhs]!.arrival < groups[rhs]!.arrival
+      }
+    }
+    if dialect == .surefire {
+      // One TEST-<suite>.xml per merged suite, named and written as the run names and writes them.
+      let directory = SurefireDirectoryWriter(directory: output)
+      try directory.prepare()
+      do {
+        for key in order { try directory.add(try groups[key]!.merged()) }
+        let files = try directory.finish()
+        return Summary(tally: directory.totals, suites: order.count, files: files)
+      } catch {
+        directory.abandon()
+        throw error
       }
     }
     let document = JUnitDocumentWriter(path: output, dialect: dialect, maxFileBytes: maxFileBytes)

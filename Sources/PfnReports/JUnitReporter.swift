@@ -126,9 +126,15 @@ public final class JUnitReporter: VerdictSink {
   public func runFinished(_ tally: Tally, seconds: Double) throws {
     closeSuite()
     defer { resetRun() }
-    if let pendingError { throw pendingError }
+    if let pendingError {
+      surefire?.abandon()
+      throw pendingError
+    }
     if let surefire {
-      writtenFiles = try surefire.finish()
+      do { writtenFiles = try surefire.finish() } catch {
+        surefire.abandon()
+        throw error
+      }
     } else if let document {
       writtenFiles = try document.finish(time: time(seconds))
     }

@@ -211,9 +211,13 @@ final class SurefireDirectoryWriter {
     }
   }
 
+  /// Called before each file is written; a test makes a write fail with it.
+  var beforeWrite: ((String) throws -> Void)?
+
   func add(_ suite: SuiteRecord) throws {
     let name = JUnitReporter.claim("TEST-" + Self.fileNameStem(suite.name), in: &fileNames) + ".xml"
     let target = "\(directory)/\(name)"
+    try beforeWrite?(target)
     try ReportFile.writeAtomically(to: target) { fileDescriptor in
       let writer = try XMLStreamWriter(fileDescriptor: fileDescriptor)
       try writer.startDocument()
@@ -250,12 +254,16 @@ final class SurefireDirectoryWriter {
     return String(safe.prefix(maximumStemLength - 17)) + "-" + hash
   }
 
-  /// Removes `TEST-*.xml` files that an earlier run left and this one did not
-  /// write, so that a glob over the directory reads this run only.
+  /// Removes `TEST-*.xml` files that an earlier pfnspec run left and this
+  /// one did not write, so that a glob over the directory reads this run
+  /// only. Files of other tools (Maven's own `TEST-com.example.FooTest.xml`)
+  /// stay: only a file that ``isPfnspecReport(_:)`` recognises is removed.
   func finish() throws -> [String] {
     let current = Set(written.map { ReportFile.split($0).name })
     for name in ReportFile.entries(of: directory)
-    where name.hasPrefix("TEST-") && name.hasSuffix(".xml") && !current.contains(name) {
+    where name.hasPrefix("TEST-") && name.hasSuffix(".xml") && !current.contains(name)
+      && Self.isPfnspecReport("\(directory)/\(name)")
+    {
       unlink("\(directory)/\(name)")
     }
     defer {
@@ -263,6 +271,28 @@ final class SurefireDirectoryWriter {
       fileNames = []
     }
     return written
+  }
+
+  /// Removes the files this run wrote so far, after a failed write or run,
+  /// so that the directory never holds a partial set that reads as a run.
+  func abandon() {
+    for path in written { unlink(path) }
+    written = []
+    fileNames = []
+  }
+
+  /// Whether the file at `path` is a suite file pfnspec wrote: its root
+  /// `<testsuite>` carries the `pfnspec.suite` property, which comes within
+  /// the first few kilobytes (the properties precede every testcase).
+  static func isPfnspecReport(_ path: String) -> Bool {
+    let fileDescriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard fileDescriptor >= 0 else { return false }
+    defer { close(fileDescriptor) }
+    var head = [UInt8](repeating: 0, count: 16_384)
+    let count = read(fileDescriptor, &head, head.count)
+    guard count > 0 else { return false }
+    let text = String(decoding: head[..<count], as: UTF8.self)
+    return text.contains("<testsuite ") && text.contains("<property name=\"pfnspec.suite\"")
   }
 }
 

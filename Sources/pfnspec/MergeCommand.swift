@@ -22,15 +22,11 @@ struct Merge: ParsableCommand {
   @Argument(help: "JUnit reports to merge (a Surefire directory stands for its TEST-*.xml files).")
   var inputs: [String] = []
 
-  @Option(name: .shortAndLong, help: "The merged report.")
+  @Option(name: .shortAndLong, help: "The merged report (a directory for the surefire dialect).")
   var output: String
 
-  @Option(help: "The JUnit shape of the merged report: default or ant.")
+  @Option(help: "The JUnit shape of the merged report: default, ant or surefire.")
   var junitDialect: JUnitDialect = .standard
-
-  func validate() throws {
-    if junitDialect == .surefire { throw ValidationError("merge writes one file: default or ant") }
-  }
 
   func run() throws {
     guard !inputs.isEmpty else {
@@ -60,8 +56,11 @@ struct Merge: ParsableCommand {
       throw Exit.specErrors
     }
     let t = summary.tally
+    let destination =
+      junitDialect == .surefire
+      ? "\(summary.files.count) files in '\(output)'" : summary.files.joined(separator: ", ")
     print(
-      "merged \(files.count) reports into \(summary.files.joined(separator: ", ")): \(summary.suites) suites, "
+      "merged \(files.count) reports into \(destination): \(summary.suites) suites, "
         + "\(t.total) cases (\(t.passed) passed, \(t.failed) failed, \(t.errors) errors, \(t.skipped) skipped)")
     if t.failed + t.errors > 0 { throw Exit.failures }
   }

@@ -295,6 +295,10 @@ struct Run: ParsableCommand {
       throw Exit.specErrors
     } catch let error as RunError {
       throw ValidationError(error.description)
+    } catch let error as JUnitReportError {
+      // A report that could not be written is not a failing test: exit 2, the report removed.
+      FileHandle.standardError.write(Data("pfnspec: error: the report was not written: \(error)\n".utf8))
+      throw Exit.specErrors
     }
     reports.reportSplits(sinks)
     if tally.total == 0 {

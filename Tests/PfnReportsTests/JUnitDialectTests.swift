@@ -42,15 +42,23 @@ struct JUnitDialectTests {
     let directory = makeTemporaryDirectory()
     defer { removeTree(directory) }
     let output = "\(directory)/surefire"
-    // A file from an earlier run with another suite must not survive.
+    // A file from an earlier pfnspec run with another suite must not survive;
+    // another tool's file in the same directory must.
     _ = mkdir(output, 0o777)
-    writeText("stale", to: "\(output)/TEST-gone.xml")
+    writeText(
+      "<?xml version=\"1.0\"?>\n<testsuite name=\"gone\" tests=\"0\"><properties>"
+        + "<property name=\"pfnspec.suite\" value=\"gone\"/></properties></testsuite>\n",
+      to: "\(output)/TEST-gone.xml")
+    let foreign = "<?xml version=\"1.0\"?>\n<testsuite name=\"com.example.FooTest\" tests=\"0\"/>\n"
+    writeText(foreign, to: "\(output)/TEST-com.example.FooTest.xml")
     let reporter = try junitFiles(
       mixedRun, options: JUnitOptions(dialect: .surefire), in: directory, name: "surefire")
     #expect(
       directoryEntries(output) == [
-        "TEST-lifetime.reference.x86_64.xml", "TEST-locking.reference.arm64.xml",
+        "TEST-com.example.FooTest.xml", "TEST-lifetime.reference.x86_64.xml", "TEST-locking.reference.arm64.xml",
       ])
+    #expect(readBytes("\(output)/TEST-com.example.FooTest.xml") == Array(foreign.utf8))
+    unlink("\(output)/TEST-com.example.FooTest.xml")
     #expect(reporter.writtenFiles.count == 2)
     var total = 0
     for name in directoryEntries(output) {

@@ -114,6 +114,25 @@ struct ExitCodeTests {
     #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["file"])
   }
 
+  @Test("a Surefire file that cannot be written midway exits 2 and leaves none of the run's files")
+  func surefireWriteFailureExits2() throws {
+    let directory = makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    // A folder where the second suite's file goes: its rename fails after the first file is written.
+    try FileManager.default.createDirectory(
+      atPath: "\(directory)/TEST-locking.reference.x86_64.xml", withIntermediateDirectories: false)
+    let foreign = "<testsuite name=\"com.example.FooTest\" tests=\"0\"/>\n"
+    _ = FileManager.default.createFile(atPath: "\(directory)/TEST-com.example.FooTest.xml", contents: Data(foreign.utf8))
+    let result = try pfnspec([
+      "run", "--walker", "reference", "--arch", "x86_64", "--quiet", "--junit-dialect", "surefire", "--junit", directory,
+    ])
+    #expect(result.status == 2, "\(result.error)")
+    #expect(result.error.contains("the report was not written"), "\(result.error)")
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        == ["TEST-com.example.FooTest.xml", "TEST-locking.reference.x86_64.xml"])
+  }
+
   @Test("--timeout takes only finite seconds within its stated range", arguments: ["inf", "nan", "-1", "0", "1e308", "-inf"])
   func timeoutRange(value: String) throws {
     let result = try pfnspec(["run", "--rule", "LT-001", "--arch", "x86_64", "--quiet", "--timeout=\(value)"])
