@@ -1,5 +1,6 @@
 import CPfnWalkerHost
 import Foundation
+import PfnResults
 import PfnSpecRunner
 
 /// Set-up of a worker process.
@@ -74,8 +75,28 @@ public enum WorkerProcess {
     }
   }
 
+  /// Encodes, and drops, the events a fork server's children send most: the
+  /// Swift runtime builds the type metadata of their encoding lazily, on
+  /// first use, and a child's first use would otherwise build it again after
+  /// every crash. Built here, in the server, every child inherits it.
+  public static func warmUpEvents(firstCase: CaseIdentity?) {
+    let identity = firstCase ?? CaseIdentity(key: SuiteKey(suite: "-", walker: "-", arch: "-"), ruleID: "-", ruleTitle: "-")
+    let events: [WorkerEvent] = [
+      .beginAt(identity, CaseOrdinal(suite: 0, rule: 0, index: 0)),
+      .verdict(Verdict(identity: identity, outcome: .skipped, cause: .notApplicable(reason: "-"))),
+      .suiteStarted(identity.key), .suiteFinished(identity.key), .explored(cases: 0, schedules: 0), .done,
+    ]
+    for event in events { _ = ChannelFrame(nonce: "-", sequence: 0, payload: event.encodedLine()).line }
+  }
+
   /// Applies the worker's resource limits.
   public static func apply(_ limits: WorkerLimits) {
+    // No core files: a walker that crashes in every case would write one per
+    // case (or hand each to the system's core handler, at tens of ms apiece).
+    var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
+    _ = getrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &noCore)
+    noCore.rlim_cur = 0
+    _ = setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &noCore)
     if let bytes = limits.addressSpaceBytes { _ = pfnspec_glue_set_limit(PFNSPEC_GLUE_LIMIT_AS, bytes) }
     if let seconds = limits.cpuSeconds { _ = pfnspec_glue_set_limit(PFNSPEC_GLUE_LIMIT_CPU, seconds) }
     if let files = limits.openFiles { _ = pfnspec_glue_set_limit(PFNSPEC_GLUE_LIMIT_NOFILE, files) }

@@ -241,8 +241,12 @@ private final class PartRun {
   var resume: ResumePoint?
   /// Cases begun since the last verdict arrived, the last one in flight.
   var begun: [CaseIdentity] = []
-  /// The causes of the deaths since the part started, while every case so far died.
-  var deathsSinceStart: [VerdictCause] = []
+  /// The part's first cases that ran walker code, while they all died the
+  /// same way: that death and how many; `nil` before the first death and
+  /// once any case ended otherwise (``streakBroken``).
+  var identicalDeaths: (death: VerdictCause, count: Int)?
+  /// Set once a case of the part ended other than the deaths before it.
+  var streakBroken = false
   var received: Set<CaseReference> = []
   /// Where each case begun stands in the run, for the verdict of one that kills the worker.
   var begunOrdinals: [CaseReference: CaseOrdinal] = [:]
@@ -276,6 +280,8 @@ private final class PartRun {
     case refused(String)
     /// A fork server's child died with this wait status; the server waits for a resume point.
     case childEnded(Int32)
+    /// Another part spent the run's `--max-errors` while this one was running.
+    case errorBudgetSpent
   }
 
   /// How following a worker ended.
@@ -327,6 +333,14 @@ private final class PartRun {
       case .finished:
         child.waitOrKill(within: 5)
         break workers
+      case .stopped(.errorBudgetSpent, _):
+        // Not this case's fault: it is left without a verdict, skipped below with the reason.
+        child.kill()
+        child.wait()
+        let limit = launch.errorBudget?.limit ?? 0
+        stoppedBecause = "the run reached --max-errors \(limit)"
+        recordPartError(.stoppedEarly(.errorBudget(limit: limit, started: true)))
+        break workers
       case .stopped(let why, let anyVerdict):
         stop = why
         progressed = anyVerdict
@@ -342,7 +356,7 @@ private final class PartRun {
         logStart = child.errorLogSize()
         cause = self.cause(.died, exit, errorText)
         server = (child, reader)
-      case .timedOut, .garbage, .refused, .died:
+      case .timedOut, .garbage, .refused, .died, .errorBudgetSpent:
         if case .died = stop {} else { child.kill() }
         // A worker that closed its channel but goes on running is killed after a grace period.
         exit = child.waitOrKill(within: min(2, launch.caseTimeout))
@@ -359,11 +373,11 @@ private final class PartRun {
         resume = ResumePoint(after: CaseReference(inFlight), rerun: Set(lost))
         begun = []
         fruitlessStarts = 0
-        // Fail fast: a walker that dies the same way in every case it has run
-        // so far would only repeat itself.
-        deathsSinceStart = received.count == deathsSinceStart.count + 1 && deathsSinceStart.allSatisfy { $0 == cause }
-          ? deathsSinceStart + [cause] : []
-        if let limit = launch.stopAfterIdenticalDeaths, deathsSinceStart.count >= limit {
+        // Fail fast: a walker that died the same way in every case it has run
+        // so far would only repeat itself. Counted, not kept: a death costs
+        // the supervisor the same late in a part as early.
+        countDeath(cause)
+        if let limit = launch.stopAfterIdenticalDeaths, let streak = identicalDeaths, streak.count >= limit {
           stoppedBecause = "the part stopped after its first \(limit) cases all ended the same way"
           recordPartError(.stoppedEarly(.identicalDeaths(count: limit, death: cause)))
           giveUp = true
@@ -397,6 +411,17 @@ private final class PartRun {
     unlink(supervisor.log(logName))
   }
 
+  /// Counts one death towards the fail-fast stop.
+  func countDeath(_ cause: VerdictCause) {
+    guard !streakBroken else { return }
+    if let streak = identicalDeaths, streak.death != cause {
+      streakBroken = true
+      identicalDeaths = nil
+    } else {
+      identicalDeaths = (cause, (identicalDeaths?.count ?? 0) + 1)
+    }
+  }
+
   /// Reads a worker's events until it is done or stops; whether any verdict
   /// arrived, and whether it finished its part.
   func follow(_ child: ChildProcess, reader: inout ChannelReader) -> Ending {
@@ -421,6 +446,10 @@ private final class PartRun {
         }
         switch event {
         case .begin(let identity), .beginAt(let identity, _):
+          // --max-errors is shared by every part: one spent elsewhere stops this part's next case.
+          if let budget = supervisor.launch.errorBudget, budget.isSpent {
+            return .stopped(.errorBudgetSpent, progressed: progressed)
+          }
           let reference = CaseReference(identity)
           if let refusal = refusal(of: reference, verdict: false) { return .stopped(.refused(refusal), progressed: progressed) }
           begun.append(identity)
@@ -430,6 +459,9 @@ private final class PartRun {
           if let refusal = refusal(of: reference, verdict: true) { return .stopped(.refused(refusal), progressed: progressed) }
           received.insert(reference)
           begun.removeAll { CaseReference($0) == reference }
+          // A case that ended by itself breaks a run of identical deaths; a
+          // rule skipped on this target ran no walker code and does not.
+          if verdict.outcome != .skipped { streakBroken = true }
           grouper.record(verdict)
           progressed = true
         case .done:
@@ -499,6 +531,8 @@ private final class PartRun {
       return .refusedMessage(reason: reason)
     case .childEnded(let status):
       return cause(.died, ChildExit(waitStatus: status), errorText)
+    case .errorBudgetSpent:
+      return .stoppedEarly(.errorBudget(limit: supervisor.launch.errorBudget?.limit ?? 0, started: true))
     case .died:
       if let limit = Self.limitNamed(errorText, exit: exit) { return limit }
       switch exit {

@@ -112,25 +112,30 @@ public enum WorkerMain {
       let partCallers = servingWalker != nil ? callers : try SpecRun.callers(named: configuration.callers)
       let arches = try SpecRun.arches(named: configuration.arches)
       let partOptions = options
-      func runPart(from resume: ResumePoint?) throws {
+      func runner(resuming resume: ResumePoint?) -> Runner {
         var options = partOptions
         options.resume = resume
-        try Runner(
-          files: files, sources: set.sources, walkers: [walker], callers: partCallers, arches: arches, options: options
-        ).run(
-          into: WorkerEventSink(channel: channel) {
-            WorkerProcess.resetBetweenCases()
-            if countSchedules { channel.send(.explored(cases: totals.cases, schedules: totals.schedules)) }
-          })
+        return Runner(
+          files: files, sources: set.sources, walkers: [walker], callers: partCallers, arches: arches, options: options)
+      }
+      let sink = WorkerEventSink(channel: channel) {
+        WorkerProcess.resetBetweenCases()
+        if countSchedules { channel.send(.explored(cases: totals.cases, schedules: totals.schedules)) }
       }
       if forkServer {
-        // Specs, plan and plug-in are loaded: each crash from here on costs a fork.
+        // Specs, plug-in and the whole part's plan are loaded once, here: a
+        // child forked after a crash starts at its resume point's rule with
+        // nothing to plan, so each crash costs a fork.
+        let prepared = runner(resuming: nil).prepare()
+        WorkerProcess.warmUpEvents(firstCase: prepared.firstCase)
         return WorkerProcess.serveForks(channel: channel, resume: options.resume) { resume in
-          do { try runPart(from: resume) } catch { channel.send(.fatal("the worker cannot run: \(error)")) }
+          do { try runner(resuming: resume).run(into: sink, prepared: prepared) } catch {
+            channel.send(.fatal("the worker cannot run: \(error)"))
+          }
           return 0
         }
       }
-      try runPart(from: options.resume)
+      try runner(resuming: options.resume).run(into: sink)
     } catch {
       channel.send(.fatal("the worker cannot run: \(error)"))
       return 3

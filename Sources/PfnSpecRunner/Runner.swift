@@ -119,6 +119,17 @@ public final class Runner {
   /// Runs everything and returns the tally.
   @discardableResult
   public func run(into sink: any VerdictSink) throws -> Tally {
+    try run(into: sink, prepared: nil)
+  }
+
+  /// Runs everything, or from ``RunOptions/resume`` on, and returns the tally.
+  ///
+  /// - Parameter prepared: The run planned ahead by ``prepare()`` on this
+  ///   runner: no rule is planned again, and a resumed run starts at the rule
+  ///   of its resume point instead of planning every rule before it (a
+  ///   plug-in's fork server forks a child per crash from a prepared run).
+  @discardableResult
+  public func run(into sink: any VerdictSink, prepared: PreparedRun?) throws -> Tally {
     let clock = ContinuousClock()
     let began = clock.now
     var info = RunInfo(
@@ -128,14 +139,48 @@ public final class Runner {
     info.callers = callers.map(\.descriptor.name)
     sink.runStarted(info)
     var tally = Tally()
+    let pieces = prepared?.pieces ?? makePieces()
+    let first = prepared?.firstPiece(resuming: options.resume) ?? 0
+    var openKey: SuiteKey?
+    try OrderedWorkPool(jobs: parallelJobs).run(
+      count: pieces.count - first, cost: { pieces[first + $0].estimatedCost(raceBound: options.raceBound) },
+      work: { [pieces] (index: Int) -> [Verdict] in
+        let piece = pieces[first + index]
+        return self.verdicts(
+          piece.rule, piece.file, piece.walker, piece.arch, piece.key, caller: piece.caller,
+          position: (piece.suiteOrdinal, piece.ruleOrdinal), planned: prepared?.plans[first + index])
+      },
+      deliver: { (index: Int, verdicts: [Verdict]) in
+        let piece = pieces[first + index]
+        if let key = openKey, key != piece.key {
+          sink.suiteFinished(key)
+          openKey = nil
+        }
+        for var verdict in verdicts {
+          verdict.ordinal?.suite = piece.suiteOrdinal
+          verdict.ordinal?.rule = piece.ruleOrdinal
+          if openKey == nil {
+            sink.suiteStarted(piece.key)
+            openKey = piece.key
+          }
+          sink.record(verdict)
+          tally.add(verdict.outcome)
+        }
+      })
+    if let key = openKey { sink.suiteFinished(key) }
+    try sink.runFinished(tally, seconds: (clock.now - began).seconds)
+    return tally
+  }
+
+  /// Every (suite, subject, architecture, rule) in the run's order; each is
+  /// one piece of work, its verdicts delivered in this order whatever the
+  /// number of jobs.
+  func makePieces() -> [Piece] {
     // Positions for merging shard reports (CaseOrdinal): the same for a suite
     // key in every process and shard of the run, whatever part of it ran here.
     let order = options.suiteOrder.isEmpty ? files.map(\.suiteName) : options.suiteOrder
     var suiteIndex: [String: Int] = [:]
     for name in order where suiteIndex[name] == nil { suiteIndex[name] = suiteIndex.count }
-    // Every (suite, subject, architecture, rule) in the run's order; each is
-    // one piece of work, its verdicts delivered in this order whatever the
-    // number of jobs.
     var pieces: [Piece] = []
     for (suite, rules) in suites {
       // Walker rules run once per walker; caller rules once per caller, with
@@ -164,35 +209,7 @@ public final class Runner {
         }
       }
     }
-    var openKey: SuiteKey?
-    try OrderedWorkPool(jobs: parallelJobs).run(
-      count: pieces.count, cost: { pieces[$0].estimatedCost(raceBound: options.raceBound) },
-      work: { [pieces] (index: Int) -> [Verdict] in
-        let piece = pieces[index]
-        return self.verdicts(
-          piece.rule, piece.file, piece.walker, piece.arch, piece.key, caller: piece.caller,
-          position: (piece.suiteOrdinal, piece.ruleOrdinal))
-      },
-      deliver: { (index: Int, verdicts: [Verdict]) in
-        let piece = pieces[index]
-        if let key = openKey, key != piece.key {
-          sink.suiteFinished(key)
-          openKey = nil
-        }
-        for var verdict in verdicts {
-          verdict.ordinal?.suite = piece.suiteOrdinal
-          verdict.ordinal?.rule = piece.ruleOrdinal
-          if openKey == nil {
-            sink.suiteStarted(piece.key)
-            openKey = piece.key
-          }
-          sink.record(verdict)
-          tally.add(verdict.outcome)
-        }
-      })
-    if let key = openKey { sink.suiteFinished(key) }
-    try sink.runFinished(tally, seconds: (clock.now - began).seconds)
-    return tally
+    return pieces
   }
 
   /// The name reports give a caller's suites: the caller, and the walker that
@@ -204,13 +221,11 @@ public final class Runner {
   /// The verdicts of one rule for one walker and architecture.
   func verdicts(
     _ rule: Rule, _ file: SpecFile, _ walker: any Walker, _ arch: any Architecture, _ key: SuiteKey,
-    caller: (any Caller)? = nil, position: (suite: Int, rule: Int) = (0, 0)
+    caller: (any Caller)? = nil, position: (suite: Int, rule: Int) = (0, 0), planned prepared: Plan? = nil
   ) -> [Verdict] {
     let clock = ContinuousClock()
     let descriptor = walker.descriptor
-    var target = Target(
-      arch: arch, release: options.release, capabilities: arch.capabilities(options.release), walker: descriptor)
-    target.caller = caller?.descriptor
+    let target = target(walker, caller, arch)
     let sources = rule.sourceReferences.map(\.description)
     let profile =
       caller.map { "caller \($0.descriptor.profile.rawValue)" }
@@ -231,11 +246,9 @@ public final class Runner {
     }
     func inShard(_ parameters: [CaseParameter]) -> Bool { options.shard?.contains(identity(parameters)) ?? true }
 
-    let planner = CasePlanner(
-      rule: rule, source: self.sources[file.path] ?? "", target: target, seed: options.seed,
-      maxCases: options.maxCasesPerRule)
     let began = clock.now
-    switch planner.plan() {
+    let plan = prepared ?? planPiece(rule, file, target)
+    switch plan {
     case .skipped(let reason):
       guard options.cases.isEmpty || options.cases.contains(rule.id.value), inShard([]),
         resumeGate.admitsUnexecutedVerdict
@@ -249,14 +262,15 @@ public final class Runner {
       return [verdict([], .error, .planning(message: message), story: story, began.secondsElapsed)]
     case .cases(let planned):
       return planned.enumerated().compactMap { index, plannedCase in
-        let name = identity(plannedCase.parameters).caseName
+        let caseIdentity = identity(plannedCase.parameters)
+        let name = caseIdentity.caseName
         let splitsSchedules = splitsSchedules(plannedCase)
-        guard options.cases.isEmpty || options.cases.contains(name), splitsSchedules || inShard(plannedCase.parameters),
-          resumeGate.admits(identity(plannedCase.parameters))
+        guard options.cases.isEmpty || options.cases.contains(name),
+          splitsSchedules || (options.shard?.contains(caseIdentity) ?? true),
+          resumeGate.admits(caseIdentity)
         else { return nil }
-        options.caseWillRun?(identity(plannedCase.parameters))
-        options.caseWillRunAt?(
-          identity(plannedCase.parameters), CaseOrdinal(suite: position.suite, rule: position.rule, index: index))
+        options.caseWillRun?(caseIdentity)
+        options.caseWillRunAt?(caseIdentity, CaseOrdinal(suite: position.suite, rule: position.rule, index: index))
         let caseBegan = clock.now
         var executor = CaseExecutor(
           rule: rule, file: file, walker: walker, caller: caller, planned: plannedCase,
@@ -279,6 +293,23 @@ public final class Runner {
           replay: judgement.replay, caseBegan.secondsElapsed, index: index)
       }
     }
+  }
+
+  /// What a rule is planned for and run on: one architecture at the run's
+  /// release, one walker, and the caller of a caller rule.
+  func target(_ walker: any Walker, _ caller: (any Caller)?, _ arch: any Architecture) -> Target {
+    var target = Target(
+      arch: arch, release: options.release, capabilities: arch.capabilities(options.release), walker: walker.descriptor)
+    target.caller = caller?.descriptor
+    return target
+  }
+
+  /// Plans one rule for one target.
+  func planPiece(_ rule: Rule, _ file: SpecFile, _ target: Target) -> Plan {
+    CasePlanner(
+      rule: rule, source: sources[file.path] ?? "", target: target, seed: options.seed,
+      maxCases: options.maxCasesPerRule
+    ).plan()
   }
 
   /// How to rerun one case of this run.

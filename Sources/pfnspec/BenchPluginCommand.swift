@@ -33,6 +33,9 @@ struct BenchPlugin: ParsableCommand {
   @Option(name: .customLong("repeat"), help: "Repetitions; the figures are from the fastest.")
   var repetitions: Int = 3
 
+  @Flag(help: "Only the crash figures: crash and resume, and a walker that dies in every case over the shipped suite.")
+  var crashesOnly = false
+
   struct Measurement {
     var seconds: Double
     var cases: Int
@@ -67,7 +70,7 @@ struct BenchPlugin: ParsableCommand {
       return best!
     }
 
-    let reference = try fastest {
+    let reference: Measurement? = try crashesOnly ? nil : fastest {
       try timed {
         var runOptions = options
         let totals = ExplorationTotals()
@@ -88,11 +91,24 @@ struct BenchPlugin: ParsableCommand {
       arguments: [String] = supervisorArguments, suites: [String] = suites, workers: Int? = nil,
       keepGoing: Bool = true
     ) throws -> (Measurement, cpu: Double, errors: Int, crashes: Int) {
+      let (measurement, cpu, _, errors, crashes) = try inWorkersWithSupervisor(
+        plugin, guards: guards, forkServer: forkServer, expectErrors: expectErrors, arguments: arguments,
+        suites: suites, workers: workers, keepGoing: keepGoing)
+      return (measurement, cpu, errors, crashes)
+    }
+    /// ``inWorkers`` with the supervisor's own CPU time (this process's, over the run) beside the workers'.
+    func inWorkersWithSupervisor(
+      _ plugin: String, guards: Bool = true, forkServer: Bool = true, expectErrors: Bool = false,
+      arguments: [String] = supervisorArguments, suites: [String] = suites, workers: Int? = nil,
+      keepGoing: Bool = true
+    ) throws -> (Measurement, cpu: Double, supervisorCPU: Double, errors: Int, crashes: Int) {
       var cpu = 0.0
+      var supervisorCPU = 0.0
       var errors = 0
       var crashes = 0
       let measurement = try timed {
         let before = childrenCPU()
+        let supervisorBefore = ownCPU()
         var launch = WorkerLaunch(executable: WorkerExecutable.path, pluginPath: plugin, runArguments: arguments)
         launch.guards = guards
         launch.forkServer = forkServer
@@ -112,9 +128,10 @@ struct BenchPlugin: ParsableCommand {
           throw ValidationError("\(descriptor.name) failed or errored in \(tally.failed + tally.errors) case(s)")
         }
         cpu = childrenCPU() - before
+        supervisorCPU = ownCPU() - supervisorBefore
         return (tally.total, supervisor.exploration.schedules)
       }
-      return (measurement, cpu, errors, crashes)
+      return (measurement, cpu, supervisorCPU, errors, crashes)
     }
     func fastestInWorkers(guards: Bool) throws -> (Measurement, cpu: Double) {
       var best: (Measurement, cpu: Double)?
@@ -124,8 +141,7 @@ struct BenchPlugin: ParsableCommand {
       }
       return best!
     }
-    let (plugin, pluginCPU) = try fastestInWorkers(guards: true)
-    let (unguarded, unguardedCPU) = try fastestInWorkers(guards: false)
+    let inWorkersWithGuards = try crashesOnly ? nil : (fastestInWorkers(guards: true), fastestInWorkers(guards: false))
     // Crash and resume: the fault corpus's crash-always walker dies in every case,
     // each death costing a fork (or a new worker); against the C example, which
     // it is but for the crash, on the same rules. The rules have no race cases,
@@ -143,26 +159,26 @@ struct BenchPlugin: ParsableCommand {
     /// costs, and the least of it is the least disturbed by other load.
     func leastCPU(
       _ plugin: String, forkServer: Bool = true, expectErrors: Bool = true
-    ) throws -> (Measurement, cpu: Double, crashes: Int) {
-      var best: (Measurement, cpu: Double, crashes: Int)?
+    ) throws -> (Measurement, cpu: Double, supervisorCPU: Double, crashes: Int) {
+      var best: (Measurement, cpu: Double, supervisorCPU: Double, crashes: Int)?
       for _ in 0..<max(1, repetitions) {
-        let (m, cpu, _, crashes) = try inWorkers(
+        let (m, cpu, supervisorCPU, _, crashes) = try inWorkersWithSupervisor(
           plugin, forkServer: forkServer, expectErrors: expectErrors, arguments: crashArguments,
           suites: shippedSuites)
-        if best == nil || cpu < best!.cpu { best = (m, cpu, crashes) }
+        if best == nil || cpu + supervisorCPU < best!.cpu + best!.supervisorCPU { best = (m, cpu, supervisorCPU, crashes) }
       }
       return best!
     }
-    let (crashTime, crashCPU, crashes) = try leastCPU(crashAlways)
-    let (respawnTime, respawnCPU, respawns) = try leastCPU(crashAlways, forkServer: false)
-    let (calm, calmCPU, _) = try leastCPU(path, expectErrors: false)
+    let (crashTime, crashCPU, crashSupervisorCPU, crashes) = try leastCPU(crashAlways)
+    let (respawnTime, respawnCPU, respawnSupervisorCPU, respawns) = try leastCPU(crashAlways, forkServer: false)
+    let (calm, calmCPU, calmSupervisorCPU, _) = try leastCPU(path, expectErrors: false)
     // A walker that dies in every case, over the whole suite as `pfnspec run`
     // runs it (its default race bound and random schedules) on two workers:
     // with --keep-going every case dies, by default the fail-fast stop ends each part early.
     let suiteArguments = RunConfiguration().workerArguments
-    let (everyCase, _, _, everyCaseCrashes) = try inWorkers(
+    let (everyCase, everyCaseCPU, everyCaseSupervisorCPU, _, everyCaseCrashes) = try inWorkersWithSupervisor(
       crashAlways, expectErrors: true, arguments: suiteArguments, suites: shippedSuites, workers: 2)
-    let (failFast, _, failFastErrors, failFastCrashes) = try inWorkers(
+    let (failFast, failFastCPU, failFastSupervisorCPU, failFastErrors, failFastCrashes) = try inWorkersWithSupervisor(
       crashAlways, expectErrors: true, arguments: suiteArguments, suites: shippedSuites, workers: 2, keepGoing: false)
 
     print("pfnspec bench plugin: every rule, every architecture, race bound \(raceBound), no random schedules")
@@ -173,48 +189,76 @@ struct BenchPlugin: ParsableCommand {
           format: "%@  cases %d  schedules %d  %.3f s  %.0f cases/s  %.0f schedules/s", label, m.cases, m.schedules,
           m.seconds, Double(m.cases) / m.seconds, Double(m.schedules) / m.seconds))
     }
-    line("reference (Swift, in-process)        ", reference)
-    line("\(pluginName) (C, \(jobs) worker\(jobs == 1 ? "" : "s"))".padding(toLength: 37, withPad: " ", startingAt: 0), plugin)
-    if reference.schedules > 0 && plugin.schedules > 0 {
+    if let reference, let inWorkersWithGuards {
+      let ((plugin, pluginCPU), (unguarded, unguardedCPU)) = inWorkersWithGuards
+      line("reference (Swift, in-process)        ", reference)
+      line("\(pluginName) (C, \(jobs) worker\(jobs == 1 ? "" : "s"))".padding(toLength: 37, withPad: " ", startingAt: 0), plugin)
+      if reference.schedules > 0 && plugin.schedules > 0 {
+        print(
+          String(
+            format: "worker/in-process: %.2fx the schedules per second (worker start-up and the channel included)",
+            (Double(plugin.schedules) / plugin.seconds) / (Double(reference.schedules) / reference.seconds)))
+      }
+      line("\(pluginName) without isolation guards".padding(toLength: 37, withPad: " ", startingAt: 0), unguarded)
       print(
         String(
-          format: "worker/in-process: %.2fx the schedules per second (worker start-up and the channel included)",
-          (Double(plugin.schedules) / plugin.seconds) / (Double(reference.schedules) / reference.seconds)))
+          format:
+            "isolation guards: %.2fx the time (%.3f s against %.3f s; workers' CPU %.3f s against %.3f s): guarded frame, "
+            + "per-case reset and reaping, planned-case accounting, nonce and sequence checks",
+          plugin.seconds / unguarded.seconds, plugin.seconds, unguarded.seconds, pluginCPU, unguardedCPU))
     }
-    line("\(pluginName) without isolation guards".padding(toLength: 37, withPad: " ", startingAt: 0), unguarded)
-    print(
-      String(
-        format:
-          "isolation guards: %.2fx the time (%.3f s against %.3f s; workers' CPU %.3f s against %.3f s): guarded frame, "
-          + "per-case reset and reaping, planned-case accounting, nonce and sequence checks",
-        plugin.seconds / unguarded.seconds, plugin.seconds, unguarded.seconds, pluginCPU, unguardedCPU))
     // The same rules with the crash-always walker (every case dies) and with the C
-    // example (none does): the difference in workers' CPU over the crashes is
-    // what one crash and resume costs beyond running the case, for the fork
-    // server and for a new worker per death.
-    let forkPerCrash = crashes > 0 ? (crashCPU - calmCPU) / Double(crashes) : 0
-    let respawnPerCrash = respawns > 0 ? (respawnCPU - calmCPU) / Double(respawns) : 0
+    // example (none does): the difference in CPU over the crashes is what one
+    // crash and resume costs beyond running the case, for the fork server and
+    // for a new worker per death; the workers' CPU, then with the supervisor's.
+    func perCrash(_ cpu: Double, _ calm: Double, _ crashes: Int) -> Double {
+      crashes > 0 ? (cpu - calm) / Double(crashes) * 1000 : 0
+    }
+    let forkPerCrash = perCrash(crashCPU, calmCPU, crashes)
+    let respawnPerCrash = perCrash(respawnCPU, calmCPU, respawns)
+    let forkPerCrashAll = perCrash(crashCPU + crashSupervisorCPU, calmCPU + calmSupervisorCPU, crashes)
+    let respawnPerCrashAll = perCrash(respawnCPU + respawnSupervisorCPU, calmCPU + calmSupervisorCPU, respawns)
     print(
       String(
         format:
-          "crash and resume: %d crashes in %d cases of the crash-always walker (5 rules without races; the C example "
-          + "on them: %.3f s, workers' CPU %.3f s); fork server %.3f s, workers' CPU %.3f s, %.2f ms CPU per crash; "
-          + "new worker per death %.3f s, workers' CPU %.3f s, %.2f ms CPU per crash (%.1fx the fork server's)",
-        crashes, calm.cases, calm.seconds, calmCPU, crashTime.seconds, crashCPU, forkPerCrash * 1000,
-        respawnTime.seconds, respawnCPU, respawnPerCrash * 1000,
-        forkPerCrash > 0 ? respawnPerCrash / forkPerCrash : 0))
+          "crash and resume: %d crashes in %d cases of the crash-always walker (5 rules without races, least CPU of "
+          + "the runs); the C example on them, no crash: %.3f s, CPU %.3f s workers + %.3f s supervisor",
+        crashes, calm.cases, calm.seconds, calmCPU, calmSupervisorCPU))
     print(
       String(
         format:
-          "a walker that dies in every case, the shipped suite on 2 workers: --keep-going %.3f s, %d cases, "
-          + "%d crash errors; fail-fast (the default) %.3f s, %d crash errors and %d error(s) in all",
-        everyCase.seconds, everyCase.cases, everyCaseCrashes, failFast.seconds, failFastCrashes, failFastErrors))
+          "  fork server:           %.3f s, CPU %.3f s workers + %.3f s supervisor; per crash %.2f ms workers, "
+          + "%.2f ms with the supervisor's",
+        crashTime.seconds, crashCPU, crashSupervisorCPU, forkPerCrash, forkPerCrashAll))
+    print(
+      String(
+        format:
+          "  new worker per death:  %.3f s, CPU %.3f s workers + %.3f s supervisor; per crash %.2f ms workers, "
+          + "%.2f ms with the supervisor's",
+        respawnTime.seconds, respawnCPU, respawnSupervisorCPU, respawnPerCrash, respawnPerCrashAll))
+    print(
+      String(
+        format: "  marginal CPU per crash, fork server: %.2f ms (target 2 ms), %.1fx less than a new worker per death",
+        forkPerCrashAll, forkPerCrashAll > 0 ? respawnPerCrashAll / forkPerCrashAll : 0))
+    print(
+      String(
+        format:
+          "a walker that dies in every case, the shipped suite on 2 workers (target under 10 s):\n"
+          + "  --keep-going:            %.3f s, CPU %.3f s workers + %.3f s supervisor, %d cases, %d crash errors\n"
+          + "  fail-fast (the default): %.3f s, CPU %.3f s workers + %.3f s supervisor, %d crash errors, %d error(s) in all",
+        everyCase.seconds, everyCaseCPU, everyCaseSupervisorCPU, everyCase.cases, everyCaseCrashes, failFast.seconds,
+        failFastCPU, failFastSupervisorCPU, failFastCrashes, failFastErrors))
   }
 
   /// CPU seconds (user and system) of this process's reaped children so far.
-  func childrenCPU() -> Double {
+  func childrenCPU() -> Double { cpuSeconds(RUSAGE_CHILDREN) }
+
+  /// CPU seconds (user and system) of this process so far: the supervisor's threads.
+  func ownCPU() -> Double { cpuSeconds(RUSAGE_SELF) }
+
+  func cpuSeconds(_ who: __rusage_who) -> Double {
     var usage = rusage()
-    getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage)
+    getrusage(__rusage_who_t(who.rawValue), &usage)
     return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
       + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1_000_000
   }

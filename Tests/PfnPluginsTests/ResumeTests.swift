@@ -1,6 +1,6 @@
 import PfnModel
 import PfnResults
-import PfnSpecRunner
+@testable import PfnSpecRunner
 import PfnWalkers
 import Synchronization
 import PfnTestSupport
@@ -8,18 +8,23 @@ import Testing
 
 @Suite("Resuming a run after the case that killed a worker")
 struct ResumeTests {
-  /// The cases a run begins, in order, and its verdicts.
-  func run(resume: ResumePoint?) throws -> (begun: [CaseReference], verdicts: [Verdict]) {
-    let begun = Mutex<[CaseReference]>([])
+  /// A runner of three rules (with a rule skipped on the target among them).
+  func runner(resume: ResumePoint?, begun: Mutex<[CaseReference]>? = nil) -> Runner {
     var options = RunOptions()
-    options.rules = ["HG-002", "FA-001", "LK-001"]
+    options.rules = ["HG-002", "FA-001", "LK-001", "FL-004"]
     options.resume = resume
-    options.caseWillRun = { identity in begun.withLock { $0.append(CaseReference(identity)) } }
-    let sink = CollectingSink()
-    try Runner(
+    options.caseWillRun = { identity in begun?.withLock { $0.append(CaseReference(identity)) } }
+    return Runner(
       files: shippedSpecs.files, sources: shippedSpecs.sources, walkers: [ReferenceWalker()], arches: [X86_64()],
-      options: options
-    ).run(into: sink)
+      options: options)
+  }
+
+  /// The cases a run begins, in order, and its verdicts; planned ahead
+  /// (``Runner/prepare()``, as a fork server does) when `prepared` is given.
+  func run(resume: ResumePoint?, prepared: PreparedRun? = nil) throws -> (begun: [CaseReference], verdicts: [Verdict]) {
+    let begun = Mutex<[CaseReference]>([])
+    let sink = CollectingSink()
+    try runner(resume: resume, begun: begun).run(into: sink, prepared: prepared)
     return (begun.withLock { $0 }, sink.verdicts)
   }
 
@@ -38,5 +43,38 @@ struct ResumeTests {
     let (begun, verdicts) = try run(resume: ResumePoint(after: crashed, rerun: [lost]))
     #expect(begun == [lost] + all[7...])
     #expect(verdicts.map { CaseReference($0.identity) } == [lost] + all[7...])
+  }
+
+  @Test("a prepared run gives the same cases and verdicts, from the start and resumed")
+  func preparedRunsAlike() throws {
+    let prepared = runner(resume: nil).prepare()
+    let (all, verdicts) = try run(resume: nil)
+    let (preparedBegun, preparedVerdicts) = try run(resume: nil, prepared: prepared)
+    #expect(preparedBegun == all)
+    #expect(preparedVerdicts.map(\.identity) == verdicts.map(\.identity))
+    #expect(preparedVerdicts.map(\.outcome) == verdicts.map(\.outcome))
+    #expect(verdicts.contains { $0.outcome == .skipped }, "a rule skipped on the target is among them")
+    for (crashed, lost) in [(all[6], all[4]), (all[all.count - 2], all[all.count - 3]), (all[0], nil)] {
+      let point = ResumePoint(after: crashed, rerun: Set([lost].compactMap { $0 }))
+      let (begun, resumedVerdicts) = try run(resume: point)
+      let (preparedResumed, preparedResumedVerdicts) = try run(resume: point, prepared: prepared)
+      #expect(preparedResumed == begun)
+      #expect(preparedResumedVerdicts.map(\.identity) == resumedVerdicts.map(\.identity))
+    }
+  }
+
+  @Test("a prepared run resumed late starts at the rule of its resume point or of a case to rerun")
+  func preparedResumeSkipsAhead() throws {
+    let prepared = runner(resume: nil).prepare()
+    let (all, _) = try run(resume: nil)
+    let last = all[all.count - 1]
+    let late = prepared.firstPiece(resuming: ResumePoint(after: last))
+    #expect(late > 0)
+    #expect(prepared.pieces[late].rule.id.value == String(last.caseName.prefix { $0 != " " && $0 != "[" }))
+    #expect(prepared.firstPiece(resuming: ResumePoint(after: last, rerun: [all[0]])) == 0)
+    #expect(prepared.firstPiece(resuming: nil) == 0)
+    // A point the plan does not hold: from the start, where the gate decides.
+    let unknown = CaseReference(key: last.key, caseName: "no such case")
+    #expect(prepared.firstPiece(resuming: ResumePoint(after: unknown)) == 0)
   }
 }

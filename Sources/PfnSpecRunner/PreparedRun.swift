@@ -1,0 +1,60 @@
+import PfnResults
+
+/// A run planned ahead of running it: every piece (rule, subject,
+/// architecture) in run order with its cases planned, and where each case is.
+///
+/// A plug-in's fork server prepares its part once, before it forks: each
+/// child it forks after a crash then starts at the rule of its resume point,
+/// with nothing planned again and no rule before that point looked at, so a
+/// crash costs the same early in the part as late in it.
+public final class PreparedRun {
+  let pieces: [Runner.Piece]
+  let plans: [Plan]
+  /// The piece of each case that can be in flight (a planned case), by reference.
+  private let pieceOfCase: [CaseReference: Int]
+  /// The first case a prepared run would start, for warming up what a child would do first.
+  public let firstCase: CaseIdentity?
+
+  init(pieces: [Runner.Piece], plans: [Plan], pieceOfCase: [CaseReference: Int], firstCase: CaseIdentity?) {
+    self.pieces = pieces
+    self.plans = plans
+    self.pieceOfCase = pieceOfCase
+    self.firstCase = firstCase
+  }
+
+  /// The first piece a run resumed at `resume` must look at: the one of the
+  /// case it resumes after, or of an earlier case it runs again. Every piece
+  /// before it holds only cases the resumed run leaves out.
+  func firstPiece(resuming resume: ResumePoint?) -> Int {
+    guard let resume, let after = pieceOfCase[resume.after] else { return 0 }
+    return resume.rerun.reduce(after) { first, reference in min(first, pieceOfCase[reference] ?? 0) }
+  }
+}
+
+extension Runner {
+  /// Plans every rule of the run without running any (``PreparedRun``); give
+  /// it to ``run(into:prepared:)`` of this runner, or of one made with the
+  /// same files, subjects, architectures and options but for the resume point.
+  public func prepare() -> PreparedRun {
+    let pieces = makePieces()
+    var plans: [Plan] = []
+    plans.reserveCapacity(pieces.count)
+    var pieceOfCase: [CaseReference: Int] = [:]
+    var firstCase: CaseIdentity?
+    for (index, piece) in pieces.enumerated() {
+      let plan = planPiece(piece.rule, piece.file, target(piece.walker, piece.caller, piece.arch))
+      plans.append(plan)
+      guard case .cases(let planned) = plan else { continue }
+      for plannedCase in planned {
+        let identity = CaseIdentity(
+          key: piece.key, ruleID: piece.rule.id.value, ruleTitle: piece.rule.title.value,
+          parameters: plannedCase.parameters,
+          location: SpecLocation(file: piece.file.path, line: piece.rule.range.start.line))
+        if firstCase == nil { firstCase = identity }
+        let reference = CaseReference(identity)
+        if pieceOfCase[reference] == nil { pieceOfCase[reference] = index }
+      }
+    }
+    return PreparedRun(pieces: pieces, plans: plans, pieceOfCase: pieceOfCase, firstCase: firstCase)
+  }
+}
