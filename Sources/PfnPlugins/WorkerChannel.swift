@@ -1,6 +1,7 @@
 import CPfnWalkerHost
 import Foundation
 import PfnResults
+import PfnSpecRunner
 import PfnWalkers
 import Synchronization
 
@@ -138,7 +139,20 @@ public final class WorkerChannel: Sendable {
 
   /// Writes one event as one line.
   public func send(_ event: WorkerEvent) {
-    let payload = event.encodedLine()
+    send(encoded: event.encodedLine())
+  }
+
+  /// Writes the `beginAt` of a case, encoded ahead when `ahead` holds it.
+  public func sendBegin(_ identity: CaseIdentity, _ ordinal: CaseOrdinal, ahead: EncodedBegins?) {
+    if let payload = ahead?.payload(identity, ordinal) {
+      send(encoded: payload)
+    } else {
+      send(.beginAt(identity, ordinal))
+    }
+  }
+
+  /// Writes one event already encoded by ``WorkerEvent/encodedLine()``.
+  func send(encoded payload: String) {
     descriptor.withLock { descriptor in
       sequence.pointee += 1
       var bytes = Array(ChannelFrame(nonce: nonce, sequence: sequence.pointee, payload: payload).line.utf8)
@@ -153,6 +167,33 @@ public final class WorkerChannel: Sendable {
         offset += written
       }
     }
+  }
+}
+
+/// The `beginAt` events of a run's cases, encoded ahead of the run.
+///
+/// A fork server encodes them once, before it forks: a child forked after a
+/// crash then announces its case without running the JSON encoder, whose
+/// code pages a forked child would fault in again (fork copies no page
+/// table entries of file mappings) and whose lazily built type metadata it
+/// would build again. Filled before the first fork, only read after.
+public final class EncodedBegins: @unchecked Sendable {
+  private var payloads: [CaseReference: (ordinal: CaseOrdinal, payload: String)] = [:]
+
+  public init() {}
+
+  /// Encodes the `beginAt` of each case.
+  public func encode(_ cases: [(identity: CaseIdentity, ordinal: CaseOrdinal)]) {
+    payloads.reserveCapacity(cases.count)
+    for (identity, ordinal) in cases {
+      payloads[CaseReference(identity)] = (ordinal, WorkerEvent.beginAt(identity, ordinal).encodedLine())
+    }
+  }
+
+  /// The encoded event of this case at this place, if encoded ahead.
+  func payload(_ identity: CaseIdentity, _ ordinal: CaseOrdinal) -> String? {
+    guard let ahead = payloads[CaseReference(identity)], ahead.ordinal == ordinal else { return nil }
+    return ahead.payload
   }
 }
 

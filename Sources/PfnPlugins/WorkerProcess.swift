@@ -81,6 +81,7 @@ public enum WorkerProcess {
   /// every crash. Built here, in the server, every child inherits it.
   public static func warmUpEvents(firstCase: CaseIdentity?) {
     let identity = firstCase ?? CaseIdentity(key: SuiteKey(suite: "-", walker: "-", arch: "-"), ruleID: "-", ruleTitle: "-")
+    _ = CaseReference(identity).hashValue
     let events: [WorkerEvent] = [
       .beginAt(identity, CaseOrdinal(suite: 0, rule: 0, index: 0)),
       .verdict(Verdict(identity: identity, outcome: .skipped, cause: .notApplicable(reason: "-"))),

@@ -98,9 +98,11 @@ public enum WorkerMain {
       if let resume {
         options.resume = try JSONDecoder().decode(ResumePoint.self, from: Data(resume.utf8))
       }
+      // A fork server fills it before its first fork (``EncodedBegins``).
+      let begins = forkServer ? EncodedBegins() : nil
       options.caseWillRunAt = {
         WorkerProcess.resetBetweenCases()
-        channel.send(.beginAt($0, $1))
+        channel.sendBegin($0, $1, ahead: begins)
       }
       let totals = ExplorationTotals()
       if countSchedules { options.explorationTotals = totals }
@@ -127,7 +129,8 @@ public enum WorkerMain {
         // child forked after a crash starts at its resume point's rule with
         // nothing to plan, so each crash costs a fork.
         let prepared = runner(resuming: nil).prepare()
-        WorkerProcess.warmUpEvents(firstCase: prepared.firstCase)
+        begins?.encode(prepared.cases)
+        WorkerProcess.warmUpEvents(firstCase: prepared.cases.first?.identity)
         return WorkerProcess.serveForks(channel: channel, resume: options.resume) { resume in
           do { try runner(resuming: resume).run(into: sink, prepared: prepared) } catch {
             channel.send(.fatal("the worker cannot run: \(error)"))

@@ -12,14 +12,18 @@ public final class PreparedRun {
   let plans: [Plan]
   /// The piece of each case that can be in flight (a planned case), by reference.
   private let pieceOfCase: [CaseReference: Int]
-  /// The first case a prepared run would start, for warming up what a child would do first.
-  public let firstCase: CaseIdentity?
+  /// Every planned case in run order, with its place in the run: what
+  /// ``RunOptions/caseWillRunAt`` is called with before the case runs.
+  public let cases: [(identity: CaseIdentity, ordinal: CaseOrdinal)]
 
-  init(pieces: [Runner.Piece], plans: [Plan], pieceOfCase: [CaseReference: Int], firstCase: CaseIdentity?) {
+  init(
+    pieces: [Runner.Piece], plans: [Plan], pieceOfCase: [CaseReference: Int],
+    cases: [(identity: CaseIdentity, ordinal: CaseOrdinal)]
+  ) {
     self.pieces = pieces
     self.plans = plans
     self.pieceOfCase = pieceOfCase
-    self.firstCase = firstCase
+    self.cases = cases
   }
 
   /// The first piece a run resumed at `resume` must look at: the one of the
@@ -40,21 +44,21 @@ extension Runner {
     var plans: [Plan] = []
     plans.reserveCapacity(pieces.count)
     var pieceOfCase: [CaseReference: Int] = [:]
-    var firstCase: CaseIdentity?
+    var cases: [(identity: CaseIdentity, ordinal: CaseOrdinal)] = []
     for (index, piece) in pieces.enumerated() {
       let plan = planPiece(piece.rule, piece.file, target(piece.walker, piece.caller, piece.arch))
       plans.append(plan)
       guard case .cases(let planned) = plan else { continue }
-      for plannedCase in planned {
+      for (caseIndex, plannedCase) in planned.enumerated() {
         let identity = CaseIdentity(
           key: piece.key, ruleID: piece.rule.id.value, ruleTitle: piece.rule.title.value,
           parameters: plannedCase.parameters,
           location: SpecLocation(file: piece.file.path, line: piece.rule.range.start.line))
-        if firstCase == nil { firstCase = identity }
+        cases.append((identity, CaseOrdinal(suite: piece.suiteOrdinal, rule: piece.ruleOrdinal, index: caseIndex)))
         let reference = CaseReference(identity)
         if pieceOfCase[reference] == nil { pieceOfCase[reference] = index }
       }
     }
-    return PreparedRun(pieces: pieces, plans: plans, pieceOfCase: pieceOfCase, firstCase: firstCase)
+    return PreparedRun(pieces: pieces, plans: plans, pieceOfCase: pieceOfCase, cases: cases)
   }
 }
