@@ -128,7 +128,9 @@ public enum WorkerMain {
         // Specs, plug-in and the whole part's plan are loaded once, here: a
         // child forked after a crash starts at its resume point's rule with
         // nothing to plan, so each crash costs a fork.
-        let prepared = runner(resuming: nil).prepare()
+        let partRunner = runner(resuming: nil)
+        let prepared = partRunner.prepare()
+        partRunner.warmUp(prepared)
         begins?.encode(prepared.cases)
         WorkerProcess.warmUpEvents(firstCase: prepared.cases.first?.identity)
         return WorkerProcess.serveForks(channel: channel, resume: options.resume) { resume in

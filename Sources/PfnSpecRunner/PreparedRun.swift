@@ -62,3 +62,20 @@ extension Runner {
     return PreparedRun(pieces: pieces, plans: plans, pieceOfCase: pieceOfCase, cases: cases)
   }
 }
+
+extension Runner {
+  /// Goes through every rule of a prepared run the way a resumed run goes
+  /// on its way to its resume point, running no case: what the Swift runtime
+  /// builds lazily on that way (type metadata) is then built in this process,
+  /// and a fork server's children inherit it instead of building it after
+  /// every crash.
+  public func warmUp(_ prepared: PreparedRun) {
+    var options = options
+    options.caseWillRun = nil
+    options.caseWillRunAt = nil
+    // A point no case has: the gate stays closed, every piece is looked at and none runs.
+    options.resume = ResumePoint(after: CaseReference(key: SuiteKey(suite: "", walker: "", arch: ""), caseName: ""))
+    let runner = Runner(files: files, sources: sources, walkers: walkers, callers: callers, arches: arches, options: options)
+    _ = try? runner.run(into: CollectingSink(), prepared: prepared)
+  }
+}
