@@ -1,5 +1,6 @@
 import Foundation
 import PfnResults
+import PfnRun
 import PfnTestSupport
 import PfnWalkers
 import Testing
@@ -10,7 +11,9 @@ import Testing
 /// that says so; `--max-errors` stops the whole run.
 @Suite("Fail fast")
 struct FailFastTests {
-  func run(_ product: String, rules: [String], configure: (inout WorkerLaunch) -> Void) throws -> [Verdict] {
+  func run(
+    _ product: String, rules: [String], jobs: Int = 1, planned: Bool = false, configure: (inout WorkerLaunch) -> Void
+  ) throws -> [Verdict] {
     var arguments = [packageRoot + "/Specs", "--contract", packageRoot + "/docs/contract.md", "--seed", "0"]
     for rule in rules { arguments += ["--rule", rule] }
     var launch = WorkerLaunch(
@@ -20,10 +23,14 @@ struct FailFastTests {
     let descriptor = try supervisor.describe()
     let sink = CollectingSink()
     let shared = SharedRunSink(sink)
-    supervisor.run(descriptor: descriptor, suites: shippedSuites, jobs: 1, seed: 0, sources: { _ in [] }, into: shared)
+    supervisor.run(
+      descriptor: descriptor, suites: shippedSuites, jobs: jobs, seed: 0, sources: { _ in [] },
+      plan: planned ? try SpecRun.plannedCases(of: descriptor, workerArguments: arguments) : nil, into: shared)
     _ = try shared.finish(seconds: 0)
     return sink.verdicts
   }
+
+  func isCrash(_ verdict: Verdict) -> Bool { if case .crash? = verdict.cause { true } else { false } }
 
   @Test("the first cases all dying the same way stop the part, with one error that names the death")
   func identicalDeaths() throws {
@@ -76,5 +83,48 @@ struct FailFastTests {
       }
       #expect(verdict.message.contains("SIGABRT"), "\(verdict.message)")
     }
+  }
+
+  @Test("rules skipped on the target before the first deaths do not hide that every case died")
+  func skipsBeforeDeaths() throws {
+    // FL-004 is for the relaxed profile: skipped for the strict crash-always walker, and its suite comes first.
+    let verdicts = try run("PfnFaultCrashAlways", rules: ["FL-004", "RG-001"]) { $0.stopAfterIdenticalDeaths = 3 }
+    #expect(verdicts.first?.outcome == .skipped)
+    #expect(verdicts.filter(isCrash).count == 3)
+    guard case .stoppedEarly(.identicalDeaths(3, _))? = verdicts.last?.cause else {
+      Issue.record("not an early stop: \(String(describing: verdicts.last?.message))")
+      return
+    }
+  }
+
+  @Test("by default a walker that dies in every case stops each part of a --jobs 2 run after its first deaths")
+  func everyPartStopsByDefault() throws {
+    let verdicts = try run("PfnFaultCrashAlways", rules: [], jobs: 2, planned: true) { _ in }
+    let limit = WorkerLaunch.defaultIdenticalDeaths
+    let stops = verdicts.filter { if case .stoppedEarly(.identicalDeaths(limit, _))? = $0.cause { true } else { false } }
+    #expect(stops.count == 2, "one stop per part")
+    #expect(verdicts.filter(isCrash).count == 2 * limit)
+    // Every other planned case is skipped with the reason, none left without a verdict.
+    let rest = verdicts.filter { !isCrash($0) && $0.identity.ruleID != "worker" }
+    #expect(rest.count > 1000)
+    #expect(rest.allSatisfy { $0.outcome == .skipped })
+  }
+
+  @Test("--max-errors is shared by the parts of a --jobs 2 run: a part stops when another spent it")
+  func maxErrorsAcrossParts() throws {
+    let budget = ErrorBudget(limit: 3)
+    // Two suites (locking, range): two parts, each dying in every case.
+    let verdicts = try run("PfnFaultCrashAlways", rules: ["LK-001", "RG-001"], jobs: 2, planned: true) {
+      $0.stopAfterIdenticalDeaths = nil
+      $0.errorBudget = budget
+    }
+    let crashes = verdicts.filter(isCrash).count
+    // Both parts may each have a case in flight when the limit is reached.
+    #expect(crashes >= 3 && crashes <= 4, "\(crashes) crashes")
+    let stops = verdicts.filter { if case .stoppedEarly(.errorBudget(3, _))? = $0.cause { true } else { false } }
+    #expect(Set(stops.map(\.identity.key.suite)).count == 2, "each part says it stopped")
+    let rest = verdicts.filter { !isCrash($0) && $0.identity.ruleID != "worker" }
+    #expect(!rest.isEmpty)
+    #expect(rest.allSatisfy { $0.outcome == .skipped && $0.message.contains("--max-errors 3") })
   }
 }
