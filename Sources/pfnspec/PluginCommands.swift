@@ -33,7 +33,8 @@ struct PluginRunOptions: ParsableArguments {
   @Option(
     help: ArgumentHelp(
       "Stop starting plug-in cases once this many have ended in an error (a crash, a hang, an exit, garbage).",
-      discussion: "The part that reaches the limit, and every part not started yet, ends with one error verdict that says so."))
+      discussion:
+        "Counted across every worker and plug-in of the run: the part that reaches the limit stops, every other part stops before its next case, and each ends with one error verdict that says so."))
   var maxErrors: Int?
 
   @Flag(
