@@ -124,10 +124,12 @@ public final class Runner {
 
   /// Runs everything, or from ``RunOptions/resume`` on, and returns the tally.
   ///
-  /// - Parameter prepared: The run planned ahead by ``prepare()`` on this
-  ///   runner: no rule is planned again, and a resumed run starts at the rule
-  ///   of its resume point instead of planning every rule before it (a
-  ///   plug-in's fork server forks a child per crash from a prepared run).
+  /// - Parameters:
+  ///   - sink: Where the run's verdicts go, each suite key's in one piece.
+  ///   - prepared: The run planned ahead by ``prepare()`` on this runner:
+  ///     no rule is planned again, and a resumed run starts at the rule of
+  ///     its resume point instead of planning every rule before it (a
+  ///     plug-in's fork server forks a child per crash from a prepared run).
   @discardableResult
   public func run(into sink: any VerdictSink, prepared: PreparedRun?) throws -> Tally {
     let clock = ContinuousClock()
