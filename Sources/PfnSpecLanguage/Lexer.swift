@@ -111,14 +111,14 @@ struct Lexer {
     lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
   }
 
-  /// The scalar whose UTF-8 starts at byte `at` (the bytes are valid UTF-8).
+  /// The scalar whose UTF-8 starts at byte `offset` (the bytes are valid UTF-8).
   @inline(__always)
-  private func scalar(at at: Int) -> Unicode.Scalar {
-    let lead = bytes[at]
+  private func scalar(at offset: Int) -> Unicode.Scalar {
+    let lead = bytes[offset]
     if lead < 0x80 { return Unicode.Scalar(lead) }
-    let width = min(Lexer.width(lead), bytes.count - at)
+    let width = min(Lexer.width(lead), bytes.count - offset)
     var value = UInt32(lead) & (width == 2 ? 0x1F : width == 3 ? 0x0F : 0x07)
-    for next in bytes[(at + 1)..<(at + width)] { value = value << 6 | UInt32(next & 0x3F) }
+    for next in bytes[(offset + 1)..<(offset + width)] { value = value << 6 | UInt32(next & 0x3F) }
     return Unicode.Scalar(value) ?? "\u{FFFD}"
   }
 
