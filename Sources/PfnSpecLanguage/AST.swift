@@ -1,14 +1,36 @@
 /// A position in a spec file: 1-based line and column (columns count Unicode
 /// scalars), plus the UTF-8 offset for slicing.
+///
+/// Stored in 32 bits each, since every node of a parsed file carries two
+/// positions: a range costs 24 bytes rather than 48. A value past 2^32 - 1
+/// (a file over 4 GiB) is held at that maximum.
 public struct SourcePosition: Sendable, Hashable, Comparable, CustomStringConvertible {
-  public var line: Int
-  public var column: Int
-  public var offset: Int
+  private var storedLine: UInt32
+  private var storedColumn: UInt32
+  private var storedOffset: UInt32
+
+  public var line: Int {
+    get { Int(storedLine) }
+    set { storedLine = Self.stored(newValue) }
+  }
+  public var column: Int {
+    get { Int(storedColumn) }
+    set { storedColumn = Self.stored(newValue) }
+  }
+  public var offset: Int {
+    get { Int(storedOffset) }
+    set { storedOffset = Self.stored(newValue) }
+  }
 
   public init(line: Int, column: Int, offset: Int) {
-    self.line = line
-    self.column = column
-    self.offset = offset
+    self.storedLine = Self.stored(line)
+    self.storedColumn = Self.stored(column)
+    self.storedOffset = Self.stored(offset)
+  }
+
+  @inline(__always)
+  private static func stored(_ value: Int) -> UInt32 {
+    UInt32(clamping: value)
   }
 
   public static func < (a: Self, b: Self) -> Bool { a.offset < b.offset }

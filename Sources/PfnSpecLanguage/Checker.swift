@@ -17,13 +17,15 @@ public struct Checker {
     files: [SpecFile], vocabulary: Vocabulary, syntaxDiagnostics: [Diagnostic]
   ) -> [Diagnostic] {
     var checker = Checker(vocabulary: vocabulary)
-    var firstDefinition: [String: (file: String, range: SourceRange)] = [:]
-    for file in files {
+    // Where each id was first defined: the file's index, not its path, keeps an entry small.
+    var firstDefinition: [String: (file: Int, range: SourceRange)] = [:]
+    for (fileIndex, file) in files.enumerated() {
       checker.path = file.path
       var lint = RuleLint(vocabulary: vocabulary, path: file.path)
+      // Sorted, so that finding whether a rule's lines hold one is a binary search, not a scan per rule.
       let errorLines = syntaxDiagnostics.compactMap { diagnostic in
         diagnostic.file == file.path && diagnostic.severity == .error ? diagnostic.range?.start.line : nil
-      }
+      }.sorted()
       let brokenSuite = syntaxDiagnostics.contains { $0.file == file.path && $0.code == .invalidSuiteLine }
       if file.suite == nil && !brokenSuite {
         let start = SourcePosition(line: 1, column: 1, offset: 0)
@@ -35,19 +37,22 @@ public struct Checker {
         // A rule's lines run up to the next rule (or the end of the file).
         let nextLine = index + 1 < file.rules.count ? file.rules[index + 1].range.start.line : Int.max
         let lines = rule.range.start.line..<nextLine
-        checker.ruleHasSyntaxErrors = errorLines.contains { lines.contains($0) }
+        checker.ruleHasSyntaxErrors = Checker.containsAny(of: lines, sorted: errorLines)
         if let first = firstDefinition[rule.id.value] {
           checker.report(
             .duplicateRuleID(rule.id.value), rule.id.range,
             hints: ["rule ids are unique across all spec files"],
-            notes: [.init(message: "'\(rule.id.value)' is first defined here", file: first.file, range: first.range)])
+            notes: [
+              .init(message: "'\(rule.id.value)' is first defined here", file: files[first.file].path, range: first.range)
+            ])
         } else {
-          firstDefinition[rule.id.value] = (file.path, rule.id.range)
+          firstDefinition[rule.id.value] = (fileIndex, rule.id.range)
         }
         checker.check(rule)
         lint.lint(rule, hasSyntaxErrors: checker.ruleHasSyntaxErrors)
       }
       for diagnostic in lint.diagnostics { checker.keep(diagnostic) }
+      checker.countOmitted(lint.omitted, in: file.path)
     }
     return checker.diagnostics + checker.omissions
   }
@@ -112,6 +117,24 @@ public struct Checker {
     }
     kept[diagnostic.file, default: 0] += 1
     diagnostics.append(diagnostic)
+  }
+
+  /// Counts diagnostics made and dropped elsewhere (the lint's, past its own budget).
+  private mutating func countOmitted(_ count: Int, in file: String) {
+    guard count > 0 else { return }
+    if omitted[file] == nil { omittedOrder.append(file) }
+    omitted[file, default: 0] += count
+  }
+
+  /// Whether any of the sorted `values` lies in `range`.
+  static func containsAny(of range: Range<Int>, sorted values: [Int]) -> Bool {
+    var low = 0
+    var high = values.count
+    while low < high {
+      let middle = (low + high) / 2
+      if values[middle] < range.lowerBound { low = middle + 1 } else { high = middle }
+    }
+    return low < values.count && values[low] < range.upperBound
   }
 
   /// Diagnostics kept and counted past the budget, by file.

@@ -34,22 +34,28 @@ public struct DiagnosticRenderer: Sendable {
   /// then how many more there are (errors first, so a capped list still
   /// shows the errors).
   public func render(_ diagnostics: [Diagnostic]) -> String {
-    guard diagnostics.count > limit else { return diagnostics.map(render).joined() }
+    // One index of lines per file, shared by the diagnostics rendered.
+    let lines = LineCache()
+    guard diagnostics.count > limit else { return diagnostics.map { render($0, lines: lines) }.joined() }
     let ordered = diagnostics.filter { $0.severity == .error } + diagnostics.filter { $0.severity != .error }
     let rest = ordered.dropFirst(limit)
     let errors = rest.count { $0.severity == .error }
-    return ordered.prefix(limit).map(render).joined()
+    return ordered.prefix(limit).map { render($0, lines: lines) }.joined()
       + "... and \(rest.count) more diagnostics (\(errors) errors, \(rest.count - errors) warnings or notes) not shown\n"
   }
 
   /// Renders one diagnostic; the result ends with a newline.
   public func render(_ diagnostic: Diagnostic) -> String {
+    render(diagnostic, lines: LineCache())
+  }
+
+  private func render(_ diagnostic: Diagnostic, lines: LineCache) -> String {
     var out = ""
     let severity = paint(
       "\(diagnostic.severity.rawValue)[\(diagnostic.code.rawValue)]", .severity(diagnostic.severity))
     out += "\(paint(Self.escaped(diagnostic.location) + ":", .location)) \(severity): \(paint(Self.escaped(Self.bounded(diagnostic.message)), .message))\n"
     if let range = diagnostic.range {
-      out += snippet(file: diagnostic.file, range: range, severity: diagnostic.severity)
+      out += snippet(file: diagnostic.file, range: range, severity: diagnostic.severity, lines: lines)
     }
     for hint in diagnostic.hints {
       out += "\(gutterPad)= \(paint("help", .help)): \(Self.escaped(Self.bounded(hint)))\n"
@@ -58,7 +64,7 @@ public struct DiagnosticRenderer: Sendable {
       if let file = note.file, let range = note.range {
         out += "\(paint("\(file):\(range.start.line):\(range.start.column):", .location)) "
         out += "\(paint("note", .severity(.note))): \(Self.escaped(Self.bounded(note.message)))\n"
-        out += snippet(file: file, range: range, severity: .note)
+        out += snippet(file: file, range: range, severity: .note, lines: lines)
       } else {
         out += "\(gutterPad)= \(paint("note", .severity(.note))): \(Self.escaped(Self.bounded(note.message)))\n"
       }
@@ -83,26 +89,33 @@ public struct DiagnosticRenderer: Sendable {
   private static let gutterWidth = 5
   private var gutterPad: String { String(repeating: " ", count: Self.gutterWidth + 1) }
 
-  private func snippet(file: String, range: SourceRange, severity: DiagnosticSeverity) -> String {
-    guard let text = sources[file], let line = Self.line(range.start.line, of: text) else {
+  private func snippet(
+    file: String, range: SourceRange, severity: DiagnosticSeverity, lines cache: LineCache
+  ) -> String {
+    guard let text = sources[file] else { return "" }
+    let lines = cache.lines(of: file, text: text)
+    guard let line = lines.line(range.start.line) else {
       return ""
     }
     let number = String(range.start.line)
     let gutter = String(repeating: " ", count: max(0, Self.gutterWidth - number.count)) + number
-    var scalars = Array(line.unicodeScalars)
-    var startColumn = min(max(range.start.column, 1), scalars.count + 1)
+    let count = line.scalarCount
+    var startColumn = min(max(range.start.column, 1), count + 1)
     var endColumn =
-      range.end.line == range.start.line ? min(range.end.column, scalars.count + 1) : scalars.count + 1
-    // A long line is cut to a window around the caret.
+      range.end.line == range.start.line ? min(range.end.column, count + 1) : count + 1
+    // A long line is cut to a window around the caret; only the window is decoded.
     var lead = "", trail = ""
-    if scalars.count > lineWidth {
-      let first = max(0, min(startColumn - 1 - lineWidth / 3, scalars.count - lineWidth))
-      let last = min(scalars.count, first + lineWidth)
+    var scalars: [Unicode.Scalar]
+    if count > lineWidth {
+      let first = max(0, min(startColumn - 1 - lineWidth / 3, count - lineWidth))
+      let last = min(count, first + lineWidth)
       if first > 0 { lead = "…" }
-      if last < scalars.count { trail = "…" }
-      scalars = Array(scalars[first..<last])
+      if last < count { trail = "…" }
+      scalars = lines.scalars(of: line, first..<last)
       startColumn -= first
       endColumn = min(endColumn - first, scalars.count + 1)
+    } else {
+      scalars = lines.scalars(of: line, 0..<count)
     }
     let width = max(1, endColumn - startColumn)
     // Control characters are shown escaped; the carets line up under the
@@ -135,28 +148,16 @@ public struct DiagnosticRenderer: Sendable {
     return text.unicodeScalars.map { escaped($0) }.joined()
   }
 
-  /// The text of line `number` (1-based), without its line break.
-  static func line(_ number: Int, of text: String) -> String? {
-    var current = 1
-    var lineStart = text.startIndex
-    var index = text.startIndex
-    let scalars = text.unicodeScalars
-    while index < scalars.endIndex {
-      if scalars[index] == "\n" {
-        if current == number { return trimmed(String(scalars[lineStart..<index])) }
-        current += 1
-        lineStart = scalars.index(after: index)
-      }
-      index = scalars.index(after: index)
-    }
-    return current == number ? trimmed(String(scalars[lineStart..<scalars.endIndex])) : nil
-  }
+  /// The lines of the files rendered so far, each indexed once.
+  private final class LineCache {
+    private var files: [String: SourceLines] = [:]
 
-  private static func trimmed(_ line: String) -> String {
-    var scalars = Substring(line).unicodeScalars
-    if scalars.last == "\r" { scalars.removeLast() }
-    if scalars.first == "\u{FEFF}" { scalars.removeFirst() }
-    return String(scalars)
+    func lines(of file: String, text: String) -> SourceLines {
+      if let known = files[file] { return known }
+      let lines = SourceLines(text)
+      files[file] = lines
+      return lines
+    }
   }
 
   private func paint(_ text: String, _ part: DiagnosticPart) -> String {
@@ -211,5 +212,76 @@ public struct ANSIDiagnosticDecorator: DiagnosticDecorator {
     case .warning: "\u{1B}[1;33m"
     case .note: "\u{1B}[1;36m"
     }
+  }
+}
+
+/// A file's lines, found in one pass over its bytes, so that showing a line
+/// does not scan the file. A line shown is indexed once more: its length in
+/// characters, and where every 1,024th character starts, so that a window of
+/// a 16 MB line is found without walking the line.
+final class SourceLines {
+  private let bytes: [UInt8]
+  /// The byte offset at which each line starts.
+  private var starts: [Int] = [0]
+  private var indexed: [Int: Line] = [:]
+
+  /// One line, without its line break, a trailing carriage return or a leading byte order mark.
+  struct Line {
+    fileprivate let start: Int
+    fileprivate let end: Int
+    let scalarCount: Int
+    /// The byte offset of characters 0, 1024, 2048, ...
+    fileprivate let checkpoints: [Int]
+
+  }
+
+  /// The characters of `line` in `range` (counted in characters from the line's start).
+  func scalars(of line: Line, _ range: Range<Int>) -> [Unicode.Scalar] {
+    let checkpoint = min(range.lowerBound / SourceLines.stride, line.checkpoints.count - 1)
+    var at = line.checkpoints[checkpoint]
+    var skip = range.lowerBound - checkpoint * SourceLines.stride
+    while skip > 0 && at < line.end {
+      at += SourceLines.width(bytes[at])
+      skip -= 1
+    }
+    var result: [Unicode.Scalar] = []
+    result.reserveCapacity(range.count)
+    var iterator = bytes[at..<line.end].makeIterator()
+    var decoder = UTF8()
+    while result.count < range.count, case .scalarValue(let scalar) = decoder.decode(&iterator) {
+      result.append(scalar)
+    }
+    return result
+  }
+
+  fileprivate static let stride = 1024
+
+  init(_ text: String) {
+    bytes = Array(text.utf8)
+    for (offset, byte) in bytes.enumerated() where byte == 0x0A { starts.append(offset + 1) }
+  }
+
+  fileprivate static func width(_ lead: UInt8) -> Int {
+    lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+  }
+
+  /// Line `number` (1-based), or nil past the end of the file.
+  func line(_ number: Int) -> Line? {
+    guard number >= 1, number <= starts.count else { return nil }
+    if let known = indexed[number] { return known }
+    var start = starts[number - 1]
+    var end = number < starts.count ? starts[number] - 1 : bytes.count
+    if end > start && bytes[end - 1] == 0x0D { end -= 1 }
+    if end - start >= 3 && bytes[start] == 0xEF && bytes[start + 1] == 0xBB && bytes[start + 2] == 0xBF { start += 3 }
+    var checkpoints: [Int] = []
+    var count = 0
+    for offset in start..<end where bytes[offset] & 0xC0 != 0x80 {
+      if count % SourceLines.stride == 0 { checkpoints.append(offset) }
+      count += 1
+    }
+    if checkpoints.isEmpty { checkpoints.append(start) }
+    let line = Line(start: start, end: end, scalarCount: count, checkpoints: checkpoints)
+    indexed[number] = line
+    return line
   }
 }

@@ -15,6 +15,9 @@ struct Token: Sendable {
     case end
     /// Already diagnosed by the lexer; the parser skips the clause silently.
     case invalid
+
+    /// Concrete, so that `!=` on the hot paths is not a call through `Equatable`.
+    static func != (a: Kind, b: Kind) -> Bool { !(a == b) }
   }
 
   var kind: Kind
@@ -37,17 +40,25 @@ struct Token: Sendable {
   }
 }
 
-/// Turns a spec file into tokens, one line at a time.
+/// Turns a spec file into tokens, one at a time, as the parser asks for them.
+///
+/// The lexer reads the file's UTF-8 bytes in place: a token's text is made
+/// from its bytes only when the token is handed out, positions advance by
+/// byte, and no token is kept once the parser has moved past it. So checking
+/// a file costs time and memory in proportion to its size.
 ///
 /// The language is mostly context-free, with two exceptions handled here so the
 /// parser sees clean tokens: after a leading `rule` the id is one word
 /// (`LT-001`), and the rest of a `source` line is words (`contract#C14`,
 /// `msg <id>`, `commit abc123`) in which `#` glued to a word is not a comment.
 struct Lexer {
-  private let scalars: [Unicode.Scalar]
+  /// The file as UTF-8 (valid: decoded, with U+FFFD for invalid bytes).
+  private let bytes: [UInt8]
   private let path: String
   private let sourceHadInvalidUTF8: Bool
+  /// The byte offset of the next character (always `position.offset`).
   private var index = 0
+  private var started = false
   private var position = SourcePosition(line: 1, column: 1, offset: 0)
   private var budget: DiagnosticBudget
   var diagnostics: [Diagnostic] { budget.all }
@@ -62,18 +73,31 @@ struct Lexer {
   private var lastTokenText = ""
 
   init(source: String, path: String, sourceHadInvalidUTF8: Bool = false) {
-    self.scalars = Array(source.unicodeScalars)
+    self.init(utf8: Array(source.utf8), path: path, sourceHadInvalidUTF8: sourceHadInvalidUTF8)
+  }
+
+  /// A lexer over bytes that are valid UTF-8.
+  init(utf8: [UInt8], path: String, sourceHadInvalidUTF8: Bool = false) {
+    self.bytes = utf8
     self.path = path
     self.sourceHadInvalidUTF8 = sourceHadInvalidUTF8
     self.budget = DiagnosticBudget(path: path)
   }
 
-  /// All tokens, ending with `.end`.
+  /// The next token; at the end of the file `.end`, and `.end` again after it.
+  mutating func nextToken() -> Token {
+    if !started {
+      started = true
+      if peek() == "\u{FEFF}" { advance() }
+    }
+    return next()
+  }
+
+  /// All tokens, ending with `.end` (for tests; the parser takes them one at a time).
   mutating func tokenize() -> [Token] {
-    if peek() == "\u{FEFF}" { advance() }
     var tokens: [Token] = []
     while true {
-      let token = next()
+      let token = nextToken()
       tokens.append(token)
       if token.kind == .end { return tokens }
     }
@@ -81,14 +105,51 @@ struct Lexer {
 
   // MARK: - Characters
 
-  private func peek(_ ahead: Int = 0) -> Unicode.Scalar? {
-    let at = index + ahead
-    return at < scalars.count ? scalars[at] : nil
+  /// The UTF-8 length of the sequence a lead byte starts.
+  @inline(__always)
+  private static func width(_ lead: UInt8) -> Int {
+    lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
   }
 
+  /// The scalar whose UTF-8 starts at byte `offset` (the bytes are valid UTF-8).
+  @inline(__always)
+  private func scalar(at offset: Int) -> Unicode.Scalar {
+    let lead = bytes[offset]
+    if lead < 0x80 { return Unicode.Scalar(lead) }
+    let width = min(Lexer.width(lead), bytes.count - offset)
+    var value = UInt32(lead) & (width == 2 ? 0x1F : width == 3 ? 0x0F : 0x07)
+    for next in bytes[(offset + 1)..<(offset + width)] { value = value << 6 | UInt32(next & 0x3F) }
+    return Unicode.Scalar(value) ?? "\u{FFFD}"
+  }
+
+  @inline(__always)
+  private func peek() -> Unicode.Scalar? {
+    index < bytes.count ? scalar(at: index) : nil
+  }
+
+  /// The scalar `ahead` scalars after the next one.
+  private func peek(_ ahead: Int) -> Unicode.Scalar? {
+    var at = index
+    for _ in 0..<ahead {
+      guard at < bytes.count else { return nil }
+      at += Lexer.width(bytes[at])
+    }
+    return at < bytes.count ? scalar(at: at) : nil
+  }
+
+  /// Moves past one scalar: columns count scalars, offsets count bytes.
+  @inline(__always)
   private mutating func advance() {
-    position.advance(past: scalars[index])
-    index += 1
+    let lead = bytes[index]
+    let width = lead < 0x80 ? 1 : min(Lexer.width(lead), bytes.count - index)
+    index += width
+    position.offset += width
+    if lead == 0x0A {
+      position.line += 1
+      position.column = 1
+    } else {
+      position.column += 1
+    }
   }
 
   private static func isIdentifierStart(_ c: Unicode.Scalar) -> Bool {
@@ -108,9 +169,19 @@ struct Lexer {
   private static func isBlank(_ c: Unicode.Scalar) -> Bool { c == " " || c == "\t" || c == "\r" }
 
   private func text(from start: SourcePosition, startIndex: Int) -> String {
-    var result = String.UnicodeScalarView()
-    result.append(contentsOf: scalars[startIndex..<index])
-    return String(result)
+    text(bytes: startIndex..<index)
+  }
+
+  /// The text of a span of the file, made from its bytes.
+  private func text(bytes range: Range<Int>) -> String {
+    bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
+  }
+
+  /// One-character strings for ASCII, made once.
+  private static let asciiText: [String] = (0..<128).map { String(Unicode.Scalar(UInt8($0))) }
+
+  private static func text(of c: Unicode.Scalar) -> String {
+    c.value < 128 ? asciiText[Int(c.value)] : String(c)
   }
 
   private mutating func report(
@@ -133,7 +204,7 @@ struct Lexer {
       tokensOnLine += 1
       return Token(kind: .symbol, text: "#", range: range(from: start))
     }
-    if inSchedule, peek() == "#", index > 0, Lexer.isIdentifierPart(scalars[index - 1]) {
+    if inSchedule, peek() == "#", index > 0, Lexer.isIdentifierPart(Unicode.Scalar(bytes[index - 1])) {
       let start = position
       advance()
       tokensOnLine += 1
@@ -198,7 +269,7 @@ struct Lexer {
       if Lexer.isBlank(c) {
         advance()
       } else if c == "#" {
-        while let c = peek(), c != "\n" { advance() }
+        while index < bytes.count, bytes[index] != 0x0A { advance() }
       } else if c.value > 0x7F, c != "\u{FFFD}", c.properties.isWhitespace, c != "\n" {
         // Invisible look-alikes of a space: say so once, then treat as a space.
         let start = position
@@ -232,22 +303,44 @@ struct Lexer {
     return lexSymbol(c, start: start, startIndex: startIndex)
   }
 
+  /// The operator of two ASCII characters these bytes spell, if any.
+  private static func twoCharacterSymbol(_ first: UInt8, _ second: UInt8) -> String? {
+    switch (first, second) {
+    case (UInt8(ascii: "="), UInt8(ascii: "=")): "=="
+    case (UInt8(ascii: "!"), UInt8(ascii: "=")): "!="
+    case (UInt8(ascii: "<"), UInt8(ascii: "=")): "<="
+    case (UInt8(ascii: ">"), UInt8(ascii: "=")): ">="
+    case (UInt8(ascii: "<"), UInt8(ascii: "<")): "<<"
+    case (UInt8(ascii: ">"), UInt8(ascii: ">")): ">>"
+    default: nil
+    }
+  }
+
+  /// An operator from another language these bytes spell, and what it means here.
+  private static func foreignOperator(_ first: UInt8, _ second: UInt8) -> (written: String, meant: String)? {
+    switch (first, second) {
+    case (UInt8(ascii: "&"), UInt8(ascii: "&")): ("&&", "and")
+    case (UInt8(ascii: "|"), UInt8(ascii: "|")): ("||", "or")
+    default: nil
+    }
+  }
+
   private mutating func lexSymbol(_ c: Unicode.Scalar, start: SourcePosition, startIndex: Int)
     -> Token
   {
-    let two = peek(1).map { String(c) + String($0) } ?? String(c)
-    let twoCharacter: Set<String> = ["==", "!=", "<=", ">=", "<<", ">>"]
-    if twoCharacter.contains(two) {
-      advance()
-      advance()
-      return Token(kind: .symbol, text: two, range: range(from: start))
-    }
-    // Operators from other languages: report, then read them as what they mean.
-    let foreign: [String: String] = ["&&": "and", "||": "or"]
-    if let meant = foreign[two] {
-      advance()
-      advance()
-      return foreignOperator(two, meant: meant, start: start)
+    if c.isASCII, index + 1 < bytes.count {
+      let first = UInt8(c.value), second = bytes[index + 1]
+      if let two = Lexer.twoCharacterSymbol(first, second) {
+        advance()
+        advance()
+        return Token(kind: .symbol, text: two, range: range(from: start))
+      }
+      // Operators from other languages: report, then read them as what they mean.
+      if let foreign = Lexer.foreignOperator(first, second) {
+        advance()
+        advance()
+        return foreignOperator(foreign.written, meant: foreign.meant, start: start)
+      }
     }
     if c == "=" {
       advance()
@@ -259,14 +352,17 @@ struct Lexer {
     }
     if inSchedule, c == ":" || c == ";" {
       advance()
-      return Token(kind: .symbol, text: String(c), range: range(from: start))
+      return Token(kind: .symbol, text: Lexer.text(of: c), range: range(from: start))
     }
-    if "<>|&+-*/%~(){},.".unicodeScalars.contains(c) {
+    if c.isASCII, Lexer.isSingleSymbol[Int(c.value)] {
       advance()
-      return Token(kind: .symbol, text: String(c), range: range(from: start))
+      return Token(kind: .symbol, text: Lexer.text(of: c), range: range(from: start))
     }
     return unexpectedCharacter(c, start: start)
   }
+
+  /// Which ASCII characters are operators or punctuation on their own.
+  private static let isSingleSymbol: [Bool] = (0..<128).map { "<>|&+-*/%~(){},.".utf8.contains(UInt8($0)) }
 
   private mutating func foreignOperator(_ written: String, meant: String, start: SourcePosition)
     -> Token
@@ -289,12 +385,12 @@ struct Lexer {
     let range = range(from: start)
     if c == "\u{FFFD}" && sourceHadInvalidUTF8 {
       // Already reported once per file by the loader.
-      return Token(kind: .invalid, text: String(c), range: range)
+      return Token(kind: .invalid, text: Lexer.text(of: c), range: range)
     }
     guard budget.hasRoom else {
       // Past the budget a diagnostic is only counted: describing the character costs more than lexing it.
       budget.countOmitted()
-      return Token(kind: .invalid, text: String(c), range: range)
+      return Token(kind: .invalid, text: Lexer.text(of: c), range: range)
     }
     var hints: [String] = []
     switch c {
@@ -309,7 +405,7 @@ struct Lexer {
     }
     if repeats > 1 { hints.append("\(repeats) of them in a row") }
     report(.unexpectedCharacter(Lexer.describe(c)), range, hints: hints)
-    return Token(kind: .invalid, text: String(c), range: range)
+    return Token(kind: .invalid, text: Lexer.text(of: c), range: range)
   }
 
   /// Names for characters whose Unicode name is missing or unhelpful.
@@ -359,7 +455,7 @@ struct Lexer {
       advance()
       let minorIndex = index
       while let c = peek(), Lexer.isDigit(c) { advance() }
-      let minorText = String(String.UnicodeScalarView(scalars[minorIndex..<index]))
+      let minorText = text(bytes: minorIndex..<index)
       if let c = peek(), Lexer.isIdentifierPart(c) || c == "." {
         return invalidNumber(start: start, startIndex: startIndex)
       }
@@ -376,8 +472,7 @@ struct Lexer {
     }
 
     if digits == 0 { return invalidNumber(start: start, startIndex: startIndex) }
-    let suffixes: [Unicode.Scalar: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
-    if let c = peek(), let multiplier = suffixes[c], !(peek(1).map(Lexer.isIdentifierPart) ?? false)
+    if let c = peek(), let multiplier = Lexer.suffixes[c], !(peek(1).map(Lexer.isIdentifierPart) ?? false)
     {
       advance()
       let (product, o) = value.multipliedReportingOverflow(by: multiplier)
@@ -394,6 +489,8 @@ struct Lexer {
     }
     return Token(kind: .integer(value), text: text, range: range(from: start))
   }
+
+  private static let suffixes: [Unicode.Scalar: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
 
   private mutating func invalidNumber(start: SourcePosition, startIndex: Int) -> Token {
     while let c = peek(), Lexer.isIdentifierPart(c) || c == "." { advance() }
@@ -412,13 +509,18 @@ struct Lexer {
     advance()
     var value = ""
     var valid = true
+    // Plain characters are copied a run at a time, from their bytes.
+    var runStart = index
     while let c = peek(), c != "\n" {
       if c == "\"" {
+        if valid { value += text(bytes: runStart..<index) }
         advance()
         let kind: Token.Kind = valid ? .string(value) : .invalid
         return Token(kind: kind, text: text(from: start, startIndex: startIndex), range: range(from: start))
       }
       if c == "\\" {
+        if valid { value += text(bytes: runStart..<index) }
+        defer { runStart = index }
         let escapeStart = position
         advance()
         switch peek() {
@@ -437,7 +539,6 @@ struct Lexer {
         continue
       }
       if c == "\u{FFFD}" && sourceHadInvalidUTF8 { valid = false }
-      value.unicodeScalars.append(c)
       advance()
     }
     let range = range(from: start)
@@ -478,7 +579,7 @@ struct Lexer {
           fixIt: FixIt(range: SourceRange(start: position, end: position), replacement: ">"))
         return Token(kind: .invalid, text: "", range: range(from: start))
       }
-      let id = String(String.UnicodeScalarView(scalars[idStart..<index]))
+      let id = text(bytes: idStart..<index)
       advance()
       if let bad = id.unicodeScalars.first(where: { $0.value > 0x7F || $0.value < 0x21 }) {
         report(

@@ -6,6 +6,7 @@
 public struct Parser {
   /// Clause keywords, in the order the documentation lists them.
   public static let clauseKeywords = ClauseKeyword.allCases.map(\.rawValue)
+  private static let clauseList = "clauses are: \(clauseKeywords.joined(separator: ", "))"
 
   /// Parses one file's text.
   ///
@@ -19,21 +20,31 @@ public struct Parser {
 
   /// Parses one file's bytes; invalid UTF-8 is reported (E001) and decoded lossily.
   public static func parse(bytes: [UInt8], path: String) -> (SpecFile, [Diagnostic]) {
-    let decoded = SourceDecoding.decode(bytes, path: path)
-    var (file, diagnostics) = parse(
-      source: decoded.text, path: path, sourceHadInvalidUTF8: decoded.diagnostic != nil)
-    if let diagnostic = decoded.diagnostic { diagnostics.insert(diagnostic, at: 0) }
+    let (file, diagnostics, _) = parseDecoding(bytes: bytes, path: path)
     return (file, diagnostics)
+  }
+
+  /// Parses one file's bytes, and gives the text they decode to (for rendering snippets).
+  static func parseDecoding(bytes: [UInt8], path: String) -> (SpecFile, [Diagnostic], text: String) {
+    let decoded = SourceDecoding.decode(bytes, path: path)
+    // Valid bytes are lexed in place; otherwise the decoded text's, with U+FFFD for the invalid ones.
+    let utf8 = decoded.diagnostic == nil ? bytes : Array(decoded.text.utf8)
+    var (file, diagnostics) = parse(
+      lexer: Lexer(utf8: utf8, path: path, sourceHadInvalidUTF8: decoded.diagnostic != nil), path: path)
+    if let diagnostic = decoded.diagnostic { diagnostics.insert(diagnostic, at: 0) }
+    return (file, diagnostics, decoded.text)
   }
 
   static func parse(source: String, path: String, sourceHadInvalidUTF8: Bool) -> (
     SpecFile, [Diagnostic]
   ) {
-    var lexer = Lexer(source: source, path: path, sourceHadInvalidUTF8: sourceHadInvalidUTF8)
-    let tokens = lexer.tokenize()
-    var parser = Parser(tokens: tokens, path: path)
+    parse(lexer: Lexer(source: source, path: path, sourceHadInvalidUTF8: sourceHadInvalidUTF8), path: path)
+  }
+
+  private static func parse(lexer: Lexer, path: String) -> (SpecFile, [Diagnostic]) {
+    var parser = Parser(lexer: lexer, path: path)
     let file = parser.parseFile()
-    let diagnostics = (lexer.diagnostics + parser.diagnostics).sorted {
+    let diagnostics = (parser.lexer.diagnostics + parser.diagnostics).sorted {
       ($0.range?.start.offset ?? 0) < ($1.range?.start.offset ?? 0)
     }
     return (file, diagnostics)
@@ -41,9 +52,16 @@ public struct Parser {
 
   // MARK: - State
 
-  private let tokens: [Token]
+  /// The parser pulls tokens from the lexer as it goes and keeps only the
+  /// current one, the one before it and at most one ahead: no token array.
+  private var lexer: Lexer
+  private var current: Token
+  private var previous: Token
+  private var following: Token?
+  /// The binary operator the current token spells, looked up at most once
+  /// per token (`nil` until asked; `.some(nil)` for none).
+  private var currentOperator: BinaryOperator??
   private let path: String
-  private var index = 0
   private var budget: DiagnosticBudget
   private var diagnostics: [Diagnostic] { budget.all }
   /// Operators and nesting in the current clause, to bound recursion on hostile input.
@@ -55,17 +73,40 @@ public struct Parser {
   /// Thrown after a diagnostic has been recorded; the clause or rule is dropped.
   private struct Failure: Error {}
 
-  private init(tokens: [Token], path: String) {
-    self.tokens = tokens
+  private init(lexer: Lexer, path: String) {
+    self.lexer = lexer
     self.path = path
     self.budget = DiagnosticBudget(path: path)
+    let first = self.lexer.nextToken()
+    self.current = first
+    self.previous = first
   }
 
-  private var current: Token { tokens[index] }
   private var atLineEnd: Bool { current.kind == .newline || current.kind == .end }
 
   private mutating func advance() {
-    if current.kind != .end { index += 1 }
+    guard current.kind != .end else { return }
+    previous = current
+    if let next = following {
+      current = next
+      following = nil
+    } else {
+      current = lexer.nextToken()
+    }
+    currentOperator = nil
+  }
+
+  /// The token after the current one.
+  private mutating func peekNext() -> Token {
+    if following == nil { following = lexer.nextToken() }
+    return following!
+  }
+
+  private static func binaryOperator(of token: Token) -> BinaryOperator? {
+    guard token.kind == .symbol || token.kind == .identifier, let op = BinaryOperator(rawValue: token.text),
+      token.kind == (op.isWord ? .identifier : .symbol)
+    else { return nil }
+    return op
   }
 
   private mutating func skipLine() {
@@ -99,7 +140,13 @@ public struct Parser {
     var skippingRule = false
 
     func close(_ rule: inout Rule?, into rules: inout [Rule]) {
-      if let rule { rules.append(rule) }
+      if var rule {
+        // Appending left room to grow; a closed rule keeps just its clauses.
+        rule.clauses = [Clause](unsafeUninitializedCapacity: rule.clauses.count) { buffer, count in
+          count = buffer.initialize(fromContentsOf: rule.clauses)
+        }
+        rules.append(rule)
+      }
       rule = nil
     }
 
@@ -201,10 +248,11 @@ public struct Parser {
         hints: ["write 'rule ID \"title\"' with an id such as 'LT-001'"])
     }
     let id = current
-    let scalars = Array(id.text.unicodeScalars)
+    // ASCII letters, digits and hyphens, starting with a letter; checked on the bytes.
+    func isLetter(_ byte: UInt8) -> Bool { (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) }
     let valid =
-      scalars.first.map { $0.properties.isAlphabetic && $0.isASCII } == true
-      && scalars.allSatisfy { ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0) || $0 == "-" }
+      id.text.utf8.first.map(isLetter) == true
+      && id.text.utf8.allSatisfy { isLetter($0) || (0x30...0x39).contains($0) || $0 == 0x2D }
     guard valid else {
       throw fail(
         .invalidRuleID(id.text),
@@ -235,6 +283,11 @@ public struct Parser {
   private mutating func parseClause() throws -> Clause {
     let keyword = current
     guard keyword.kind == .identifier, let clauseKeyword = ClauseKeyword(rawValue: keyword.text) else {
+      // Past the budget the diagnostic is only counted: building its message would cost more than the line.
+      if keyword.kind != .invalid, !budget.hasRoom {
+        budget.countOmitted()
+        throw Failure()
+      }
       var hints: [String] = []
       var fixIt: FixIt?
       if keyword.kind == .identifier, budget.hasRoom,
@@ -243,7 +296,7 @@ public struct Parser {
         hints.append("did you mean '\(near)'?")
         fixIt = FixIt(range: keyword.range, replacement: near)
       }
-      hints.append("clauses are: \(Parser.clauseKeywords.joined(separator: ", "))")
+      hints.append(Parser.clauseList)
       throw fail(.unknownClause(keyword.quoted), hints: hints, fixIt: fixIt)
     }
     advance()
@@ -282,7 +335,7 @@ public struct Parser {
       }
       advance()
       kind = .forEach(variable: variable, domain: try parseExpression())
-    case .given where current.isKeyword(PinnedSchedule.subject) && tokens[index + 1].isSymbol("{"):
+    case .given where current.isKeyword(PinnedSchedule.subject) && peekNext().isSymbol("{"):
       kind = .schedule(try parsePinnedSchedule())
     case .given:
       guard current.kind == .identifier else {
@@ -322,7 +375,7 @@ public struct Parser {
     case .expect:
       kind = .expect(try parseExpression())
     }
-    let end = tokens[index - 1].range
+    let end = previous.range
     guard atLineEnd else {
       var hints: [String] = []
       if case .expect = kind, current.kind == .identifier || current.kind == .symbol {
@@ -410,7 +463,7 @@ public struct Parser {
       // Skip to the closing brace (or the next rule), so the steps are not read as clauses.
       while current.kind != .end && !current.isSymbol("}")
         && !(current.kind == .identifier && HeaderKeyword(rawValue: current.text) != nil
-          && index > 0 && tokens[index - 1].kind == .newline)
+          && previous.kind == .newline)
       {
         advance()
       }
@@ -441,7 +494,7 @@ public struct Parser {
           hints: ["write the anchor without spaces, as in 'contract#C14'"])
       }
       advance()
-      guard current.kind == .word, current.range.start == tokens[index - 1].range.end else {
+      guard current.kind == .word, current.range.start == previous.range.end else {
         throw fail(.invalidSource(expected: "an anchor after 'contract#'", found: current.quoted))
       }
       let anchor = current
@@ -510,10 +563,9 @@ public struct Parser {
   }
 
   /// The binary operator at the current token, if it has this precedence.
-  private func binaryOperator(at precedence: Int) -> BinaryOperator? {
-    guard let op = BinaryOperator(rawValue: current.text), op.precedence == precedence,
-      current.kind == (op.isWord ? .identifier : .symbol)
-    else { return nil }
+  private mutating func binaryOperator(at precedence: Int) -> BinaryOperator? {
+    if currentOperator == nil { currentOperator = Parser.binaryOperator(of: current) }
+    guard let op = currentOperator!, op.precedence == precedence else { return nil }
     return op
   }
 

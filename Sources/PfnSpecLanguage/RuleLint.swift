@@ -11,7 +11,10 @@
 struct RuleLint {
   let vocabulary: Vocabulary
   let path: String
+  /// The first ``diagnosticsKeptPerStage`` warnings; the checker's budget keeps no more of them.
   private(set) var diagnostics: [Diagnostic] = []
+  /// Warnings past those, only counted: a file of a million rules left open costs no memory per rule.
+  private(set) var omitted = 0
   /// W316 is said once per file: the fix (a contract document) is the same for every citation.
   private var reportedUncheckedAnchor = false
 
@@ -221,6 +224,10 @@ struct RuleLint {
   private mutating func report(
     _ message: DiagnosticMessage, _ range: SourceRange, hints: [String], fixIt: FixIt? = nil
   ) {
+    guard diagnostics.count < diagnosticsKeptPerStage else {
+      omitted += 1
+      return
+    }
     diagnostics.append(Diagnostic(message, file: path, range: range, hints: hints, fixIt: fixIt))
   }
 }

@@ -83,9 +83,8 @@ public enum SpecLoader {
           Diagnostic(.cannotRead(path), file: path, range: nil))
         continue
       }
-      let bytes = [UInt8](data)
-      let (file, parseDiagnostics) = Parser.parse(bytes: bytes, path: path)
-      sources[path] = String(decoding: bytes, as: UTF8.self)
+      let (file, parseDiagnostics, text) = Parser.parseDecoding(bytes: [UInt8](data), path: path)
+      sources[path] = text
       files.append(file)
       diagnostics += parseDiagnostics
     }

@@ -94,6 +94,8 @@ enum SourceDecoding {
   /// The text (invalid bytes replaced by U+FFFD) and, if there were any, one E001 diagnostic.
   static func decode(_ bytes: [UInt8], path: String) -> (text: String, diagnostic: Diagnostic?) {
     let text = String(decoding: bytes, as: UTF8.self)
+    // Valid input decodes to the same bytes: one comparison instead of a walk of every character.
+    if text.utf8.count == bytes.count, text.utf8.elementsEqual(bytes) { return (text, nil) }
     var iterator = bytes.makeIterator()
     var decoder = UTF8()
     var position = SourcePosition(line: 1, column: 1, offset: 0)

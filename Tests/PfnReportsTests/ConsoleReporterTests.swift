@@ -156,5 +156,10 @@ struct ConsoleReporterTests {
     #expect(
       text.contains(
         #"LT-\u{1B}[2J: bad\u{1B}]0;title\u{7}\u{A}second line (Specs/lifetime.pfnspec:12)"#))
+    // Line and paragraph separators are escaped on the console too, as in every format.
+    let separators = makeVerdict(lifetime, "LT-001", .fail, message: "one\u{2028}two\u{2029}three")
+    let separated = try render([(lifetime, [separators])], color: .never)
+    #expect(!separated.contains("\u{2028}") && !separated.contains("\u{2029}"))
+    #expect(separated.contains(#"one\u{2028}two\u{2029}three"#))
   }
 }
