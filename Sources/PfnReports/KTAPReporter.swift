@@ -39,10 +39,14 @@ public final class KTAPReporter: VerdictSink {
 
   private struct OpenSuite {
     var key: SuiteKey
-    var lines: [String] = []
+    /// The suite's case lines so far, indented, as bytes.
+    var lines: [UInt8] = []
     var count = 0
     var tally = Tally()
   }
+
+  /// The last suite's line buffer, kept for the next suite's lines.
+  private var spareLines: [UInt8] = []
 
   /// Creates a reporter writing to `path` (`-` for standard output).
   public init(path: String) { self.path = path }
@@ -57,17 +61,52 @@ public final class KTAPReporter: VerdictSink {
   public func suiteStarted(_ key: SuiteKey) {
     if suite?.key == key { return }
     closeSuite()
-    suite = OpenSuite(key: key)
+    openSuite(key)
+  }
+
+  private func openSuite(_ key: SuiteKey) {
+    var lines = spareLines
+    spareLines = []
+    lines.removeAll(keepingCapacity: true)
+    suite = OpenSuite(key: key, lines: lines)
   }
 
   public func record(_ verdict: Verdict) {
     if suite?.key != verdict.identity.key {
       closeSuite()
-      suite = OpenSuite(key: verdict.identity.key)
+      openSuite(verdict.identity.key)
     }
     suite!.count += 1
     suite!.tally.add(verdict.outcome)
-    suite!.lines.append(contentsOf: Self.lines(for: verdict, number: suite!.count))
+    if verdict.outcome == .pass, Self.appendPlainPass(verdict, number: suite!.count, to: &suite!.lines) { return }
+    for line in Self.lines(for: verdict, number: suite!.count) {
+      PlainText.append("  ", to: &suite!.lines)
+      suite!.lines.append(contentsOf: line.utf8)
+      suite!.lines.append(UInt8(ascii: "\n"))
+    }
+  }
+
+  /// `  ok N name` of a pass, appended as bytes without building a string,
+  /// when the name is printable ASCII of at most 500 bytes (`#` becomes `_`):
+  /// the same bytes as ``lines(for:number:)``. Returns false, leaving `bytes`
+  /// as it was, otherwise.
+  private static func appendPlainPass(_ verdict: Verdict, number: Int, to bytes: inout [UInt8]) -> Bool {
+    let start = bytes.count
+    PlainText.append("  ok ", to: &bytes)
+    XMLMarkup.appendDecimal(number, to: &bytes)
+    bytes.append(UInt8(ascii: " "))
+    let nameStart = bytes.count
+    guard PlainText.appendCaseTitle(verdict.identity, to: &bytes, allowing: { $0 >= 0x20 && $0 < 0x7F }),
+      bytes.count > nameStart, bytes.count - nameStart <= 500
+    else {
+      bytes.removeSubrange(start...)
+      return false
+    }
+    for index in nameStart..<bytes.count where bytes[index] == UInt8(ascii: "#") {
+      bytes[index] = UInt8(ascii: "_")
+    }
+    bytes.append(UInt8(ascii: "\n"))
+    return true
   }
 
   public func suiteFinished(_ key: SuiteKey) { closeSuite() }
@@ -87,8 +126,8 @@ public final class KTAPReporter: VerdictSink {
     guard pendingError == nil, let spool else { return }
     suiteCount += 1
     let name = Self.name(open.key.description.replacingSlashes)
-    var text = "  KTAP version 1\n  # Subtest: \(name)\n  1..\(open.count)\n"
-    for line in open.lines { text += "  " + line + "\n" }
+    let header = "  KTAP version 1\n  # Subtest: \(name)\n  1..\(open.count)\n"
+    var text = ""
     let tally = open.tally
     if tally.failed + tally.errors > 0 {
       text += "# \(name): \(tally.failed) failed, \(tally.errors) errors of \(tally.total)\n"
@@ -98,7 +137,12 @@ public final class KTAPReporter: VerdictSink {
     } else {
       text += "ok \(suiteCount) \(name)\n"
     }
-    do { try spool.writer.write(text) } catch { pendingError = error }
+    do {
+      try spool.writer.write(header)
+      try spool.writer.write(bytes: open.lines)
+      try spool.writer.write(text)
+    } catch { pendingError = error }
+    spareLines = open.lines
   }
 
   /// The diagnostic lines and the result line of one case, unindented.

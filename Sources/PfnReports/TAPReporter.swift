@@ -37,6 +37,8 @@ public final class TAPReporter: VerdictSink {
 
   private var spool: TextSpool?
   private var count = 0
+  /// `suite/walker/arch ` of the last suite seen, when it is plain text (see ``PlainText``).
+  private var plainPrefix: (key: SuiteKey, bytes: [UInt8]?)?
   private var pendingError: (any Error)?
 
   /// Creates a reporter writing to `path` (`-` for standard output) in TAP
@@ -57,7 +59,14 @@ public final class TAPReporter: VerdictSink {
   public func record(_ verdict: Verdict) {
     guard pendingError == nil, let spool else { return }
     count += 1
-    do { try spool.writer.write(Self.lines(for: verdict, number: count)) } catch {
+    do {
+      let writer = spool.writer
+      if verdict.outcome == .pass, appendPlainPass(verdict, number: count, to: &writer.buffer) {
+        try writer.flushIfFull()
+      } else {
+        try writer.write(Self.lines(for: verdict, number: count))
+      }
+    } catch {
       pendingError = error
     }
   }
@@ -75,6 +84,41 @@ public final class TAPReporter: VerdictSink {
   }
 
   // MARK: - Lines
+
+  /// `ok N - description` of a pass, appended as bytes without building a
+  /// string, when its description has nothing to escape or cut (printable
+  /// ASCII without `\` and `#`, at most 1,000 bytes): the same bytes as
+  /// ``lines(for:number:)``. Returns false, leaving `bytes` as it was, otherwise.
+  private func appendPlainPass(_ verdict: Verdict, number: Int, to bytes: inout [UInt8]) -> Bool {
+    let identity = verdict.identity
+    if plainPrefix?.key != identity.key {
+      var prefix: [UInt8] = []
+      let plain = PlainText.append(identity.key.description, to: &prefix, allowing: Self.isPlain)
+      prefix.append(UInt8(ascii: " "))
+      plainPrefix = (identity.key, plain ? prefix : nil)
+    }
+    guard let prefix = plainPrefix?.bytes else { return false }
+    let start = bytes.count
+    PlainText.append("ok ", to: &bytes)
+    XMLMarkup.appendDecimal(number, to: &bytes)
+    PlainText.append(" - ", to: &bytes)
+    let descriptionStart = bytes.count
+    bytes.append(contentsOf: prefix)
+    guard PlainText.appendCaseTitle(identity, to: &bytes, allowing: Self.isPlain),
+      bytes.count - descriptionStart <= 1000
+    else {
+      bytes.removeSubrange(start...)
+      return false
+    }
+    bytes.append(UInt8(ascii: "\n"))
+    return true
+  }
+
+  /// A byte TAP descriptions carry as it is.
+  @inline(__always)
+  static func isPlain(_ byte: UInt8) -> Bool {
+    byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "\\") && byte != UInt8(ascii: "#")
+  }
 
   /// The test point for `verdict`, with its YAML block when it did not pass.
   static func lines(for verdict: Verdict, number: Int) -> String {
@@ -146,27 +190,49 @@ public final class TAPReporter: VerdictSink {
         + " [cut to fit a TAP line; the full text is in the JUnit report]")
   }
 
-  /// A YAML double-quoted scalar on one line (`\n`, `\"`, `\\`, `\t`, `\xNN`, `\L`, `\P`).
+  /// A YAML double-quoted scalar on one line (`\n`, `\"`, `\\`, `\t`, `\xNN`, `\L`, `\P`),
+  /// built over the UTF-8 bytes: every escaped character but U+2028, U+2029
+  /// and the C1 controls is ASCII, and those three have fixed byte patterns.
   static func quotedWhole(_ text: String) -> String {
-    var result = "\""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": result += "\\\""
-      case "\\": result += "\\\\"
-      case "\n": result += "\\n"
-      case "\t": result += "\\t"
-      case "\r": result += "\\r"
-      case "\u{2028}": result += "\\L"
-      case "\u{2029}": result += "\\P"
-      default:
-        if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
-          let hex = String(scalar.value, radix: 16, uppercase: true)
-          result += "\\x" + (hex.count < 2 ? "0" : "") + hex
-        } else {
-          result.unicodeScalars.append(scalar)
+    var text = text
+    return text.withUTF8 { utf8 in
+      var result: [UInt8] = []
+      result.reserveCapacity(utf8.count + 16)
+      result.append(UInt8(ascii: "\""))
+      var index = 0
+      while index < utf8.count {
+        let byte = utf8[index]
+        index += 1
+        switch byte {
+        case UInt8(ascii: "\""): result.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+        case UInt8(ascii: "\\"): result.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+        case 0x0A: result.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+        case 0x09: result.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+        case 0x0D: result.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+        case 0x00..<0x20, 0x7F: appendHexEscape(byte, to: &result)
+        // U+0080…U+009F: C2 80…C2 9F.
+        case 0xC2 where index < utf8.count && (0x80...0x9F).contains(utf8[index]):
+          appendHexEscape(utf8[index], to: &result)
+          index += 1
+        // U+2028 and U+2029: E2 80 A8 and E2 80 A9.
+        case 0xE2 where index + 1 < utf8.count && utf8[index] == 0x80 && (utf8[index + 1] == 0xA8 || utf8[index + 1] == 0xA9):
+          result.append(UInt8(ascii: "\\"))
+          result.append(utf8[index + 1] == 0xA8 ? UInt8(ascii: "L") : UInt8(ascii: "P"))
+          index += 2
+        default: result.append(byte)
         }
       }
+      result.append(UInt8(ascii: "\""))
+      return String(decoding: result, as: UTF8.self)
     }
-    return result + "\""
+  }
+
+  /// `\xNN` in uppercase hexadecimal.
+  private static func appendHexEscape(_ value: UInt8, to bytes: inout [UInt8]) {
+    let digits = Array("0123456789ABCDEF".utf8)
+    bytes.append(UInt8(ascii: "\\"))
+    bytes.append(UInt8(ascii: "x"))
+    bytes.append(digits[Int(value >> 4)])
+    bytes.append(digits[Int(value & 0xF)])
   }
 }

@@ -161,7 +161,24 @@ public enum VerdictText {
 
   /// The shell command that reruns the case.
   public static func command(_ replay: Replay) -> String {
-    shellCommand(["pfnspec"] + replay.arguments)
+    // Words of ASCII letters, digits and `-_./:=@%+,` need no quotes (what
+    // `shellQuoted` keeps as it is); only the others go through it.
+    (["pfnspec"] + replay.arguments).map { word in
+      var word = word
+      let plain = word.withUTF8 { utf8 in
+        !utf8.isEmpty && utf8.allSatisfy { byte in
+          switch byte {
+          case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
+            UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: "="), UInt8(ascii: "@"), UInt8(ascii: "%"),
+            UInt8(ascii: "+"), UInt8(ascii: ","):
+            true
+          default: false
+          }
+        }
+      }
+      return plain ? word : shellQuoted(word)
+    }.joined(separator: " ")
   }
 
   /// Whether the case could not be judged because the walker did not finish in time.
