@@ -326,6 +326,7 @@ struct SuiteBuffer {
     self.markup = markup
     self.caseDepth = caseDepth
     classnameValue = XMLMarkup.escapedAttributeValue(classname)
+    caseNames.reserveCapacity(1024)
   }
 
   mutating func add(_ verdict: Verdict) {
@@ -382,22 +383,10 @@ struct SuiteBuffer {
   /// `LT-001[level=pmd] the rule's title`: ``CaseIdentity/caseName`` and the
   /// title, appended into one string.
   static func caseTitle(_ identity: CaseIdentity) -> String {
-    var name = identity.ruleID
-    if !identity.parameters.isEmpty {
-      name += "["
-      for (index, parameter) in identity.parameters.enumerated() {
-        if index > 0 { name += "," }
-        name += parameter.name
-        name += "="
-        name += parameter.value
-      }
-      name += "]"
-    }
-    if !identity.ruleTitle.isEmpty {
-      name += " "
-      name += identity.ruleTitle
-    }
-    return name
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(128)
+    _ = PlainText.appendCaseTitle(identity, to: &bytes, allowing: { _ in true })
+    return String(decoding: bytes, as: UTF8.self)
   }
 
   private func result(of verdict: Verdict) -> BufferedCase.Result? {
@@ -412,9 +401,11 @@ struct SuiteBuffer {
     case .error: (element, type, fallback) = ("error", "CaseError", "the case could not be judged")
     case .skipped: (element, type, fallback) = ("skipped", nil, "the rule does not apply")
     }
-    let message = verdict.message.isEmpty ? fallback : verdict.message
+    let worded = verdict.message
+    let message = worded.isEmpty ? fallback : worded
     var sections = [message]
-    if !verdict.details.isEmpty { sections.append(verdict.details) }
+    let details = verdict.details
+    if !details.isEmpty { sections.append(details) }
     var trailer: [String] = []
     if !verdict.sources.isEmpty {
       trailer.append("sources: " + verdict.sources.joined(separator: "; "))

@@ -155,17 +155,18 @@ public final class KTAPReporter: VerdictSink {
     case .pass:
       return ["ok \(number) \(name)"]
     case .skipped:
-      let reason = verdict.message.isEmpty ? "the rule does not apply" : verdict.message
+      let worded = verdict.message
+      let reason = worded.isEmpty ? "the rule does not apply" : worded
       return ["ok \(number) \(name) # SKIP \(ConsoleReporter.oneLine(reason))"]
     case .fail, .error:
       let fallback =
         verdict.outcome == .fail ? "the walker broke the contract" : "the case could not be judged"
-      let message = ConsoleReporter.oneLine(verdict.message.isEmpty ? fallback : verdict.message)
+      let worded = verdict.message
+      let message = ConsoleReporter.oneLine(worded.isEmpty ? fallback : worded)
       var lines = ["# \(identity.caseName.oneLineName): \(message)"]
-      let details =
-        verdict.details.isEmpty
-        ? [] : verdict.details.split(separator: "\n", omittingEmptySubsequences: false)
-      for line in details.prefix(detailLines) { lines.append(diagnostic(String(line))) }
+      let text = verdict.details
+      let details = text.isEmpty ? (lines: [], count: 0) : Self.lines(of: text, keeping: detailLines)
+      for line in details.lines { lines.append(diagnostic(line)) }
       if details.count > detailLines {
         lines.append("# … \(details.count - detailLines) more lines of details")
         if let replay = verdict.replayCommand {
@@ -176,6 +177,29 @@ public final class KTAPReporter: VerdictSink {
       let directive = VerdictText.isTimeout(verdict) ? "TIMEOUT" : "ERROR"
       return lines + ["not ok \(number) \(name) # \(directive) \(message)"]
     }
+  }
+
+  /// The first `limit` lines of `text` and how many there are: the pieces
+  /// `text.split(separator: "\n", omittingEmptySubsequences: false)` gives,
+  /// found over the bytes. A line feed after a carriage return is no split
+  /// there (CR LF is one Character), so it is none here either.
+  static func lines(of text: String, keeping limit: Int) -> (lines: [String], count: Int) {
+    var lines: [String] = []
+    var count = 0
+    var text = text
+    text.withUTF8 { utf8 in
+      var start = 0
+      for index in 0..<utf8.count where utf8[index] == 0x0A && !(index > 0 && utf8[index - 1] == 0x0D) {
+        if count < limit {
+          lines.append(String(decoding: UnsafeBufferPointer(rebasing: utf8[start..<index]), as: UTF8.self))
+        }
+        count += 1
+        start = index + 1
+      }
+      if count < limit { lines.append(String(decoding: UnsafeBufferPointer(rebasing: utf8[start...]), as: UTF8.self)) }
+      count += 1
+    }
+    return (lines, count)
   }
 
   /// A name as KTAP allows it: one line, no `#`.

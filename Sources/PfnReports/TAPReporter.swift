@@ -64,7 +64,8 @@ public final class TAPReporter: VerdictSink {
       if verdict.outcome == .pass, appendPlainPass(verdict, number: count, to: &writer.buffer) {
         try writer.flushIfFull()
       } else {
-        try writer.write(Self.lines(for: verdict, number: count))
+        Self.appendLines(for: verdict, number: count, to: &writer.buffer)
+        try writer.flushIfFull()
       }
     } catch {
       pendingError = error
@@ -122,23 +123,59 @@ public final class TAPReporter: VerdictSink {
 
   /// The test point for `verdict`, with its YAML block when it did not pass.
   static func lines(for verdict: Verdict, number: Int) -> String {
-    let identity = verdict.identity
-    var description = "\(identity.key.description) \(identity.caseName)"
-    if !identity.ruleTitle.isEmpty { description += " " + identity.ruleTitle }
-    let escaped = escape(description)
+    var bytes: [UInt8] = []
+    appendLines(for: verdict, number: number, to: &bytes)
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  /// ``lines(for:number:)``, appended to `bytes`: each text of the verdict
+  /// (message, details, replay command) is worded once.
+  static func appendLines(for verdict: Verdict, number: Int, to bytes: inout [UInt8]) {
     switch verdict.outcome {
     case .pass:
-      return "ok \(number) - \(escaped)\n"
+      PlainText.append("ok ", to: &bytes)
+      XMLMarkup.appendDecimal(number, to: &bytes)
+      PlainText.append(" - ", to: &bytes)
+      appendDescription(verdict.identity, to: &bytes)
     case .skipped:
-      let reason = verdict.message.isEmpty ? "the rule does not apply" : verdict.message
-      return "ok \(number) - \(escaped) # SKIP \(escape(reason))\n"
-    case .fail:
-      return "not ok \(number) - \(escaped)\n" + yaml(verdict, severity: "fail")
-    case .error:
-      let message = verdict.message.isEmpty ? "the case could not be judged" : verdict.message
-      return "# ERROR: \(ConsoleReporter.oneLine(message)) (the case could not be judged)\n"
-        + "not ok \(number) - \(escaped)\n" + yaml(verdict, severity: "error")
+      let message = verdict.message
+      PlainText.append("ok ", to: &bytes)
+      XMLMarkup.appendDecimal(number, to: &bytes)
+      PlainText.append(" - ", to: &bytes)
+      appendDescription(verdict.identity, to: &bytes)
+      PlainText.append(" # SKIP ", to: &bytes)
+      bytes.append(contentsOf: escape(message.isEmpty ? "the rule does not apply" : message).utf8)
+    case .fail, .error:
+      let message = verdict.message
+      if verdict.outcome == .error {
+        PlainText.append("# ERROR: ", to: &bytes)
+        bytes.append(
+          contentsOf: ConsoleReporter.oneLine(message.isEmpty ? "the case could not be judged" : message).utf8)
+        PlainText.append(" (the case could not be judged)\n", to: &bytes)
+      }
+      PlainText.append("not ok ", to: &bytes)
+      XMLMarkup.appendDecimal(number, to: &bytes)
+      PlainText.append(" - ", to: &bytes)
+      appendDescription(verdict.identity, to: &bytes)
+      bytes.append(UInt8(ascii: "\n"))
+      appendYAML(verdict, message: message, severity: verdict.outcome == .fail ? "fail" : "error", to: &bytes)
+      return
     }
+    bytes.append(UInt8(ascii: "\n"))
+  }
+
+  /// `suite/walker/arch case title`, escaped (``escape(_:)``); copied as it
+  /// is when there is nothing to escape or cut.
+  private static func appendDescription(_ identity: CaseIdentity, to bytes: inout [UInt8]) {
+    let start = bytes.count
+    if PlainText.append(identity.key.description, to: &bytes, allowing: isPlain) {
+      bytes.append(UInt8(ascii: " "))
+      if PlainText.appendCaseTitle(identity, to: &bytes, allowing: isPlain), bytes.count - start <= 1000 { return }
+    }
+    bytes.removeSubrange(start...)
+    var description = "\(identity.key.description) \(identity.caseName)"
+    if !identity.ruleTitle.isEmpty { description += " " + identity.ruleTitle }
+    bytes.append(contentsOf: escape(description).utf8)
   }
 
   /// One line, with `\` and `#` escaped so neither starts a directive.
@@ -150,32 +187,58 @@ public final class TAPReporter: VerdictSink {
       with: Array("\\#".utf8))
   }
 
-  private static func yaml(_ verdict: Verdict, severity: String) -> String {
+  private static func appendYAML(_ verdict: Verdict, message: String, severity: StaticString, to bytes: inout [UInt8]) {
     let identity = verdict.identity
-    var lines = ["  ---"]
-    let fallback = severity == "fail" ? "the walker broke the contract" : "the case could not be judged"
-    lines.append("  message: " + quoted(verdict.message.isEmpty ? fallback : verdict.message))
-    lines.append("  severity: \(severity)")
-    lines.append("  suite: " + quoted(identity.key.description))
-    lines.append("  rule: " + quoted(identity.ruleID))
-    if let location = identity.location { lines.append("  at: " + quoted(location.description)) }
+    PlainText.append("  ---\n  message: ", to: &bytes)
+    let fallback = verdict.outcome == .fail ? "the walker broke the contract" : "the case could not be judged"
+    appendQuoted(message.isEmpty ? fallback : message, to: &bytes)
+    PlainText.append("\n  severity: ", to: &bytes)
+    PlainText.append(severity, to: &bytes)
+    PlainText.append("\n  suite: ", to: &bytes)
+    appendQuoted(identity.key.description, to: &bytes)
+    PlainText.append("\n  rule: ", to: &bytes)
+    appendQuoted(identity.ruleID, to: &bytes)
+    bytes.append(UInt8(ascii: "\n"))
+    if let location = identity.location {
+      PlainText.append("  at: ", to: &bytes)
+      appendQuoted(location.description, to: &bytes)
+      bytes.append(UInt8(ascii: "\n"))
+    }
     if !verdict.sources.isEmpty {
-      lines.append("  sources:")
-      for source in verdict.sources { lines.append("    - " + quoted(source)) }
+      PlainText.append("  sources:\n", to: &bytes)
+      for source in verdict.sources {
+        PlainText.append("    - ", to: &bytes)
+        appendQuoted(source, to: &bytes)
+        bytes.append(UInt8(ascii: "\n"))
+      }
     }
     if let schedule = VerdictText.pinnedSchedule(verdict) {
-      lines.append("  schedule: " + quoted(schedule))
+      PlainText.append("  schedule: ", to: &bytes)
+      appendQuoted(schedule, to: &bytes)
+      bytes.append(UInt8(ascii: "\n"))
     }
     if let replay = verdict.replayCommand {
-      lines.append("  replay: " + quoted(replay))
+      PlainText.append("  replay: ", to: &bytes)
+      appendQuoted(replay, to: &bytes)
+      bytes.append(UInt8(ascii: "\n"))
     }
-    if !verdict.details.isEmpty {
-      let details = ReportText.truncated(
-        verdict.details, headBytes: detailsHeadBytes, tailBytes: detailsTailBytes)
-      lines.append("  details: " + quoted(details))
+    let details = verdict.details
+    if !details.isEmpty {
+      PlainText.append("  details: ", to: &bytes)
+      appendQuoted(
+        ReportText.truncated(details, headBytes: detailsHeadBytes, tailBytes: detailsTailBytes), to: &bytes)
+      bytes.append(UInt8(ascii: "\n"))
     }
-    lines.append("  ...")
-    return lines.joined(separator: "\n") + "\n"
+    PlainText.append("  ...\n", to: &bytes)
+  }
+
+  /// ``quoted(_:)``, appended to `bytes`.
+  private static func appendQuoted(_ text: String, to bytes: inout [UInt8]) {
+    let start = bytes.count
+    appendQuotedWhole(text, to: &bytes)
+    guard bytes.count - start > maxLineBytes else { return }
+    bytes.removeSubrange(start...)
+    bytes.append(contentsOf: quoted(text).utf8)
   }
 
   /// ``quoted(_:)`` within ``maxLineBytes``: a longer value keeps its head
@@ -194,21 +257,49 @@ public final class TAPReporter: VerdictSink {
   /// built over the UTF-8 bytes: every escaped character but U+2028, U+2029
   /// and the C1 controls is ASCII, and those three have fixed byte patterns.
   static func quotedWhole(_ text: String) -> String {
+    var result: [UInt8] = []
+    appendQuotedWhole(text, to: &result)
+    return String(decoding: result, as: UTF8.self)
+  }
+
+  /// ``quotedWhole(_:)``, appended to `result`.
+  static func appendQuotedWhole(_ text: String, to result: inout [UInt8]) {
     var text = text
-    return text.withUTF8 { utf8 in
-      var result: [UInt8] = []
-      result.reserveCapacity(utf8.count + 16)
+    text.withUTF8 { utf8 in
+      result.reserveCapacity(result.count + utf8.count + 16)
       result.append(UInt8(ascii: "\""))
       var index = 0
+      var runStart = 0
       while index < utf8.count {
         let byte = utf8[index]
+        // Runs of bytes that stay as they are are copied whole: printable ASCII
+        // but `"` and `\`, and every non-ASCII byte that cannot begin a C1
+        // control, U+2028 or U+2029.
+        if (byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\"))
+          || (byte >= 0x80 && byte != 0xC2 && byte != 0xE2)
+        {
+          index += 1
+          continue
+        }
+        if runStart < index { result.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index])) }
         index += 1
+        defer { runStart = index }
         switch byte {
-        case UInt8(ascii: "\""): result.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-        case UInt8(ascii: "\\"): result.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-        case 0x0A: result.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-        case 0x09: result.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-        case 0x0D: result.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+        case UInt8(ascii: "\""):
+          result.append(UInt8(ascii: "\\"))
+          result.append(UInt8(ascii: "\""))
+        case UInt8(ascii: "\\"):
+          result.append(UInt8(ascii: "\\"))
+          result.append(UInt8(ascii: "\\"))
+        case 0x0A:
+          result.append(UInt8(ascii: "\\"))
+          result.append(UInt8(ascii: "n"))
+        case 0x09:
+          result.append(UInt8(ascii: "\\"))
+          result.append(UInt8(ascii: "t"))
+        case 0x0D:
+          result.append(UInt8(ascii: "\\"))
+          result.append(UInt8(ascii: "r"))
         case 0x00..<0x20, 0x7F: appendHexEscape(byte, to: &result)
         // U+0080…U+009F: C2 80…C2 9F.
         case 0xC2 where index < utf8.count && (0x80...0x9F).contains(utf8[index]):
@@ -222,8 +313,8 @@ public final class TAPReporter: VerdictSink {
         default: result.append(byte)
         }
       }
+      if runStart < index { result.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index])) }
       result.append(UInt8(ascii: "\""))
-      return String(decoding: result, as: UTF8.self)
     }
   }
 

@@ -87,60 +87,61 @@ public enum VerdictText {
     case .skipped: return ""
     case .fail, .error: break
     }
-    var lines: [String] = []
+    // One string grown in place: the same text as lines joined by "\n".
+    var lines = JoinedLines()
     switch verdict.cause {
     case .broken(let expectations, let fault)?:
-      lines.append("Failed:")
-      lines += failureTexts(expectations, fault).map { "  " + $0 }
+      lines.add("Failed:")
+      for item in failureTexts(expectations, fault) { lines.add("  ", item) }
     case .timeout(_, _, .worker)?, .crash?, .exit?, .garbage?:
-      lines.append("The \(subject(story)) \(workerDeath(verdict.cause!)).")
+      lines.add("The \(subject(story)) \(workerDeath(verdict.cause!)).")
     case .planning?, .workerFailed?, .workerDiedOutsideCase?, nil:
       break
     case let cause?:
-      lines.append("Error: \(message(cause, subject: subject(story)))")
+      lines.add("Error: \(message(cause, subject: subject(story)))")
     }
     if let rule = story.rule {
       let title = rule.title.map { " \"\($0)\"" } ?? ""
-      lines.append("Rule: \(rule.id)\(title) at \(rule.file):\(rule.line)")
-      lines += rule.why.map { "Why: \($0)" }
+      lines.add("Rule: \(rule.id)\(title) at \(rule.file):\(rule.line)")
+      for item in rule.why { lines.add("Why: \(item)") }
     }
     switch story.target {
     case .engine(let walker, let apiLevel, let profile, let arch, let kernel)?:
       if let caller = story.caller {
-        lines.append("Caller: \(caller.name) (\(caller.profile)): \(caller.summary)")
+        lines.add("Caller: \(caller.name) (\(caller.profile)): \(caller.summary)")
       }
-      lines.append("Case: walker \(walker) (API \(apiLevel), \(profile)), \(arch), kernel \(kernel)")
+      lines.add("Case: walker \(walker) (API \(apiLevel), \(profile)), \(arch), kernel \(kernel)")
     case .worker(let walker, let plugin, let arch)?:
-      lines.append("Case: walker \(walker) (\(plugin)), \(arch)")
+      lines.add("Case: walker \(walker) (\(plugin)), \(arch)")
     case .part(let plugin, let suites)?:
-      lines.append("Plug-in: \(plugin)")
-      lines.append("Suites: \(suites.isEmpty ? "all" : suites.joined(separator: ", "))")
+      lines.add("Plug-in: \(plugin)")
+      lines.add("Suites: \(suites.isEmpty ? "all" : suites.joined(separator: ", "))")
     case nil:
       break
     }
     if let world = story.world {
-      lines.append("World:")
-      lines += world.map { "  " + $0 }
+      lines.add("World:")
+      for item in world { lines.add("  ", item) }
     }
     if let schedule = story.schedule {
-      lines.append("Schedule: \(describe(schedule))")
-      if let exploration = story.exploration { lines.append("Races: \(summary(exploration))") }
+      lines.add("Schedule: \(describe(schedule))")
+      if let exploration = story.exploration { lines.add("Races: \(summary(exploration))") }
     }
     if !story.trace.isEmpty {
-      lines.append("Host calls and other CPUs, in order:")
-      lines += story.trace.map { "  " + $0 }
+      lines.add("Host calls and other CPUs, in order:")
+      for item in story.trace { lines.add("  ", item) }
       if !story.lockdepWarnings.isEmpty {
-        lines.append("Lockdep warnings: " + story.lockdepWarnings.joined(separator: "; "))
+        lines.add("Lockdep warnings: " + story.lockdepWarnings.joined(separator: "; "))
       }
-      if !story.stillHeld.isEmpty { lines.append("Still held: " + story.stillHeld.joined(separator: ", ")) }
+      if !story.stillHeld.isEmpty { lines.add("Still held: " + story.stillHeld.joined(separator: ", ")) }
     }
     if !story.standardError.joined().isEmpty {
-      lines.append("Worker's standard error (last lines):")
-      lines += story.standardError.map { "  " + $0 }
+      lines.add("Worker's standard error (last lines):")
+      for item in story.standardError { lines.add("  ", item) }
     }
-    if let pinned = pinnedSchedule(verdict) { lines.append("As a rule: \(pinned)") }
-    if let replay = verdict.replay { lines.append("Replay: \(command(replay))") }
-    return lines.joined(separator: "\n")
+    if let pinned = pinnedSchedule(verdict) { lines.add("As a rule: \(pinned)") }
+    if let replay = verdict.replay { lines.add("Replay: \(command(replay))") }
+    return lines.text
   }
 
   /// The failing schedule as a rule pins it (`given schedule { before read_pmd: zap pmd }`),
@@ -177,7 +178,9 @@ public enum VerdictText {
           }
         }
       }
-      return plain ? word : shellQuoted(word)
+      if plain { return word }
+      // Without a `'`, quoting is wrapping in `'…'` (what `shellQuoted` does then).
+      return word.utf8.contains(UInt8(ascii: "'")) ? shellQuoted(word) : "'" + word + "'"
     }.joined(separator: " ")
   }
 
@@ -216,4 +219,24 @@ extension Verdict {
   public var details: String { VerdictText.details(self) }
   /// The command that reruns the case, when there is one.
   public var replayCommand: String? { replay.map(VerdictText.command) }
+}
+
+/// Lines joined by `\n` as they come, without an array of them.
+struct JoinedLines {
+  private(set) var text = ""
+  private var count = 0
+
+  mutating func add(_ line: String) {
+    if count > 0 { text += "\n" }
+    text += line
+    count += 1
+  }
+
+  /// Adds `prefix` and `line` as one line.
+  mutating func add(_ prefix: String, _ line: String) {
+    if count > 0 { text += "\n" }
+    text += prefix
+    text += line
+    count += 1
+  }
 }
