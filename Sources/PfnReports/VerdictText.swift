@@ -14,6 +14,28 @@ public enum VerdictText {
     return text
   }
 
+  /// The second of the non-empty lines `text.split(separator: "\n")` gives,
+  /// found over the bytes (a CR LF pair is one Character, so no split there).
+  static func secondLine(of text: String) -> String? {
+    var text = text
+    return text.withUTF8 { utf8 -> String? in
+      var pieces = 0
+      var start = 0
+      for index in 0...utf8.count {
+        let ends = index == utf8.count || (utf8[index] == 0x0A && !(index > 0 && utf8[index - 1] == 0x0D))
+        guard ends else { continue }
+        if index > start {
+          pieces += 1
+          if pieces == 2 {
+            return String(decoding: UnsafeBufferPointer(rebasing: utf8[start..<index]), as: UTF8.self)
+          }
+        }
+        start = index + 1
+      }
+      return nil
+    }
+  }
+
   /// Who the case checks: "walker", or "caller" in a caller rule's case.
   static func subject(_ story: CaseStory) -> String { story.caller == nil ? "walker" : "caller" }
 
@@ -23,11 +45,11 @@ public enum VerdictText {
     case .broken(let expectations, let fault):
       // A fault stops the case, and the message says so.
       if let fault { return "the \(subject) faulted: \(fault)" }
-      let failures = failureTexts(expectations, fault)
-      guard let first = failures.first else { return "" }
-      // The headline is the explanation of the first failure (a fault is one line).
-      let headline = first.split(separator: "\n").dropFirst().first.map { String($0.drop { $0 == " " }) } ?? first
-      return headline + (failures.count > 1 ? " (+\(failures.count - 1) more)" : "")
+      // Only the first failure is worded: the headline is its explanation.
+      guard let firstExpectation = expectations.first else { return "" }
+      let first = failureTexts([firstExpectation], nil)[0]
+      let headline = secondLine(of: first).map { String($0.drop { $0 == " " }) } ?? first
+      return headline + (expectations.count > 1 ? " (+\(expectations.count - 1) more)" : "")
     case .notApplicable(let reason): return reason
     case .planning(let message): return message
     case .worldNotBuilt(let reason): return "the rule's world cannot be built: \(reason)"
