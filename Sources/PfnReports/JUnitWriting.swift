@@ -215,6 +215,7 @@ final class JUnitDocumentWriter {
     partTotals.merge(suite.tally)
     totals.merge(suite.tally)
     if spool.byteCount >= maxFileBytes {
+      try spool.seal()
       finishedParts.append((spool, partTotals))
       self.spool = nil
       partTotals = Tally()

@@ -40,6 +40,13 @@ final class SuiteSpool {
     byteCount += bytes.count
   }
 
+  /// Writes out what is buffered and gives the buffer's memory back: the
+  /// spool of a finished part waits for the end of the run with nothing held.
+  func seal() throws {
+    try writer.flush()
+    writer.buffer = []
+  }
+
   /// Copies the suites written so far into `target`, the writer of the file
   /// open as `targetDescriptor`, just after the root's start tag.
   ///
