@@ -54,6 +54,8 @@ public final class JUnitReporter: VerdictSink {
   private var document: JUnitDocumentWriter?
   private var surefire: SurefireDirectoryWriter?
   private var openSuite: SuiteBuffer?
+  /// The open suite's testcases as markup; one buffer, reused suite after suite.
+  private let testcaseMarkup = XMLMarkup(capacity: 256 * 1024)
   private var suiteNames: Set<String> = []
   private var classnames: Set<String> = []
   private var pendingError: (any Error)?
@@ -102,7 +104,7 @@ public final class JUnitReporter: VerdictSink {
   public func suiteStarted(_ key: SuiteKey) {
     if openSuite?.key == key { return }
     closeSuite()
-    openSuite = SuiteBuffer(key: key, options: options)
+    openSuite = makeSuite(key)
   }
 
   public func record(_ verdict: Verdict) {
@@ -110,7 +112,7 @@ public final class JUnitReporter: VerdictSink {
     // a suite of its own rather than a wrong classname.
     if openSuite?.key != verdict.identity.key {
       closeSuite()
-      openSuite = SuiteBuffer(key: verdict.identity.key, options: options)
+      openSuite = makeSuite(verdict.identity.key)
     }
     openSuite?.add(verdict)
   }
@@ -142,6 +144,20 @@ public final class JUnitReporter: VerdictSink {
 
   // MARK: - Suites
 
+  /// A suite's names are claimed when it opens (suites open and close one at
+  /// a time, so the order of claims is the order of the file), so that the
+  /// classname is escaped once and copied into each testcase.
+  private func makeSuite(_ key: SuiteKey) -> SuiteBuffer {
+    let suitePath = [key.suite, key.walker, key.arch].map(Self.nameComponent)
+    let classPath = ["pfnspec"] + [key.arch, key.walker, key.suite].map(Self.nameComponent)
+    let name = Self.claim(suitePath.joined(separator: "."), in: &suiteNames)
+    let classname = Self.claim(classPath.joined(separator: "."), in: &classnames)
+    testcaseMarkup.removeAll()
+    return SuiteBuffer(
+      key: key, name: name, classname: classname, options: options, markup: testcaseMarkup,
+      caseDepth: JUnitSuiteWriter(dialect: options.dialect).suiteDepth + 1)
+  }
+
   private func closeSuite() {
     guard let suite = openSuite else { return }
     openSuite = nil
@@ -152,21 +168,14 @@ public final class JUnitReporter: VerdictSink {
   }
 
   private func record(of suite: SuiteBuffer) -> SuiteRecord {
-    let key = suite.key
-    let suitePath = [key.suite, key.walker, key.arch].map(Self.nameComponent)
-    let classPath = ["pfnspec"] + [key.arch, key.walker, key.suite].map(Self.nameComponent)
-    let name = Self.claim(suitePath.joined(separator: "."), in: &suiteNames)
-    let classname = Self.claim(classPath.joined(separator: "."), in: &classnames)
-    var cases = suite.cases
-    for index in cases.indices { cases[index].classname = classname }
-    return SuiteRecord(
-      name: name, tally: suite.tally, time: time(suite.seconds),
+    SuiteRecord(
+      name: suite.name, tally: suite.tally, time: time(suite.seconds),
       timestamp: ReportText.utcTimestamp(
         secondsSince1970: deterministic ? 0 : info?.startTime ?? 0),
       hostname: deterministic ? "localhost" : Self.hostname(info),
       properties: properties(of: suite).map { ($0, Self.attributeText($1)) }
         + shardProperties(of: suite),
-      cases: cases)
+      testcases: .markup(suite.markup))
   }
 
   private func properties(of suite: SuiteBuffer) -> [(String, String)] {
@@ -281,12 +290,20 @@ struct RuleFacts {
   var ordinal: Int
 }
 
-/// The verdicts of the suite being run, as testcases whose texts are cut to
-/// size, so a suite of huge failures stays small in memory.
+/// The verdicts of the suite being run, as testcase markup built when each
+/// arrives (texts cut to size, so a suite of huge failures stays small in
+/// memory), and what the suite's properties say about them.
 struct SuiteBuffer {
   let key: SuiteKey
+  /// The suite's name and its testcases' classname, both claimed in the file.
+  let name: String
   let options: JUnitOptions
-  private(set) var cases: [BufferedCase] = []
+  /// The testcases so far, at ``caseDepth``.
+  let markup: XMLMarkup
+  let caseDepth: Int
+  /// The classname, escaped once for all the suite's testcases.
+  private let classnameValue: [UInt8]
+  private var caseCount = 0
   private(set) var tally = Tally()
   private(set) var seconds = 0.0
   private(set) var profiles: [String] = []
@@ -302,9 +319,14 @@ struct SuiteBuffer {
   private var ruleIndex: [String: Int] = [:]
   private var bodyBytes = 0
 
-  init(key: SuiteKey, options: JUnitOptions) {
+  init(key: SuiteKey, name: String, classname: String, options: JUnitOptions, markup: XMLMarkup, caseDepth: Int) {
     self.key = key
+    self.name = name
     self.options = options
+    self.markup = markup
+    self.caseDepth = caseDepth
+    classnameValue = XMLMarkup.escapedAttributeValue(classname)
+    caseNames.reserveCapacity(1024)
   }
 
   mutating func add(_ verdict: Verdict) {
@@ -312,7 +334,7 @@ struct SuiteBuffer {
     tally.add(verdict.outcome)
     if verdict.seconds.isFinite, verdict.seconds > 0 { seconds += verdict.seconds }
     seed = seed ?? verdict.seed
-    if cases.isEmpty, let ordinal = verdict.ordinal { suiteOrdinal = ordinal.suite }
+    if caseCount == 0, let ordinal = verdict.ordinal { suiteOrdinal = ordinal.suite }
     if !verdict.profile.isEmpty, !profiles.contains(verdict.profile) {
       profiles.append(verdict.profile)
     }
@@ -328,26 +350,43 @@ struct SuiteBuffer {
           location: identity.location, ordinal: verdict.ordinal?.rule ?? rules.count))
     }
     if options.shard != nil {
-      let ordinal = verdict.ordinal ?? CaseOrdinal(suite: 0, rule: 0, index: cases.count)
+      let ordinal = verdict.ordinal ?? CaseOrdinal(suite: 0, rule: 0, index: caseCount)
       caseOrdinals.append("\(ordinal.rule).\(ordinal.index)")
       if let share = verdict.story.exploration?.share {
         scheduleShares.append(("\(ordinal.rule).\(ordinal.index)", share))
       }
     }
 
-    var name = identity.caseName
-    if !identity.ruleTitle.isEmpty { name += " " + identity.ruleTitle }
-    name = ReportText.visible(JUnitReporter.attributeText(name), keepingLineBreaks: false)
-    name = JUnitReporter.claim(name, in: &caseNames)
-    let location = options.fileAndLine ? identity.location : nil
+    caseCount += 1
+
+    // The name is built once, as one string: the case name and the rule's title.
+    let title = ReportText.visible(
+      JUnitReporter.attributeText(Self.caseTitle(identity)), keepingLineBreaks: false)
+    let name = JUnitReporter.claim(title, in: &caseNames)
+    markup.startTag("testcase", depth: caseDepth)
+    markup.attribute("name", name)
+    markup.attribute("classname", escaped: classnameValue)
+    if options.deterministic {
+      markup.attribute("time", "0.000")
+    } else {
+      markup.attribute("time", seconds: verdict.seconds)
+    }
+    if options.fileAndLine, let location = identity.location {
+      markup.attribute("file", JUnitReporter.attributeText(location.file))
+      markup.attribute("line", decimal: location.line)
+    }
     let result = result(of: verdict)
     bodyBytes += result?.body.utf8.count ?? 0
-    cases.append(
-      BufferedCase(
-        name: name, classname: "",
-        time: options.deterministic ? "0.000" : ReportText.seconds(verdict.seconds),
-        file: location.map { JUnitReporter.attributeText($0.file) },
-        line: location.map { String($0.line) }, result: result))
+    JUnitSuiteWriter.appendResult(result, depth: caseDepth, to: markup)
+  }
+
+  /// `LT-001[level=pmd] the rule's title`: ``CaseIdentity/caseName`` and the
+  /// title, appended into one string.
+  static func caseTitle(_ identity: CaseIdentity) -> String {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(128)
+    _ = PlainText.appendCaseTitle(identity, to: &bytes, allowing: { _ in true })
+    return String(decoding: bytes, as: UTF8.self)
   }
 
   private func result(of verdict: Verdict) -> BufferedCase.Result? {
@@ -362,9 +401,11 @@ struct SuiteBuffer {
     case .error: (element, type, fallback) = ("error", "CaseError", "the case could not be judged")
     case .skipped: (element, type, fallback) = ("skipped", nil, "the rule does not apply")
     }
-    let message = verdict.message.isEmpty ? fallback : verdict.message
+    let worded = verdict.message
+    let message = worded.isEmpty ? fallback : worded
     var sections = [message]
-    if !verdict.details.isEmpty { sections.append(verdict.details) }
+    let details = verdict.details
+    if !details.isEmpty { sections.append(details) }
     var trailer: [String] = []
     if !verdict.sources.isEmpty {
       trailer.append("sources: " + verdict.sources.joined(separator: "; "))

@@ -36,63 +36,131 @@ struct SuiteRecord {
   var timestamp: String
   var hostname: String
   var properties: [(String, String)]
-  var cases: [BufferedCase]
+  var testcases: SuiteTestcases
+
+  /// A suite whose testcases are values (the merger's, read back from reports).
+  init(
+    name: String, tally: Tally, time: String, timestamp: String, hostname: String,
+    properties: [(String, String)], cases: [BufferedCase]
+  ) {
+    self.init(
+      name: name, tally: tally, time: time, timestamp: timestamp, hostname: hostname,
+      properties: properties, testcases: .values(cases))
+  }
+
+  init(
+    name: String, tally: Tally, time: String, timestamp: String, hostname: String,
+    properties: [(String, String)], testcases: SuiteTestcases
+  ) {
+    self.name = name
+    self.tally = tally
+    self.time = time
+    self.timestamp = timestamp
+    self.hostname = hostname
+    self.properties = properties
+    self.testcases = testcases
+  }
+}
+
+/// A suite's `<testcase>` elements.
+enum SuiteTestcases {
+  /// Values, written when the suite is.
+  case values([BufferedCase])
+  /// Markup the reporter built as each verdict arrived, at the depth of the
+  /// suite's children in its dialect (``JUnitSuiteWriter/suiteDepth``).
+  case markup(XMLMarkup)
 }
 
 /// Writes ``SuiteRecord``s and document roots in one dialect.
+///
+/// A suite is built as bytes (``XMLMarkup``) in the layout libxml2's
+/// xmlTextWriter gives it; the root and the declaration are written by
+/// xmlTextWriter itself (``XMLStreamWriter``).
 struct JUnitSuiteWriter {
   let dialect: JUnitDialect
 
-  /// Writes `<testsuite>`; `id` is its position in the file.
-  func write(_ suite: SuiteRecord, id: Int, to writer: XMLStreamWriter) throws {
-    try writer.startElement("testsuite")
-    try writer.attribute("name", suite.name)
-    try writer.attribute("tests", String(suite.tally.total))
-    try writer.attribute("failures", String(suite.tally.failed))
-    try writer.attribute("errors", String(suite.tally.errors))
-    try writer.attribute("skipped", String(suite.tally.skipped))
-    try writer.attribute("time", suite.time)
+  /// How deep `<testsuite>` is: the root of a Surefire file, a child of `<testsuites>` otherwise.
+  var suiteDepth: Int { dialect == .surefire ? 0 : 1 }
+
+  /// Builds `<testsuite>` (`id` is its position in the file) in `scratch` and
+  /// hands its bytes to `emit`, in one or a few pieces.
+  func write(
+    _ suite: SuiteRecord, id: Int, scratch: XMLMarkup, emit: (_ bytes: [UInt8]) throws -> Void
+  ) throws {
+    let depth = suiteDepth
+    scratch.removeAll()
+    scratch.startTag("testsuite", depth: depth)
+    scratch.attribute("name", suite.name)
+    scratch.attribute("tests", decimal: suite.tally.total)
+    scratch.attribute("failures", decimal: suite.tally.failed)
+    scratch.attribute("errors", decimal: suite.tally.errors)
+    scratch.attribute("skipped", decimal: suite.tally.skipped)
+    scratch.attribute("time", suite.time)
     // Surefire's schemas know none of these (the 2024 one not even a timestamp).
     if dialect != .surefire {
-      try writer.attribute("timestamp", suite.timestamp)
-      try writer.attribute("hostname", suite.hostname)
-      try writer.attribute("id", String(id))
-      try writer.attribute("package", "pfnspec")
+      scratch.attribute("timestamp", suite.timestamp)
+      scratch.attribute("hostname", suite.hostname)
+      scratch.attribute("id", decimal: id)
+      scratch.attribute("package", "pfnspec")
     }
+    scratch.openChildren()
 
-    try writer.startElement("properties")
-    for (propertyName, value) in suite.properties {
-      try writer.startElement("property")
-      try writer.attribute("name", propertyName)
-      try writer.attribute("value", value)
-      try writer.endElement()
-    }
-    try writer.endElement()
-
-    for testcase in suite.cases {
-      try writer.startElement("testcase")
-      try writer.attribute("name", testcase.name)
-      try writer.attribute("classname", testcase.classname)
-      try writer.attribute("time", testcase.time)
-      if let file = testcase.file { try writer.attribute("file", file) }
-      if let line = testcase.line { try writer.attribute("line", line) }
-      if let result = testcase.result {
-        try writer.startElement(result.element)
-        try writer.attribute("message", result.message)
-        if let type = result.type { try writer.attribute("type", type) }
-        try writer.text(result.body)
-        try writer.endElement()
+    scratch.startTag("properties", depth: depth + 1)
+    if suite.properties.isEmpty {
+      scratch.closeEmpty()
+    } else {
+      scratch.openChildren()
+      for (propertyName, value) in suite.properties {
+        scratch.startTag("property", depth: depth + 2)
+        scratch.attribute("name", propertyName)
+        scratch.attribute("value", value)
+        scratch.closeEmpty()
       }
-      try writer.endElement()
+      scratch.endTag("properties", depth: depth + 1)
+    }
+
+    switch suite.testcases {
+    case .values(let cases):
+      for testcase in cases { Self.append(testcase, depth: depth + 1, to: scratch) }
+    case .markup(let markup):
+      try emit(scratch.bytes)
+      scratch.removeAll()
+      try emit(markup.bytes)
     }
     if dialect == .ant {
       // windyroad requires both, after the testcases; pfnspec has no output to put there.
-      try writer.startElement("system-out")
-      try writer.endElement()
-      try writer.startElement("system-err")
-      try writer.endElement()
+      scratch.startTag("system-out", depth: depth + 1)
+      scratch.closeEmpty()
+      scratch.startTag("system-err", depth: depth + 1)
+      scratch.closeEmpty()
     }
-    try writer.endElement()
+    scratch.endTag("testsuite", depth: depth)
+    try emit(scratch.bytes)
+  }
+
+  /// One `<testcase>` from its values.
+  static func append(_ testcase: BufferedCase, depth: Int, to markup: XMLMarkup) {
+    markup.startTag("testcase", depth: depth)
+    markup.attribute("name", testcase.name)
+    markup.attribute("classname", testcase.classname)
+    markup.attribute("time", testcase.time)
+    if let file = testcase.file { markup.attribute("file", file) }
+    if let line = testcase.line { markup.attribute("line", line) }
+    appendResult(testcase.result, depth: depth, to: markup)
+  }
+
+  /// A testcase's result element and its end, after the testcase's attributes.
+  static func appendResult(_ result: BufferedCase.Result?, depth: Int, to markup: XMLMarkup) {
+    guard let result else {
+      markup.closeEmpty()
+      return
+    }
+    markup.openChildren()
+    markup.startTag(dynamic: result.element, depth: depth + 1)
+    markup.attribute("message", result.message)
+    if let type = result.type { markup.attribute("type", type) }
+    markup.textContent(result.body, close: result.element)
+    markup.endTag("testcase", depth: depth)
   }
 
   /// Opens the `<testsuites>` root with the attributes the dialect allows.
@@ -111,9 +179,11 @@ struct JUnitSuiteWriter {
 /// Assembles `<testsuites>` documents (the default and Ant dialects) from
 /// suites that arrive one at a time, holding none of them in memory.
 ///
-/// Suites go to an unlinked spool file next to the report; at ``finish(time:)``
-/// the root with the totals is written to a temporary file, the suites are
-/// copied in and the file is renamed over the report. When a spool passes
+/// Suites go to an unlinked spool file next to the report, as bytes; at
+/// ``finish(time:)`` the root with the totals is written to a temporary file,
+/// the kernel copies the suites in (`sendfile`, no pass through this
+/// process) and the file is renamed over the report: the totals come first
+/// in the root, so one copy is the least a streaming writer can do. When a spool passes
 /// `maxFileBytes`, it is finished as one file and the next suites go to
 /// `NAME.part2.xml`, `NAME.part3.xml`, …, each a complete report with its own
 /// totals.
@@ -123,6 +193,7 @@ final class JUnitDocumentWriter {
   let maxFileBytes: Int
 
   private var spool: SuiteSpool?
+  private let scratch = XMLMarkup()
   private var partTotals = Tally()
   private var suitesInPart = 0
   private var finishedParts: [(spool: SuiteSpool, totals: Tally)] = []
@@ -139,11 +210,12 @@ final class JUnitDocumentWriter {
 
   func add(_ suite: SuiteRecord) throws {
     let spool = try currentSpool()
-    try suiteWriter.write(suite, id: suitesInPart, to: spool.writer)
+    try suiteWriter.write(suite, id: suitesInPart, scratch: scratch) { try spool.write($0) }
     suitesInPart += 1
     partTotals.merge(suite.tally)
     totals.merge(suite.tally)
-    if try spool.byteCount() >= maxFileBytes {
+    if spool.byteCount >= maxFileBytes {
+      try spool.seal()
       finishedParts.append((spool, partTotals))
       self.spool = nil
       partTotals = Tally()
@@ -164,7 +236,7 @@ final class JUnitDocumentWriter {
         let writer = try XMLStreamWriter(fileDescriptor: fileDescriptor)
         try writer.startDocument()
         try suiteWriter.startRoot(writer, totals: part.totals, time: time)
-        try part.spool.copySuites(into: writer)
+        try part.spool.copySuites(into: writer, fileDescriptor: fileDescriptor)
         try writer.endElement()
         try writer.endDocument()
         try writer.flush()
@@ -198,6 +270,7 @@ final class JUnitDocumentWriter {
 final class SurefireDirectoryWriter {
   let directory: String
   private let suiteWriter = JUnitSuiteWriter(dialect: .surefire)
+  private let scratch = XMLMarkup()
   private var written: [String] = []
   private var fileNames: Set<String> = []
   private(set) var totals = Tally()
@@ -221,7 +294,9 @@ final class SurefireDirectoryWriter {
     try ReportFile.writeAtomically(to: target) { fileDescriptor in
       let writer = try XMLStreamWriter(fileDescriptor: fileDescriptor)
       try writer.startDocument()
-      try suiteWriter.write(suite, id: 0, to: writer)
+      try suiteWriter.write(suite, id: 0, scratch: scratch) { bytes in
+        try bytes.withUnsafeBytes { try writer.raw($0) }
+      }
       try writer.endDocument()
       try writer.flush()
     }

@@ -39,10 +39,14 @@ public final class KTAPReporter: VerdictSink {
 
   private struct OpenSuite {
     var key: SuiteKey
-    var lines: [String] = []
+    /// The suite's case lines so far, indented, as bytes.
+    var lines: [UInt8] = []
     var count = 0
     var tally = Tally()
   }
+
+  /// The last suite's line buffer, kept for the next suite's lines.
+  private var spareLines: [UInt8] = []
 
   /// Creates a reporter writing to `path` (`-` for standard output).
   public init(path: String) { self.path = path }
@@ -57,17 +61,52 @@ public final class KTAPReporter: VerdictSink {
   public func suiteStarted(_ key: SuiteKey) {
     if suite?.key == key { return }
     closeSuite()
-    suite = OpenSuite(key: key)
+    openSuite(key)
+  }
+
+  private func openSuite(_ key: SuiteKey) {
+    var lines = spareLines
+    spareLines = []
+    lines.removeAll(keepingCapacity: true)
+    suite = OpenSuite(key: key, lines: lines)
   }
 
   public func record(_ verdict: Verdict) {
     if suite?.key != verdict.identity.key {
       closeSuite()
-      suite = OpenSuite(key: verdict.identity.key)
+      openSuite(verdict.identity.key)
     }
     suite!.count += 1
     suite!.tally.add(verdict.outcome)
-    suite!.lines.append(contentsOf: Self.lines(for: verdict, number: suite!.count))
+    if verdict.outcome == .pass, Self.appendPlainPass(verdict, number: suite!.count, to: &suite!.lines) { return }
+    for line in Self.lines(for: verdict, number: suite!.count) {
+      PlainText.append("  ", to: &suite!.lines)
+      suite!.lines.append(contentsOf: line.utf8)
+      suite!.lines.append(UInt8(ascii: "\n"))
+    }
+  }
+
+  /// `  ok N name` of a pass, appended as bytes without building a string,
+  /// when the name is printable ASCII of at most 500 bytes (`#` becomes `_`):
+  /// the same bytes as ``lines(for:number:)``. Returns false, leaving `bytes`
+  /// as it was, otherwise.
+  private static func appendPlainPass(_ verdict: Verdict, number: Int, to bytes: inout [UInt8]) -> Bool {
+    let start = bytes.count
+    PlainText.append("  ok ", to: &bytes)
+    XMLMarkup.appendDecimal(number, to: &bytes)
+    bytes.append(UInt8(ascii: " "))
+    let nameStart = bytes.count
+    guard PlainText.appendCaseTitle(verdict.identity, to: &bytes, allowing: { $0 >= 0x20 && $0 < 0x7F }),
+      bytes.count > nameStart, bytes.count - nameStart <= 500
+    else {
+      bytes.removeSubrange(start...)
+      return false
+    }
+    for index in nameStart..<bytes.count where bytes[index] == UInt8(ascii: "#") {
+      bytes[index] = UInt8(ascii: "_")
+    }
+    bytes.append(UInt8(ascii: "\n"))
+    return true
   }
 
   public func suiteFinished(_ key: SuiteKey) { closeSuite() }
@@ -87,8 +126,8 @@ public final class KTAPReporter: VerdictSink {
     guard pendingError == nil, let spool else { return }
     suiteCount += 1
     let name = Self.name(open.key.description.replacingSlashes)
-    var text = "  KTAP version 1\n  # Subtest: \(name)\n  1..\(open.count)\n"
-    for line in open.lines { text += "  " + line + "\n" }
+    let header = "  KTAP version 1\n  # Subtest: \(name)\n  1..\(open.count)\n"
+    var text = ""
     let tally = open.tally
     if tally.failed + tally.errors > 0 {
       text += "# \(name): \(tally.failed) failed, \(tally.errors) errors of \(tally.total)\n"
@@ -98,7 +137,12 @@ public final class KTAPReporter: VerdictSink {
     } else {
       text += "ok \(suiteCount) \(name)\n"
     }
-    do { try spool.writer.write(text) } catch { pendingError = error }
+    do {
+      try spool.writer.write(header)
+      try spool.writer.write(bytes: open.lines)
+      try spool.writer.write(text)
+    } catch { pendingError = error }
+    spareLines = open.lines
   }
 
   /// The diagnostic lines and the result line of one case, unindented.
@@ -111,17 +155,18 @@ public final class KTAPReporter: VerdictSink {
     case .pass:
       return ["ok \(number) \(name)"]
     case .skipped:
-      let reason = verdict.message.isEmpty ? "the rule does not apply" : verdict.message
+      let worded = verdict.message
+      let reason = worded.isEmpty ? "the rule does not apply" : worded
       return ["ok \(number) \(name) # SKIP \(ConsoleReporter.oneLine(reason))"]
     case .fail, .error:
       let fallback =
         verdict.outcome == .fail ? "the walker broke the contract" : "the case could not be judged"
-      let message = ConsoleReporter.oneLine(verdict.message.isEmpty ? fallback : verdict.message)
+      let worded = verdict.message
+      let message = ConsoleReporter.oneLine(worded.isEmpty ? fallback : worded)
       var lines = ["# \(identity.caseName.oneLineName): \(message)"]
-      let details =
-        verdict.details.isEmpty
-        ? [] : verdict.details.split(separator: "\n", omittingEmptySubsequences: false)
-      for line in details.prefix(detailLines) { lines.append(diagnostic(String(line))) }
+      let text = verdict.details
+      let details = text.isEmpty ? (lines: [], count: 0) : Self.lines(of: text, keeping: detailLines)
+      for line in details.lines { lines.append(diagnostic(line)) }
       if details.count > detailLines {
         lines.append("# … \(details.count - detailLines) more lines of details")
         if let replay = verdict.replayCommand {
@@ -132,6 +177,29 @@ public final class KTAPReporter: VerdictSink {
       let directive = VerdictText.isTimeout(verdict) ? "TIMEOUT" : "ERROR"
       return lines + ["not ok \(number) \(name) # \(directive) \(message)"]
     }
+  }
+
+  /// The first `limit` lines of `text` and how many there are: the pieces
+  /// `text.split(separator: "\n", omittingEmptySubsequences: false)` gives,
+  /// found over the bytes. A line feed after a carriage return is no split
+  /// there (CR LF is one Character), so it is none here either.
+  static func lines(of text: String, keeping limit: Int) -> (lines: [String], count: Int) {
+    var lines: [String] = []
+    var count = 0
+    var text = text
+    text.withUTF8 { utf8 in
+      var start = 0
+      for index in 0..<utf8.count where utf8[index] == 0x0A && !(index > 0 && utf8[index - 1] == 0x0D) {
+        if count < limit {
+          lines.append(String(decoding: UnsafeBufferPointer(rebasing: utf8[start..<index]), as: UTF8.self))
+        }
+        count += 1
+        start = index + 1
+      }
+      if count < limit { lines.append(String(decoding: UnsafeBufferPointer(rebasing: utf8[start...]), as: UTF8.self)) }
+      count += 1
+    }
+    return (lines, count)
   }
 
   /// A name as KTAP allows it: one line, no `#`.

@@ -27,8 +27,13 @@ enum ReportText {
   ///   allows them); pass `false` for one-line console output.
   static func visible(_ text: String, keepingLineBreaks: Bool = true) -> String {
     // Most report text is printable ASCII: one pass over the bytes says so.
-    let clean = text.utf8.allSatisfy { byte in
-      (0x20..<0x7F).contains(byte) || (keepingLineBreaks && (byte == 0x09 || byte == 0x0A || byte == 0x0D))
+    var contiguous = text
+    let clean = contiguous.withUTF8 { utf8 in
+      for byte in utf8 where !(byte >= 0x20 && byte < 0x7F) {
+        if keepingLineBreaks && (byte == 0x09 || byte == 0x0A || byte == 0x0D) { continue }
+        return false
+      }
+      return true
     }
     if clean { return text }
     let scalars = text.unicodeScalars

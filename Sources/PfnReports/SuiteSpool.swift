@@ -11,10 +11,10 @@
 /// at the end of the run.
 final class SuiteSpool {
   private let fileDescriptor: Int32
-  /// Writes the suites; `nil` only while the spool is torn down.
-  private(set) var writer: XMLStreamWriter!
-  /// Where the suites begin: after the declaration and the wrapper's start tag.
-  private let contentStart: off_t
+  private let writer: BufferedFileWriter
+  /// Bytes of suites held: the line break that follows the root's start tag
+  /// once a suite is there, then the suites.
+  private(set) var byteCount = 0
 
   /// Creates the spool in `directory`, so that it is on the same file system
   /// as the report and shares its free space rather than a small `/tmp`.
@@ -24,74 +24,66 @@ final class SuiteSpool {
     // Unlinked at once: nothing is left behind, whatever happens to the run.
     unlink(path)
     self.fileDescriptor = fileDescriptor
-    do {
-      let writer = try XMLStreamWriter(fileDescriptor: fileDescriptor)
-      // A wrapper root gives the suites the indentation they will have in
-      // the report; the declaration and the wrapper's tags are not copied.
-      try writer.startDocument()
-      try writer.startElement("testsuites")
-      try writer.flush()
-      let offset = lseek(fileDescriptor, 0, SEEK_CUR)
-      guard offset >= 0 else { throw ReportFile.systemError("cannot tell the spool's position") }
-      // + 1 skips the `>` that closes the wrapper's start tag once a suite follows.
-      contentStart = offset + 1
-      self.writer = writer
-    } catch {
-      close(fileDescriptor)
-      throw error
+    writer = BufferedFileWriter(fileDescriptor: fileDescriptor, capacity: 256 * 1024)
+  }
+
+  deinit { close(fileDescriptor) }
+
+  /// Appends markup of whole suites, at the depth of the root's children.
+  func write(_ bytes: [UInt8]) throws {
+    if byteCount == 0 {
+      // What xmlTextWriter writes between `<testsuites …>` and its first child.
+      try writer.write(bytes: [UInt8(ascii: "\n")])
+      byteCount = 1
+    }
+    try writer.write(bytes: bytes)
+    byteCount += bytes.count
+  }
+
+  /// Writes out what is buffered and gives the buffer's memory back: the
+  /// spool of a finished part waits for the end of the run with nothing held.
+  func seal() throws {
+    try writer.flush()
+    writer.buffer = []
+  }
+
+  /// Copies the suites written so far into `target`, the writer of the file
+  /// open as `targetDescriptor`, just after the root's start tag.
+  ///
+  /// The first byte goes through libxml2, which closes the start tag first;
+  /// the rest is copied by the kernel from file to file (`sendfile`), or read
+  /// and written in large chunks where it cannot.
+  func copySuites(into target: XMLStreamWriter, fileDescriptor targetDescriptor: Int32) throws {
+    try writer.flush()
+    guard byteCount > 0 else { return }
+    var lineBreak = UInt8(ascii: "\n")
+    try withUnsafeBytes(of: &lineBreak) { try target.raw($0) }
+    try target.flush()
+    let end = off_t(byteCount)
+    var offset: off_t = 1
+    while offset < end {
+      let count = sendfile(targetDescriptor, fileDescriptor, &offset, Int(end - offset))
+      if count < 0, errno == EINTR { continue }
+      if count < 0, errno == EINVAL || errno == ENOSYS {
+        try copyByReading(from: offset, to: end, into: targetDescriptor)
+        return
+      }
+      if count < 0 { throw ReportFile.systemError("cannot copy the suites into the report") }
+      if count == 0 { throw JUnitReportError("the suite spool ended early") }
     }
   }
 
-  deinit {
-    writer = nil  // flushes into the descriptor, so it must go before `close`
-    close(fileDescriptor)
-  }
-
-  /// How many bytes of suites the spool holds (after a flush).
-  func byteCount() throws -> Int {
-    try writer.flush()
-    let end = lseek(fileDescriptor, 0, SEEK_CUR)
-    guard end >= 0 else { throw ReportFile.systemError("cannot tell the spool's position") }
-    return Int(max(0, end - contentStart))
-  }
-
-  /// Copies the suites written so far into `target` as raw markup, in
-  /// chunks, never splitting a UTF-8 sequence.
-  func copySuites(into target: XMLStreamWriter) throws {
-    try writer.flush()
-    let end = lseek(fileDescriptor, 0, SEEK_CUR)
-    guard end >= 0 else { throw ReportFile.systemError("cannot tell the spool's position") }
-    let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
+  private func copyByReading(from start: off_t, to end: off_t, into targetDescriptor: Int32) throws {
+    let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1024 * 1024, alignment: 1)
     defer { chunk.deallocate() }
-    var offset = contentStart
-    var carried = 0
+    var offset = start
     while offset < end {
-      let wanted = min(chunk.count - carried, Int(end - offset))
-      let count = pread(fileDescriptor, chunk.baseAddress! + carried, wanted, offset)
+      let count = pread(fileDescriptor, chunk.baseAddress!, min(chunk.count, Int(end - offset)), offset)
       if count < 0, errno == EINTR { continue }
       if count < 0 { throw ReportFile.systemError("cannot read back the suites") }
       if count == 0 { throw JUnitReportError("the suite spool ended early") }
+      try BufferedFileWriter.writeAll(targetDescriptor, UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
       offset += off_t(count)
-      let filled = carried + count
-      let usable = offset < end ? completeUTF8Prefix(chunk, filled) : filled
-      try target.raw(UnsafeRawBufferPointer(rebasing: chunk[0..<usable]))
-      carried = filled - usable
-      if carried > 0 {
-        chunk.copyMemory(from: UnsafeRawBufferPointer(rebasing: chunk[usable..<filled]))
-      }
     }
-  }
-
-  /// The length of the longest prefix of `buffer[0..<count]` that does not
-  /// end inside a UTF-8 sequence (a trailing sequence is held back whole).
-  private func completeUTF8Prefix(_ buffer: UnsafeMutableRawBufferPointer, _ count: Int) -> Int {
-    var index = count - 1
-    while index >= 0, index >= count - 4 {
-      let byte = buffer[index]
-      if byte < 0x80 { return count }
-      if byte >= 0xC0 { return index }
-      index -= 1
-    }
-    return count
   }
 }

@@ -37,6 +37,8 @@ public final class TAPReporter: VerdictSink {
 
   private var spool: TextSpool?
   private var count = 0
+  /// `suite/walker/arch ` of the last suite seen, when it is plain text (see ``PlainText``).
+  private var plainPrefix: (key: SuiteKey, bytes: [UInt8]?)?
   private var pendingError: (any Error)?
 
   /// Creates a reporter writing to `path` (`-` for standard output) in TAP
@@ -57,7 +59,15 @@ public final class TAPReporter: VerdictSink {
   public func record(_ verdict: Verdict) {
     guard pendingError == nil, let spool else { return }
     count += 1
-    do { try spool.writer.write(Self.lines(for: verdict, number: count)) } catch {
+    do {
+      let writer = spool.writer
+      if verdict.outcome == .pass, appendPlainPass(verdict, number: count, to: &writer.buffer) {
+        try writer.flushIfFull()
+      } else {
+        Self.appendLines(for: verdict, number: count, to: &writer.buffer)
+        try writer.flushIfFull()
+      }
+    } catch {
       pendingError = error
     }
   }
@@ -76,25 +86,96 @@ public final class TAPReporter: VerdictSink {
 
   // MARK: - Lines
 
+  /// `ok N - description` of a pass, appended as bytes without building a
+  /// string, when its description has nothing to escape or cut (printable
+  /// ASCII without `\` and `#`, at most 1,000 bytes): the same bytes as
+  /// ``lines(for:number:)``. Returns false, leaving `bytes` as it was, otherwise.
+  private func appendPlainPass(_ verdict: Verdict, number: Int, to bytes: inout [UInt8]) -> Bool {
+    let identity = verdict.identity
+    if plainPrefix?.key != identity.key {
+      var prefix: [UInt8] = []
+      let plain = PlainText.append(identity.key.description, to: &prefix, allowing: Self.isPlain)
+      prefix.append(UInt8(ascii: " "))
+      plainPrefix = (identity.key, plain ? prefix : nil)
+    }
+    guard let prefix = plainPrefix?.bytes else { return false }
+    let start = bytes.count
+    PlainText.append("ok ", to: &bytes)
+    XMLMarkup.appendDecimal(number, to: &bytes)
+    PlainText.append(" - ", to: &bytes)
+    let descriptionStart = bytes.count
+    bytes.append(contentsOf: prefix)
+    guard PlainText.appendCaseTitle(identity, to: &bytes, allowing: Self.isPlain),
+      bytes.count - descriptionStart <= 1000
+    else {
+      bytes.removeSubrange(start...)
+      return false
+    }
+    bytes.append(UInt8(ascii: "\n"))
+    return true
+  }
+
+  /// A byte TAP descriptions carry as it is.
+  @inline(__always)
+  static func isPlain(_ byte: UInt8) -> Bool {
+    byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "\\") && byte != UInt8(ascii: "#")
+  }
+
   /// The test point for `verdict`, with its YAML block when it did not pass.
   static func lines(for verdict: Verdict, number: Int) -> String {
-    let identity = verdict.identity
-    var description = "\(identity.key.description) \(identity.caseName)"
-    if !identity.ruleTitle.isEmpty { description += " " + identity.ruleTitle }
-    let escaped = escape(description)
+    var bytes: [UInt8] = []
+    appendLines(for: verdict, number: number, to: &bytes)
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  /// ``lines(for:number:)``, appended to `bytes`: each text of the verdict
+  /// (message, details, replay command) is worded once.
+  static func appendLines(for verdict: Verdict, number: Int, to bytes: inout [UInt8]) {
     switch verdict.outcome {
     case .pass:
-      return "ok \(number) - \(escaped)\n"
+      PlainText.append("ok ", to: &bytes)
+      XMLMarkup.appendDecimal(number, to: &bytes)
+      PlainText.append(" - ", to: &bytes)
+      appendDescription(verdict.identity, to: &bytes)
     case .skipped:
-      let reason = verdict.message.isEmpty ? "the rule does not apply" : verdict.message
-      return "ok \(number) - \(escaped) # SKIP \(escape(reason))\n"
-    case .fail:
-      return "not ok \(number) - \(escaped)\n" + yaml(verdict, severity: "fail")
-    case .error:
-      let message = verdict.message.isEmpty ? "the case could not be judged" : verdict.message
-      return "# ERROR: \(ConsoleReporter.oneLine(message)) (the case could not be judged)\n"
-        + "not ok \(number) - \(escaped)\n" + yaml(verdict, severity: "error")
+      let message = verdict.message
+      PlainText.append("ok ", to: &bytes)
+      XMLMarkup.appendDecimal(number, to: &bytes)
+      PlainText.append(" - ", to: &bytes)
+      appendDescription(verdict.identity, to: &bytes)
+      PlainText.append(" # SKIP ", to: &bytes)
+      bytes.append(contentsOf: escape(message.isEmpty ? "the rule does not apply" : message).utf8)
+    case .fail, .error:
+      let message = verdict.message
+      if verdict.outcome == .error {
+        PlainText.append("# ERROR: ", to: &bytes)
+        bytes.append(
+          contentsOf: ConsoleReporter.oneLine(message.isEmpty ? "the case could not be judged" : message).utf8)
+        PlainText.append(" (the case could not be judged)\n", to: &bytes)
+      }
+      PlainText.append("not ok ", to: &bytes)
+      XMLMarkup.appendDecimal(number, to: &bytes)
+      PlainText.append(" - ", to: &bytes)
+      appendDescription(verdict.identity, to: &bytes)
+      bytes.append(UInt8(ascii: "\n"))
+      appendYAML(verdict, message: message, severity: verdict.outcome == .fail ? "fail" : "error", to: &bytes)
+      return
     }
+    bytes.append(UInt8(ascii: "\n"))
+  }
+
+  /// `suite/walker/arch case title`, escaped (``escape(_:)``); copied as it
+  /// is when there is nothing to escape or cut.
+  private static func appendDescription(_ identity: CaseIdentity, to bytes: inout [UInt8]) {
+    let start = bytes.count
+    if PlainText.append(identity.key.description, to: &bytes, allowing: isPlain) {
+      bytes.append(UInt8(ascii: " "))
+      if PlainText.appendCaseTitle(identity, to: &bytes, allowing: isPlain), bytes.count - start <= 1000 { return }
+    }
+    bytes.removeSubrange(start...)
+    var description = "\(identity.key.description) \(identity.caseName)"
+    if !identity.ruleTitle.isEmpty { description += " " + identity.ruleTitle }
+    bytes.append(contentsOf: escape(description).utf8)
   }
 
   /// One line, with `\` and `#` escaped so neither starts a directive.
@@ -106,32 +187,58 @@ public final class TAPReporter: VerdictSink {
       with: Array("\\#".utf8))
   }
 
-  private static func yaml(_ verdict: Verdict, severity: String) -> String {
+  private static func appendYAML(_ verdict: Verdict, message: String, severity: StaticString, to bytes: inout [UInt8]) {
     let identity = verdict.identity
-    var lines = ["  ---"]
-    let fallback = severity == "fail" ? "the walker broke the contract" : "the case could not be judged"
-    lines.append("  message: " + quoted(verdict.message.isEmpty ? fallback : verdict.message))
-    lines.append("  severity: \(severity)")
-    lines.append("  suite: " + quoted(identity.key.description))
-    lines.append("  rule: " + quoted(identity.ruleID))
-    if let location = identity.location { lines.append("  at: " + quoted(location.description)) }
+    PlainText.append("  ---\n  message: ", to: &bytes)
+    let fallback = verdict.outcome == .fail ? "the walker broke the contract" : "the case could not be judged"
+    appendQuoted(message.isEmpty ? fallback : message, to: &bytes)
+    PlainText.append("\n  severity: ", to: &bytes)
+    PlainText.append(severity, to: &bytes)
+    PlainText.append("\n  suite: ", to: &bytes)
+    appendQuoted(identity.key.description, to: &bytes)
+    PlainText.append("\n  rule: ", to: &bytes)
+    appendQuoted(identity.ruleID, to: &bytes)
+    bytes.append(UInt8(ascii: "\n"))
+    if let location = identity.location {
+      PlainText.append("  at: ", to: &bytes)
+      appendQuoted(location.description, to: &bytes)
+      bytes.append(UInt8(ascii: "\n"))
+    }
     if !verdict.sources.isEmpty {
-      lines.append("  sources:")
-      for source in verdict.sources { lines.append("    - " + quoted(source)) }
+      PlainText.append("  sources:\n", to: &bytes)
+      for source in verdict.sources {
+        PlainText.append("    - ", to: &bytes)
+        appendQuoted(source, to: &bytes)
+        bytes.append(UInt8(ascii: "\n"))
+      }
     }
     if let schedule = VerdictText.pinnedSchedule(verdict) {
-      lines.append("  schedule: " + quoted(schedule))
+      PlainText.append("  schedule: ", to: &bytes)
+      appendQuoted(schedule, to: &bytes)
+      bytes.append(UInt8(ascii: "\n"))
     }
     if let replay = verdict.replayCommand {
-      lines.append("  replay: " + quoted(replay))
+      PlainText.append("  replay: ", to: &bytes)
+      appendQuoted(replay, to: &bytes)
+      bytes.append(UInt8(ascii: "\n"))
     }
-    if !verdict.details.isEmpty {
-      let details = ReportText.truncated(
-        verdict.details, headBytes: detailsHeadBytes, tailBytes: detailsTailBytes)
-      lines.append("  details: " + quoted(details))
+    let details = verdict.details
+    if !details.isEmpty {
+      PlainText.append("  details: ", to: &bytes)
+      appendQuoted(
+        ReportText.truncated(details, headBytes: detailsHeadBytes, tailBytes: detailsTailBytes), to: &bytes)
+      bytes.append(UInt8(ascii: "\n"))
     }
-    lines.append("  ...")
-    return lines.joined(separator: "\n") + "\n"
+    PlainText.append("  ...\n", to: &bytes)
+  }
+
+  /// ``quoted(_:)``, appended to `bytes`.
+  private static func appendQuoted(_ text: String, to bytes: inout [UInt8]) {
+    let start = bytes.count
+    appendQuotedWhole(text, to: &bytes)
+    guard bytes.count - start > maxLineBytes else { return }
+    bytes.removeSubrange(start...)
+    bytes.append(contentsOf: quoted(text).utf8)
   }
 
   /// ``quoted(_:)`` within ``maxLineBytes``: a longer value keeps its head
@@ -146,27 +253,77 @@ public final class TAPReporter: VerdictSink {
         + " [cut to fit a TAP line; the full text is in the JUnit report]")
   }
 
-  /// A YAML double-quoted scalar on one line (`\n`, `\"`, `\\`, `\t`, `\xNN`, `\L`, `\P`).
+  /// A YAML double-quoted scalar on one line (`\n`, `\"`, `\\`, `\t`, `\xNN`, `\L`, `\P`),
+  /// built over the UTF-8 bytes: every escaped character but U+2028, U+2029
+  /// and the C1 controls is ASCII, and those three have fixed byte patterns.
   static func quotedWhole(_ text: String) -> String {
-    var result = "\""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": result += "\\\""
-      case "\\": result += "\\\\"
-      case "\n": result += "\\n"
-      case "\t": result += "\\t"
-      case "\r": result += "\\r"
-      case "\u{2028}": result += "\\L"
-      case "\u{2029}": result += "\\P"
-      default:
-        if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
-          let hex = String(scalar.value, radix: 16, uppercase: true)
-          result += "\\x" + (hex.count < 2 ? "0" : "") + hex
-        } else {
-          result.unicodeScalars.append(scalar)
+    var result: [UInt8] = []
+    appendQuotedWhole(text, to: &result)
+    return String(decoding: result, as: UTF8.self)
+  }
+
+  /// ``quotedWhole(_:)``, appended to `result`.
+  static func appendQuotedWhole(_ text: String, to result: inout [UInt8]) {
+    var text = text
+    text.withUTF8 { utf8 in
+      result.reserveCapacity(result.count + utf8.count + 16)
+      result.append(UInt8(ascii: "\""))
+      var index = 0
+      var runStart = 0
+      while index < utf8.count {
+        let byte = utf8[index]
+        // Runs of bytes that stay as they are are copied whole: printable ASCII
+        // but `"` and `\`, and every non-ASCII byte that cannot begin a C1
+        // control, U+2028 or U+2029.
+        if (byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\"))
+          || (byte >= 0x80 && byte != 0xC2 && byte != 0xE2)
+        {
+          index += 1
+          continue
+        }
+        if runStart < index { result.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index])) }
+        index += 1
+        defer { runStart = index }
+        switch byte {
+        case UInt8(ascii: "\""):
+          result.append(UInt8(ascii: "\\"))
+          result.append(UInt8(ascii: "\""))
+        case UInt8(ascii: "\\"):
+          result.append(UInt8(ascii: "\\"))
+          result.append(UInt8(ascii: "\\"))
+        case 0x0A:
+          result.append(UInt8(ascii: "\\"))
+          result.append(UInt8(ascii: "n"))
+        case 0x09:
+          result.append(UInt8(ascii: "\\"))
+          result.append(UInt8(ascii: "t"))
+        case 0x0D:
+          result.append(UInt8(ascii: "\\"))
+          result.append(UInt8(ascii: "r"))
+        case 0x00..<0x20, 0x7F: appendHexEscape(byte, to: &result)
+        // U+0080…U+009F: C2 80…C2 9F.
+        case 0xC2 where index < utf8.count && (0x80...0x9F).contains(utf8[index]):
+          appendHexEscape(utf8[index], to: &result)
+          index += 1
+        // U+2028 and U+2029: E2 80 A8 and E2 80 A9.
+        case 0xE2 where index + 1 < utf8.count && utf8[index] == 0x80 && (utf8[index + 1] == 0xA8 || utf8[index + 1] == 0xA9):
+          result.append(UInt8(ascii: "\\"))
+          result.append(utf8[index + 1] == 0xA8 ? UInt8(ascii: "L") : UInt8(ascii: "P"))
+          index += 2
+        default: result.append(byte)
         }
       }
+      if runStart < index { result.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index])) }
+      result.append(UInt8(ascii: "\""))
     }
-    return result + "\""
+  }
+
+  /// `\xNN` in uppercase hexadecimal.
+  private static func appendHexEscape(_ value: UInt8, to bytes: inout [UInt8]) {
+    let digits = Array("0123456789ABCDEF".utf8)
+    bytes.append(UInt8(ascii: "\\"))
+    bytes.append(UInt8(ascii: "x"))
+    bytes.append(digits[Int(value >> 4)])
+    bytes.append(digits[Int(value & 0xF)])
   }
 }

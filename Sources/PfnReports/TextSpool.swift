@@ -6,19 +6,39 @@
   import Darwin
 #endif
 
-/// Buffered writes to a file descriptor, with errors kept for the caller.
+/// Buffered writes to a file descriptor, with errors kept for the caller:
+/// one reusable byte buffer, written out in large writes.
 final class BufferedFileWriter {
   let fileDescriptor: Int32
-  private var buffer: [UInt8] = []
-  private let capacity = 64 * 1024
+  /// What is not written yet; reporters may append to it directly, then call ``flushIfFull()``.
+  var buffer: [UInt8] = []
+  private let capacity: Int
 
-  init(fileDescriptor: Int32) {
+  init(fileDescriptor: Int32, capacity: Int = 64 * 1024) {
     self.fileDescriptor = fileDescriptor
-    buffer.reserveCapacity(capacity)
+    self.capacity = capacity
+    buffer.reserveCapacity(capacity + 4096)
   }
 
   func write(_ text: String) throws {
     buffer.append(contentsOf: text.utf8)
+    try flushIfFull()
+  }
+
+  func write(bytes: [UInt8]) throws {
+    if buffer.count + bytes.count > capacity {
+      // A large piece goes straight to the file, after what came before it.
+      try flush()
+      if bytes.count >= capacity {
+        try bytes.withUnsafeBytes { try Self.writeAll(fileDescriptor, $0) }
+        return
+      }
+    }
+    buffer.append(contentsOf: bytes)
+  }
+
+  @inline(__always)
+  func flushIfFull() throws {
     if buffer.count >= capacity { try flush() }
   }
 
@@ -57,19 +77,29 @@ final class TextSpool {
       in: directory, stem: stem, suffix: ".spool.tmp")
     unlink(path)
     self.fileDescriptor = fileDescriptor
-    writer = BufferedFileWriter(fileDescriptor: fileDescriptor)
+    writer = BufferedFileWriter(fileDescriptor: fileDescriptor, capacity: 256 * 1024)
   }
 
   deinit { close(fileDescriptor) }
 
-  /// Copies everything written so far to `target`.
+  /// Copies everything written so far to `target`: by the kernel from file
+  /// to file where it can (`sendfile`), else read and written in large chunks.
   func copy(into target: BufferedFileWriter) throws {
     try writer.flush()
+    try target.flush()
     let end = lseek(fileDescriptor, 0, SEEK_CUR)
     guard end >= 0 else { throw ReportFile.systemError("cannot tell the spool's position") }
-    let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
-    defer { chunk.deallocate() }
     var offset: off_t = 0
+    while offset < end {
+      let count = sendfile(target.fileDescriptor, fileDescriptor, &offset, Int(end - offset))
+      if count < 0, errno == EINTR { continue }
+      // Not every target takes sendfile (a terminal opened for appending, some pipes).
+      if count < 0, errno == EINVAL || errno == ENOSYS { break }
+      if count < 0 { throw ReportFile.systemError("cannot copy the spool into the report") }
+      if count == 0 { throw ReportFile.systemError("the spool ended early") }
+    }
+    let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1024 * 1024, alignment: 1)
+    defer { chunk.deallocate() }
     while offset < end {
       let count = pread(fileDescriptor, chunk.baseAddress!, min(chunk.count, Int(end - offset)), offset)
       if count < 0, errno == EINTR { continue }

@@ -14,6 +14,28 @@ public enum VerdictText {
     return text
   }
 
+  /// The second of the non-empty lines `text.split(separator: "\n")` gives,
+  /// found over the bytes (a CR LF pair is one Character, so no split there).
+  static func secondLine(of text: String) -> String? {
+    var text = text
+    return text.withUTF8 { utf8 -> String? in
+      var pieces = 0
+      var start = 0
+      for index in 0...utf8.count {
+        let ends = index == utf8.count || (utf8[index] == 0x0A && !(index > 0 && utf8[index - 1] == 0x0D))
+        guard ends else { continue }
+        if index > start {
+          pieces += 1
+          if pieces == 2 {
+            return String(decoding: UnsafeBufferPointer(rebasing: utf8[start..<index]), as: UTF8.self)
+          }
+        }
+        start = index + 1
+      }
+      return nil
+    }
+  }
+
   /// Who the case checks: "walker", or "caller" in a caller rule's case.
   static func subject(_ story: CaseStory) -> String { story.caller == nil ? "walker" : "caller" }
 
@@ -23,11 +45,11 @@ public enum VerdictText {
     case .broken(let expectations, let fault):
       // A fault stops the case, and the message says so.
       if let fault { return "the \(subject) faulted: \(fault)" }
-      let failures = failureTexts(expectations, fault)
-      guard let first = failures.first else { return "" }
-      // The headline is the explanation of the first failure (a fault is one line).
-      let headline = first.split(separator: "\n").dropFirst().first.map { String($0.drop { $0 == " " }) } ?? first
-      return headline + (failures.count > 1 ? " (+\(failures.count - 1) more)" : "")
+      // Only the first failure is worded: the headline is its explanation.
+      guard let firstExpectation = expectations.first else { return "" }
+      let first = failureTexts([firstExpectation], nil)[0]
+      let headline = secondLine(of: first).map { String($0.drop { $0 == " " }) } ?? first
+      return headline + (expectations.count > 1 ? " (+\(expectations.count - 1) more)" : "")
     case .notApplicable(let reason): return reason
     case .planning(let message): return message
     case .worldNotBuilt(let reason): return "the rule's world cannot be built: \(reason)"
@@ -87,60 +109,61 @@ public enum VerdictText {
     case .skipped: return ""
     case .fail, .error: break
     }
-    var lines: [String] = []
+    // One string grown in place: the same text as lines joined by "\n".
+    var lines = JoinedLines()
     switch verdict.cause {
     case .broken(let expectations, let fault)?:
-      lines.append("Failed:")
-      lines += failureTexts(expectations, fault).map { "  " + $0 }
+      lines.add("Failed:")
+      for item in failureTexts(expectations, fault) { lines.add("  ", item) }
     case .timeout(_, _, .worker)?, .crash?, .exit?, .garbage?:
-      lines.append("The \(subject(story)) \(workerDeath(verdict.cause!)).")
+      lines.add("The \(subject(story)) \(workerDeath(verdict.cause!)).")
     case .planning?, .workerFailed?, .workerDiedOutsideCase?, nil:
       break
     case let cause?:
-      lines.append("Error: \(message(cause, subject: subject(story)))")
+      lines.add("Error: \(message(cause, subject: subject(story)))")
     }
     if let rule = story.rule {
       let title = rule.title.map { " \"\($0)\"" } ?? ""
-      lines.append("Rule: \(rule.id)\(title) at \(rule.file):\(rule.line)")
-      lines += rule.why.map { "Why: \($0)" }
+      lines.add("Rule: \(rule.id)\(title) at \(rule.file):\(rule.line)")
+      for item in rule.why { lines.add("Why: \(item)") }
     }
     switch story.target {
     case .engine(let walker, let apiLevel, let profile, let arch, let kernel)?:
       if let caller = story.caller {
-        lines.append("Caller: \(caller.name) (\(caller.profile)): \(caller.summary)")
+        lines.add("Caller: \(caller.name) (\(caller.profile)): \(caller.summary)")
       }
-      lines.append("Case: walker \(walker) (API \(apiLevel), \(profile)), \(arch), kernel \(kernel)")
+      lines.add("Case: walker \(walker) (API \(apiLevel), \(profile)), \(arch), kernel \(kernel)")
     case .worker(let walker, let plugin, let arch)?:
-      lines.append("Case: walker \(walker) (\(plugin)), \(arch)")
+      lines.add("Case: walker \(walker) (\(plugin)), \(arch)")
     case .part(let plugin, let suites)?:
-      lines.append("Plug-in: \(plugin)")
-      lines.append("Suites: \(suites.isEmpty ? "all" : suites.joined(separator: ", "))")
+      lines.add("Plug-in: \(plugin)")
+      lines.add("Suites: \(suites.isEmpty ? "all" : suites.joined(separator: ", "))")
     case nil:
       break
     }
     if let world = story.world {
-      lines.append("World:")
-      lines += world.map { "  " + $0 }
+      lines.add("World:")
+      for item in world { lines.add("  ", item) }
     }
     if let schedule = story.schedule {
-      lines.append("Schedule: \(describe(schedule))")
-      if let exploration = story.exploration { lines.append("Races: \(summary(exploration))") }
+      lines.add("Schedule: \(describe(schedule))")
+      if let exploration = story.exploration { lines.add("Races: \(summary(exploration))") }
     }
     if !story.trace.isEmpty {
-      lines.append("Host calls and other CPUs, in order:")
-      lines += story.trace.map { "  " + $0 }
+      lines.add("Host calls and other CPUs, in order:")
+      for item in story.trace { lines.add("  ", item) }
       if !story.lockdepWarnings.isEmpty {
-        lines.append("Lockdep warnings: " + story.lockdepWarnings.joined(separator: "; "))
+        lines.add("Lockdep warnings: " + story.lockdepWarnings.joined(separator: "; "))
       }
-      if !story.stillHeld.isEmpty { lines.append("Still held: " + story.stillHeld.joined(separator: ", ")) }
+      if !story.stillHeld.isEmpty { lines.add("Still held: " + story.stillHeld.joined(separator: ", ")) }
     }
     if !story.standardError.joined().isEmpty {
-      lines.append("Worker's standard error (last lines):")
-      lines += story.standardError.map { "  " + $0 }
+      lines.add("Worker's standard error (last lines):")
+      for item in story.standardError { lines.add("  ", item) }
     }
-    if let pinned = pinnedSchedule(verdict) { lines.append("As a rule: \(pinned)") }
-    if let replay = verdict.replay { lines.append("Replay: \(command(replay))") }
-    return lines.joined(separator: "\n")
+    if let pinned = pinnedSchedule(verdict) { lines.add("As a rule: \(pinned)") }
+    if let replay = verdict.replay { lines.add("Replay: \(command(replay))") }
+    return lines.text
   }
 
   /// The failing schedule as a rule pins it (`given schedule { before read_pmd: zap pmd }`),
@@ -161,7 +184,26 @@ public enum VerdictText {
 
   /// The shell command that reruns the case.
   public static func command(_ replay: Replay) -> String {
-    shellCommand(["pfnspec"] + replay.arguments)
+    // Words of ASCII letters, digits and `-_./:=@%+,` need no quotes (what
+    // `shellQuoted` keeps as it is); only the others go through it.
+    (["pfnspec"] + replay.arguments).map { word in
+      var word = word
+      let plain = word.withUTF8 { utf8 in
+        !utf8.isEmpty && utf8.allSatisfy { byte in
+          switch byte {
+          case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
+            UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: "="), UInt8(ascii: "@"), UInt8(ascii: "%"),
+            UInt8(ascii: "+"), UInt8(ascii: ","):
+            true
+          default: false
+          }
+        }
+      }
+      if plain { return word }
+      // Without a `'`, quoting is wrapping in `'…'` (what `shellQuoted` does then).
+      return word.utf8.contains(UInt8(ascii: "'")) ? shellQuoted(word) : "'" + word + "'"
+    }.joined(separator: " ")
   }
 
   /// Whether the case could not be judged because the walker did not finish in time.
@@ -199,4 +241,24 @@ extension Verdict {
   public var details: String { VerdictText.details(self) }
   /// The command that reruns the case, when there is one.
   public var replayCommand: String? { replay.map(VerdictText.command) }
+}
+
+/// Lines joined by `\n` as they come, without an array of them.
+struct JoinedLines {
+  private(set) var text = ""
+  private var count = 0
+
+  mutating func add(_ line: String) {
+    if count > 0 { text += "\n" }
+    text += line
+    count += 1
+  }
+
+  /// Adds `prefix` and `line` as one line.
+  mutating func add(_ prefix: String, _ line: String) {
+    if count > 0 { text += "\n" }
+    text += prefix
+    text += line
+    count += 1
+  }
 }
