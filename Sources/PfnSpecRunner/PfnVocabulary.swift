@@ -337,13 +337,6 @@ extension PfnVocabulary {
         "profile", .string, anywhere, "the profile the walker claims (strict, relaxed)",
         .target { .string($0.walker.profile.rawValue) }),
       .init(
-        "entry_pointers", .boolean, anywhere,
-        "the walker holds entry pointers it could read plainly (a shared object; built-in and stdio walkers only have host reads)",
-        .target { target in
-          if case .sharedObject = target.walker.origin { return .boolean(true) }
-          return .boolean(false)
-        }),
-      .init(
         "pmd_pfnmap", .boolean, anywhere, "ARCH_SUPPORTS_PMD_PFNMAP on the target",
         .target { .boolean($0.capabilities.pmdPfnmap) }),
       .init(
