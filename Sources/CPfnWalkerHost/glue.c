@@ -61,6 +61,12 @@ static void install_mirror_fault_handler(void);
 /* Set by pfnspec_glue_guard_worker(): the crash reporter also kills the worker's descendants. */
 static volatile sig_atomic_t descendants_die_with_worker;
 
+static size_t page_bytes(void) {
+  static size_t page;
+  if (page == 0) page = (size_t)sysconf(_SC_PAGESIZE);
+  return page;
+}
+
 static struct pfnspec_mirror *mirror_for_thread(void) {
   if (thread_mirror != NULL || thread_mirror_failed) return thread_mirror;
   size_t bytes = MIRROR_SLOTS * sizeof(uint64_t);
@@ -68,7 +74,7 @@ static struct pfnspec_mirror *mirror_for_thread(void) {
   void *values = MAP_FAILED, *view = MAP_FAILED;
   if (fd >= 0 && ftruncate(fd, (off_t)bytes) == 0) {
     values = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    /* PROT_NONE: a plain read faults once per page and host call, and is recorded (take_plain_reads). */
+    /* PROT_NONE: a plain read faults, is recorded, and opens its page until the next host call. */
     view = mmap(NULL, bytes, plain_reads_watched ? PROT_NONE : PROT_READ, MAP_SHARED, fd, 0);
   }
   if (fd >= 0) close(fd);
@@ -92,14 +98,9 @@ static struct pfnspec_mirror *mirror_for_thread(void) {
   mirror->capacity = MIRROR_SLOTS;
   mirror->count = 0;
   thread_mirror = mirror;
+  (void)page_bytes(); /* known before the first fault: the handler only reads it */
   install_mirror_fault_handler();
   return mirror;
-}
-
-static size_t page_bytes(void) {
-  static size_t page;
-  if (page == 0) page = (size_t)sysconf(_SC_PAGESIZE);
-  return page;
 }
 
 /* The slot of the view an address falls in, or -1. */
