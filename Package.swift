@@ -10,6 +10,7 @@ let cWalkers: [(target: String, path: String)] =
     ("PfnExampleWalker", "Examples/CWalker/reference"),
     ("PfnExampleMutantDerefNullFile", "Examples/CWalker/mutant-deref-null-file"),
     ("PfnExampleMutantLeakLock", "Examples/CWalker/mutant-leak-lock"),
+    ("PfnExampleMutantPlainReadPMD", "Examples/CWalker/mutant-plain-read-pmd"),
   ]
   + [
     ("NullDeref", "null-deref"), ("Abort", "abort"), ("LoopForever", "loop-forever"), ("Exit", "exit"),

@@ -35,13 +35,37 @@ static _Thread_local int thread_mirror_failed;
 /* The landing of the walker call in progress on this thread, for a store into the view. */
 static _Thread_local jmp_buf *thread_landing;
 static _Thread_local long thread_mirror_fault_slot;
+/*
+ * Plain reads of the view: it is PROT_NONE while nothing reads it, so a load
+ * through an entry pointer faults; the handler records the slot here, makes
+ * that page readable and lets the load go on. pfnspec_glue_take_plain_reads()
+ * hands the records to the host and closes the view again.
+ */
+static _Thread_local uint16_t thread_read_slots[1024];
+static _Thread_local uint32_t thread_read_count;
+/* The pages of the view a plain read opened (bit i: page i), to close again. */
+static _Thread_local uint64_t thread_open_pages;
 /* The calling thread's guarded frame (pfnspec_glue_frame) and which guard a walker call touched. */
 static _Thread_local unsigned char *thread_frame;
 static _Thread_local size_t thread_frame_size;
 static _Thread_local int thread_frame_guard_touched;
 static volatile sig_atomic_t crash_reporter_installed;
+/* Whether new mirrors watch for plain reads (a PROT_NONE view); off, the view is PROT_READ. */
+static volatile sig_atomic_t plain_reads_watched = 1;
+/* The glue's SIGSEGV handler is installed (by the crash reporter, or for the first mirror). */
+static volatile sig_atomic_t fault_handler_installed;
+/* What SIGSEGV did before the glue's handler, for a fault that is not the mirror's (in-process runs). */
+static struct sigaction previous_segv_action;
+static void report_crash(int sig, siginfo_t *info, void *context);
+static void install_mirror_fault_handler(void);
 /* Set by pfnspec_glue_guard_worker(): the crash reporter also kills the worker's descendants. */
 static volatile sig_atomic_t descendants_die_with_worker;
+
+static size_t page_bytes(void) {
+  static size_t page;
+  if (page == 0) page = (size_t)sysconf(_SC_PAGESIZE);
+  return page;
+}
 
 static struct pfnspec_mirror *mirror_for_thread(void) {
   if (thread_mirror != NULL || thread_mirror_failed) return thread_mirror;
@@ -50,7 +74,8 @@ static struct pfnspec_mirror *mirror_for_thread(void) {
   void *values = MAP_FAILED, *view = MAP_FAILED;
   if (fd >= 0 && ftruncate(fd, (off_t)bytes) == 0) {
     values = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    view = mmap(NULL, bytes, PROT_READ, MAP_SHARED, fd, 0);
+    /* PROT_NONE: a plain read faults, is recorded, and opens its page until the next host call. */
+    view = mmap(NULL, bytes, plain_reads_watched ? PROT_NONE : PROT_READ, MAP_SHARED, fd, 0);
   }
   if (fd >= 0) close(fd);
   struct pfnspec_mirror *mirror = calloc(1, sizeof *mirror);
@@ -73,6 +98,8 @@ static struct pfnspec_mirror *mirror_for_thread(void) {
   mirror->capacity = MIRROR_SLOTS;
   mirror->count = 0;
   thread_mirror = mirror;
+  (void)page_bytes(); /* known before the first fault: the handler only reads it */
+  install_mirror_fault_handler();
   return mirror;
 }
 
@@ -92,6 +119,71 @@ void pfnspec_glue_mirror_range(uintptr_t *start, uintptr_t *end) {
   *end = mirror ? (uintptr_t)mirror->view + (uintptr_t)mirror->capacity * sizeof(uint64_t) : 0;
 }
 
+/* Closes every page of the view a plain read opened. Async-signal-safe. */
+static void close_view(void) {
+  const struct pfnspec_mirror *mirror = thread_mirror;
+  if (mirror == NULL || thread_open_pages == 0) return;
+  size_t page = page_bytes();
+  for (unsigned i = 0; i < 64 && thread_open_pages != 0; i++) {
+    if (!(thread_open_pages & (1ull << i))) continue;
+    mprotect((char *)(uintptr_t)mirror->view + i * page, page, PROT_NONE);
+    thread_open_pages &= ~(1ull << i);
+  }
+}
+
+void pfnspec_glue_watch_plain_reads(int on) { plain_reads_watched = on != 0; }
+
+int pfnspec_glue_take_plain_reads(pfnspec_entry_ref *entries, uint8_t *levels, int capacity) {
+  if (thread_read_count == 0 && thread_open_pages == 0) return 0;
+  const struct pfnspec_mirror *mirror = thread_mirror;
+  int taken = 0;
+  for (uint32_t i = 0; i < thread_read_count && taken < capacity; i++) {
+    uint16_t slot = thread_read_slots[i];
+    if (mirror == NULL || slot >= mirror->count) continue;
+    entries[taken] = mirror->handles[slot];
+    levels[taken] = mirror->levels[slot];
+    taken++;
+  }
+  thread_read_count = 0;
+  close_view();
+  return taken;
+}
+
+/*
+ * Whether a fault at a view slot is a store. x86_64 says so in the page-fault
+ * error code; elsewhere a fault on a page the glue already opened for reading
+ * can only be a store, and a first fault is taken for a read: a store then
+ * faults again on the readable page (and its walk ends at that second fault).
+ */
+static int fault_is_store(long slot, void *context) {
+  size_t page = (size_t)slot * sizeof(uint64_t) / page_bytes();
+  if (page < 64 && (thread_open_pages & (1ull << page))) return 1;
+#if defined(__x86_64__) && defined(REG_ERR)
+  const ucontext_t *uc = context;
+  if (uc != NULL) return (uc->uc_mcontext.gregs[REG_ERR] & 0x2) != 0;
+#else
+  (void)context;
+#endif
+  return 0;
+}
+
+/*
+ * A load from a closed page of the view inside a walker call: records the
+ * slot, opens the page and returns 1, so that the load runs again and reads
+ * the entry. 0 for any other fault. Async-signal-safe.
+ */
+static int record_plain_read(long slot, void *context) {
+  const struct pfnspec_mirror *mirror = thread_mirror;
+  if (mirror == NULL || thread_landing == NULL || fault_is_store(slot, context)) return 0;
+  size_t page = (size_t)slot * sizeof(uint64_t) / page_bytes();
+  if (page >= 64) return 0;
+  if (mprotect((char *)(uintptr_t)mirror->view + page * page_bytes(), page_bytes(), PROT_READ) != 0) return 0;
+  thread_open_pages |= 1ull << page;
+  if (thread_read_count < sizeof thread_read_slots / sizeof thread_read_slots[0])
+    thread_read_slots[thread_read_count++] = (uint16_t)slot;
+  return 1;
+}
+
 /* Gives the host table its mirror (when the host's table has the field). */
 static void attach_mirror(struct pfnspec_host *host) {
   if (PFNSPEC_HOST_HAS(host, mirror) && host->peek != NULL) host->mirror = mirror_for_thread();
@@ -102,7 +194,6 @@ static void attach_mirror(struct pfnspec_host *host) {
  * pointer. Tells the host, which ends the walk with a fault naming the entry.
  */
 static void report_entry_write(struct pfnspec_host *host, long slot) {
-  if (crash_reporter_installed) pfnspec_glue_install_crash_reporter(); /* SA_RESETHAND cleared it */
   const struct pfnspec_mirror *mirror = thread_mirror;
   pfnspec_entry_ref handle = 0;
   enum pfnspec_level level = PFNSPEC_PGD;
@@ -126,13 +217,15 @@ static void report_entry_write(struct pfnspec_host *host, long slot) {
     attach_mirror(host);                                  \
     thread_mirror_fault_slot = -1;                        \
     thread_frame_guard_touched = 0;                       \
+    if (outer_landing == NULL) {                          \
+      /* Reads from before this call were the host's to take. */ \
+      thread_read_count = 0;                              \
+      close_view();                                       \
+    }                                                     \
     if (setjmp(landing) != 0) {                           \
       thread_landing = outer_landing;                     \
       host->abandon_context = outer;                      \
-      if (thread_frame_guard_touched) {                   \
-        if (crash_reporter_installed) pfnspec_glue_install_crash_reporter(); \
-        return 1 + thread_frame_guard_touched;            \
-      }                                                   \
+      if (thread_frame_guard_touched) return 1 + thread_frame_guard_touched; \
       if (thread_mirror_fault_slot >= 0) report_entry_write(host, thread_mirror_fault_slot); \
       return 1;                                           \
     }                                                     \
@@ -246,9 +339,29 @@ static void report_address_space(void) {
 }
 
 static void report_crash(int sig, siginfo_t *info, void *context) {
-  (void)context;
   long slot = (sig == SIGSEGV || sig == SIGBUS) && info != NULL ? mirror_slot(info->si_addr) : -1;
+  /* A plain read through an entry pointer: recorded, and the load goes on. */
+  if (slot >= 0 && sig == SIGSEGV && record_plain_read(slot, context)) return;
   int guard = (sig == SIGSEGV || sig == SIGBUS) && info != NULL ? frame_guard(info->si_addr) : 0;
+  if (!crash_reporter_installed) {
+    /* In-process (no crash reporter): a store into the view inside a walker call is still a
+       verdict; anything else is for whoever handled SIGSEGV before the glue. */
+    if (slot >= 0 && thread_landing != NULL) {
+      thread_mirror_fault_slot = slot;
+      longjmp(*thread_landing, 1);
+    }
+    if (previous_segv_action.sa_flags & SA_SIGINFO) {
+      if (previous_segv_action.sa_sigaction != NULL) previous_segv_action.sa_sigaction(sig, info, context);
+      return;
+    }
+    if (previous_segv_action.sa_handler != SIG_DFL && previous_segv_action.sa_handler != SIG_IGN) {
+      previous_segv_action.sa_handler(sig);
+      return;
+    }
+    /* The default action: restore it, and the faulting access runs again and ends the process. */
+    sigaction(SIGSEGV, &previous_segv_action, NULL);
+    return;
+  }
   if (guard != 0 && thread_landing != NULL) {
     /* A touch of a guard page around the args and host structs, inside a walker call: a verdict. */
     thread_frame_guard_touched = guard;
@@ -265,13 +378,33 @@ static void report_crash(int sig, siginfo_t *info, void *context) {
     write_text(" at address ");
     write_hex((unsigned long)info->si_addr);
   }
-  if (slot >= 0) write_text(" (the walker wrote a page-table entry through a plain pointer)");
+  if (slot >= 0) write_text(" (the walker touched a page-table entry through a plain pointer outside a walker call)");
   write_text("\n");
   report_address_space();
   /* Whatever the walker forked dies with the worker (this process is their subreaper). */
   if (descendants_die_with_worker) pfnspec_glue_kill_descendants(-1);
-  /* SA_RESETHAND restored the default action: die by the same signal. */
+  /* Die by the same signal, with its default action. */
+  struct sigaction fallback;
+  memset(&fallback, 0, sizeof fallback);
+  fallback.sa_handler = SIG_DFL;
+  sigemptyset(&fallback.sa_mask);
+  sigaction(sig, &fallback, NULL);
   raise(sig);
+}
+
+/*
+ * The glue's SIGSEGV handler for a process without the crash reporter (a test
+ * that calls a plug-in in-process): plain reads of the view are recorded as in
+ * a worker, and every other fault goes to the handler that was there before.
+ */
+static void install_mirror_fault_handler(void) {
+  if (fault_handler_installed) return;
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_sigaction = report_crash;
+  action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+  sigemptyset(&action.sa_mask);
+  if (sigaction(SIGSEGV, &action, &previous_segv_action) == 0) fault_handler_installed = 1;
 }
 
 void pfnspec_glue_install_crash_reporter(void) {
@@ -281,11 +414,13 @@ void pfnspec_glue_install_crash_reporter(void) {
   struct sigaction action;
   memset(&action, 0, sizeof action);
   action.sa_sigaction = report_crash;
-  action.sa_flags = SA_SIGINFO | SA_RESETHAND | SA_ONSTACK | SA_NODEFER;
+  /* No SA_RESETHAND: a plain read of the mirror returns from the handler and must find it again. */
+  action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
   sigemptyset(&action.sa_mask);
+  crash_reporter_installed = 1;
   int signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
   for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) sigaction(signals[i], &action, NULL);
-  crash_reporter_installed = 1;
+  fault_handler_installed = 1;
 }
 
 #include <fcntl.h>

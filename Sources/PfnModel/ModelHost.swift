@@ -224,6 +224,15 @@ public final class ModelHost: WalkerHost {
 
   public func kernelWarning(_ what: String) { log("WARNING: \(what)") }
 
+  public func plainRead(_ entry: EntryPointer, _ level: PageLevel) {
+    guard let race = world.dataRace(ofPlainReadAt: entry) else {
+      log("plain read \(world.level(of: entry) ?? level)@\(entry)")
+      return
+    }
+    world.recordDataRace(race)
+    log("DATA RACE: plain read \(race.level)@\(entry) " + (race.lock.map { "without \($0) held" } ?? "(no lock keeps it stable)"))
+  }
+
   public func lockdepAssert(_ condition: Bool, _ what: String) {
     log("lockdep_assert(\(what)) \(condition ? "holds" : "FAILS")")
     if !condition { world.recordLockdepWarning(what) }

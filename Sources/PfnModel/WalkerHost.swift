@@ -249,12 +249,18 @@ public protocol WalkerHost: AnyObject {
   var holdsSpinlock: Bool { get }
   /// `WARN*()`, `VM_WARN_ON*()`, `BUG*()`: a line in the trace.
   func kernelWarning(_ what: String)
+  /// A plain read of an entry pointer (`*pgdp`, `pmd_t pmd = *pmdp`), told
+  /// after the fact but before the next host call acts, so the locks held now
+  /// are the locks held when it was made. Not a scheduling point: a data race
+  /// when another CPU may change the entry (``DataRace``).
+  func plainRead(_ entry: EntryPointer, _ level: PageLevel)
 }
 
 extension WalkerHost {
   public func peek(_ entry: EntryPointer) -> UInt64? { nil }
   public var holdsSpinlock: Bool { false }
   public func kernelWarning(_ what: String) {}
+  public func plainRead(_ entry: EntryPointer, _ level: PageLevel) {}
 }
 
 extension WalkerHost {

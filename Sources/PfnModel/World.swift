@@ -89,6 +89,8 @@ public final class World {
   public private(set) var heldLocks: [LockID] = []
   public private(set) var mappedTables: [UInt64: Int] = [:]
   public private(set) var lockdepWarnings: [String] = []
+  /// Plain reads of entries another CPU may change, without their lock (``DataRace``).
+  public private(set) var dataRaces: [DataRace] = []
   public private(set) var writes: [EntryWrite] = []
   /// Operations another CPU performed (see `Adversary.swift`).
   public internal(set) var adversarySteps = 0
@@ -123,6 +125,7 @@ public final class World {
     heldLocks = other.heldLocks
     mappedTables = other.mappedTables
     lockdepWarnings = other.lockdepWarnings
+    dataRaces = other.dataRaces
     writes = other.writes
     adversarySteps = other.adversarySteps
     invalidationSequence = other.invalidationSequence
@@ -144,6 +147,7 @@ public final class World {
     fileprivate var heldLocks: [LockID]
     fileprivate var mappedTables: [UInt64: Int]
     fileprivate var lockdepWarnings: [String]
+    fileprivate var dataRaces: [DataRace]
     fileprivate var writes: [EntryWrite]
     fileprivate var adversarySteps: Int
     fileprivate var invalidationSequence: UInt64
@@ -159,7 +163,8 @@ public final class World {
     Checkpoint(
       tableMark: tables.mark(), nextFramePFN: nextFramePFN, vmas: vmas, mappings: mappings, mmapMode: mmapMode,
       heldMappings: heldMappings,
-      heldLocks: heldLocks, mappedTables: mappedTables, lockdepWarnings: lockdepWarnings, writes: writes,
+      heldLocks: heldLocks, mappedTables: mappedTables, lockdepWarnings: lockdepWarnings, dataRaces: dataRaces,
+      writes: writes,
       adversarySteps: adversarySteps, invalidationSequence: invalidationSequence,
       enabled: enabledCache?.mutations == mutations ? enabledCache : nil)
   }
@@ -176,6 +181,7 @@ public final class World {
     heldLocks = saved.heldLocks
     mappedTables = saved.mappedTables
     lockdepWarnings = saved.lockdepWarnings
+    dataRaces = saved.dataRaces
     writes = saved.writes
     adversarySteps = saved.adversarySteps
     invalidationSequence = saved.invalidationSequence
@@ -401,6 +407,7 @@ public final class World {
 
   func recordWrite(_ write: EntryWrite) { writes.append(write) }
   func recordLockdepWarning(_ what: String) { lockdepWarnings.append(what) }
+  func recordDataRace(_ race: DataRace) { dataRaces.append(race) }
 
   /// The PMD lock for a pmd entry pointer: split or mm-wide.
   public func pmdLockID(_ pmd: EntryPointer) -> LockID {

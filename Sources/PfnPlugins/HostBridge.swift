@@ -1,4 +1,5 @@
 import CPfnWalker
+import CPfnWalkerHost
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -21,12 +22,32 @@ final class HostBridge {
   /// Runs a host call for the walker: 0 when it worked, 1 when it faulted.
   func attempt(_ body: () throws -> Void) -> Int32 {
     if fault != nil { return 1 }
+    // Before the call acts (takes or drops a lock, lets another CPU in): the
+    // plain reads made since the last one are judged by the locks held now.
+    takePlainReads()
     do {
       try body()
       return 0
     } catch {
       fault = error
       return 1
+    }
+  }
+
+  /// Hands the host the plain reads of entry pointers the walker made since
+  /// the last host call (`*pgdp`, `pmd_t pmd = *pmdp`), which the glue saw
+  /// as faults on the mirror's view (`pfnspec_glue_take_plain_reads`).
+  func takePlainReads() {
+    withUnsafeTemporaryAllocation(of: pfnspec_entry_ref.self, capacity: 8) { entries in
+      withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 8) { levels in
+        while true {
+          let count = Int(pfnspec_glue_take_plain_reads(entries.baseAddress, levels.baseAddress, 8))
+          for i in 0..<count {
+            host.plainRead(EntryPointer(address: entries[i]), PageLevel(rawValue: Int(levels[i])) ?? .pgd)
+          }
+          if count < 8 { return }
+        }
+      }
     }
   }
 
@@ -232,6 +253,9 @@ final class HostBridge {
       _ = bridge.refuse(PluginError("a helper was asked about unknown level \(level.rawValue)"))
       return unknown
     }
+    // `pgd_none(*pgdp) || pgd_bad(*pgdp)`: a helper call closes the view
+    // too, so that each plain read between two host calls is seen.
+    bridge.takePlainReads()
     return body(bridge.host, level)
   }
 }

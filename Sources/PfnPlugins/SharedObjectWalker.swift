@@ -42,6 +42,8 @@ public final class SharedObjectWalker: Walker, @unchecked Sendable {
       throw PluginError("'\(path)': pfnspec_walker_describe() returned NULL")
     }
     descriptor = try Self.descriptor(info, path: path)
+    // Without the isolation guards (a bench's comparison) plain reads go unwatched too.
+    if !ArgsFrame.guarded { pfnspec_glue_watch_plain_reads(0) }
   }
 
   /// Reads a describe() answer; the ABI version first, before any other field.
@@ -88,6 +90,7 @@ public final class SharedObjectWalker: Walker, @unchecked Sendable {
     let (outcome, tableChanged) = bridge.withTable(in: frame.table) { table in
       pfnspec_glue_call_start(startSymbol, table, frame.args, &result)
     }
+    bridge.takePlainReads()  // made after the last host call, under the locks held on return
     try Self.check(outcome, tableChanged: tableChanged, bridge: bridge)
     try frame.copyOut(into: &args, locks: locks)
     return result
@@ -100,6 +103,7 @@ public final class SharedObjectWalker: Walker, @unchecked Sendable {
     let (outcome, tableChanged) = bridge.withTable(in: frame.table) { table in
       pfnspec_glue_call_end(endSymbol, table, frame.args)
     }
+    bridge.takePlainReads()
     try Self.check(outcome, tableChanged: tableChanged, bridge: bridge)
     try frame.copyOut(into: &args, locks: locks)
   }

@@ -485,6 +485,10 @@ extension PfnVocabulary {
         "lockdep_warned", .boolean, expect, "a lockdep assertion failed in any call so far",
         .state { _, state, _ in .boolean(!state.world.lockdepWarnings.isEmpty) }),
       .init(
+        "data_races", .list(.string), expect,
+        "plain reads of an entry another CPU may change, without its lock, so far, as KCSAN words them (docs/walkers.md)",
+        .state { _, state, _ in dataRaces(state.world) }),
+      .init(
         "entries_written", .boolean, expect, "the walker wrote a page-table entry",
         .state { _, state, _ in .boolean(state.world.writes.contains { $0.by == .walker }) }),
       .init(
@@ -496,6 +500,14 @@ extension PfnVocabulary {
         .state { _, state, _ in .boolean(state.args == state.argsBefore) }),
     ]
     return names
+  }
+
+  /// `data_races`: each data race once, in the words of its first occurrence.
+  static func dataRaces(_ world: World) -> Value {
+    var seen = Set<String>()
+    var texts: [Value] = []
+    for race in world.dataRaces where seen.insert(race.description).inserted { texts.append(.string(race.description)) }
+    return .list(texts)
   }
 
   /// Races: what another CPU may do, and what the oracle sees of it.

@@ -49,6 +49,9 @@ public struct ReferenceWalker: Walker {
     /// The walker claims the relaxed profile but still refuses VMAs without
     /// VM_IO or VM_PFNMAP: it says one thing and does the other.
     case relaxedClaimKeepsFlagCheck = "relaxed-claim-keeps-flag-check"
+    /// The pmd entry is read plainly, as a C walker's `pmd_t pmd = *pmdp` does:
+    /// no accessor and no lock, so no scheduling point and a data race.
+    case plainReadPMD = "plain-read-pmd"
 
     var summary: String {
       switch self {
@@ -70,6 +73,7 @@ public struct ReferenceWalker: Walker {
       case .retryWithoutRewalk: "retries a huge entry that became a table without walking again, forever"
       case .x86Shifts: "computes masks and pfn offsets with x86_64's 4-level shifts (12, 21, 30)"
       case .relaxedClaimKeepsFlagCheck: "claims the relaxed profile yet refuses VMAs without VM_IO or VM_PFNMAP"
+      case .plainReadPMD: "reads the pmd entry plainly (*pmdp) instead of with pmdp_get_lockless()"
       }
     }
   }
@@ -92,6 +96,14 @@ public struct ReferenceWalker: Walker {
   }
 
   private func mutated(_ m: Mutation) -> Bool { mutation == m }
+
+  /// What a C walker's plain `*p` is through the kernel shim: the entry's value
+  /// without a scheduling point, and the host told of the read.
+  private func plainRead(_ entry: EntryPointer, _ level: PageLevel, _ host: any WalkerHost) throws -> UInt64 {
+    guard let value = host.peek(entry) else { throw WalkerFault.wildPointer(entry) }
+    host.plainRead(entry, level)
+    return value
+  }
 
   public func start(_ args: inout FollowPfnmapArgs, host: any WalkerHost) throws -> Int32 {
     let vma = args.vma
@@ -119,7 +131,7 @@ public struct ReferenceWalker: Walker {
       }
 
       let pmdp = try host.offset(.pmd, below: pudp, address)
-      let pmd = try host.read(pmdp, .pmd)
+      let pmd = mutated(.plainReadPMD) ? try plainRead(pmdp, .pmd, host) : try host.read(pmdp, .pmd)
       switch try huge(.pmd, pmdp, pmd, &args, host) {
       case .reported: return 0
       case .failed: return failure

@@ -42,6 +42,53 @@ struct CExampleWalkerTests {
     #expect(verdicts.contains { $0.outcome == .fail })
   }
 
+  /// RC-005's failure for a plain read of a pmd entry without its lock.
+  static let pmdDataRace =
+    "data race: plain read of a pmd entry without its lock (pmd_lock()); read it once with pmdp_get_lockless()"
+
+  @Test("the plain-read-pmd mutant fails RC-005 with a data race in KCSAN's words, in workers and in-process")
+  func plainReadMutantFails() throws {
+    let mutant = try SharedObjectWalker(path: sharedObject("PfnExampleMutantPlainReadPMD"))
+    #expect(mutant.descriptor.role == .mutant)
+    let inWorkers = try runInWorkers(sharedObject("PfnExampleMutantPlainReadPMD"), arches: ["x86_64"], rules: ["RC-005"])
+    let inProcess = try runInProcess([mutant], arches: [X86_64()], rules: ["RC-005"])
+    for verdicts in [inWorkers, inProcess] {
+      let failed = verdicts.filter { $0.outcome == .fail }
+      // The pmd and pte leaves are reached through the plain *pmdp; the pud leaf is not.
+      #expect(failed.count == 2, "\(verdicts.map { "\($0.identity.caseName): \($0.message)" })")
+      for verdict in failed {
+        #expect(verdict.message.contains(Self.pmdDataRace), "\(verdict.message)")
+        #expect(verdict.details.contains("DATA RACE: plain read pmd@"), "\(verdict.details)")
+      }
+      #expect(verdicts.contains { $0.outcome == .pass })
+      #expect(!verdicts.contains { $0.outcome == .error })
+    }
+  }
+
+  @Test("the example, with its plain *pgdp, passes RC-005 on every architecture, as the Swift reference does")
+  func examplePassesPlainReadRule() throws {
+    let verdicts = try runInWorkers(sharedObject("PfnExampleWalker"), rules: ["RC-005"], jobs: 2)
+    #expect(Set(verdicts.map(\.identity.key.arch)) == Set(Architectures.all.map(\.name)))
+    #expect(!verdicts.isEmpty)
+    #expect(verdicts.allSatisfy { $0.outcome == .pass }, "\(verdicts.filter { $0.outcome != .pass }.map(\.message))")
+    // In-process the same: the plain reads of the pgd are seen and judged legitimate.
+    let walker = try SharedObjectWalker(path: sharedObject("PfnExampleWalker"))
+    let world = World(arch: X86_64())
+    let vma = try world.addVMA(start: 0x7f00_0000_0000, end: 0x7f00_4000_0000, flags: [.io, .pfnmap], fileBacked: false)
+    try world.installLeaf(LeafProperties(pfn: 0x1000), at: .pte, covering: vma.start)
+    let host = ModelHost(world: world)
+    var args = FollowPfnmapArgs(vma: vma, address: vma.start)
+    #expect(try walker.start(&args, host: host) == 0)
+    try walker.end(&args, host: host)
+    #expect(host.trace.filter { $0.hasPrefix("plain read pgd@") }.count == 2, "pgd_none(*pgdp) and pgd_bad(*pgdp)")
+    #expect(world.dataRaces.isEmpty)
+
+    let builtin = try runInProcess([ReferenceWalker()], arches: [X86_64()], rules: ["RC-005"])
+    #expect(!builtin.isEmpty)
+    // The Swift reference reads every entry through the host: it makes no plain read to judge.
+    #expect(builtin.allSatisfy { $0.outcome == .pass }, "\(builtin.map(\.message))")
+  }
+
   @Test("the NULL vm_file mutant crashes its worker on a VMA without a file, and the run goes on")
   func nullFileMutantCrashes() throws {
     let verdicts = try runInWorkers(

@@ -23,6 +23,14 @@ struct StdioWalkerTests {
     }
   }
 
+  @Test("a stdio walker has no entry pointers to read plainly: it passes RC-005, with no data race to report")
+  func plainReadRuleSkipped() throws {
+    let walker = try StdioWalker(command: pythonWalkerCommand(), timeout: 30)
+    let verdicts = try runInProcess([walker], arches: [X86_64()], rules: ["RC-005"])
+    #expect(!verdicts.isEmpty)
+    #expect(verdicts.allSatisfy { $0.outcome == .pass }, "\(verdicts.map(\.message))")
+  }
+
   static let faults: [(fault: String, says: String)] = [
     ("crash", "was killed by SIGSEGV during start()"),
     ("abort", "was killed by SIGABRT"),

@@ -70,6 +70,7 @@ struct ShippedSpecsTests {
     (.retryWithoutRewalk, "RC-004"),
     (.x86Shifts, "AR-001"),
     (.relaxedClaimKeepsFlagCheck, "FL-004"),
+    (.plainReadPMD, "RC-005"),
   ]
 
   @Test("every mutant is caught by the rule written for its defect", arguments: killers)

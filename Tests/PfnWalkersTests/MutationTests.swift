@@ -29,6 +29,7 @@ struct MutationTests {
     .retryWithoutRewalk: { try MutationTests().retryWithoutRewalkSpinsAfterASplit() },
     .x86Shifts: { try ArchitectureWalkerTests().x86ShiftsMutant() },
     .relaxedClaimKeepsFlagCheck: { try MutationTests().relaxedClaimKeepsFlagCheck() },
+    .plainReadPMD: { try MutationTests().plainReadPMD() },
   ]
 
   /// Runs the mutation's focused test, so a mutation without one, or whose
@@ -183,6 +184,26 @@ struct MutationTests {
     let bad = try Fixture(pteLeaf: LeafProperties(pfn: 0x777, special: false)).start(mutant, Place.pte)
     #expect(bad.rc == 0)
     #expect(bad.args.special == true, "taken from VM_PFNMAP")
+  }
+
+  @Test func plainReadPMD() throws {
+    let mutant = ReferenceWalker(mutation: .plainReadPMD)
+    for walker in [reference, mutant] {
+      let fixture = try Fixture()
+      let (rc, args, host) = try fixture.start(walker, Place.pmd)
+      #expect(rc == 0)
+      #expect(args.pfn == Place.pmdPFN, "the plain read still sees the entry's value")
+      let pmdp = try #require(try fixture.world.entryPointer(Place.pmd, at: .pmd, create: false))
+      if walker.mutation == nil {
+        #expect(fixture.world.dataRaces.isEmpty)
+        #expect(host.trace.contains { $0.hasPrefix("read pmd@") })
+      } else {
+        // Read before pmd_lock(), without an accessor: a data race, and no scheduling point.
+        #expect(fixture.world.dataRaces.map(\.pointer) == [pmdp])
+        #expect(fixture.world.dataRaces.first?.level == .pmd)
+        #expect(host.trace.contains { $0.hasPrefix("DATA RACE: plain read pmd@\(pmdp)") })
+      }
+    }
   }
 
   @Test func writesEntry() throws {

@@ -15,7 +15,7 @@
  * Build (what the package does for this file):
  *   cc -shared -fPIC $(pfnspec cflags) follow_pfnmap.c -o libexample.so
  *
- * The two mutants in ../mutant-* include this file after defining one of the
+ * The mutants in ../mutant-* include this file after defining one of the
  * PFNSPEC_EXAMPLE_MUTANT_* switches below.
  */
 #include <linux/mm.h>
@@ -105,7 +105,11 @@ static enum huge_step try_pud_leaf(struct follow_pfnmap_args *args,
 static enum huge_step try_pmd_leaf(struct follow_pfnmap_args *args,
 				   struct mm_struct *mm, pmd_t *pmdp)
 {
+#ifdef PFNSPEC_EXAMPLE_MUTANT_PLAIN_READ_PMD
+	pmd_t pmd = *pmdp; /* defect: a plain read another CPU's zap or split races with */
+#else
 	pmd_t pmd = pmdp_get_lockless(pmdp);
+#endif
 	spinlock_t *lock;
 
 	if (!pmd_present(pmd))

@@ -15,9 +15,11 @@
  * pgd_none(*pgdp) and pmd_t pmd = *pmdp read the entry's current value, as in
  * the kernel. READ_ONCE(*p), pXdp_get(p) and pmdp_get_lockless(p) go through
  * the host and are scheduling points for the race explorer; a plain read is
- * not (see docs/walkers.md for which levels a plain read is legitimate at). A
- * store through an entry pointer faults, and the runner reports that the
- * walker wrote a page-table entry.
+ * not, but the runner sees it (the view faults until read) and judges it by
+ * the locks held: below pgd, without the entry's lock, it is a data race that
+ * rule RC-005 reports as KCSAN would (docs/walkers.md says which levels and
+ * locks make a plain read legitimate). A store through an entry pointer
+ * faults, and the runner reports that the walker wrote a page-table entry.
  *
  * The kernel's own #include lines work: the include folder beside this header
  * has linux/mm.h, linux/pgtable.h, asm/pgtable.h, linux/lockdep.h, ... which

@@ -202,15 +202,17 @@ enum pfnspec_report_kind {
 
 /*
  * The mirror: entry pointers that are real pointers. The runner maps one
- * region twice, read-only at view and writable at values. When a walker gets
+ * region twice, at view (never writable; PROT_NONE until the walker reads it,
+ * so that the runner sees each plain read and judges it by the locks held)
+ * and writable at values. When a walker gets
  * an entry pointer (pgd_offset(), pXd_offset(), pte_offset_map_lock()), the
  * kernel shim gives it &view[i] for a slot i that mirrors that entry
  * (handles[i]), so *pgdp and pgd_none(*pgdp) read the entry as the kernel
  * does. The shim refreshes every slot (peek) after each host call returns,
  * since only host calls let another CPU act, and turns a slot address back into
  * its handle whenever it calls the host. A store through a slot faults (the
- * view is read-only); the runner turns that fault into a verdict that names
- * the entry. count goes back to 0 when a walk starts.
+ * view is never writable); the runner turns that fault into a verdict that
+ * names the entry. count goes back to 0 when a walk starts.
  */
 struct pfnspec_mirror {
   const uint64_t *view;       /* read-only: what entry pointers point to */

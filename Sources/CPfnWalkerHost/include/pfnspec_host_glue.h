@@ -35,12 +35,35 @@ void pfnspec_glue_install_crash_reporter(void);
 
 /*
  * The calling thread's mirror view (struct pfnspec_mirror): [start, end), or
- * 0, 0 before its first walker call. A SIGSEGV in this range is a store
- * through an entry pointer: inside a walker call the glue turns it into a
- * report(PFNSPEC_REPORT_ENTRY_WRITE) and abandons the walk; elsewhere the
- * crash line says "the walker wrote a page-table entry through a plain pointer".
+ * 0, 0 before its first walker call. The view is PROT_NONE until a walker
+ * reads it. Inside a walker call, a load from it is a plain read: the glue's
+ * SIGSEGV handler records the slot, makes the page readable and lets the load
+ * go on (pfnspec_glue_take_plain_reads() collects the records). A store is a
+ * write through an entry pointer: the glue turns it into a
+ * report(PFNSPEC_REPORT_ENTRY_WRITE) and abandons the walk. Outside a walker
+ * call a fault there crashes the worker with a line that says so. The handler
+ * is installed with the first mirror (or by the crash reporter); in a process
+ * without the crash reporter other faults go to the handler before it.
  */
 void pfnspec_glue_mirror_range(uintptr_t *start, uintptr_t *end);
+
+/*
+ * The plain reads of the calling thread's mirror since the last call (at most
+ * one per page of the view and call: the first read opens the page): the
+ * handle and the level of each entry, up to capacity; their count. Closes
+ * the view again, so the next plain read faults and is recorded. Cheap when
+ * there is nothing: the host calls it before every host call it serves and
+ * after every walker call, so that each read is judged against the locks
+ * held when it was made.
+ */
+int pfnspec_glue_take_plain_reads(pfnspec_entry_ref *entries, uint8_t *levels, int capacity);
+
+/*
+ * Whether mirrors made from now on watch for plain reads (the default). Off,
+ * the view is simply read-only: plain reads are not seen, stores still are
+ * (`pfnspec bench plugin`'s run without isolation guards, for comparison).
+ */
+void pfnspec_glue_watch_plain_reads(int on);
 
 /*
  * The calling thread's frame: *size writable bytes (two pages) between a
