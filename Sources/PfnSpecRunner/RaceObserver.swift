@@ -134,11 +134,18 @@ public final class RaceObserver: SchedulingObserver {
     // After a fixed schedule's last step the rest of the run depends only on
     // the world and on what was observed: if an earlier schedule came here,
     // this one goes on as that one did.
-    if let visited, record == nil, case .fixed(let schedule) = mode, let last = schedule.steps.last, last.point == point,
-      !visited.insert(key: World.mix(World.mix(World.mix(world.explorationKey, observed), UInt64(host.steps)), UInt64(point)))
-    {
-      pruned = true
-      throw VisitedStates.Stop()
+    if let visited, record == nil, case .fixed(let schedule) = mode {
+      let last = schedule.steps.last?.point ?? 0
+      guard point >= last else { return }
+      let key = World.mix(World.mix(World.mix(world.explorationKey, observed), UInt64(host.steps)), UInt64(point))
+      let new = visited.insert(key: key)
+      // At its last step's point a schedule stops at a known state: its extensions
+      // are the other's. Later, only one that is not extended (at the bound) may.
+      let stops = schedule.steps.isEmpty ? false : point == last || schedule.steps.count >= visited.bound
+      if !new && stops {
+        pruned = true
+        throw VisitedStates.Stop()
+      }
     }
   }
 
@@ -165,21 +172,28 @@ public final class RaceObserver: SchedulingObserver {
   }
 }
 
-/// The states the schedules of one exploration came to after their last
-/// step: the world (``World/explorationKey``), the values observed so far,
-/// the host calls made and the scheduling point. The future of a run from
-/// there is decided by them alone (walkers are deterministic, every value they
-/// get from the shared state is observed, and no step comes after the last),
-/// so a schedule that comes to a state again ends the same way as the first
-/// that came to it, and its extensions by one more step run as that one's do.
+/// The states the schedules of one exploration came to at each scheduling
+/// point from their last step on: the world (``World/explorationKey``), the
+/// values observed so far, the host calls made and the point. The future of a
+/// run from there is decided by them alone (walkers are deterministic, every
+/// value they get from the shared state is observed, and no step comes after
+/// the last).
 ///
-/// Two schedules meet here when their steps differ but the walker could not
-/// tell them apart: one changed an entry that the other changed later, or
-/// that a later step overwrote, before the walker read it.
+/// A schedule that comes to a known state at its last step's point ends as
+/// the earlier run did, and its extensions (one more step at that point or
+/// later) run as the earlier run's extensions at the same points do, which
+/// that run's own schedule gets (it had no step after this point either, so
+/// it is extended from here on, or has fewer steps and is extended further).
+/// It stops there and is not extended. A schedule at the bound, which is not
+/// extended, stops at any later point too. Two schedules meet when the walker
+/// could not tell their steps apart: one made a change that the other made
+/// later, or that a later step overwrote, before the walker read the entry.
 public final class VisitedStates {
   private var keys = Set<UInt64>()
+  /// Schedules with this many steps are not extended.
+  public let bound: Int
 
-  public init() {}
+  public init(bound: Int) { self.bound = bound }
 
   /// Whether `key` is new (and now recorded).
   func insert(key: UInt64) -> Bool { keys.insert(key).inserted }

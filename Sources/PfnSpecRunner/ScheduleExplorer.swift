@@ -260,7 +260,7 @@ public struct ScheduleExplorer<Run: ExplorableRun> {
     var search = BoundedScheduleSearch(policy: policy)
     var base: (run: Run, points: [RaceObserver.Point])?
     var last: Run?
-    let visited = policy.stateCaching && policy.partition == nil ? VisitedStates() : nil
+    let visited = policy.stateCaching && policy.partition == nil ? VisitedStates(bound: policy.bound) : nil
     while let schedule = search.nextSchedule() {
       // Every share runs the schedule without steps (the root of the tree); the first counts it.
       if schedule.steps.isEmpty ? policy.partition.map({ $0.index == 0 }) ?? true : search.owned {
