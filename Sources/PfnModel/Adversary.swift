@@ -58,6 +58,26 @@ struct EnabledCache {
   var ops: [EnabledOp]
 }
 
+/// The enabled operations of every state a world has been in, by the state:
+/// an explorer brings a world back to the same few states again and again
+/// (each schedule starts over from one checkpoint), so the tables are walked
+/// once per state, not once per scheduling point. Kept across restores.
+struct EnabledMemo {
+  /// What decides the answer: the entries (the content hash), which tables
+  /// exist, and the locks the walker holds.
+  struct Key: Hashable {
+    var content: UInt64
+    var tables: UInt64
+    var locks: UInt64
+  }
+
+  var address: UInt64 = 0
+  var kinds: [AdversaryKind] = []
+  var answers: [Key: [EnabledOp]] = [:]
+  /// More states than a case's exploration meets: the memo starts over.
+  static let capacity = 1 << 14
+}
+
 extension World {
   /// The adversary operations of the given kinds that could run now on the
   /// entries mapping `address`: the entry must have the right shape, and the
@@ -68,7 +88,20 @@ extension World {
     if let cache = enabledCache, cache.mutations == mutations, cache.address == address, cache.kinds == kinds {
       return cache.ops
     }
-    let result = computeEnabledOps(kinds, address: address)
+    if enabledMemo.address != address || enabledMemo.kinds != kinds {
+      enabledMemo = EnabledMemo(address: address, kinds: kinds)
+    }
+    var locks: UInt64 = 0
+    for lock in heldLocks { locks = Self.mix(locks, Self.lockCode(lock)) }
+    let key = EnabledMemo.Key(content: contentHash, tables: Self.mix(nextFreePFN, UInt64(tableCount)), locks: locks)
+    let result: [EnabledOp]
+    if let known = enabledMemo.answers[key] {
+      result = known
+    } else {
+      result = computeEnabledOps(kinds, address: address)
+      if enabledMemo.answers.count >= EnabledMemo.capacity { enabledMemo.answers.removeAll(keepingCapacity: true) }
+      enabledMemo.answers[key] = result
+    }
     enabledCache = EnabledCache(mutations: mutations, address: address, kinds: kinds, ops: result)
     return result
   }
@@ -176,7 +209,9 @@ extension World {
       let first = leaf(0)
       let step = count > 1 ? leaf(1) &- first : 0
       let linear = [count / 2, count - 1].allSatisfy { leaf($0) == first &+ UInt64($0) &* step }
-      let table = allocateTable(level: child) { index in linear ? first &+ UInt64(index) &* step : leaf(index) }
+      let table =
+        linear
+        ? allocateLinearTable(level: child, first: first, step: step) : allocateTable(level: child) { leaf($0) }
       new = arch.makeTable(table << UInt64(geometry.pageShift), level)
     case .collapse:
       let table = arch.tableAddress(old, level) >> UInt64(geometry.pageShift)

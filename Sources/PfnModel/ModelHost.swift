@@ -2,6 +2,15 @@
 /// uses it to let another CPU act at that point.
 public protocol SchedulingObserver: AnyObject {
   func willPerform(_ call: HostCall, host: ModelHost) throws
+  /// Hears of a value the walker (or the code judging it) got from the
+  /// shared state: together with the world, these values decide everything
+  /// the rest of a run does, so an explorer can tell when two schedules have
+  /// come to the same place.
+  func observe(_ value: UInt64)
+}
+
+extension SchedulingObserver {
+  public func observe(_ value: UInt64) {}
 }
 
 /// The host interface backed by the model: every call is checked, counted and
@@ -93,6 +102,7 @@ public final class ModelHost: WalkerHost {
     }
     try step(HostCall(Self.offsetNames[level], reads: [parent]))
     guard let value = world.value(at: parent) else { throw WalkerFault.wildPointer(parent) }
+    observer?.observe(value)
     let table = arch.tableAddress(value, parentLevel)
     let pointer = EntryPointer(address: table + UInt64(world.geometry.index(address, level) * 8))
     log("\(level)_offset(\(parent) = \(hex(value))) = \(pointer)")
@@ -102,6 +112,7 @@ public final class ModelHost: WalkerHost {
   public func read(_ entry: EntryPointer, _ level: PageLevel) throws -> UInt64 {
     try step(HostCall(Self.readNames[level], reads: [entry]))
     guard let value = world.value(at: entry) else { throw WalkerFault.wildPointer(entry) }
+    observer?.observe(value)
     log("read \(level)@\(entry) = \(hex(value))")
     return value
   }
@@ -148,6 +159,7 @@ public final class ModelHost: WalkerHost {
     while true {
       try step(HostCall("pte_offset_map_lock", reads: [pmd]))
       guard let value = world.value(at: pmd) else { throw WalkerFault.wildPointer(pmd) }
+      observer?.observe(value)
       if arch.isNone(value, .pmd) || !arch.isPresent(value, .pmd) || arch.isTransHuge(value, .pmd)
         || arch.isLeaf(value, .pmd)
       {
@@ -171,7 +183,9 @@ public final class ModelHost: WalkerHost {
       try step(HostCall("pte_offset_map_lock (lock)", reads: [pmd], locks: [lock]))
       try world.acquire(lock)
       // Recheck that the pmd still points to this table now that the lock is held.
-      if world.value(at: pmd) != value {
+      let recheck = world.value(at: pmd)
+      observer?.observe(recheck ?? 0)
+      if recheck != value {
         try world.release(lock)
         try world.unmapTable(containing: world.pointer(pfn: tablePFN, index: 0))
         log("pte_offset_map_lock: pmd@\(pmd) changed while locking; retrying")
@@ -215,12 +229,21 @@ public final class ModelHost: WalkerHost {
     case .iMmapRwsem(let mapping): held = world.heldMappings.contains(mapping)
     }
     log("lockdep_is_held(\(lock)) = \(held)")
+    observer?.observe(held ? 1 : 0)
     return held
   }
 
-  public func peek(_ entry: EntryPointer) -> UInt64? { world.value(at: entry) }
+  public func peek(_ entry: EntryPointer) -> UInt64? {
+    let value = world.value(at: entry)
+    observer?.observe(value ?? 0x5eed)
+    return value
+  }
 
-  public var holdsSpinlock: Bool { !world.heldLocks.isEmpty }
+  public var holdsSpinlock: Bool {
+    let held = !world.heldLocks.isEmpty
+    observer?.observe(held ? 1 : 0)
+    return held
+  }
 
   public func kernelWarning(_ what: String) { log("WARNING: \(what)") }
 
@@ -235,6 +258,11 @@ public final class ModelHost: WalkerHost {
 
   public func lockdepAssert(_ condition: Bool, _ what: String) {
     log("lockdep_assert(\(what)) \(condition ? "holds" : "FAILS")")
-    if !condition { world.recordLockdepWarning(what) }
+    if !condition {
+      world.recordLockdepWarning(what)
+      var hasher = Hasher()
+      hasher.combine(what)
+      observer?.observe(UInt64(bitPattern: Int64(hasher.finalize())))
+    }
   }
 }

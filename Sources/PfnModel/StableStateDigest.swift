@@ -28,3 +28,25 @@ extension World {
     return z ^ (z >> 31)
   }
 }
+
+extension World {
+  /// Everything about this world that the rest of a run can depend on or that
+  /// an end state is told apart by: the entries and the tables that exist, the
+  /// locks held, the tables mapped, and how many writes, warnings, adversary
+  /// steps and invalidations it has seen. Two schedules that meet with equal
+  /// keys (and equal observed values) go on the same way; within one process only.
+  public var explorationKey: UInt64 {
+    var key = contentHash
+    for lock in heldLocks { key = Self.mix(key, Self.lockCode(lock)) }
+    // In any order (a dictionary's), without sorting: an XOR of one digest per mapped table.
+    var mapped: UInt64 = 0
+    for (pfn, count) in mappedTables { mapped ^= Self.mix(pfn, UInt64(count)) }
+    key = Self.mix(key, mapped)
+    key = Self.mix(key, UInt64(tables.tables.count))
+    key = Self.mix(key, nextFreePFN)
+    key = Self.mix(key, UInt64(writes.count))
+    key = Self.mix(key, UInt64(lockdepWarnings.count))
+    key = Self.mix(key, UInt64(adversarySteps))
+    return Self.mix(key, invalidationSequence)
+  }
+}

@@ -90,6 +90,48 @@ struct TableStore {
     mutations &+= 1
   }
 
+  /// The content hashes of tables ``addLinearTable(level:count:at:pages:first:step:)``
+  /// made before: an explorer splits the same leaf into the same table in
+  /// schedule after schedule. Kept across rewinds.
+  private var linearTableHashes: [LinearTable: UInt64] = [:]
+
+  struct LinearTable: Hashable {
+    var pfn: UInt64
+    var count: Int
+    var first: UInt64
+    var step: UInt64
+  }
+
+  /// Puts a new table in place whose entry `i` is `first + i * step` (a huge
+  /// leaf split into a table of leaves), hashing its entries only the first time.
+  mutating func addLinearTable(level: PageLevel, count: Int, at pfn: UInt64, pages: UInt64, first: UInt64, step: UInt64) {
+    tables.append(Table(pfn: pfn, pages: pages, level: level, base: entries.count, count: count))
+    let base = entries.count
+    entries.append(contentsOf: repeatElement(0, count: count))
+    entries.withUnsafeMutableBufferPointer { buffer in
+      var value = first
+      for index in base..<base + count {
+        buffer[index] = value
+        value &+= step
+      }
+    }
+    let shape = LinearTable(pfn: pfn, count: count, first: first, step: step)
+    if let known = linearTableHashes[shape] {
+      contentHash ^= known
+    } else {
+      var hash: UInt64 = 0
+      var value = first
+      for index in 0..<count {
+        hash ^= Self.digest(pfn, index, value)
+        value &+= step
+      }
+      if linearTableHashes.count >= 1 << 12 { linearTableHashes.removeAll(keepingCapacity: true) }
+      linearTableHashes[shape] = hash
+      contentHash ^= hash
+    }
+    mutations &+= 1
+  }
+
   /// The table that starts at page `pfn`.
   func table(at pfn: UInt64) -> Table? {
     for table in tables where table.pfn == pfn { return table }

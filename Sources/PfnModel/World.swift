@@ -74,7 +74,13 @@ public final class World {
   var mutations: Int { tables.mutations }
   /// The last answer of `enabledAdversaryOps`, valid while `mutations` has not moved.
   var enabledCache: EnabledCache?
+  /// The enabled operations of every state met so far (see `EnabledMemo`).
+  var enabledMemo = EnabledMemo()
+  /// How many tables exist.
+  var tableCount: Int { tables.tables.count }
   private var nextFramePFN: UInt64 = 0x1000
+  /// The frame the next table would take.
+  var nextFreePFN: UInt64 { nextFramePFN }
   /// The pfn of the top-level table.
   public private(set) var rootPFN: UInt64 = 0
 
@@ -216,6 +222,16 @@ public final class World {
     let pages = max(1, (UInt64(count) * 8 + geometry.pageSize - 1) / geometry.pageSize)
     nextFramePFN += pages
     tables.addTable(level: level, count: count, at: pfn, pages: pages, make)
+    return pfn
+  }
+
+  /// Makes a table at the next free frames whose entry `i` is `first + i * step`.
+  func allocateLinearTable(level: PageLevel, first: UInt64, step: UInt64) -> UInt64 {
+    let pfn = nextFramePFN
+    let count = geometry.entriesPerTable[level]
+    let pages = max(1, (UInt64(count) * 8 + geometry.pageSize - 1) / geometry.pageSize)
+    nextFramePFN += pages
+    tables.addLinearTable(level: level, count: count, at: pfn, pages: pages, first: first, step: step)
     return pfn
   }
 

@@ -119,7 +119,11 @@ public struct ExplorationStatistics: Sendable, Hashable, Codable {
   /// When the case explored one share of its schedule tree (`--shard I/N
   /// --shard-schedules`): what merging the shares needs.
   public var share: SchedulePartition.Share?
+  /// Schedules whose runs started (a pruned one counts: it ran up to its last step).
   public var schedules = 0
+  /// Of those, runs stopped after their last step at a state an earlier
+  /// schedule had come to (their extensions were not made either).
+  public var pruned = 0
   public var distinctStates = 0
   public var bound = 0
   public var random = 0

@@ -22,6 +22,9 @@ struct ExplorationSettings {
   var reduction = true
   /// Explore only this share of each race case's schedule tree.
   var partition: Shard?
+  /// Stop schedules at states an earlier one explored (turned off only to
+  /// check that this loses nothing).
+  var stateCaching = true
 }
 
 /// Runs one planned case against one walker and judges it; explores the
@@ -139,6 +142,9 @@ struct CaseExecutor {
     var policy = ExplorationPolicy(
       bound: bound, reduction: settings.reduction, randomSchedules: settings.randomSchedules, randomSeed: randomSeed)
     policy.partition = settings.partition
+    // A caller keeps state of its own (notifiers it registered, retries) that
+    // the observed values do not cover: its schedules all run to the end.
+    policy.stateCaching = settings.stateCaching && caller == nil
     return ScheduleExplorer(kinds: kinds, policy: policy, budget: settings.budget) { observer, tracing in
       runOnce(observer, tracing: tracing)
     }
@@ -193,10 +199,18 @@ struct CaseExecutor {
             host.log("── start(\(hexString(address))) ──")
             let result = try walker.start(&current, host: host)
             host.log("── start() returned \(result) ──")
+            let expected = world.translate(address)
             evaluator.state = CallState(
               address: address, result: result, args: current, argsBefore: before,
-              expected: world.translate(address), world: world, previous: args)
+              expected: expected, world: world, previous: args)
             args = current
+            if let observer {
+              var hasher = Hasher()
+              hasher.combine(result)
+              hasher.combine(current)
+              hasher.combine(expected)
+              observer.observe(UInt64(bitPattern: Int64(hasher.finalize())))
+            }
           case .end:
             guard var current = args, var state = evaluator.state else {
               throw EvaluationError(message: "end() before any start()", range: call.name.range)
@@ -213,6 +227,12 @@ struct CaseExecutor {
             state.argsBefore = before
             evaluator.state = state
             args = current
+            if let observer {
+              var hasher = Hasher()
+              hasher.combine(state.protectedUntilEnd)
+              hasher.combine(current)
+              observer.observe(UInt64(bitPattern: Int64(hasher.finalize())))
+            }
           case .caller:
             guard let caller else {
               throw NotApplicable(reason: "a caller rule, and this run checks a walker")
@@ -226,6 +246,7 @@ struct CaseExecutor {
           }
         case .expect(let condition):
           let holds = try evaluator.bool(evaluator.evaluate(condition), condition)
+          observer?.observe(holds ? 1 : 0)
           if !holds {
             failures.append(
               FailedExpectation(

@@ -34,6 +34,15 @@ public final class RaceObserver: SchedulingObserver {
   public private(set) var points: [Point] = []
   public private(set) var performed: [Schedule.Step] = []
   public private(set) var infeasible = false
+  /// The states earlier schedules of the same exploration came to; with them,
+  /// a run that comes to one again stops there (see ``VisitedStates``).
+  public var visited: VisitedStates?
+  /// This run came to a state an earlier schedule had already come to and
+  /// stopped there: it goes on as that one did.
+  public private(set) var pruned = false
+  /// A digest of every value the walker and the judging code got from the
+  /// shared state so far (see `SchedulingObserver.observe(_:)`).
+  public private(set) var observed: UInt64 = 0
   /// The points of a traced run with the values involved, for pictures of the
   /// schedule; left empty while the explorer runs untraced schedules.
   public private(set) var timeline = ScheduleTimeline()
@@ -47,7 +56,11 @@ public final class RaceObserver: SchedulingObserver {
     locks.isEmpty ? "nothing" : locks.map(\.description).joined(separator: ", ")
   }
 
+  public func observe(_ value: UInt64) { observed = World.mix(observed, value) }
+
   public func willPerform(_ call: HostCall, host: ModelHost) throws {
+    // A walker that swallows the stop (`try?`) is stopped again at its next call.
+    if pruned { throw VisitedStates.Stop() }
     let point = points.count
     if case .pinned(var program) = mode {
       program.arrive(at: SchedulePoints.name(of: call))
@@ -76,7 +89,9 @@ public final class RaceObserver: SchedulingObserver {
         timeline.append(finished)
       }
     }
+    // The steps due here: a fixed schedule's are read in place, not copied out at every point.
     var ops: [AdversaryOp] = []
+    var fixedSteps: [Schedule.Step] = []
     switch mode {
     case .pinned(var program):
       // One step after another, each once its point has come and its locks are free.
@@ -90,7 +105,7 @@ public final class RaceObserver: SchedulingObserver {
       points.append(Point(call: call, enabled: enabled, enabledAfter: now))
       return
     case .fixed(let schedule):
-      ops = schedule.steps.filter { $0.point == point }.map(\.op)
+      fixedSteps = schedule.steps
     case .random(var generator, let chance, let maxSteps):
       if performed.count < maxSteps, !enabled.isEmpty, generator.next() % 1000 < chance {
         ops = [enabled[Int(generator.next() % UInt64(enabled.count))].op]
@@ -98,17 +113,40 @@ public final class RaceObserver: SchedulingObserver {
       mode = .random(generator, chance: chance, maxSteps: maxSteps)
     }
     var now = enabled
-    for op in ops {
-      // Several steps at one point run in order; each must be possible then.
+    // Several steps at one point run in order; each must be possible then.
+    func take(_ op: AdversaryOp) throws -> Bool {
       guard let enabledOp = now.first(where: { $0.op == op }) else {
         infeasible = true
         points.append(Point(call: call, enabled: enabled, enabledAfter: now))
-        return
+        return false
       }
       try perform(enabledOp, point: point, call: call, host: host, address: address, record: &record)
       now = world.enabledAdversaryOps(kinds, address: address)
+      return true
+    }
+    for op in ops {
+      guard try take(op) else { return }
+    }
+    for step in fixedSteps where step.point == point {
+      guard try take(step.op) else { return }
     }
     points.append(Point(call: call, enabled: enabled, enabledAfter: now))
+    // After a fixed schedule's last step the rest of the run depends only on
+    // the world and on what was observed: if an earlier schedule came here,
+    // this one goes on as that one did.
+    if let visited, record == nil, case .fixed(let schedule) = mode {
+      let last = schedule.steps.last?.point ?? 0
+      guard point >= last else { return }
+      let key = World.mix(World.mix(World.mix(world.explorationKey, observed), UInt64(host.steps)), UInt64(point))
+      let new = visited.insert(key: key)
+      // At its last step's point a schedule stops at a known state: its extensions
+      // are the other's. Later, only one that is not extended (at the bound) may.
+      let stops = schedule.steps.isEmpty ? false : point == last || schedule.steps.count >= visited.bound
+      if !new && stops {
+        pruned = true
+        throw VisitedStates.Stop()
+      }
+    }
   }
 
   private func perform(
@@ -131,5 +169,39 @@ public final class RaceObserver: SchedulingObserver {
   /// `pmd@0x5008`: an entry named by the level of its table.
   static func name(_ pointer: EntryPointer, in world: World) -> String {
     (world.level(of: pointer).map { "\($0)" } ?? "entry") + "@\(pointer)"
+  }
+}
+
+/// The states the schedules of one exploration came to at each scheduling
+/// point from their last step on: the world (``World/explorationKey``), the
+/// values observed so far, the host calls made and the point. The future of a
+/// run from there is decided by them alone (walkers are deterministic, every
+/// value they get from the shared state is observed, and no step comes after
+/// the last).
+///
+/// A schedule that comes to a known state at its last step's point ends as
+/// the earlier run did, and its extensions (one more step at that point or
+/// later) run as the earlier run's extensions at the same points do, which
+/// that run's own schedule gets (it had no step after this point either, so
+/// it is extended from here on, or has fewer steps and is extended further).
+/// It stops there and is not extended. A schedule at the bound, which is not
+/// extended, stops at any later point too. Two schedules meet when the walker
+/// could not tell their steps apart: one made a change that the other made
+/// later, or that a later step overwrote, before the walker read the entry.
+public final class VisitedStates {
+  private var keys = Set<UInt64>()
+  /// Schedules with this many steps are not extended.
+  public let bound: Int
+
+  public init(bound: Int) { self.bound = bound }
+
+  /// Whether `key` is new (and now recorded).
+  func insert(key: UInt64) -> Bool { keys.insert(key).inserted }
+
+  public var count: Int { keys.count }
+
+  /// Thrown through the walker to stop a run that came to a visited state.
+  public struct Stop: Error, CustomStringConvertible {
+    public var description: String { "stopped: this state was explored by an earlier schedule" }
   }
 }

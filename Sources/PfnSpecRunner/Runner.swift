@@ -31,6 +31,8 @@ public struct RunOptions: Sendable {
   public var explorationBudget = ExplorationBudget()
   /// Skip race schedules equivalent to one already explored.
   public var raceReduction = true
+  /// Stop race schedules that come to a state an earlier one explored (see `VisitedStates`).
+  public var raceStateCaching = true
   /// Plug-in workers: pick the run up after a case that killed the previous worker.
   public var resume: ResumePoint?
   /// Plug-in workers: called just before each case runs, to name the case in flight.
@@ -280,7 +282,8 @@ public final class Runner {
         executor.settings = ExplorationSettings(
           bound: options.raceBound, randomSchedules: options.randomSchedules, budget: options.explorationBudget,
           forced: options.forcedSchedule, totals: options.explorationTotals, seed: options.seed,
-          reduction: options.raceReduction, partition: splitsSchedules ? options.shard : nil)
+          reduction: options.raceReduction, partition: splitsSchedules ? options.shard : nil,
+          stateCaching: options.raceStateCaching)
         let release = options.release.description
         let seed = options.seed
         executor.token = { schedule in

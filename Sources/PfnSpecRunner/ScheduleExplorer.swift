@@ -8,6 +8,11 @@ import PfnSupport
 /// makes host calls through a `ModelHost` whose observer is the given
 /// ``RaceObserver``) returns one of these; the explorer reads the scheduling
 /// points it met from the observer it handed in.
+///
+/// With state caching (``ExplorationPolicy/stateCaching``) a body must be
+/// deterministic and pass everything it learns from the world outside the
+/// host's calls to `RaceObserver.observe(_:)`: a run is cut short where the
+/// world and what was observed equal an earlier schedule's.
 public protocol ExplorableRun {
   /// Whether the case failed or errored under this schedule.
   var failed: Bool { get }
@@ -58,10 +63,19 @@ public struct ExplorationPolicy: Sendable, Hashable {
   /// Explore only this share of the schedule tree (see `SchedulePartition` (PfnResults));
   /// `nil` explores all of it.
   public var partition: Shard?
+  /// Stop a schedule's run where, after its last step, it comes to a state
+  /// (world and observed values) an earlier schedule came to, and do not
+  /// extend it: it ends as that one did (see ``VisitedStates``). Off for a
+  /// share of the tree, whose schedule counts must add up to the whole's.
+  public var stateCaching = true
 
-  public init(bound: Int, reduction: Bool = true, randomSchedules: Int = 16, randomSeed: UInt64 = 0, shrinking: Bool = true) {
+  public init(
+    bound: Int, reduction: Bool = true, randomSchedules: Int = 16, randomSeed: UInt64 = 0, shrinking: Bool = true,
+    stateCaching: Bool = true
+  ) {
     self.bound = bound
     self.reduction = reduction
+    self.stateCaching = stateCaching
     self.randomSchedules = randomSchedules
     self.randomSeed = randomSeed
     self.shrinking = shrinking
@@ -205,9 +219,11 @@ public struct ScheduleExplorer<Run: ExplorableRun> {
     self.body = body
   }
 
-  /// Runs the case under exactly `schedule`.
-  public func run(_ schedule: Schedule, tracing: Bool) -> (Run, RaceObserver) {
+  /// Runs the case under exactly `schedule`; with `visited`, the run stops
+  /// early at a state already explored (the observer says it was pruned).
+  public func run(_ schedule: Schedule, tracing: Bool, visited: VisitedStates? = nil) -> (Run, RaceObserver) {
     let observer = RaceObserver(kinds: kinds, mode: .fixed(schedule))
+    observer.visited = visited
     return (body(observer, tracing), observer)
   }
 
@@ -244,13 +260,19 @@ public struct ScheduleExplorer<Run: ExplorableRun> {
     var search = BoundedScheduleSearch(policy: policy)
     var base: (run: Run, points: [RaceObserver.Point])?
     var last: Run?
+    let visited = policy.stateCaching && policy.partition == nil ? VisitedStates(bound: policy.bound) : nil
     while let schedule = search.nextSchedule() {
       // Every share runs the schedule without steps (the root of the tree); the first counts it.
       if schedule.steps.isEmpty ? policy.partition.map({ $0.index == 0 }) ?? true : search.owned {
         statistics.schedules += 1
       }
-      let (run, observer) = self.run(schedule, tracing: false)
+      let (run, observer) = self.run(schedule, tracing: false, visited: visited)
       if observer.infeasible { continue }
+      // Its end state and outcome are an earlier schedule's, and so are its extensions.
+      if observer.pruned {
+        statistics.pruned += 1
+        continue
+      }
       saw(run.stateHash, SchedulePartition.key(schedule, kinds: kinds))
       if run.failed { return finish(run, schedule) }
       if base == nil { base = (run, observer.points) }

@@ -31,6 +31,9 @@ struct BenchSuite: ParsableCommand {
   /// Unbuffered: a bound-4 run takes a while, so each line shows as it is measured.
   func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
+  /// Wall-clock seconds the whole suite should take per race bound on two cores.
+  static let targets: [Int: Double] = [2: 0.5, 3: 2, 4: 15]
+
   func run() throws {
     emit("pfnspec bench suite: every spec, reference walker, every architecture, as `pfnspec run --walker reference --race-bound B --jobs J` runs them")
     emit("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; fastest of \(max(1, repetitions)) run(s)")
@@ -69,6 +72,10 @@ struct BenchSuite: ParsableCommand {
           if first.verdicts != best.verdicts { line += "  (VERDICTS DIFFER from jobs \(jobs[0]))" }
         } else {
           first = (best.seconds, best.verdicts)
+        }
+        // The targets are for the whole suite on this machine's two cores.
+        if jobCount == 2, let target = Self.targets[bound] {
+          line += String(format: "  target under %.1f s: %@", target, best.seconds < target ? "met" : "not met")
         }
         emit(line)
       }

@@ -185,9 +185,9 @@ struct BenchExplore: ParsableCommand {
   var repetitions: Int = 3
 
   /// One timed run of the race rules: wall-clock and processor seconds, the fastest of `repetitions`.
-  func measure(_ set: SpecSet, bound: Int, reduction: Bool, callers: [any Caller] = [], share: Shard? = nil) throws
-    -> Measured
-  {
+  func measure(
+    _ set: SpecSet, bound: Int, reduction: Bool, stateCaching: Bool = true, callers: [any Caller] = [], share: Shard? = nil
+  ) throws -> Measured {
     var best: Measured?
     for _ in 0..<max(1, repetitions) {
       var options = RunOptions()
@@ -195,6 +195,7 @@ struct BenchExplore: ParsableCommand {
       options.raceBound = bound
       options.randomSchedules = 0
       options.raceReduction = reduction
+      options.raceStateCaching = stateCaching
       options.shard = share
       options.shardSchedules = share != nil
       // The walker suite, or the caller suite alone (its rules also carry the race tag).
@@ -235,38 +236,43 @@ struct BenchExplore: ParsableCommand {
     print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; fastest of \(max(1, repetitions)) run(s); rates per CPU-second (one thread: per core)")
     let baseline = try measure(set, bound: 0, reduction: true)
     let reduced = try measure(set, bound: bound, reduction: true)
-    let full = try measure(set, bound: bound, reduction: false)
+    let full = try measure(set, bound: bound, reduction: false, stateCaching: false)
+    let uncached = try measure(set, bound: bound, reduction: true, stateCaching: false)
+    print("schedules: runs started, counting those stopped early (pruned) at a state an earlier schedule explored")
     func line(_ label: String, _ m: Measured) {
       let t = m.totals
       print(
         String(
-          format: "%@  cases %d  schedules %d  distinct end states %d  %.3f s (%.3f s CPU)  %.0f schedules/s/core  %.0f states/s/core",
-          label, t.cases, t.schedules, t.distinctStates, m.seconds, m.cpuSeconds, m.schedulesPerCoreSecond,
+          format: "%@  cases %d  schedules %d (pruned %d)  distinct end states %d  %.3f s (%.3f s CPU)  %.0f schedules/s/core  %.0f states/s/core",
+          label, t.cases, t.schedules, t.pruned, t.distinctStates, m.seconds, m.cpuSeconds, m.schedulesPerCoreSecond,
           Double(t.distinctStates) / m.cpuSeconds))
     }
     line("bound 0 (no race, baseline)       ", baseline)
-    line("bound \(bound) with reduction          ", reduced)
-    line("bound \(bound) without reduction       ", full)
+    line("bound \(bound) with every reduction    ", reduced)
+    line("bound \(bound) without state caching   ", uncached)
+    line("bound \(bound) without any reduction   ", full)
     print(
       String(
         format: "race suite at bound %d: %.3f s CPU, %.1fx the race-free baseline", bound, reduced.cpuSeconds,
         reduced.cpuSeconds / baseline.cpuSeconds))
     print(
       String(
-        format: "reduction: %.1fx fewer schedules, %.1fx faster",
-        Double(full.totals.schedules) / Double(reduced.totals.schedules), full.cpuSeconds / reduced.cpuSeconds))
+        format: "reductions: %.1fx fewer schedules, %.1fx faster (state caching alone: %.1fx fewer, %.1fx faster)",
+        Double(full.totals.schedules) / Double(reduced.totals.schedules), full.cpuSeconds / reduced.cpuSeconds,
+        Double(uncached.totals.schedules) / Double(reduced.totals.schedules), uncached.cpuSeconds / reduced.cpuSeconds))
     // Schedule shares: how evenly --shard-schedules splits the same exploration over four runners.
     let shares = try (0..<4).map { try measure(set, bound: bound, reduction: true, share: Shard(index: $0, count: 4)!) }
     let perShare = shares.map(\.totals.schedules)
     let largest = shares.map(\.cpuSeconds).max() ?? 0
+    // Shares run without state caching (their counts must add up to the whole's): compare with that.
     print(
-      "schedule shares (--shard-schedules, 4 runners) at bound \(bound): schedules per share "
+      "schedule shares (--shard-schedules, 4 runners, no state caching) at bound \(bound): schedules per share "
         + perShare.map(String.init).joined(separator: ", ")
-        + " (sum \(perShare.reduce(0, +)), unsharded \(reduced.totals.schedules))")
+        + " (sum \(perShare.reduce(0, +)), unsharded without state caching \(uncached.totals.schedules))")
     print(
       String(
-        format: "  the largest share takes %.0f%% of the schedules (25%% is an even split); slowest share %.3f s CPU, %.1fx faster than one runner",
-        100 * Double(perShare.max() ?? 0) / Double(max(1, reduced.totals.schedules)), largest, reduced.cpuSeconds / max(largest, 1e-9)))
+        format: "  the largest share takes %.0f%% of the schedules (25%% is an even split); slowest share %.3f s CPU, %.1fx faster than one runner without state caching",
+        100 * Double(perShare.max() ?? 0) / Double(max(1, uncached.totals.schedules)), largest, uncached.cpuSeconds / max(largest, 1e-9)))
     // The physical limit: the same shape of schedule replayed in C.
     switch ExploreAnchor.measure() {
     case .success(let anchor):
@@ -275,6 +281,11 @@ struct BenchExplore: ParsableCommand {
           format: "C anchor (cc -O2, the same walk replayed at one scheduling point): %.0f schedules/s/core, %.1f ns each; pfnspec at bound %d: %.0f schedules/s/core, %.0f ns each (1/%.0f of the anchor)",
           anchor.perSecond, 1e9 / anchor.perSecond, bound, reduced.schedulesPerCoreSecond,
           1e9 / reduced.schedulesPerCoreSecond, anchor.perSecond / reduced.schedulesPerCoreSecond))
+      print(
+        String(
+          format: "target 1000000 schedules/s/core: %@ (%.0f, %.1f%% of it)",
+          reduced.schedulesPerCoreSecond >= 1_000_000 ? "met" : "not met", reduced.schedulesPerCoreSecond,
+          reduced.schedulesPerCoreSecond / 10_000))
     case .failure(let error):
       print("C anchor: not measured: \(error)")
     }

@@ -84,21 +84,25 @@ struct RaceTests {
 
   /// Every built-in walker at bound 2; at bound 3 the walkers whose race
   /// behaviour differs (the others behave as the reference under races).
-  static let reductionRuns: [(walkers: String, bound: Int)] = [("all", 2), ("race", 3)]
+  /// Each reduction is turned off on its own, the other left on.
+  static let reductionRuns: [(walkers: String, bound: Int, reduction: String)] = [
+    ("all", 2, "last step"), ("race", 3, "last step"), ("all", 2, "state caching"), ("race", 3, "state caching"),
+  ]
 
   @Test(
     "the reduction loses nothing: the same cases fail, and every case reaches the same end states",
     arguments: reductionRuns)
-  func reductionIsSound(walkers: String, bound: Int) throws {
+  func reductionIsSound(walkers: String, bound: Int, reduction: String) throws {
     // A plain read is no scheduling point and in no footprint: the explorer
     // cannot see what it depends on, which is the defect RC-005 reports. The
-    // reduction is sound for walkers whose every racy read is a host call.
+    // reductions are sound for walkers whose every racy read is a host call.
     let subjects = (walkers == "all" ? BuiltinWalkers.all : Self.reductionWalkers)
       .filter { $0.descriptor.name != "mutant:\(ReferenceWalker.Mutation.plainReadPMD.rawValue)" }
     func explore(_ reduce: Bool) throws -> [Verdict] {
       try run(shippedSpecs, walkers: subjects, arches: Self.reductionArches) {
         $0.tags = ["race"]
-        $0.raceReduction = reduce
+        $0.raceReduction = reduction == "last step" ? reduce : true
+        $0.raceStateCaching = reduction == "state caching" ? reduce : true
         $0.raceBound = bound
         $0.randomSchedules = 0
         $0.jobs = 2
@@ -116,6 +120,14 @@ struct RaceTests {
       }
       return result
     }
+    /// The schedule each failing case reports: the first failing one in the search's order.
+    func counterexamples(_ verdicts: [Verdict]) -> [String: String] {
+      var result: [String: String] = [:]
+      for verdict in verdicts where verdict.outcome == .fail {
+        result["\(verdict.identity.key) \(verdict.identity.caseName)"] = "\(verdict.story.schedule ?? [])"
+      }
+      return result
+    }
     let reduced = try explore(true)
     let full = try explore(false)
     #expect(failing(reduced) == failing(full))
@@ -124,6 +136,13 @@ struct RaceTests {
     #expect(states(reduced) == states(full))
     // The bound was the one asked for: the statistics say so.
     #expect(reduced.compactMap(\.story.exploration).allSatisfy { $0.bound == bound })
+    let explored = { (verdicts: [Verdict]) in verdicts.compactMap(\.story.exploration) }
+    if reduction == "state caching" {
+      // Caching keeps the search's order, so the counterexamples are the same schedules; and it prunes.
+      #expect(counterexamples(reduced) == counterexamples(full))
+      #expect(explored(reduced).map(\.pruned).reduce(0, +) > 0)
+      #expect(explored(full).allSatisfy { $0.pruned == 0 })
+    }
   }
 
   @Test("a passing race case reports how much it explored")

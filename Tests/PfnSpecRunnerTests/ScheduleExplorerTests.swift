@@ -29,7 +29,13 @@ struct FakeCase {
     do {
       for index in 0..<calls {
         try host.checkpoint(HostCall("read \(index)", reads: world.pathPointers(Self.address)))
-        if index == 0 { first = world.translate(Self.address) }
+        if index == 0 {
+          first = world.translate(Self.address)
+          // What the body learns outside host calls, for state caching.
+          var hasher = Hasher()
+          hasher.combine(first)
+          observer.observe(UInt64(bitPattern: Int64(hasher.finalize())))
+        }
       }
     } catch {
       return CaseRunResult(outcome: .fail, stateHash: 0)
@@ -44,11 +50,13 @@ struct FakeCase {
 @Suite("The schedule explorer, driven by a case body without a walker")
 struct ScheduleExplorerTests {
   func explorer(
-    _ body: FakeCase, bound: Int = 2, reduction: Bool = true, random: Int = 0, budget: ExplorationBudget = .init()
+    _ body: FakeCase, bound: Int = 2, reduction: Bool = true, random: Int = 0, budget: ExplorationBudget = .init(),
+    stateCaching: Bool = true
   ) -> ScheduleExplorer<CaseRunResult> {
     ScheduleExplorer(
       kinds: AdversaryKind.allCases,
-      policy: ExplorationPolicy(bound: bound, reduction: reduction, randomSchedules: random, randomSeed: 7),
+      policy: ExplorationPolicy(
+        bound: bound, reduction: reduction, randomSchedules: random, randomSeed: 7, stateCaching: stateCaching),
       budget: budget, body: body.run)
   }
 
@@ -94,6 +102,23 @@ struct ScheduleExplorerTests {
     let full = explorer(body, reduction: false).explore().statistics
     #expect(reduced.schedules < full.schedules)
     #expect(reduced.distinctStates == full.distinctStates)
+  }
+
+  @Test("state caching stops runs at explored states and reaches the same end states and failures", arguments: [2, 3])
+  func stateCachingIsSound(bound: Int) {
+    let passing = FakeCase(calls: 6) { _, _ in false }
+    let cached = explorer(passing, bound: bound).explore().statistics
+    let plain = explorer(passing, bound: bound, stateCaching: false).explore().statistics
+    #expect(cached.pruned > 0)
+    #expect(plain.pruned == 0)
+    #expect(cached.distinctStates == plain.distinctStates)
+    #expect(cached.schedules - cached.pruned < plain.schedules)
+    // A failure that needs two steps (the leaf taken away, then back with another pfn) is the same one.
+    let failing = FakeCase(calls: 6) { first, last in first != nil && last != nil && first?.pfn != last?.pfn }
+    let cachedFailure = explorer(failing, bound: bound).explore()
+    let plainFailure = explorer(failing, bound: bound, stateCaching: false).explore()
+    #expect(cachedFailure.run.failed == plainFailure.run.failed)
+    #expect(cachedFailure.schedule == plainFailure.schedule)
   }
 
   @Test("beyond the bound, a failing random schedule is shrunk to the steps the failure needs")
