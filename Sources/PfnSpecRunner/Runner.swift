@@ -167,11 +167,12 @@ public final class Runner {
     var openKey: SuiteKey?
     try OrderedWorkPool(jobs: parallelJobs).run(
       count: pieces.count, cost: { pieces[$0].estimatedCost(raceBound: options.raceBound) },
-      work: { [pieces] (index: Int) -> [Verdict] in
+      work: { [pieces, parallelJobs] (index: Int, sharing: (any PartSharing)?) -> [Verdict] in
         let piece = pieces[index]
         return self.verdicts(
           piece.rule, piece.file, piece.walker, piece.arch, piece.key, caller: piece.caller,
-          position: (piece.suiteOrdinal, piece.ruleOrdinal))
+          position: (piece.suiteOrdinal, piece.ruleOrdinal),
+          splitting: sharing.map { ScheduleSplitting(sharing: $0, jobs: parallelJobs) })
       },
       deliver: { (index: Int, verdicts: [Verdict]) in
         let piece = pieces[index]
@@ -204,7 +205,7 @@ public final class Runner {
   /// The verdicts of one rule for one walker and architecture.
   func verdicts(
     _ rule: Rule, _ file: SpecFile, _ walker: any Walker, _ arch: any Architecture, _ key: SuiteKey,
-    caller: (any Caller)? = nil, position: (suite: Int, rule: Int) = (0, 0)
+    caller: (any Caller)? = nil, position: (suite: Int, rule: Int) = (0, 0), splitting: ScheduleSplitting? = nil
   ) -> [Verdict] {
     let clock = ContinuousClock()
     let descriptor = walker.descriptor
@@ -264,7 +265,7 @@ public final class Runner {
         executor.settings = ExplorationSettings(
           bound: options.raceBound, randomSchedules: options.randomSchedules, budget: options.explorationBudget,
           forced: options.forcedSchedule, totals: options.explorationTotals, seed: options.seed,
-          reduction: options.raceReduction, partition: splitsSchedules ? options.shard : nil)
+          reduction: options.raceReduction, partition: splitsSchedules ? options.shard : nil, splitting: splitting)
         let release = options.release.description
         let seed = options.seed
         executor.token = { schedule in
