@@ -63,7 +63,8 @@ struct BenchSuite: ParsableCommand {
         guard let best else { continue }
         var line = String(
           format: "bound %d  jobs %d  cases %d (failed %d)  %.3f s  %.3f s CPU", bound, jobCount, best.tally.total,
-          best.tally.failed + best.tally.errors, best.seconds, best.cpu) + "  load \(best.load)"
+          best.tally.failed + best.tally.errors, best.seconds, best.cpu)
+          + String(format: " (%.2f cores busy)", best.cpu / max(best.seconds, 1e-9)) + "  load \(best.load)"
         if let first {
           line += String(format: "  %.2fx the 1-job time", first.seconds / best.seconds)
           // The pool hands verdicts back in the run's order whatever the job count, and a
