@@ -99,18 +99,24 @@ public enum SchedulePartition {
     for (index, share) in shares.enumerated() {
       if let key = share.failure, failure.map({ key < $0.key }) ?? true { failure = (key, index) }
     }
+    return Merged(
+      failure: failure?.key, failingShare: failure?.share, distinctStates: distinctStates(shares, upTo: failure?.key),
+      schedules: shares.reduce(0) { $0 + $1.schedules })
+  }
+
+  /// The distinct end states the whole tree reaches at schedules up to `key`
+  /// (all of them for `nil`): each at the smallest key any share first saw it.
+  public static func distinctStates(_ shares: [Share], upTo key: String?) -> Int {
     var firstSeen: [Substring: Substring] = [:]
     for share in shares {
       for entry in share.firstSeen {
         guard let at = entry.firstIndex(of: "@") else { continue }
         let hash = entry[..<at]
-        let key = entry[entry.index(after: at)...]
-        if firstSeen[hash].map({ key < $0 }) ?? true { firstSeen[hash] = key }
+        let seen = entry[entry.index(after: at)...]
+        if firstSeen[hash].map({ seen < $0 }) ?? true { firstSeen[hash] = seen }
       }
     }
-    let states = firstSeen.values.filter { key in failure.map { key <= $0.key } ?? true }.count
-    return Merged(
-      failure: failure?.key, failingShare: failure?.share, distinctStates: states,
-      schedules: shares.reduce(0) { $0 + $1.schedules })
+    guard let key else { return firstSeen.count }
+    return firstSeen.values.filter { $0 <= key }.count
   }
 }

@@ -25,6 +25,8 @@ struct ExplorationSettings {
   /// Stop schedules at states an earlier one explored (turned off only to
   /// check that this loses nothing).
   var stateCaching = true
+  /// Explore a large case as shares of its tree on the run's threads at once.
+  var splitting: ScheduleSplitting?
 }
 
 /// Runs one planned case against one walker and judges it; explores the
@@ -43,7 +45,7 @@ struct CaseExecutor {
   var token: (Schedule) -> String = { _ in "" }
   /// The case's world as its `given` clauses build it, made once: every
   /// schedule starts from a copy instead of building it again.
-  private let pristine = PristineWorld()
+  var pristine = PristineWorld()
 
   final class PristineWorld {
     var built: Result<World, any Error>?
@@ -126,7 +128,23 @@ struct CaseExecutor {
     }
     if let pinned = planned.evaluator.spec.pinned { return executePinned(pinned) }
     guard let race else { return judgement(runOnce(nil), schedule: nil, statistics: nil) }
-    let result = explorer(kinds: race.kinds, bound: settings.bound ?? race.bound).explore()
+    let bound = settings.bound ?? race.bound
+    let result: ScheduleExplorer<Run>.Result
+    // Shares explore without state caching, so a case that caches runs whole:
+    // its counts must not depend on --jobs.
+    let caches = settings.stateCaching && caller == nil
+    if let splitting = settings.splitting, !caches, settings.partition == nil, settings.budget.time == nil,
+      let shares = splitting.shares(bound: bound)
+    {
+      // Each share runs on its own thread, in a world of its own.
+      result = SplitExploration.explore(shares: shares, on: splitting.sharing) { _ in
+        var share = self
+        share.pristine = PristineWorld()
+        return share.explorer(kinds: race.kinds, bound: bound)
+      }
+    } else {
+      result = explorer(kinds: race.kinds, bound: bound).explore()
+    }
     settings.totals?.add(result.statistics)
     return judgement(result.run, schedule: result.schedule, statistics: result.statistics)
   }

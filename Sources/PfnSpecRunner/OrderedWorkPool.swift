@@ -7,6 +7,9 @@ import Foundation
 /// Largest-first ("longest processing time") keeps the threads busy to the
 /// end: a race rule explored at bound 4 costs thousands of times a plain rule,
 /// so dealing pieces out by count would leave one thread with most of the work.
+/// A piece too large for one thread hands parts of itself back to the pool
+/// (``PartSharing``): idle threads take those parts before any new piece, and
+/// the piece's own thread runs them too while it waits for the rest.
 struct OrderedWorkPool {
   /// Threads that run pieces; 1 runs everything on the calling thread.
   var jobs: Int
@@ -18,15 +21,24 @@ struct OrderedWorkPool {
   func run<Output>(
     count: Int, cost: (Int) -> Int, work: @escaping (Int) -> Output, deliver: (Int, Output) throws -> Void
   ) rethrows {
-    guard jobs > 1, count > 1 else {
-      for index in 0..<count { try deliver(index, work(index)) }
+    try run(count: count, cost: cost, work: { index, _ in work(index) }, deliver: deliver)
+  }
+
+  /// Like ``run(count:cost:work:deliver:)``; `work` also gets the pool's
+  /// ``PartSharing`` to split its piece with (`nil` with one job: nobody to share with).
+  func run<Output>(
+    count: Int, cost: (Int) -> Int, work: @escaping (Int, PartSharing?) -> Output,
+    deliver: (Int, Output) throws -> Void
+  ) rethrows {
+    guard jobs > 1, count > 0 else {
+      for index in 0..<count { try deliver(index, work(index, nil)) }
       return
     }
     let costs = (0..<count).map(cost)
     // Stable: equal costs keep their order, so the schedule is the same every run.
     let order = (0..<count).sorted { costs[$0] != costs[$1] ? costs[$0] > costs[$1] : $0 < $1 }
     let state = SharedState<Output>(order: order, count: count, work: work)
-    for _ in 0..<min(jobs, count) {
+    for _ in 0..<jobs {
       let thread = Thread { state.workUntilDone() }
       // Rules are evaluated recursively and walkers may be deep: the main thread's stack size.
       thread.stackSize = 8 << 20
@@ -36,38 +48,89 @@ struct OrderedWorkPool {
     for index in 0..<count { try deliver(index, state.take(index)) }
   }
 
-  /// What the threads share, behind one lock: the next piece to start and the
-  /// results not yet delivered.
-  private final class SharedState<Output>: @unchecked Sendable {
+  /// What the threads share, behind one lock: the next piece to start, the
+  /// parts pieces handed back, and the results not yet delivered.
+  private final class SharedState<Output>: PartSharing, @unchecked Sendable {
     private let condition = NSCondition()
     private let order: [Int]
     private var next = 0
     private var cancelled = false
     private var results: [Output?]
-    private let work: (Int) -> Output
+    private let work: (Int, PartSharing?) -> Output
+    /// Pieces started and not finished: while any runs, it may still hand parts back.
+    private var runningPieces = 0
+    /// Parts waiting for a thread, in the order they were handed in.
+    private var parts: [Part] = []
 
-    init(order: [Int], count: Int, work: @escaping (Int) -> Output) {
+    private final class Group {
+      var unfinished: Int
+      init(_ count: Int) { unfinished = count }
+    }
+
+    private struct Part {
+      var group: Group
+      var body: () -> Void
+    }
+
+    init(order: [Int], count: Int, work: @escaping (Int, PartSharing?) -> Output) {
       self.order = order
       self.results = Array(repeating: nil, count: count)
       self.work = work
     }
 
     func workUntilDone() {
+      condition.lock()
       while true {
-        condition.lock()
-        guard !cancelled, next < order.count else {
-          condition.unlock()
-          return
+        // Parts first: they finish a piece already started, whose verdicts someone waits for.
+        if !parts.isEmpty {
+          runPart(parts.removeFirst())
+          continue
         }
-        let index = order[next]
-        next += 1
-        condition.unlock()
-        let output = work(index)
-        condition.lock()
-        results[index] = output
-        condition.broadcast()
-        condition.unlock()
+        if !cancelled, next < order.count {
+          let index = order[next]
+          next += 1
+          runningPieces += 1
+          condition.unlock()
+          let output = work(index, self)
+          condition.lock()
+          results[index] = output
+          runningPieces -= 1
+          condition.broadcast()
+          continue
+        }
+        if runningPieces == 0 { break }
+        condition.wait()
       }
+      condition.unlock()
+    }
+
+    /// Runs one part outside the lock (which is held on entry and on return).
+    private func runPart(_ part: Part) {
+      condition.unlock()
+      part.body()
+      condition.lock()
+      part.group.unfinished -= 1
+      condition.broadcast()
+    }
+
+    func runAll(_ bodies: [() -> Void]) {
+      guard bodies.count > 1 else {
+        bodies.first?()
+        return
+      }
+      let group = Group(bodies.count)
+      condition.lock()
+      parts += bodies.map { Part(group: group, body: $0) }
+      condition.broadcast()
+      while group.unfinished > 0 {
+        // Help: this group's own parts first, then any other piece's.
+        if let own = parts.firstIndex(where: { $0.group === group }) ?? (parts.isEmpty ? nil : 0) {
+          runPart(parts.remove(at: own))
+        } else {
+          condition.wait()
+        }
+      }
+      condition.unlock()
     }
 
     func take(_ index: Int) -> Output {
@@ -78,11 +141,21 @@ struct OrderedWorkPool {
       return results[index]!
     }
 
-    /// Starts no more pieces (the receiver stopped early).
+    /// Starts no more pieces (the receiver stopped early); parts of pieces
+    /// already running still run, so that those pieces end.
     func cancel() {
       condition.lock()
       cancelled = true
+      condition.broadcast()
       condition.unlock()
     }
   }
+}
+
+/// Lets a piece of an ``OrderedWorkPool`` run parts of itself on the pool's threads.
+protocol PartSharing: AnyObject, Sendable {
+  /// Runs every body, on whichever of the pool's threads is free (this one
+  /// included), and returns when all have run. Bodies must only touch state
+  /// of their own or state that is safe to share.
+  func runAll(_ bodies: [() -> Void])
 }

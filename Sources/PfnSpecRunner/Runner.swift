@@ -148,11 +148,12 @@ public final class Runner {
     var openKey: SuiteKey?
     try OrderedWorkPool(jobs: parallelJobs).run(
       count: pieces.count - first, cost: { pieces[first + $0].estimatedCost(raceBound: options.raceBound) },
-      work: { [pieces] (index: Int) -> [Verdict] in
+      work: { [pieces, parallelJobs] (index: Int, sharing: (any PartSharing)?) -> [Verdict] in
         let piece = pieces[first + index]
         return self.verdicts(
           piece.rule, piece.file, piece.walker, piece.arch, piece.key, caller: piece.caller,
-          position: (piece.suiteOrdinal, piece.ruleOrdinal), planned: prepared?.plans[first + index])
+          position: (piece.suiteOrdinal, piece.ruleOrdinal), planned: prepared?.plans[first + index],
+          splitting: sharing.map { ScheduleSplitting(sharing: $0, jobs: parallelJobs) })
       },
       deliver: { (index: Int, verdicts: [Verdict]) in
         let piece = pieces[first + index]
@@ -225,7 +226,8 @@ public final class Runner {
   /// The verdicts of one rule for one walker and architecture.
   func verdicts(
     _ rule: Rule, _ file: SpecFile, _ walker: any Walker, _ arch: any Architecture, _ key: SuiteKey,
-    caller: (any Caller)? = nil, position: (suite: Int, rule: Int) = (0, 0), planned prepared: Plan? = nil
+    caller: (any Caller)? = nil, position: (suite: Int, rule: Int) = (0, 0), planned prepared: Plan? = nil,
+    splitting: ScheduleSplitting? = nil
   ) -> [Verdict] {
     let clock = ContinuousClock()
     let descriptor = walker.descriptor
@@ -283,7 +285,7 @@ public final class Runner {
           bound: options.raceBound, randomSchedules: options.randomSchedules, budget: options.explorationBudget,
           forced: options.forcedSchedule, totals: options.explorationTotals, seed: options.seed,
           reduction: options.raceReduction, partition: splitsSchedules ? options.shard : nil,
-          stateCaching: options.raceStateCaching)
+          stateCaching: options.raceStateCaching, splitting: splitting)
         let release = options.release.description
         let seed = options.seed
         executor.token = { schedule in

@@ -190,6 +190,15 @@ public struct BoundedScheduleSearch {
   }
 }
 
+/// Follows an explorer's bounded search from outside, one schedule at a time
+/// (in exploration order), for shares of one tree that run at once.
+public protocol BoundedSearchWatch: AnyObject {
+  /// Before `schedule` runs: `false` stops exploring here (the result is marked truncated).
+  func proceed(_ schedule: Schedule) -> Bool
+  /// After it ran: whether this explorer counts it (its share's own), and what the run came to.
+  func ran(_ schedule: Schedule, counted: Bool, infeasible: Bool, failed: Bool)
+}
+
 /// Explores the schedules of another CPU for one case: the bounded search,
 /// then seeded random schedules beyond the bound, shrinking a failing one,
 /// within a budget. It knows nothing of walkers or rules: it runs `body`
@@ -208,6 +217,9 @@ public struct ScheduleExplorer<Run: ExplorableRun> {
   public var budget: ExplorationBudget
   /// Runs the case once under the observer; `tracing` asks for the host-call trace.
   public var body: (_ observer: RaceObserver, _ tracing: Bool) -> Run
+  /// Follows the bounded search schedule by schedule, and may stop it, when
+  /// several shares of one tree run at once (`SplitExploration`); `nil` otherwise.
+  public var watch: (any BoundedSearchWatch)?
 
   public init(
     kinds: [AdversaryKind], policy: ExplorationPolicy, budget: ExplorationBudget = ExplorationBudget(),
@@ -262,11 +274,15 @@ public struct ScheduleExplorer<Run: ExplorableRun> {
     var last: Run?
     let visited = policy.stateCaching && policy.partition == nil ? VisitedStates(bound: policy.bound) : nil
     while let schedule = search.nextSchedule() {
-      // Every share runs the schedule without steps (the root of the tree); the first counts it.
-      if schedule.steps.isEmpty ? policy.partition.map({ $0.index == 0 }) ?? true : search.owned {
-        statistics.schedules += 1
+      if let watch, !watch.proceed(schedule) {
+        statistics.truncated = true
+        return finish(last ?? self.run(Schedule(), tracing: false).0, Schedule())
       }
+      // Every share runs the schedule without steps (the root of the tree); the first counts it.
+      let counted = schedule.steps.isEmpty ? policy.partition.map({ $0.index == 0 }) ?? true : search.owned
+      if counted { statistics.schedules += 1 }
       let (run, observer) = self.run(schedule, tracing: false, visited: visited)
+      watch?.ran(schedule, counted: counted, infeasible: observer.infeasible, failed: run.failed)
       if observer.infeasible { continue }
       // Its end state and outcome are an earlier schedule's, and so are its extensions.
       if observer.pruned {

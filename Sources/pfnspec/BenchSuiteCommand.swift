@@ -36,14 +36,14 @@ struct BenchSuite: ParsableCommand {
 
   func run() throws {
     emit("pfnspec bench suite: every spec, reference walker, every architecture, as `pfnspec run --walker reference --race-bound B --jobs J` runs them")
-    emit("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; fastest of \(max(1, repetitions)) run(s)")
+    emit("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; fastest of \(max(1, repetitions)) run(s); load: 1-minute load average before each run (other work on the machine slows the jobs that share its cores)")
     var loading = RunConfiguration()
     loading.specPaths = specPaths
     let specs = try SpecOptions.load(loading, color: .never)
     for bound in bounds {
       var first: (seconds: Double, verdicts: [String])?
       for jobCount in jobs {
-        var best: (seconds: Double, cpu: Double, tally: Tally, verdicts: [String])?
+        var best: (seconds: Double, cpu: Double, load: String, tally: Tally, verdicts: [String])?
         for _ in 0..<max(1, repetitions) {
           var configuration = RunConfiguration()
           configuration.specPaths = specPaths
@@ -52,6 +52,7 @@ struct BenchSuite: ParsableCommand {
           configuration.jobs = jobCount
           configuration.deterministic = true
           let sink = CollectingSink()
+          let load = Self.loadAverage()
           let clock = ContinuousClock()
           let began = clock.now
           let cpuBegan = processCPUSeconds()
@@ -59,16 +60,18 @@ struct BenchSuite: ParsableCommand {
           let seconds = (clock.now - began).seconds
           let cpu = processCPUSeconds() - cpuBegan
           if best == nil || seconds < best!.seconds {
-            best = (seconds, cpu, tally, sink.verdicts.map { "\($0.identity.key) \($0.identity.caseName) \($0.outcome)" })
+            best = (seconds, cpu, load, tally, sink.verdicts.map(Self.shown))
           }
         }
         guard let best else { continue }
         var line = String(
           format: "bound %d  jobs %d  cases %d (failed %d)  %.3f s  %.3f s CPU", bound, jobCount, best.tally.total,
           best.tally.failed + best.tally.errors, best.seconds, best.cpu)
+          + String(format: " (%.2f cores busy)", best.cpu / max(best.seconds, 1e-9)) + "  load \(best.load)"
         if let first {
           line += String(format: "  %.2fx the 1-job time", first.seconds / best.seconds)
-          // The pool hands verdicts back in the run's order whatever the job count.
+          // The pool hands verdicts back in the run's order whatever the job count, and a
+          // race case explored in shares reports what one thread reports: its counts included.
           if first.verdicts != best.verdicts { line += "  (VERDICTS DIFFER from jobs \(jobs[0]))" }
         } else {
           first = (best.seconds, best.verdicts)
@@ -80,5 +83,21 @@ struct BenchSuite: ParsableCommand {
         emit(line)
       }
     }
+  }
+
+  /// What a report shows of a verdict that one job and several must agree on.
+  static func shown(_ verdict: Verdict) -> String {
+    let exploration = verdict.story.exploration.map {
+      "\($0.schedules) \($0.distinctStates) \($0.random) \($0.truncated)"
+    }
+    return "\(verdict.identity.key) \(verdict.identity.caseName) \(verdict.outcome) \(exploration ?? "-") \(verdict.replay?.token ?? "-")"
+  }
+
+  /// The 1-minute load average (`/proc/loadavg`), or `?` where there is none.
+  static func loadAverage() -> String {
+    guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8),
+      let first = text.split(separator: " ").first
+    else { return "?" }
+    return String(first)
   }
 }
