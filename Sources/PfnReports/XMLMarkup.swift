@@ -139,24 +139,28 @@ final class XMLMarkup {
 
   /// An attribute value, escaped as xmlTextWriter escapes it.
   func appendAttributeValue(_ value: String) {
-    var value = value
-    let copied = value.withUTF8 { utf8 -> Bool in
-      for byte in utf8 where !Self.isPlainInAttribute(byte) { return false }
-      bytes.append(contentsOf: utf8)
-      return true
+    if !appendPlain(value, where: Self.isPlainInAttribute) {
+      escaperInstance().appendAttribute(ReportText.visible(value), to: &bytes)
     }
-    if !copied { escaperInstance().appendAttribute(ReportText.visible(value), to: &bytes) }
   }
 
   /// Character data, escaped as xmlTextWriter escapes it.
   func appendText(_ text: String) {
+    if !appendPlain(text, where: Self.isPlainInText) {
+      escaperInstance().appendText(ReportText.visible(text), to: &bytes)
+    }
+  }
+
+  /// Copies `text`'s bytes when every one is `plain` (the common case, no
+  /// escaping needed); returns false, having copied nothing, otherwise.
+  @inline(__always)
+  private func appendPlain(_ text: String, where plain: (UInt8) -> Bool) -> Bool {
     var text = text
-    let copied = text.withUTF8 { utf8 -> Bool in
-      for byte in utf8 where !Self.isPlainInText(byte) { return false }
+    return text.withUTF8 { utf8 -> Bool in
+      for byte in utf8 where !plain(byte) { return false }
       bytes.append(contentsOf: utf8)
       return true
     }
-    if !copied { escaperInstance().appendText(ReportText.visible(text), to: &bytes) }
   }
 
   /// A non-negative decimal, without going through a String.

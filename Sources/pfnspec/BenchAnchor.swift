@@ -9,6 +9,27 @@ func processCPUSeconds() -> Double {
   return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
 }
 
+/// Why a bench's C anchor could not be built or run.
+struct AnchorError: Error, CustomStringConvertible {
+  var reason: String
+  var description: String { reason }
+}
+
+/// Runs a tool to its end: its exit status and its standard output, trimmed
+/// (standard error is dropped; the anchors only read figures from stdout).
+func runTool(_ arguments: [String]) -> (status: Int32, output: String) {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: arguments[0])
+  process.arguments = Array(arguments.dropFirst())
+  let pipe = Pipe()
+  process.standardOutput = pipe
+  process.standardError = FileHandle.nullDevice
+  do { try process.run() } catch { return (-1, "\(error)") }
+  let data = pipe.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return (process.terminationStatus, String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+}
+
 /// The physical limit `bench explore` compares itself with: the same shape of
 /// schedule (a follow_pfnmap walk of a 4-level table to a PMD leaf, a
 /// scheduling point before every shared access, one adversary step at one of
@@ -32,33 +53,15 @@ enum ExploreAnchor {
       return .failure(AnchorError(reason: "cannot write the C replay: \(error)"))
     }
     let compiler = ProcessInfo.processInfo.environment["CC"] ?? "cc"
-    guard run(["/usr/bin/env", compiler, "-O2", "-o", folder + "/anchor", folder + "/anchor.c"]).status == 0 else {
+    guard runTool(["/usr/bin/env", compiler, "-O2", "-o", folder + "/anchor", folder + "/anchor.c"]).status == 0 else {
       return .failure(AnchorError(reason: "'\(compiler) -O2' could not build the C replay (set CC to a C compiler)"))
     }
-    let (status, output) = run([folder + "/anchor", String(schedules)])
+    let (status, output) = runTool([folder + "/anchor", String(schedules)])
     let fields = output.split(separator: " ")
     guard status == 0, fields.count >= 2, let count = Int(fields[0]), let seconds = Double(fields[1]), seconds > 0 else {
       return .failure(AnchorError(reason: "the C replay did not report its figures (\(output))"))
     }
     return .success(Figures(schedules: count, cpuSeconds: seconds))
-  }
-
-  struct AnchorError: Error, CustomStringConvertible {
-    var reason: String
-    var description: String { reason }
-  }
-
-  private static func run(_ arguments: [String]) -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: arguments[0])
-    process.arguments = Array(arguments.dropFirst())
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    do { try process.run() } catch { return (-1, "\(error)") }
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
   }
 
   /// The C replay. Prints "SCHEDULES CPU-SECONDS CHECKSUM".

@@ -15,11 +15,6 @@ enum JUnitWriterAnchor {
     var perSecond: Double { Double(cases) / max(cpuSeconds, 1e-9) }
   }
 
-  struct AnchorError: Error, CustomStringConvertible {
-    var reason: String
-    var description: String { reason }
-  }
-
   /// A compiled writer in a scratch folder.
   struct Program {
     var path: String
@@ -34,42 +29,29 @@ enum JUnitWriterAnchor {
     do { try source.write(toFile: sourcePath, atomically: true, encoding: .utf8) } catch {
       return .failure(AnchorError(reason: "cannot write the C writer: \(error)"))
     }
-    let flags = run(["/usr/bin/env", "pkg-config", "--cflags", "--libs", "libxml-2.0"])
+    let flags = runTool(["/usr/bin/env", "pkg-config", "--cflags", "--libs", "libxml-2.0"])
     guard flags.status == 0 else {
       return .failure(AnchorError(reason: "pkg-config found no libxml-2.0 (install libxml2-dev and pkg-config)"))
     }
     let compiler = ProcessInfo.processInfo.environment["CC"] ?? "cc"
     let words = flags.output.split(whereSeparator: \.isWhitespace).map(String.init)
-    let compiled = run(["/usr/bin/env", compiler, "-O2", "-o", binaryPath, sourcePath] + words)
+    let compiled = runTool(["/usr/bin/env", compiler, "-O2", "-o", binaryPath, sourcePath] + words)
     guard compiled.status == 0 else {
       return .failure(AnchorError(reason: "'\(compiler) -O2' could not build the C writer (set CC to a C compiler)"))
     }
-    let version = run(["/usr/bin/env", "pkg-config", "--modversion", "libxml-2.0"]).output
+    let version = runTool(["/usr/bin/env", "pkg-config", "--modversion", "libxml-2.0"]).output
     return .success(Program(path: binaryPath, libxml2Version: version))
   }
 
   /// Runs the writer for `cases` cases into `output`.
   static func measure(_ program: Program, cases: Int, output: String, version: String) -> Result<Figures, AnchorError> {
-    let (status, text) = run([program.path, String(cases), output, version])
+    let (status, text) = runTool([program.path, String(cases), output, version])
     let fields = text.split(separator: " ")
     guard status == 0, fields.count >= 2, let count = Int(fields[0]), let seconds = Double(fields[1]) else {
       return .failure(AnchorError(reason: "the C writer did not report its figures (\(text))"))
     }
     let bytes = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
     return .success(Figures(cases: count, cpuSeconds: seconds, bytes: bytes))
-  }
-
-  private static func run(_ arguments: [String]) -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: arguments[0])
-    process.arguments = Array(arguments.dropFirst())
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    do { try process.run() } catch { return (-1, "\(error)") }
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
   }
 
   /// The C writer: `junit-writer CASES PATH VERSION` prints "CASES CPU-SECONDS".

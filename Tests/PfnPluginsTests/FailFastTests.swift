@@ -14,20 +14,11 @@ struct FailFastTests {
   func run(
     _ product: String, rules: [String], jobs: Int = 1, planned: Bool = false, configure: (inout WorkerLaunch) -> Void
   ) throws -> [Verdict] {
-    var arguments = [packageRoot + "/Specs", "--contract", packageRoot + "/docs/contract.md", "--seed", "0"]
-    for rule in rules { arguments += ["--rule", rule] }
     var launch = WorkerLaunch(
-      executable: pfnspecExecutable, pluginPath: sharedObject(product), runArguments: arguments, caseTimeout: 10)
+      executable: pfnspecExecutable, pluginPath: sharedObject(product), runArguments: workerArguments(rules: rules),
+      caseTimeout: 10)
     configure(&launch)
-    let supervisor = WorkerSupervisor(launch: launch)
-    let descriptor = try supervisor.describe()
-    let sink = CollectingSink()
-    let shared = SharedRunSink(sink)
-    supervisor.run(
-      descriptor: descriptor, suites: shippedSuites, jobs: jobs, seed: 0, sources: { _ in [] },
-      plan: planned ? try SpecRun.plannedCases(of: descriptor, workerArguments: arguments) : nil, into: shared)
-    _ = try shared.finish(seconds: 0)
-    return sink.verdicts
+    return try runSupervised(launch, jobs: jobs, planned: planned)
   }
 
   func isCrash(_ verdict: Verdict) -> Bool { if case .crash? = verdict.cause { true } else { false } }

@@ -12,22 +12,12 @@ import Testing
 @Suite("Fork server")
 struct ForkServerTests {
   func run(forkServer: Bool, rules: [String], jobs: Int) throws -> [Verdict] {
-    var arguments = [packageRoot + "/Specs", "--contract", packageRoot + "/docs/contract.md", "--seed", "0"]
-    for rule in rules { arguments += ["--rule", rule] }
     var launch = WorkerLaunch(
-      executable: pfnspecExecutable, pluginPath: sharedObject("PfnFaultCrashAlways"), runArguments: arguments,
-      caseTimeout: 10)
+      executable: pfnspecExecutable, pluginPath: sharedObject("PfnFaultCrashAlways"),
+      runArguments: workerArguments(rules: rules), caseTimeout: 10)
     launch.forkServer = forkServer
     launch.stopAfterIdenticalDeaths = nil
-    let supervisor = WorkerSupervisor(launch: launch)
-    let descriptor = try supervisor.describe()
-    let sink = CollectingSink()
-    let shared = SharedRunSink(sink)
-    supervisor.run(
-      descriptor: descriptor, suites: shippedSuites, jobs: jobs, seed: 0, sources: { _ in [] },
-      plan: try SpecRun.plannedCases(of: descriptor, workerArguments: arguments), into: shared)
-    _ = try shared.finish(seconds: 0)
-    return sink.verdicts
+    return try runSupervised(launch, jobs: jobs)
   }
 
   @Test("a walker that dies in every case gets the same verdicts from a fork server as from a new worker per death")

@@ -43,18 +43,30 @@ func runInProcess(
 func runInWorkers(
   _ path: String, arches: [String] = [], rules: [String] = [], timeout: Double = 30, jobs: Int = 1
 ) throws -> [Verdict] {
+  let arguments = workerArguments(arches: arches, rules: rules)
+  return try runSupervised(
+    WorkerLaunch(executable: pfnspecExecutable, pluginPath: path, runArguments: arguments, caseTimeout: timeout),
+    jobs: jobs)
+}
+
+/// The shipped specs and contract at seed 0, narrowed to `arches` and `rules`.
+func workerArguments(arches: [String] = [], rules: [String] = []) -> [String] {
   var arguments = [packageRoot + "/Specs", "--contract", packageRoot + "/docs/contract.md", "--seed", "0"]
   for arch in arches { arguments += ["--arch", arch] }
   for rule in rules { arguments += ["--rule", rule] }
-  let supervisor = WorkerSupervisor(
-    launch: WorkerLaunch(
-      executable: pfnspecExecutable, pluginPath: path, runArguments: arguments, caseTimeout: timeout))
+  return arguments
+}
+
+/// Runs `launch` under a supervisor over the shipped suites and collects the
+/// verdicts; with `planned`, verdicts are counted against the parent's plan.
+func runSupervised(_ launch: WorkerLaunch, jobs: Int, planned: Bool = true) throws -> [Verdict] {
+  let supervisor = WorkerSupervisor(launch: launch)
   let descriptor = try supervisor.describe()
   let sink = CollectingSink()
   let shared = SharedRunSink(sink)
   supervisor.run(
     descriptor: descriptor, suites: shippedSuites, jobs: jobs, seed: 0, sources: { _ in [] },
-    plan: try SpecRun.plannedCases(of: descriptor, workerArguments: arguments), into: shared)
+    plan: planned ? try SpecRun.plannedCases(of: descriptor, workerArguments: launch.runArguments) : nil, into: shared)
   _ = try shared.finish(seconds: 0)
   return sink.verdicts
 }
