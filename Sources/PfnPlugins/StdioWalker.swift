@@ -135,7 +135,9 @@ public final class StdioWalker: Walker, @unchecked Sendable {
         // follows, so before an end() the leftover is this case's own doing.
         if operation == "end" && lastOperation == "start" {
           let said: String
-          switch child.readLine(deadline: ContinuousClock.now) {
+          // Output is pending, but a loaded machine may deliver the line in
+          // pieces: give its end a moment to arrive.
+          switch child.readLine(deadline: ContinuousClock.now + .seconds(2)) {
           case .line(let line): said = "answered start() more than once; the extra message: '\(line.prefix(120))'"
           default: said = "\(child.waitOrKill(within: 1)) after answering start()"
           }
