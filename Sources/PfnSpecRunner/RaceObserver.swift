@@ -173,7 +173,7 @@ public final class RaceObserver: SchedulingObserver {
 }
 
 /// The states the schedules of one exploration came to at each scheduling
-/// point from their last step on: the world (``World/explorationKey``), the
+/// point from their last step on: the world (`World.explorationKey`), the
 /// values observed so far, the host calls made and the point. The future of a
 /// run from there is decided by them alone (walkers are deterministic, every
 /// value they get from the shared state is observed, and no step comes after
