@@ -61,13 +61,6 @@ final class XMLStreamWriter {
     }
   }
 
-  /// Writes character data (escaped, never CDATA, so `]]>` needs no care).
-  func text(_ value: String) throws {
-    try withXMLChars(ReportText.visible(value)) {
-      try check(xmlTextWriterWriteString(writer, $0), "write text")
-    }
-  }
-
   /// Writes bytes that are already well-formed markup, as they are.
   func raw(_ bytes: UnsafeRawBufferPointer) throws {
     guard let base = bytes.baseAddress, bytes.count > 0 else { return }
