@@ -135,9 +135,7 @@ public final class StdioWalker: Walker, @unchecked Sendable {
         // follows, so before an end() the leftover is this case's own doing.
         if operation == "end" && lastOperation == "start" {
           let said: String
-          // Output is pending, but a loaded machine may deliver the line in
-          // pieces: give its end a moment to arrive.
-          switch child.readLine(deadline: ContinuousClock.now + .seconds(2)) {
+          switch child.readLine(deadline: Self.leftoverDeadline()) {
           case .line(let line): said = "answered start() more than once; the extra message: '\(line.prefix(120))'"
           default: said = "\(child.waitOrKill(within: 1)) after answering start()"
           }
@@ -254,18 +252,25 @@ public final class StdioWalker: Walker, @unchecked Sendable {
     }
   }
 
+  /// How long a line already pending may take to arrive whole: a loaded
+  /// machine may deliver it in pieces, and a zero deadline would then miss
+  /// it. Asked only once output is pending, so a quiet child costs nothing.
+  static func leftoverDeadline() -> ContinuousClock.Instant { ContinuousClock.now + .seconds(2) }
+
   /// A message already waiting after the answer to request `id` is an extra
   /// answer to it: this request's error, before the next request is sent.
   private func refuseExtraAnswers(_ child: ChildProcess, _ id: Int) throws {
     guard child.hasPendingOutput() else { return }
-    guard case .line(let line) = child.readLine(deadline: ContinuousClock.now) else { return }
+    guard case .line(let line) = child.readLine(deadline: Self.leftoverDeadline()) else { return }
     throw abandonChild(child, "answered request \(id) more than once; the extra message: '\(line.prefix(120))'")
   }
 
   /// Says on standard error what a child did after its last request was judged; the case in flight is not blamed.
   private func warnAboutLeftovers(_ child: ChildProcess, _ what: String) {
     var said = ""
-    if case .line(let line) = child.readLine(deadline: ContinuousClock.now) { said = ": '\(line.prefix(120))'" }
+    if child.hasPendingOutput(), case .line(let line) = child.readLine(deadline: Self.leftoverDeadline()) {
+      said = ": '\(line.prefix(120))'"
+    }
     FileHandle.standardError.write(
       Data("pfnspec: warning: the walker command '\(command)' \(what)\(said); it was restarted\n".utf8))
   }
