@@ -84,9 +84,10 @@ extension World {
   /// locks the kernel path takes must not be held by the walker.
   public func enabledAdversaryOps(_ kinds: [AdversaryKind], address: UInt64) -> [EnabledOp] {
     // A notifier would wait for a lock the caller's CPU holds: nothing can change.
-    if invalidationListener?.blocksInvalidation == true { return [] }
-    if let cache = enabledCache, cache.mutations == mutations, cache.address == address, cache.kinds == kinds {
-      return cache.ops
+    if mayHaveInvalidationListener, invalidationListener?.blocksInvalidation == true { return [] }
+    let now = mutations
+    if enabledCacheMutations == now, enabledCacheAddress == address, enabledCacheKinds == kinds {
+      return enabledCacheOps
     }
     if enabledMemo.address != address || enabledMemo.kinds != kinds {
       enabledMemo = EnabledMemo(address: address, kinds: kinds)
@@ -102,7 +103,10 @@ extension World {
       if enabledMemo.answers.count >= EnabledMemo.capacity { enabledMemo.answers.removeAll(keepingCapacity: true) }
       enabledMemo.answers[key] = result
     }
-    enabledCache = EnabledCache(mutations: mutations, address: address, kinds: kinds, ops: result)
+    enabledCacheMutations = now
+    enabledCacheAddress = address
+    enabledCacheKinds = kinds
+    enabledCacheOps = result
     return result
   }
 

@@ -42,10 +42,35 @@ public final class ModelHost: WalkerHost {
 
   private var arch: any Architecture { world.arch }
 
-  // Scheduling points are named at every step: the names are made once.
-  private static let offsetNames = PerLevel { "\($0)_offset" }
-  private static let readNames = PerLevel { "read \($0)" }
-  private static let writeNames = PerLevel { "write \($0)" }
+  // Scheduling points are named at every step: literals, so that naming one
+  // costs neither a formatting nor a lazy global's check.
+  private static func offsetName(_ level: PageLevel) -> String {
+    switch level {
+    case .pgd: "pgd_offset"
+    case .p4d: "p4d_offset"
+    case .pud: "pud_offset"
+    case .pmd: "pmd_offset"
+    case .pte: "pte_offset"
+    }
+  }
+  private static func readName(_ level: PageLevel) -> String {
+    switch level {
+    case .pgd: "read pgd"
+    case .p4d: "read p4d"
+    case .pud: "read pud"
+    case .pmd: "read pmd"
+    case .pte: "read pte"
+    }
+  }
+  private static func writeName(_ level: PageLevel) -> String {
+    switch level {
+    case .pgd: "write pgd"
+    case .p4d: "write p4d"
+    case .pud: "write pud"
+    case .pmd: "write pmd"
+    case .pte: "write pte"
+    }
+  }
 
   /// Counts a shared-state access, gives the observer its turn, and checks the limit.
   private func step(_ call: @autoclosure () -> HostCall) throws {
@@ -100,7 +125,7 @@ public final class ModelHost: WalkerHost {
       log("\(level)_offset(\(parent)) = \(parent) (folded)")
       return parent
     }
-    try step(HostCall(Self.offsetNames[level], reads: [parent]))
+    try step(HostCall(Self.offsetName(level), reading: parent))
     guard let value = world.value(at: parent) else { throw WalkerFault.wildPointer(parent) }
     observer?.observe(value)
     let table = arch.tableAddress(value, parentLevel)
@@ -110,7 +135,7 @@ public final class ModelHost: WalkerHost {
   }
 
   public func read(_ entry: EntryPointer, _ level: PageLevel) throws -> UInt64 {
-    try step(HostCall(Self.readNames[level], reads: [entry]))
+    try step(HostCall(Self.readName(level), reading: entry))
     guard let value = world.value(at: entry) else { throw WalkerFault.wildPointer(entry) }
     observer?.observe(value)
     log("read \(level)@\(entry) = \(hex(value))")
@@ -118,7 +143,7 @@ public final class ModelHost: WalkerHost {
   }
 
   public func write(_ entry: EntryPointer, _ level: PageLevel, _ value: UInt64) throws {
-    try step(HostCall(Self.writeNames[level], writes: [entry]))
+    try step(HostCall(Self.writeName(level), writing: entry))
     guard let old = world.store(value, at: entry) else { throw WalkerFault.wildPointer(entry) }
     world.recordWrite(EntryWrite(pointer: entry, level: level, old: old, new: value, by: .walker))
     log("WRITE \(level)@\(entry): \(hex(old)) -> \(hex(value))")
@@ -137,7 +162,7 @@ public final class ModelHost: WalkerHost {
   // MARK: Locks
 
   public func pudLock(_ mm: MMRef, _ pud: EntryPointer) throws -> LockRef {
-    try step(HostCall("pud_lock", locks: [.pageTableLock]))
+    try step(HostCall("pud_lock", locking: .pageTableLock))
     guard world.value(at: pud) != nil else { throw WalkerFault.wildPointer(pud) }
     try world.acquire(.pageTableLock)
     log("pud_lock(\(pud)) takes \(LockID.pageTableLock)")
@@ -145,7 +170,7 @@ public final class ModelHost: WalkerHost {
   }
 
   public func pmdLock(_ mm: MMRef, _ pmd: EntryPointer) throws -> LockRef {
-    try step(HostCall("pmd_lock", locks: [world.pmdLockID(pmd)]))
+    try step(HostCall("pmd_lock", locking: world.pmdLockID(pmd)))
     guard world.value(at: pmd) != nil else { throw WalkerFault.wildPointer(pmd) }
     let lock = world.pmdLockID(pmd)
     try world.acquire(lock)
@@ -157,7 +182,7 @@ public final class ModelHost: WalkerHost {
     -> (pte: EntryPointer, lock: LockRef)?
   {
     while true {
-      try step(HostCall("pte_offset_map_lock", reads: [pmd]))
+      try step(HostCall("pte_offset_map_lock", reading: pmd))
       guard let value = world.value(at: pmd) else { throw WalkerFault.wildPointer(pmd) }
       observer?.observe(value)
       if arch.isNone(value, .pmd) || !arch.isPresent(value, .pmd) || arch.isTransHuge(value, .pmd)
@@ -180,7 +205,7 @@ public final class ModelHost: WalkerHost {
       }
       let lock = LockID.pteTable(pfn: tablePFN)
       world.mapTable(tablePFN)
-      try step(HostCall("pte_offset_map_lock (lock)", reads: [pmd], locks: [lock]))
+      try step(HostCall("pte_offset_map_lock (lock)", reading: pmd, locking: lock))
       try world.acquire(lock)
       // Recheck that the pmd still points to this table now that the lock is held.
       let recheck = world.value(at: pmd)
@@ -198,7 +223,7 @@ public final class ModelHost: WalkerHost {
   }
 
   public func spinUnlock(_ lock: LockRef) throws {
-    try step(HostCall("spin_unlock", locks: [lock.id]))
+    try step(HostCall("spin_unlock", locking: lock.id))
     try world.release(lock.id)
     log("spin_unlock(\(lock.id))")
   }

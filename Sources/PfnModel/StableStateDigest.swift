@@ -38,10 +38,8 @@ extension World {
   public var explorationKey: UInt64 {
     var key = contentHash
     for lock in heldLocks { key = Self.mix(key, Self.lockCode(lock)) }
-    // In any order (a dictionary's), without sorting: an XOR of one digest per mapped table.
-    var mapped: UInt64 = 0
-    for (pfn, count) in mappedTables { mapped ^= Self.mix(pfn, UInt64(count)) }
-    key = Self.mix(key, mapped)
+    // The mapped tables in any order: an XOR of one digest per table, kept as they change.
+    key = Self.mix(key, mappedDigest)
     key = Self.mix(key, UInt64(tables.tables.count))
     key = Self.mix(key, nextFreePFN)
     key = Self.mix(key, UInt64(writes.count))

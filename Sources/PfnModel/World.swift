@@ -72,8 +72,13 @@ public final class World {
   /// a table, a lock); it only grows, so a cached answer never matches a
   /// state it was not computed for.
   var mutations: Int { tables.mutations }
-  /// The last answer of `enabledAdversaryOps`, valid while `mutations` has not moved.
-  var enabledCache: EnabledCache?
+  // The last answer of `enabledAdversaryOps`, valid while `mutations` has not
+  // moved: plain fields, so that checking it copies no struct of arrays.
+  /// The `mutations` the cached answer is for; never a real count when there is none.
+  var enabledCacheMutations = Int.min
+  var enabledCacheAddress: UInt64 = 0
+  var enabledCacheKinds: [AdversaryKind] = []
+  var enabledCacheOps: [EnabledOp] = []
   /// The enabled operations of every state met so far (see `EnabledMemo`).
   var enabledMemo = EnabledMemo()
   /// How many tables exist.
@@ -94,6 +99,9 @@ public final class World {
   // What the walker did.
   public private(set) var heldLocks: [LockID] = []
   public private(set) var mappedTables: [UInt64: Int] = [:]
+  /// An XOR of `mix(pfn, count)` over ``mappedTables``, kept on every map and
+  /// unmap so that ``explorationKey`` does not walk the dictionary.
+  private(set) var mappedDigest: UInt64 = 0
   public private(set) var lockdepWarnings: [String] = []
   /// Plain reads of entries another CPU may change, without their lock (``DataRace``).
   public private(set) var dataRaces: [DataRace] = []
@@ -103,7 +111,12 @@ public final class World {
   /// Completed invalidations of any range (what `mmu_invalidate_seq` counts).
   public internal(set) var invalidationSequence: UInt64 = 0
   /// Hears of every range another CPU changes: the mmu notifiers a caller registered.
-  public weak var invalidationListener: (any InvalidationListener)?
+  public weak var invalidationListener: (any InvalidationListener)? {
+    didSet { mayHaveInvalidationListener = invalidationListener != nil }
+  }
+  /// Whether a listener was registered (it may have gone since): a plain flag,
+  /// so that a world without one never loads the weak reference at every point.
+  private(set) var mayHaveInvalidationListener = false
 
   public init(arch: any Architecture, release: KernelRelease = .newest) {
     self.arch = arch
@@ -121,7 +134,10 @@ public final class World {
     capabilities = other.capabilities
     geometry = other.geometry
     tables = other.tables
-    enabledCache = other.enabledCache
+    enabledCacheMutations = other.enabledCacheMutations
+    enabledCacheAddress = other.enabledCacheAddress
+    enabledCacheKinds = other.enabledCacheKinds
+    enabledCacheOps = other.enabledCacheOps
     nextFramePFN = other.nextFramePFN
     rootPFN = other.rootPFN
     vmas = other.vmas
@@ -130,6 +146,7 @@ public final class World {
     heldMappings = other.heldMappings
     heldLocks = other.heldLocks
     mappedTables = other.mappedTables
+    mappedDigest = other.mappedDigest
     lockdepWarnings = other.lockdepWarnings
     dataRaces = other.dataRaces
     writes = other.writes
@@ -152,6 +169,7 @@ public final class World {
     fileprivate var heldMappings: Set<MappingRef>
     fileprivate var heldLocks: [LockID]
     fileprivate var mappedTables: [UInt64: Int]
+    fileprivate var mappedDigest: UInt64
     fileprivate var lockdepWarnings: [String]
     fileprivate var dataRaces: [DataRace]
     fileprivate var writes: [EntryWrite]
@@ -169,10 +187,12 @@ public final class World {
     Checkpoint(
       tableMark: tables.mark(), nextFramePFN: nextFramePFN, vmas: vmas, mappings: mappings, mmapMode: mmapMode,
       heldMappings: heldMappings,
-      heldLocks: heldLocks, mappedTables: mappedTables, lockdepWarnings: lockdepWarnings, dataRaces: dataRaces,
+      heldLocks: heldLocks, mappedTables: mappedTables, mappedDigest: mappedDigest, lockdepWarnings: lockdepWarnings, dataRaces: dataRaces,
       writes: writes,
       adversarySteps: adversarySteps, invalidationSequence: invalidationSequence,
-      enabled: enabledCache?.mutations == mutations ? enabledCache : nil)
+      enabled: enabledCacheMutations == mutations
+        ? EnabledCache(
+          mutations: mutations, address: enabledCacheAddress, kinds: enabledCacheKinds, ops: enabledCacheOps) : nil)
   }
 
   /// Comes back to a state ``checkpoint()`` saved; later checkpoints are
@@ -186,15 +206,18 @@ public final class World {
     heldMappings = saved.heldMappings
     heldLocks = saved.heldLocks
     mappedTables = saved.mappedTables
+    mappedDigest = saved.mappedDigest
     lockdepWarnings = saved.lockdepWarnings
     dataRaces = saved.dataRaces
     writes = saved.writes
     adversarySteps = saved.adversarySteps
     invalidationSequence = saved.invalidationSequence
     invalidationListener = nil
-    if var enabled = saved.enabled {
-      enabled.mutations = mutations
-      enabledCache = enabled
+    if let enabled = saved.enabled {
+      enabledCacheMutations = mutations
+      enabledCacheAddress = enabled.address
+      enabledCacheKinds = enabled.kinds
+      enabledCacheOps = enabled.ops
     }
   }
 
@@ -413,12 +436,19 @@ public final class World {
     tables.mutations &+= 1
   }
 
-  func mapTable(_ pfn: UInt64) { mappedTables[pfn, default: 0] += 1 }
+  func mapTable(_ pfn: UInt64) {
+    let count = mappedTables[pfn, default: 0]
+    if count > 0 { mappedDigest ^= Self.mix(pfn, UInt64(count)) }
+    mappedDigest ^= Self.mix(pfn, UInt64(count + 1))
+    mappedTables[pfn] = count + 1
+  }
 
   func unmapTable(containing pointer: EntryPointer) throws {
     let pfn = pointer.address >> UInt64(geometry.pageShift)
     guard let count = mappedTables[pfn], count > 0 else { throw WalkerFault.unmapNotMapped(pointer) }
     mappedTables[pfn] = count == 1 ? nil : count - 1
+    mappedDigest ^= Self.mix(pfn, UInt64(count))
+    if count > 1 { mappedDigest ^= Self.mix(pfn, UInt64(count - 1)) }
   }
 
   func recordWrite(_ write: EntryWrite) { writes.append(write) }

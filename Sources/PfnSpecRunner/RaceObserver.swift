@@ -47,9 +47,31 @@ public final class RaceObserver: SchedulingObserver {
   /// schedule; left empty while the explorer runs untraced schedules.
   public private(set) var timeline = ScheduleTimeline()
 
+  // A fixed schedule's steps, read at every point: kept apart from `mode`
+  // (which never changes for a fixed schedule) as constants, so that a point
+  // neither copies the mode nor checks exclusive access to it.
+  private let isPinned: Bool
+  private let fixedSteps: [Schedule.Step]
+  /// The point of a fixed schedule's last step (0 without steps); `nil` for other modes.
+  private let fixedLastPoint: Int?
+
   public init(kinds: [AdversaryKind], mode: Mode) {
     self.kinds = kinds
     self.mode = mode
+    switch mode {
+    case .fixed(let schedule):
+      isPinned = false
+      fixedSteps = schedule.steps
+      fixedLastPoint = schedule.steps.last?.point ?? 0
+    case .random:
+      isPinned = false
+      fixedSteps = []
+      fixedLastPoint = nil
+    case .pinned:
+      isPinned = true
+      fixedSteps = []
+      fixedLastPoint = nil
+    }
   }
 
   static func describe(_ locks: [LockID]) -> String {
@@ -62,7 +84,7 @@ public final class RaceObserver: SchedulingObserver {
     // A walker that swallows the stop (`try?`) is stopped again at its next call.
     if pruned { throw VisitedStates.Stop() }
     let point = points.count
-    if case .pinned(var program) = mode {
+    if isPinned, case .pinned(var program) = mode {
       program.arrive(at: SchedulePoints.name(of: call))
       mode = .pinned(program)
     }
@@ -70,11 +92,16 @@ public final class RaceObserver: SchedulingObserver {
       points.append(Point(call: call, enabled: [], enabledAfter: []))
       return
     }
-    let enabled = host.world.enabledAdversaryOps(kinds, address: address)
     let world = host.world
+    let enabled = world.enabledAdversaryOps(kinds, address: address)
+    let tracing = host.tracing
+    if !tracing, let fixedLastPoint {
+      try fixedStepsUntraced(call, point: point, enabled: enabled, host: host, address: address, last: fixedLastPoint)
+      return
+    }
     // Formatting values costs; only a traced run (the one reported) records them.
     var record =
-      host.tracing
+      tracing
       ? ScheduleTimeline.Point(point: point, call: call.name, locksHeld: world.heldLocks.map(\.description)) : nil
     let readBefore = record == nil ? [] : call.reads.map { ($0, world.value(at: $0)) }
     defer {
@@ -146,6 +173,41 @@ public final class RaceObserver: SchedulingObserver {
         pruned = true
         throw VisitedStates.Stop()
       }
+    }
+  }
+
+  /// A point of an untraced run of a fixed schedule: what `willPerform` does
+  /// for it, without the timeline and without copying the mode.
+  @inline(__always)
+  private func fixedStepsUntraced(
+    _ call: HostCall, point: Int, enabled: [EnabledOp], host: ModelHost, address: UInt64, last: Int
+  ) throws {
+    let world = host.world
+    var now = enabled
+    var record: ScheduleTimeline.Point? = nil
+    // Several steps at one point run in order; each must be possible then.
+    for step in fixedSteps where step.point == point {
+      guard let enabledOp = now.first(where: { $0.op == step.op }) else {
+        infeasible = true
+        points.append(Point(call: call, enabled: enabled, enabledAfter: now))
+        return
+      }
+      try perform(enabledOp, point: point, call: call, host: host, address: address, record: &record)
+      now = world.enabledAdversaryOps(kinds, address: address)
+    }
+    points.append(Point(call: call, enabled: enabled, enabledAfter: now))
+    // After a fixed schedule's last step the rest of the run depends only on
+    // the world and on what was observed: if an earlier schedule came here,
+    // this one goes on as that one did.
+    guard let visited, point >= last else { return }
+    let key = World.mix(World.mix(World.mix(world.explorationKey, observed), UInt64(host.steps)), UInt64(point))
+    let new = visited.insert(key: key)
+    // At its last step's point a schedule stops at a known state: its extensions
+    // are the other's. Later, only one that is not extended (at the bound) may.
+    let stops = fixedSteps.isEmpty ? false : point == last || fixedSteps.count >= visited.bound
+    if !new && stops {
+      pruned = true
+      throw VisitedStates.Stop()
     }
   }
 
