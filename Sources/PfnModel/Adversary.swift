@@ -73,9 +73,71 @@ struct EnabledMemo {
 
   var address: UInt64 = 0
   var kinds: [AdversaryKind] = []
-  var answers: [Key: [EnabledOp]] = [:]
   /// More states than a case's exploration meets: the memo starts over.
   static let capacity = 1 << 14
+
+  // An open-addressed table (linear probing, at most half full): the key is
+  // already a digest, so a lookup mixes three words instead of running SipHash.
+  private var keys: [Key] = []
+  private var used: [Bool] = []
+  private var answers: [[EnabledOp]] = []
+  /// How many states have an answer.
+  private(set) var count = 0
+
+  init() {}
+
+  init(address: UInt64, kinds: [AdversaryKind]) {
+    self.address = address
+    self.kinds = kinds
+  }
+
+  @inline(__always)
+  private static func slot(_ key: Key, mask: Int) -> Int {
+    Int(truncatingIfNeeded: World.mix(World.mix(key.content, key.tables), key.locks)) & mask
+  }
+
+  /// The answer recorded for the state `key` names, if there is one.
+  func answer(for key: Key) -> [EnabledOp]? {
+    guard count > 0 else { return nil }
+    let mask = keys.count - 1
+    var slot = Self.slot(key, mask: mask)
+    while used[slot] {
+      if keys[slot] == key { return answers[slot] }
+      slot = (slot + 1) & mask
+    }
+    return nil
+  }
+
+  /// Records the answer for a state that has none yet.
+  mutating func record(_ ops: [EnabledOp], for key: Key) {
+    if count >= Self.capacity { removeAll() }
+    if (count + 1) * 2 > keys.count { grow() }
+    let mask = keys.count - 1
+    var slot = Self.slot(key, mask: mask)
+    while used[slot] { slot = (slot + 1) & mask }
+    keys[slot] = key
+    used[slot] = true
+    answers[slot] = ops
+    count += 1
+  }
+
+  private mutating func removeAll() {
+    for index in used.indices where used[index] {
+      used[index] = false
+      answers[index] = []
+    }
+    count = 0
+  }
+
+  private mutating func grow() {
+    let old = (keys, used, answers)
+    let size = max(64, keys.count * 2)
+    keys = Array(repeating: Key(content: 0, tables: 0, locks: 0), count: size)
+    used = Array(repeating: false, count: size)
+    answers = Array(repeating: [], count: size)
+    count = 0
+    for index in old.1.indices where old.1[index] { record(old.2[index], for: old.0[index]) }
+  }
 }
 
 extension World {
@@ -96,12 +158,11 @@ extension World {
     for lock in heldLocks { locks = Self.mix(locks, Self.lockCode(lock)) }
     let key = EnabledMemo.Key(content: contentHash, tables: Self.mix(nextFreePFN, UInt64(tableCount)), locks: locks)
     let result: [EnabledOp]
-    if let known = enabledMemo.answers[key] {
+    if let known = enabledMemo.answer(for: key) {
       result = known
     } else {
       result = computeEnabledOps(kinds, address: address)
-      if enabledMemo.answers.count >= EnabledMemo.capacity { enabledMemo.answers.removeAll(keepingCapacity: true) }
-      enabledMemo.answers[key] = result
+      enabledMemo.record(result, for: key)
     }
     enabledCacheMutations = now
     enabledCacheAddress = address
@@ -122,8 +183,11 @@ extension World {
       let isTable =
         level != .pte && arch.isPresent(entry, level) && !arch.isNone(entry, level)
         && !arch.isLeaf(entry, level) && !arch.isBad(entry, level)
+      // Every operation on this entry writes it and takes its lock: one set each, shared.
+      let writes: Set<EntryPointer> = [pointer]
+      let entryLock: Set<LockID> = [lock]
       for kind in kinds {
-        var locks: Set<LockID> = [lock]
+        var locks = entryLock
         let enabled: Bool
         switch kind {
         case .zap, .remap: enabled = presentLeaf
@@ -139,7 +203,9 @@ extension World {
           locks.insert(.pteTable(pfn: table))
           let entries = tableEntries(at: table)!
           if kind == .freeTable {
-            enabled = entries.allSatisfy { arch.isNone($0, .pte) || $0 == geometry.emptyEntry[.pte] }
+            // The plain comparison first: most entries are empty, and it needs no call through `arch`.
+            let empty = geometry.emptyEntry[.pte]
+            enabled = entries.allSatisfy { $0 == empty || arch.isNone($0, .pte) }
           } else {
             let ptePointer = self.pointer(pfn: table, index: geometry.index(address, .pte))
             let pte = value(at: ptePointer)!
@@ -147,7 +213,7 @@ extension World {
           }
         }
         if enabled && heldLocks.allSatisfy({ !locks.contains($0) }) {
-          result.append(EnabledOp(op: AdversaryOp(kind, level), writes: [pointer], locks: locks))
+          result.append(EnabledOp(op: AdversaryOp(kind, level), writes: writes, locks: locks))
         }
       }
       if !isTable { break }

@@ -31,7 +31,12 @@ public final class RaceObserver: SchedulingObserver {
   /// The address the case's start() looks up; the adversary works on the
   /// entries that map it.
   public var address: UInt64?
-  public private(set) var points: [Point] = []
+  public private(set) var points: [Point] = {
+    // Room for a typical walk's points at once, not grown one doubling at a time.
+    var points: [Point] = []
+    points.reserveCapacity(24)
+    return points
+  }()
   public private(set) var performed: [Schedule.Step] = []
   public private(set) var infeasible = false
   /// The states earlier schedules of the same exploration came to; with them,
@@ -251,16 +256,43 @@ public final class RaceObserver: SchedulingObserver {
 /// could not tell their steps apart: one made a change that the other made
 /// later, or that a later step overwrote, before the walker read the entry.
 public final class VisitedStates {
-  private var keys = Set<UInt64>()
+  // An open-addressed set (linear probing, at most half full): the keys are
+  // digests already, so they pick their slot without being hashed again.
+  // Zero marks an empty slot; the key zero is kept aside.
+  private var slots = [UInt64](repeating: 0, count: 1024)
+  private var hasZero = false
+  private var stored = 0
   /// Schedules with this many steps are not extended.
   public let bound: Int
 
   public init(bound: Int) { self.bound = bound }
 
   /// Whether `key` is new (and now recorded).
-  func insert(key: UInt64) -> Bool { keys.insert(key).inserted }
+  func insert(key: UInt64) -> Bool {
+    if key == 0 {
+      defer { hasZero = true }
+      return !hasZero
+    }
+    if (stored + 1) * 2 > slots.count { grow() }
+    let mask = slots.count - 1
+    var slot = Int(truncatingIfNeeded: key) & mask
+    while slots[slot] != 0 {
+      if slots[slot] == key { return false }
+      slot = (slot + 1) & mask
+    }
+    slots[slot] = key
+    stored += 1
+    return true
+  }
 
-  public var count: Int { keys.count }
+  private func grow() {
+    let old = slots
+    slots = [UInt64](repeating: 0, count: old.count * 2)
+    stored = 0
+    for key in old where key != 0 { _ = insert(key: key) }
+  }
+
+  public var count: Int { stored + (hasZero ? 1 : 0) }
 
   /// Thrown through the walker to stop a run that came to a visited state.
   public struct Stop: Error, CustomStringConvertible {
