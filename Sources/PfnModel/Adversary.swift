@@ -173,8 +173,9 @@ extension World {
 
   private func computeEnabledOps(_ kinds: [AdversaryKind], address: UInt64) -> [EnabledOp] {
     var result: [EnabledOp] = []
+    let path = existingPath(address)
     for level in [PageLevel.pud, .pmd, .pte] where !geometry.folded[level] {
-      guard let pointer = try? entryPointer(address, at: level, create: false), let entry = value(at: pointer)
+      guard let pointer = path[level], let entry = value(at: pointer)
       else { break }
       let lock = lockProtecting(pointer, level)
       let presentLeaf =
@@ -235,7 +236,7 @@ extension World {
   /// Performs an operation that ``enabledAdversaryOps(_:address:)`` offered;
   /// what it did is a value, formatted only when a trace shows it.
   public func apply(_ op: AdversaryOp, address: UInt64) throws -> PerformedOp {
-    guard let pointer = try entryPointer(address, at: op.level, create: false), let old = value(at: pointer) else {
+    guard let pointer = existingPath(address)[op.level], let old = value(at: pointer) else {
       throw WorldError("adversary: no \(op.level) entry maps \(hex(address))")
     }
     let level = op.level

@@ -72,6 +72,11 @@ public final class World {
   /// a table, a lock); it only grows, so a cached answer never matches a
   /// state it was not computed for.
   var mutations: Int { tables.mutations }
+  // The last answer of `existingPath`, valid while `mutations` has not moved;
+  // not copied with the world.
+  private var pathCacheMutations = Int.min
+  private var pathCacheAddress: UInt64 = 0
+  private var pathCache = PerLevel<EntryPointer?>(repeating: nil)
   // The last answer of `enabledAdversaryOps`, valid while `mutations` has not
   // moved: plain fields, so that checking it copies no struct of arrays.
   /// The `mutations` the cached answer is for; never a real count when there is none.
@@ -360,6 +365,40 @@ public final class World {
     return pointer
   }
 
+  /// The entry pointer for `address` at every level, as
+  /// `entryPointer(address, at: level, create: false)` gives it, found in one
+  /// walk from the top: `nil` from the first level whose parent is no table on.
+  /// The last answer is kept while no entry, table or lock has changed: the
+  /// oracle and the adversary ask about the same address again and again.
+  func existingPath(_ address: UInt64) -> PerLevel<EntryPointer?> {
+    let now = mutations
+    if pathCacheMutations == now, pathCacheAddress == address { return pathCache }
+    var path = PerLevel<EntryPointer?>(repeating: nil)
+    var pointer = pointer(pfn: rootPFN, index: geometry.index(address, .pgd))
+    var pointerLevel = PageLevel.pgd
+    path[.pgd] = pointer
+    walk: for next in [PageLevel.p4d, .pud, .pmd, .pte] {
+      if geometry.folded[next] {
+        pointerLevel = next
+        path[next] = pointer
+        continue
+      }
+      // A wild pointer ends the walk (where a walk to this level alone would have stopped short of it).
+      guard let parent = value(at: pointer) else { break walk }
+      if arch.isNone(parent, pointerLevel) || parent == geometry.emptyEntry[pointerLevel] { break walk }
+      guard arch.isPresent(parent, pointerLevel) && !arch.isLeaf(parent, pointerLevel) && !arch.isBad(parent, pointerLevel)
+      else { break walk }
+      let tablePFN = arch.tableAddress(parent, pointerLevel) >> UInt64(geometry.pageShift)
+      pointer = self.pointer(pfn: tablePFN, index: geometry.index(address, next))
+      pointerLevel = next
+      path[next] = pointer
+    }
+    pathCacheMutations = now
+    pathCacheAddress = address
+    pathCache = path
+    return path
+  }
+
   /// Adds a VMA; returns its view.
   @discardableResult
   public func addVMA(start: UInt64, end: UInt64, flags: VMAFlags, fileBacked: Bool) throws -> VMAView {
@@ -465,10 +504,9 @@ public final class World {
   /// The present leaf that maps `address`, read with the architecture's
   /// helpers, or `nil` when a walker must fail.
   public func translate(_ address: UInt64) -> Translation? {
+    let path = existingPath(address)
     for level in [PageLevel.pud, .pmd, .pte] where geometry.entryLevel[level] {
-      guard let pointer = try? entryPointer(address, at: level, create: false),
-        let entry = value(at: pointer)
-      else { return nil }
+      guard let pointer = path[level], let entry = value(at: pointer) else { return nil }
       guard arch.isPresent(entry, level), !arch.isNone(entry, level) else { return nil }
       if level == .pte || arch.isLeaf(entry, level) {
         let mask = geometry.mask(level)
@@ -487,15 +525,14 @@ public final class World {
   /// The entries a walk for `address` reads below the top level, as far as
   /// they exist now.
   public func pathPointers(_ address: UInt64) -> [EntryPointer] {
-    [PageLevel.p4d, .pud, .pmd, .pte].compactMap { level in
-      geometry.folded[level] ? nil : (try? entryPointer(address, at: level, create: false)) ?? nil
-    }
+    let path = existingPath(address)
+    return [PageLevel.p4d, .pud, .pmd, .pte].compactMap { level in geometry.folded[level] ? nil : path[level] }
   }
 
   /// The lock that protects the entry at `level` for `address`, if that entry
   /// exists.
   public func lock(of level: PageLevel, for address: UInt64) -> LockID? {
-    guard let pointer = try? entryPointer(address, at: level, create: false) else { return nil }
+    guard let pointer = existingPath(address)[level] else { return nil }
     return lockProtecting(pointer, level)
   }
 
