@@ -146,3 +146,39 @@ struct AdversaryTests {
     #expect(AdversaryOp("zap everything") == nil)
   }
 }
+
+@Suite("The entry pointers a world keeps for an address follow every change")
+struct EntryPathTests {
+  @Test(
+    "pathPointers and lock(of:) agree with a walk from the top after every adversary step, on every architecture",
+    arguments: Architectures.all.map(\.name))
+  func pathFollowsChanges(arch name: String) throws {
+    let arch = try #require(Architectures.all.first { $0.name == name })
+    let world = World(arch: arch)
+    let start: UInt64 = 0x4000_0000
+    let address = start + 0x5123
+    try world.addVMA(start: start, end: start + (1 << 30), flags: [.io, .pfnmap], fileBacked: false)
+    try world.installLeaf(LeafProperties(pfn: 0x40000), at: .pte, covering: address)
+    func expectWalkedPath() throws {
+      let walked = try [PageLevel.p4d, .pud, .pmd, .pte].compactMap { level in
+        arch.isFolded(level) ? nil : try world.entryPointer(address, at: level, create: false)
+      }
+      #expect(world.pathPointers(address) == walked)
+      for level in PageLevel.allCases {
+        let pointer = try world.entryPointer(address, at: level, create: false)
+        #expect((world.lock(of: level, for: address) == nil) == (pointer == nil))
+      }
+    }
+    // Asked twice per state (the second answer comes from what the world kept), through
+    // collapse, free-table and the other steps that replace tables.
+    for _ in 0..<6 {
+      try expectWalkedPath()
+      try expectWalkedPath()
+      // A step above the PTE level where there is one: those move or drop the tables below.
+      let enabled = world.enabledAdversaryOps(AdversaryKind.allCases, address: address)
+      guard let op = (enabled.first { $0.op.level != .pte } ?? enabled.first)?.op else { break }
+      _ = try world.apply(op, address: address)
+    }
+    try expectWalkedPath()
+  }
+}
