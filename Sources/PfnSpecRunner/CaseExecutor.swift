@@ -269,6 +269,10 @@ struct CaseExecutor {
         case .invalid(let error):
           throw error
         }
+      } catch let stop as VisitedStates.Stop {
+        // A run cut short at an explored state, as the last catch below would
+        // say it, without the casts and the interpolation: half the schedules at bound 2 end so.
+        return stopped(.error, .walkerError(message: stop.description))
       } catch let fault as WalkerFault {
         return stopped(.fail, .broken(expectations: failures, fault: "\(fault)"))
       } catch let fault as CallerFaulted {
