@@ -102,7 +102,6 @@ struct CaseExecutor {
     /// Why it did not pass (`nil` on a pass).
     var cause: VerdictCause?
     var host: ModelHost?
-    var evaluator: Evaluator
     var observer: RaceObserver?
     /// Identifies the end state, to count distinct ones.
     var stateHash: Int
@@ -184,7 +183,7 @@ struct CaseExecutor {
       world = try pristine.world(reusing: !tracing && observer != nil)
     } catch {
       return Run(
-        outcome: .error, cause: .worldNotBuilt(reason: "\(error)"), host: nil, evaluator: evaluator,
+        outcome: .error, cause: .worldNotBuilt(reason: "\(error)"), host: nil,
         observer: observer, stateHash: 0)
     }
     let host = ModelHost(world: world)
@@ -194,7 +193,7 @@ struct CaseExecutor {
     var args: FollowPfnmapArgs?
     func stopped(_ outcome: Outcome, _ cause: VerdictCause?) -> Run {
       Run(
-        outcome: outcome, cause: cause, host: host, evaluator: evaluator, observer: observer,
+        outcome: outcome, cause: cause, host: host, observer: observer,
         stateHash: stateHash(world, args))
     }
 
@@ -328,7 +327,8 @@ struct CaseExecutor {
 
   /// The rule, the target, the world, the schedule and the host calls of a run.
   func story(_ run: Run, schedule: Schedule?, statistics: ExplorationStatistics? = nil) -> CaseStory {
-    let evaluator = run.evaluator
+    // A run changes only the evaluator's call state; the story reads the case's target and world.
+    let evaluator = planned.evaluator
     let descriptor = walker.descriptor
     var story = CaseStory(
       rule: CaseStory.RuleLine(
