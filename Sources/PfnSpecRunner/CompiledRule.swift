@@ -4,9 +4,9 @@ import PfnSpecLanguage
 /// variables, constants, target and world names resolved once per case (not
 /// looked up by name for every schedule), and operations on those folded.
 ///
-/// Evaluating it gives what ``Evaluator/evaluate(_:)-(Expr)`` gives for the
-/// expression it came from, and throws what that throws: whatever could throw
-/// is left to run (or left as written, ``interpreted``), never decided early.
+/// Evaluating it gives what the evaluator gives for the expression it came
+/// from, and throws what that throws: whatever could throw is left to run (or
+/// left as written, `interpreted`), never decided early.
 indirect enum CompiledExpr {
   /// A value the case fixes.
   case constant(Value)
