@@ -104,7 +104,8 @@ extension Evaluator {
       switch clause.kind {
       case .call(let call):
         guard let operation = CallName(rawValue: call.name.value) else {
-          clauses.append(.invalid(EvaluationError(message: "unknown call '\(call.name.value)'", range: call.name.range)))
+          let unknown = EvaluationError(message: "unknown call '\(call.name.value)'", range: call.name.range)
+          clauses.append(.invalid(unknown))
           continue
         }
         switch operation {
