@@ -53,6 +53,9 @@ struct CaseExecutor {
     /// each starts by coming back to the checkpoint, undoing what the one
     /// before changed, instead of copying the built world.
     var reused: (world: World, start: World.Checkpoint)?
+    /// The rule's clauses from the first call on, compiled for the case once
+    /// (names resolved, what the case fixes folded) instead of per schedule.
+    var clauses: [CompiledClause]?
 
     /// The built world again, for one more run.
     func world(reusing: Bool) throws -> World {
@@ -99,7 +102,6 @@ struct CaseExecutor {
     /// Why it did not pass (`nil` on a pass).
     var cause: VerdictCause?
     var host: ModelHost?
-    var evaluator: Evaluator
     var observer: RaceObserver?
     /// Identifies the end state, to count distinct ones.
     var stateHash: Int
@@ -181,7 +183,7 @@ struct CaseExecutor {
       world = try pristine.world(reusing: !tracing && observer != nil)
     } catch {
       return Run(
-        outcome: .error, cause: .worldNotBuilt(reason: "\(error)"), host: nil, evaluator: evaluator,
+        outcome: .error, cause: .worldNotBuilt(reason: "\(error)"), host: nil,
         observer: observer, stateHash: 0)
     }
     let host = ModelHost(world: world)
@@ -191,79 +193,71 @@ struct CaseExecutor {
     var args: FollowPfnmapArgs?
     func stopped(_ outcome: Outcome, _ cause: VerdictCause?) -> Run {
       Run(
-        outcome: outcome, cause: cause, host: host, evaluator: evaluator, observer: observer,
+        outcome: outcome, cause: cause, host: host, observer: observer,
         stateHash: stateHash(world, args))
     }
 
-    for clause in rule.clauses.dropFirst(CasePlanner.firstCall(in: rule)) {
+    if pristine.clauses == nil { pristine.clauses = evaluator.compileRun(of: rule) }
+    for clause in pristine.clauses! {
       if observer?.infeasible == true { break }
       do {
-        switch clause.kind {
-        case .call(let call):
-          guard let operation = CallName(rawValue: call.name.value) else {
-            throw EvaluationError(message: "unknown call '\(call.name.value)'", range: call.name.range)
+        switch clause {
+        case .start(let compiled, let argument):
+          let address = try evaluator.integer(evaluator.evaluate(compiled), argument)
+          guard let vma = world.vmas.first else { throw EvaluationError(message: "no VMA", range: nil) }
+          var current = Self.filled(FollowPfnmapArgs(vma: vma, address: address), with: evaluator.spec.argsFill)
+          let before = current
+          host.resetSteps()
+          observer?.address = address
+          host.log("── start(\(hexString(address))) ──")
+          let result = try walker.start(&current, host: host)
+          host.log("── start() returned \(result) ──")
+          let expected = world.translate(address)
+          evaluator.state = CallState(
+            address: address, result: result, args: current, argsBefore: before,
+            expected: expected, world: world, previous: args)
+          args = current
+          if let observer {
+            var hasher = Hasher()
+            hasher.combine(result)
+            hasher.combine(current)
+            hasher.combine(expected)
+            observer.observe(UInt64(bitPattern: Int64(hasher.finalize())))
           }
-          switch operation {
-          case .start:
-            guard let argument = call.arguments.first else {
-              throw EvaluationError(message: "start() takes an address", range: call.name.range)
-            }
-            let address = try evaluator.integer(evaluator.evaluate(argument), argument)
-            guard let vma = world.vmas.first else { throw EvaluationError(message: "no VMA", range: nil) }
-            var current = Self.filled(FollowPfnmapArgs(vma: vma, address: address), with: evaluator.spec.argsFill)
-            let before = current
-            host.resetSteps()
-            observer?.address = address
-            host.log("── start(\(hexString(address))) ──")
-            let result = try walker.start(&current, host: host)
-            host.log("── start() returned \(result) ──")
-            let expected = world.translate(address)
-            evaluator.state = CallState(
-              address: address, result: result, args: current, argsBefore: before,
-              expected: expected, world: world, previous: args)
-            args = current
-            if let observer {
-              var hasher = Hasher()
-              hasher.combine(result)
-              hasher.combine(current)
-              hasher.combine(expected)
-              observer.observe(UInt64(bitPattern: Int64(hasher.finalize())))
-            }
-          case .end:
-            guard var current = args, var state = evaluator.state else {
-              throw EvaluationError(message: "end() before any start()", range: call.name.range)
-            }
-            // The caller uses the outputs now; another CPU may act here too.
-            try host.checkpoint(HostCall("caller uses the outputs", reads: world.pathPointers(state.address)))
-            state.protectedUntilEnd = world.translate(state.address) == state.expected
-            let before = current
-            host.resetSteps()
-            host.log("── end() ──")
-            try walker.end(&current, host: host)
-            host.log("── end() returned ──")
-            state.args = current
-            state.argsBefore = before
-            evaluator.state = state
-            args = current
-            if let observer {
-              var hasher = Hasher()
-              hasher.combine(state.protectedUntilEnd)
-              hasher.combine(current)
-              observer.observe(UInt64(bitPattern: Int64(hasher.finalize())))
-            }
-          case .caller:
-            guard let caller else {
-              throw NotApplicable(reason: "a caller rule, and this run checks a walker")
-            }
-            guard let argument = call.arguments.first else {
-              throw EvaluationError(message: "caller() takes an address", range: call.name.range)
-            }
-            let address = try evaluator.integer(evaluator.evaluate(argument), argument)
-            host.resetSteps()
-            try runCaller(caller, address: address, host: host, observer: observer, evaluator: &evaluator)
+        case .end(let range):
+          guard var current = args, var state = evaluator.state else {
+            throw EvaluationError(message: "end() before any start()", range: range)
           }
-        case .expect(let condition):
-          let holds = try evaluator.bool(evaluator.evaluate(condition), condition)
+          // The caller uses the outputs now; another CPU may act here too.
+          try host.checkpoint(HostCall("caller uses the outputs", reads: world.pathPointers(state.address)))
+          state.protectedUntilEnd = world.translate(state.address) == state.expected
+          let before = current
+          host.resetSteps()
+          host.log("── end() ──")
+          try walker.end(&current, host: host)
+          host.log("── end() returned ──")
+          state.args = current
+          state.argsBefore = before
+          evaluator.state = state
+          args = current
+          if let observer {
+            var hasher = Hasher()
+            hasher.combine(state.protectedUntilEnd)
+            hasher.combine(current)
+            observer.observe(UInt64(bitPattern: Int64(hasher.finalize())))
+          }
+        case .caller(let address, let range):
+          guard let caller else {
+            throw NotApplicable(reason: "a caller rule, and this run checks a walker")
+          }
+          guard let (compiled, argument) = address else {
+            throw EvaluationError(message: "caller() takes an address", range: range)
+          }
+          let address = try evaluator.integer(evaluator.evaluate(compiled), argument)
+          host.resetSteps()
+          try runCaller(caller, address: address, host: host, observer: observer, evaluator: &evaluator)
+        case .expect(let compiled, let condition):
+          let holds = try evaluator.bool(evaluator.evaluate(compiled), condition)
           observer?.observe(holds ? 1 : 0)
           if !holds {
             failures.append(
@@ -271,11 +265,13 @@ struct CaseExecutor {
                 location: point(condition.range.start), text: evaluator.text(condition),
                 explanation: evaluator.explain(condition)))
           }
-        case .given, .schedule, .forEach:
-          throw EvaluationError(message: "'given' and 'for' must come before the first call", range: clause.range)
-        case .tags, .source, .why, .requires:
-          continue
+        case .invalid(let error):
+          throw error
         }
+      } catch let stop as VisitedStates.Stop {
+        // A run cut short at an explored state, as the last catch below would
+        // say it, without the casts and the interpolation: half the schedules at bound 2 end so.
+        return stopped(.error, .walkerError(message: stop.description))
       } catch let fault as WalkerFault {
         return stopped(.fail, .broken(expectations: failures, fault: "\(fault)"))
       } catch let fault as CallerFaulted {
@@ -331,7 +327,8 @@ struct CaseExecutor {
 
   /// The rule, the target, the world, the schedule and the host calls of a run.
   func story(_ run: Run, schedule: Schedule?, statistics: ExplorationStatistics? = nil) -> CaseStory {
-    let evaluator = run.evaluator
+    // A run changes only the evaluator's call state; the story reads the case's target and world.
+    let evaluator = planned.evaluator
     let descriptor = walker.descriptor
     var story = CaseStory(
       rule: CaseStory.RuleLine(

@@ -99,6 +99,12 @@ struct Evaluator {
     }
     let a = try evaluate(lhs)
     let b = try evaluate(rhs)
+    return try combine(op, a, b, lhs, rhs)
+  }
+
+  /// A binary operator other than `implies`, `and` and `or`, on its operands'
+  /// values; `lhs` and `rhs` are the operands as written, for error messages.
+  func combine(_ op: BinaryOperator, _ a: Value, _ b: Value, _ lhs: Expr, _ rhs: Expr) throws -> Value {
     switch op {
     case .equal: return .boolean(valuesEqual(a, b))
     case .notEqual:
@@ -199,7 +205,7 @@ struct Evaluator {
       reason: "\(field.rawValue) is an output of API level \(gate.version); \(target.walker.name) claims \(target.walker.apiLevel.rawValue)")
   }
 
-  private func member(_ base: Value, _ name: String, _ range: SourceRange) throws -> Value {
+  func member(_ base: Value, _ name: String, _ range: SourceRange) throws -> Value {
     switch base {
     case .record(let fields):
       if let field = fields.first(where: { $0.name == name }) { return field.value }
@@ -224,12 +230,18 @@ struct Evaluator {
     switch declaration.meaning {
     case .domain:
       throw EvaluationError(message: "\(name)() may only be a 'for' domain", range: range)
-    case .value(let apply):
-      do {
-        return try apply(self, arguments, range)
-      } catch let missing as MissingArgument {
-        return .missing(missing.reason)
-      }
+    case .value(let apply): return try self.apply(apply, arguments, range)
+    }
+  }
+
+  /// A function's meaning applied to its arguments' values.
+  func apply(
+    _ function: @Sendable (Evaluator, [Value], SourceRange) throws -> Value, _ arguments: [Value], _ range: SourceRange
+  ) throws -> Value {
+    do {
+      return try function(self, arguments, range)
+    } catch let missing as MissingArgument {
+      return .missing(missing.reason)
     }
   }
 

@@ -87,9 +87,15 @@ func valuesEqual(_ a: Value, _ b: Value) -> Bool {
   case (.none, _): return b.isEmptyLike
   case (_, .none): return a.isEmptyLike
   case (.record(let fa), .record(let fb)):
-    let right = Dictionary(fb.map { ($0.name, $0.value) }, uniquingKeysWith: { x, _ in x })
-    let shared = fa.filter { right[$0.name] != nil }
-    return !shared.isEmpty && shared.allSatisfy { field in right[field.name].map { valuesEqual(field.value, $0) } ?? false }
+    // Records have a handful of fields: a scan beats hashing them into a
+    // dictionary, and is compared every schedule. A name's first field counts.
+    var shared = false
+    for field in fa {
+      guard let other = fb.first(where: { $0.name == field.name }) else { continue }
+      guard valuesEqual(field.value, other.value) else { return false }
+      shared = true
+    }
+    return shared
   case (.list(let la), .list(let lb)):
     return la.count == lb.count && zip(la, lb).allSatisfy { valuesEqual($0, $1) }
   default: return a == b

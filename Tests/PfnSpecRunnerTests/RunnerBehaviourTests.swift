@@ -306,7 +306,7 @@ struct RunnerBehaviourTests {
       .deletingLastPathComponent().appendingPathComponent("Sources")
     let language = try FileManager.default.contentsOfDirectory(atPath: sources.appendingPathComponent("PfnSpecLanguage").path)
       .filter { $0.hasSuffix(".swift") && $0 != "Vocabulary.swift" }.map { "PfnSpecLanguage/\($0)" }
-    let runner = ["Evaluator", "CasePlanner", "ArchitectureNames", "Value", "WorldSpec", "RulePlanning"]
+    let runner = ["Evaluator", "CompiledRule", "CasePlanner", "ArchitectureNames", "Value", "WorldSpec", "RulePlanning"]
       .map { "PfnSpecRunner/\($0).swift" }
     #expect(language.count > 5)
     for file in language + runner {
