@@ -164,12 +164,14 @@ public final class KTAPReporter: VerdictSink {
       let worded = verdict.message
       let message = ConsoleReporter.oneLine(worded.isEmpty ? fallback : worded)
       var lines = ["# \(identity.caseName.oneLineName): \(message)"]
-      let text = verdict.details
+      // Worded once: the details end with it too.
+      let replayCommand = verdict.replayCommand
+      let text = VerdictText.details(verdict, replayCommand: replayCommand)
       let details = text.isEmpty ? (lines: [], count: 0) : Self.lines(of: text, keeping: detailLines)
       for line in details.lines { lines.append(diagnostic(line)) }
       if details.count > detailLines {
         lines.append("# … \(details.count - detailLines) more lines of details")
-        if let replay = verdict.replayCommand {
+        if let replay = replayCommand {
           lines.append(diagnostic("Replay: " + replay))
         }
       }

@@ -217,12 +217,14 @@ public final class TAPReporter: VerdictSink {
       appendQuoted(schedule, to: &bytes)
       bytes.append(UInt8(ascii: "\n"))
     }
-    if let replay = verdict.replayCommand {
+    // Worded once: the details end with it too.
+    let replayCommand = verdict.replayCommand
+    if let replay = replayCommand {
       PlainText.append("  replay: ", to: &bytes)
       appendQuoted(replay, to: &bytes)
       bytes.append(UInt8(ascii: "\n"))
     }
-    let details = verdict.details
+    let details = VerdictText.details(verdict, replayCommand: replayCommand)
     if !details.isEmpty {
       PlainText.append("  details: ", to: &bytes)
       appendQuoted(

@@ -76,6 +76,19 @@ final class XMLMarkup {
     append(">\n")
   }
 
+  /// ``textContent(_:close:)`` of text given as UTF-8 bytes.
+  func textContent(bytes text: [UInt8], close name: String) {
+    bytes.append(UInt8(ascii: ">"))
+    if text.allSatisfy(Self.isPlainInText) {
+      bytes.append(contentsOf: text)
+    } else {
+      escaperInstance().appendText(ReportText.visible(String(decoding: text, as: UTF8.self)), to: &bytes)
+    }
+    append("</")
+    bytes.append(contentsOf: name.utf8)
+    append(">\n")
+  }
+
   /// ` name="value"`, the value escaped as in an attribute.
   @inline(__always)
   func attribute(_ name: StaticString, _ value: String) {

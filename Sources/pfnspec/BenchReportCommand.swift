@@ -90,12 +90,21 @@ struct BenchReport: ParsableCommand {
     }
     if formatList.contains("junit") {
       print("")
-      compareWithCWriter(sizes: sizeList, junitRates: rates["junit"] ?? [:], scratch: scratch)
+      compareWithCWriter(
+        sizes: sizeList, junitRates: rates["junit"] ?? [:], baselineRates: rates["baseline"] ?? [:], scratch: scratch)
     }
   }
 
   /// The JUnit rows beside the plain libxml2 C writer of the same elements.
-  private func compareWithCWriter(sizes: [Int], junitRates: [Int: Double], scratch: String) {
+  ///
+  /// Both rates count making the cases' inputs: pfnspec's the generator's
+  /// verdicts (the baseline), the C writer's its own `snprintf`s of the same
+  /// values. Since the two inputs do not cost the same, the ratio is also
+  /// given less each side's inputs: pfnspec's baseline, and the C writer's
+  /// inputs alone (the same program making only those values, timed apart).
+  private func compareWithCWriter(
+    sizes: [Int], junitRates: [Int: Double], baselineRates: [Int: Double], scratch: String
+  ) {
     let program: JUnitWriterAnchor.Program
     switch JUnitWriterAnchor.build(in: scratch) {
     case .success(let built): program = built
@@ -105,20 +114,35 @@ struct BenchReport: ParsableCommand {
     }
     print("junit against a plain libxml2 xmlTextWriter C program writing the same elements "
       + "(cc -O2, libxml2 \(program.libxml2Version), best of 3, CPU seconds):")
+    func rate(_ value: Double) -> String { String(format: "%.0f", value) }
     for size in sizes {
       var best: JUnitWriterAnchor.Figures?
+      var inputs: JUnitWriterAnchor.Figures?
       for _ in 0..<3 {
         switch JUnitWriterAnchor.measure(program, cases: size, output: scratch + "/junit-c.xml", version: PfnSpecVersion.current) {
         case .success(let figures): if best == nil || figures.cpuSeconds < best!.cpuSeconds { best = figures }
         case .failure(let error):
           print("  \(size) cases: not measured (\(error))")
         }
+        let inputsOnly = JUnitWriterAnchor.measure(
+          program, cases: size, output: scratch + "/junit-c.xml", version: PfnSpecVersion.current, inputsOnly: true)
+        if case .success(let figures) = inputsOnly, inputs == nil || figures.cpuSeconds < inputs!.cpuSeconds {
+          inputs = figures
+        }
       }
       try? FileManager.default.removeItem(atPath: scratch + "/junit-c.xml")
       guard let best, let junit = junitRates[size] else { continue }
       print(
-        "  \(size) cases: C writer \(String(format: "%.0f", best.perSecond)) cases/s (\(String(format: "%.1f", Double(best.bytes) / 1_048_576)) MB), "
-          + "junit \(String(format: "%.0f", junit)) cases/s: junit = \(String(format: "%.2f", junit / best.perSecond))x the C writer")
+        "  \(size) cases: C writer \(rate(best.perSecond)) cases/s (\(String(format: "%.1f", Double(best.bytes) / 1_048_576)) MB), "
+          + "junit \(rate(junit)) cases/s: junit = \(String(format: "%.2f", junit / best.perSecond))x the C writer")
+      guard let inputs, let baseline = baselineRates[size] else { continue }
+      let cNet = best.cpuSeconds - inputs.cpuSeconds
+      let junitNet = Double(size) / junit - Double(size) / baseline
+      guard cNet > 0, junitNet > 0 else { continue }
+      print(
+        "    less each side's inputs (C: \(rate(inputs.perSecond)) cases/s, pfnspec's generator: \(rate(baseline)) cases/s): "
+          + "C writer \(rate(Double(size) / cNet)), junit \(rate(Double(size) / junitNet)): "
+          + "junit = \(String(format: "%.2f", cNet / junitNet))x the C writer")
     }
   }
 
@@ -239,12 +263,32 @@ private struct SyntheticVerdicts {
   private let levels = ["pte", "pmd", "pud"].map { CaseParameter(name: "level", value: $0) }
   private let sources = (0..<33).map { ["contract#C\($0 + 1)"] }
   private let emptyStory = CaseStory()
+  private let traceLines = (0..<12).map { "host call \($0): read pmd entry 0x" }
+
+  /// `prefix` and `value` in lowercase hexadecimal, as `prefix + String(value, radix: 16)`
+  /// spells it, written straight into the string (a small one needs no allocation).
+  static func hex(_ value: Int, prefix: StaticString) -> String {
+    precondition(value >= 0)
+    var digits = 1
+    while value >> (4 * digits) != 0 { digits += 1 }
+    let count = prefix.utf8CodeUnitCount + digits
+    return String(unsafeUninitializedCapacity: count) { buffer in
+      prefix.withUTF8Buffer { for (offset, byte) in $0.enumerated() { buffer[offset] = byte } }
+      var rest = value
+      for offset in stride(from: count - 1, through: prefix.utf8CodeUnitCount, by: -1) {
+        let digit = UInt8(rest & 0xF)
+        buffer[offset] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
+        rest >>= 4
+      }
+      return count
+    }
+  }
 
   func verdict(_ index: Int, key: SuiteKey, suite: Int, position: Int) -> Verdict {
     let rule = rules[position % 20]
     let identity = CaseIdentity(
       key: key, ruleID: rule, ruleTitle: titles[position % 20],
-      parameters: [levels[position % 3], CaseParameter(name: "addr", value: "0x7f00" + String(index, radix: 16))],
+      parameters: [levels[position % 3], CaseParameter(name: "addr", value: Self.hex(index, prefix: "0x7f00"))],
       location: locations[position % 20])
     let roll = (index &* 2_654_435_761) % 100
     let outcome: Outcome = roll < 90 ? .pass : roll < 95 ? .fail : roll < 98 ? .skipped : .error
@@ -264,7 +308,7 @@ private struct SyntheticVerdicts {
               explanation: "expected pfn == 0x200123, got 0x200000")
           ], fault: nil)
         : .worldNotBuilt(reason: "the world could not be built")
-      story.trace = (0..<12).map { "host call \($0): read pmd entry 0x\(String(index &* 31 + $0, radix: 16))" }
+      story.trace = traceLines.enumerated().map { $1 + Self.hex(index &* 31 + $0, prefix: "") }
       replay = PfnResults.Replay(
         spec: "Specs/bench.pfnspec", rule: rule, caseName: identity.caseName, walker: .builtin(key.walker),
         arch: key.arch, seed: 7)
