@@ -384,7 +384,7 @@ struct SuiteBuffer {
     markup.startTag("testcase", depth: caseDepth)
     nameBytes.removeAll(keepingCapacity: true)
     let plainName =
-      PlainText.appendCaseTitle(identity, to: &nameBytes, allowing: XMLMarkup.isPlainInAttribute)
+      PlainText.appendCaseTitle(identity, to: &nameBytes, allowing: XMLMarkup.plainInAttribute)
       && nameBytes.count <= JUnitReporter.attributeBytes
     if plainName, nameBytes.withUnsafeBufferPointer({ caseNames.insert(ascii: $0) }) {
       markup.attribute("name", escaped: nameBytes)
@@ -423,7 +423,7 @@ struct SuiteBuffer {
   static func caseTitle(_ identity: CaseIdentity) -> String {
     var bytes: [UInt8] = []
     bytes.reserveCapacity(128)
-    _ = PlainText.appendCaseTitle(identity, to: &bytes, allowing: { _ in true })
+    _ = PlainText.appendCaseTitle(identity, to: &bytes, allowing: AnyBytes())
     return String(decoding: bytes, as: UTF8.self)
   }
 

@@ -79,7 +79,7 @@ final class XMLMarkup {
   /// ``textContent(_:close:)`` of text given as UTF-8 bytes.
   func textContent(bytes text: [UInt8], close name: String) {
     bytes.append(UInt8(ascii: ">"))
-    if text.allSatisfy(Self.isPlainInText) {
+    if text.withUnsafeBufferPointer({ Self.allPlain($0, Self.isPlainInText) }) {
       bytes.append(contentsOf: text)
     } else {
       escaperInstance().appendText(ReportText.visible(String(decoding: text, as: UTF8.self)), to: &bytes)
@@ -170,10 +170,28 @@ final class XMLMarkup {
   private func appendPlain(_ text: String, where plain: (UInt8) -> Bool) -> Bool {
     var text = text
     return text.withUTF8 { utf8 -> Bool in
-      for byte in utf8 where !plain(byte) { return false }
+      guard Self.allPlain(utf8, plain) else { return false }
       bytes.append(contentsOf: utf8)
       return true
     }
+  }
+
+  /// Whether every byte is `plain`: clean text a word at a time (printable
+  /// ASCII without `<>&"` is plain in attributes and text alike), the
+  /// rest byte by byte.
+  @inline(__always)
+  private static func allPlain(_ utf8: UnsafeBufferPointer<UInt8>, _ plain: (UInt8) -> Bool) -> Bool {
+    var index = 0
+    while index < utf8.count {
+      index += ByteWords.plainPrefix(
+        utf8, from: index, excluding: UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"), UInt8(ascii: "\""))
+      let end = min(index + 8, utf8.count)
+      while index < end {
+        guard plain(utf8[index]) else { return false }
+        index += 1
+      }
+    }
+    return true
   }
 
   /// A non-negative decimal, without going through a String.
@@ -211,6 +229,10 @@ final class XMLMarkup {
     bytes.append(UInt8(ascii: "0") + UInt8(fraction / 10 % 10))
     bytes.append(UInt8(ascii: "0") + UInt8(fraction % 10))
   }
+
+  /// ``isPlainInAttribute(_:)`` as a ``BytePolicy``.
+  static let plainInAttribute = PrintableExcept(
+    UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"), UInt8(ascii: "\""))
 
   /// Printable ASCII that libxml2 copies unchanged into an attribute value
   /// (it writes `<`, `>`, `&`, `"` and TAB, LF, CR as references).

@@ -216,7 +216,7 @@ struct BenchReport: ParsableCommand {
     let clock = ContinuousClock()
     let began = clock.now
     let beganCPU = processCPUSeconds()
-    let generator = SyntheticVerdicts()
+    var generator = SyntheticVerdicts()
     sink.runStarted(generator.info)
     var tally = Tally()
     var index = 0
@@ -225,9 +225,9 @@ struct BenchReport: ParsableCommand {
       let key = SuiteKey(suite: "suite\(suite / 8)", walker: "walker\(suite % 4)", arch: suite % 8 < 4 ? "x86_64" : "arm64")
       sink.suiteStarted(key)
       for position in 0..<min(casesPerSuite, cases - index) {
-        let verdict = generator.verdict(index, key: key, suite: suite, position: position)
-        sink.record(verdict)
-        tally.add(verdict.outcome)
+        generator.makeVerdict(index, key: key, suite: suite, position: position)
+        sink.record(generator.verdict)
+        tally.add(generator.verdict.outcome)
         index += 1
       }
       sink.suiteFinished(key)
@@ -250,8 +250,12 @@ struct BenchReport: ParsableCommand {
 
 /// Verdicts that look like a real run's: rules with parameters, failures with
 /// several lines of details ending in a replay command. What does not change
-/// from case to case (rule ids, titles, locations, sources) is made once, as
-/// an engine holds it once, so that the baseline is mostly the reporters' time.
+/// from case to case (rule ids, titles, locations, sources, causes) is made
+/// once, as an engine holds it once, and the verdict is one value whose
+/// fields are set case after case (as the C writer of ``JUnitWriterAnchor``
+/// reuses its buffers), so that the baseline is mostly the reporters' time.
+/// Each case's own values (its address, a failure's host calls and replay)
+/// are made for each case.
 private struct SyntheticVerdicts {
   let info = RunInfo(
     toolVersion: PfnSpecVersion.current, seed: 7, specPaths: ["Specs/bench.pfnspec"],
@@ -264,6 +268,19 @@ private struct SyntheticVerdicts {
   private let sources = (0..<33).map { ["contract#C\($0 + 1)"] }
   private let emptyStory = CaseStory()
   private let traceLines = (0..<12).map { "host call \($0): read pmd entry 0x" }
+  private let skippedCause = VerdictCause.notApplicable(reason: "no PUD leaves on this architecture")
+  private let failedCause = VerdictCause.broken(
+    expectations: [
+      FailedExpectation(
+        location: SourcePoint(file: "Specs/bench.pfnspec", line: 12, column: 3), text: "pfn == 0x200123",
+        explanation: "expected pfn == 0x200123, got 0x200000")
+    ], fault: nil)
+  private let errorCause = VerdictCause.worldNotBuilt(reason: "the world could not be built")
+
+  /// The current case's verdict, set by ``makeVerdict(_:key:suite:position:)``.
+  private(set) var verdict = Verdict(
+    identity: CaseIdentity(key: SuiteKey(suite: "", walker: "", arch: ""), ruleID: "", ruleTitle: ""),
+    outcome: .pass, profile: "6.12/strict", seed: 7, seconds: 0.0001)
 
   /// `prefix` and `value` in lowercase hexadecimal, as `prefix + String(value, radix: 16)`
   /// spells it, written straight into the string (a small one needs no allocation).
@@ -284,39 +301,40 @@ private struct SyntheticVerdicts {
     }
   }
 
-  func verdict(_ index: Int, key: SuiteKey, suite: Int, position: Int) -> Verdict {
-    let rule = rules[position % 20]
-    let identity = CaseIdentity(
-      key: key, ruleID: rule, ruleTitle: titles[position % 20],
-      parameters: [levels[position % 3], CaseParameter(name: "addr", value: Self.hex(index, prefix: "0x7f00"))],
-      location: locations[position % 20])
+  /// Makes case `index` the current ``verdict``.
+  mutating func makeVerdict(_ index: Int, key: SuiteKey, suite: Int, position: Int) {
+    let rule = position % 20
+    if verdict.identity.key != key { verdict.identity.key = key }
+    verdict.identity.ruleID = rules[rule]
+    verdict.identity.ruleTitle = titles[rule]
+    verdict.identity.location = locations[rule]
+    let address = CaseParameter(name: "addr", value: Self.hex(index, prefix: "0x7f00"))
+    if verdict.identity.parameters.count == 2 {
+      // Changed in place: no new array for each case.
+      verdict.identity.parameters[0] = levels[position % 3]
+      verdict.identity.parameters[1] = address
+    } else {
+      verdict.identity.parameters = [levels[position % 3], address]
+    }
+    verdict.sources = sources[position % 33]
+    verdict.ordinal = CaseOrdinal(suite: suite, rule: rule, index: position)
     let roll = (index &* 2_654_435_761) % 100
     let outcome: Outcome = roll < 90 ? .pass : roll < 95 ? .fail : roll < 98 ? .skipped : .error
-    var cause: VerdictCause?
-    var story = emptyStory
-    var replay: PfnResults.Replay?
+    verdict.outcome = outcome
     switch outcome {
-    case .pass: break
-    case .skipped: cause = .notApplicable(reason: "no PUD leaves on this architecture")
+    case .pass, .skipped:
+      verdict.cause = outcome == .pass ? nil : skippedCause
+      verdict.story = emptyStory
+      verdict.replay = nil
     case .fail, .error:
-      cause =
-        outcome == .fail
-        ? .broken(
-          expectations: [
-            FailedExpectation(
-              location: SourcePoint(file: "Specs/bench.pfnspec", line: 12, column: 3), text: "pfn == 0x200123",
-              explanation: "expected pfn == 0x200123, got 0x200000")
-          ], fault: nil)
-        : .worldNotBuilt(reason: "the world could not be built")
+      verdict.cause = outcome == .fail ? failedCause : errorCause
+      var story = CaseStory()
       story.trace = traceLines.enumerated().map { $1 + Self.hex(index &* 31 + $0, prefix: "") }
-      replay = PfnResults.Replay(
-        spec: "Specs/bench.pfnspec", rule: rule, caseName: identity.caseName, walker: .builtin(key.walker),
-        arch: key.arch, seed: 7)
+      verdict.story = story
+      verdict.replay = PfnResults.Replay(
+        spec: "Specs/bench.pfnspec", rule: rules[rule], caseName: verdict.identity.caseName,
+        walker: .builtin(key.walker), arch: key.arch, seed: 7)
     }
-    return Verdict(
-      identity: identity, outcome: outcome, cause: cause, story: story, replay: replay,
-      sources: sources[position % 33], profile: "6.12/strict", seed: 7,
-      seconds: 0.0001, ordinal: CaseOrdinal(suite: suite, rule: position % 20, index: position))
   }
 }
 
