@@ -246,13 +246,18 @@ final class XMLMarkup {
       bytes.append(contentsOf: String(value).utf8)
       return
     }
-    var divisor = 1
-    while divisor <= value / 10 { divisor *= 10 }
-    var rest = value
-    while divisor > 0 {
-      bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
-      rest %= divisor
-      divisor /= 10
+    // Digits from the last, dividing by the constant 10 (a multiplication),
+    // into a buffer on the stack: every test point's number goes through here.
+    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    withUnsafeMutableBytes(of: &digits) { buffer in
+      var rest = UInt(value)
+      var start = buffer.count
+      repeat {
+        start -= 1
+        buffer[start] = UInt8(ascii: "0") + UInt8(rest % 10)
+        rest /= 10
+      } while rest > 0
+      bytes.append(contentsOf: buffer[start...])
     }
   }
 
