@@ -257,6 +257,17 @@ public final class JUnitReporter: VerdictSink {
     return component.isEmpty ? "_" : String(component.map { $0 == "." ? "_" : $0 })
   }
 
+  /// ``claim(_:in:)`` among a suite's testcase names.
+  static func claim(_ name: String, in used: inout ClaimedNames) -> String {
+    var candidate = name
+    var counter = 2
+    while !used.insert(candidate) {
+      candidate = "\(name)-\(counter)"
+      counter += 1
+    }
+    return candidate
+  }
+
   /// `name`, or `name-2`, `name-3`… if the file already has it.
   static func claim(_ name: String, in used: inout Set<String>) -> String {
     var candidate = name
@@ -315,9 +326,14 @@ struct SuiteBuffer {
   private(set) var caseOrdinals: [String] = []
   /// The share of each race case explored by prefix (`rule.index`), kept only for a shard.
   private(set) var scheduleShares: [(String, SchedulePartition.Share)] = []
-  private var caseNames: Set<String> = []
+  private var caseNames = ClaimedNames()
   private var ruleIndex: [String: Int] = [:]
+  /// The rule of the last case: the next case's is most often it or the one after.
+  private var lastRule = 0
   private var bodyBytes = 0
+  /// Scratch bytes for a case's name and a result's body, reused case after case.
+  private var nameBytes: [UInt8] = []
+  private var bodyScratch: [UInt8] = []
 
   init(key: SuiteKey, name: String, classname: String, options: JUnitOptions, markup: XMLMarkup, caseDepth: Int) {
     self.key = key
@@ -326,7 +342,7 @@ struct SuiteBuffer {
     self.markup = markup
     self.caseDepth = caseDepth
     classnameValue = XMLMarkup.escapedAttributeValue(classname)
-    caseNames.reserveCapacity(1024)
+    nameBytes.reserveCapacity(256)
   }
 
   mutating func add(_ verdict: Verdict) {
@@ -338,12 +354,14 @@ struct SuiteBuffer {
     if !verdict.profile.isEmpty, !profiles.contains(verdict.profile) {
       profiles.append(verdict.profile)
     }
-    if let index = ruleIndex[identity.ruleID] {
+    if let index = knownRule(identity.ruleID) {
+      lastRule = index
       for source in verdict.sources where !rules[index].sources.contains(source) {
         rules[index].sources.append(source)
       }
     } else {
       ruleIndex[identity.ruleID] = rules.count
+      lastRule = rules.count
       rules.append(
         RuleFacts(
           id: identity.ruleID, title: identity.ruleTitle, sources: uniqued(verdict.sources),
@@ -359,12 +377,22 @@ struct SuiteBuffer {
 
     caseCount += 1
 
-    // The name is built once, as one string: the case name and the rule's title.
-    let title = ReportText.visible(
-      JUnitReporter.attributeText(Self.caseTitle(identity)), keepingLineBreaks: false)
-    let name = JUnitReporter.claim(title, in: &caseNames)
+    // The name is built once: the case name and the rule's title. As bytes,
+    // when they need no cleaning, escaping or cutting (printable ASCII
+    // without `<>&"`, at most ``JUnitReporter/attributeBytes``): those
+    // steps would leave them as they are.
     markup.startTag("testcase", depth: caseDepth)
-    markup.attribute("name", name)
+    nameBytes.removeAll(keepingCapacity: true)
+    let plainName =
+      PlainText.appendCaseTitle(identity, to: &nameBytes, allowing: XMLMarkup.plainInAttribute)
+      && nameBytes.count <= JUnitReporter.attributeBytes
+    if plainName, nameBytes.withUnsafeBufferPointer({ caseNames.insert(ascii: $0) }) {
+      markup.attribute("name", escaped: nameBytes)
+    } else {
+      let title = ReportText.visible(
+        JUnitReporter.attributeText(Self.caseTitle(identity)), keepingLineBreaks: false)
+      markup.attribute("name", JUnitReporter.claim(title, in: &caseNames))
+    }
     markup.attribute("classname", escaped: classnameValue)
     if options.deterministic {
       markup.attribute("time", "0.000")
@@ -375,9 +403,19 @@ struct SuiteBuffer {
       markup.attribute("file", JUnitReporter.attributeText(location.file))
       markup.attribute("line", decimal: location.line)
     }
-    let result = result(of: verdict)
-    bodyBytes += result?.body.utf8.count ?? 0
-    JUnitSuiteWriter.appendResult(result, depth: caseDepth, to: markup)
+    guard verdict.outcome != .pass else {
+      markup.closeEmpty()
+      return
+    }
+    appendResult(of: verdict)
+  }
+
+  /// The index of rule `id` in ``rules``, trying the last case's rule and
+  /// the one after it before the dictionary.
+  private func knownRule(_ id: String) -> Int? {
+    if lastRule < rules.count, rules[lastRule].id == id { return lastRule }
+    if lastRule + 1 < rules.count, rules[lastRule + 1].id == id { return lastRule + 1 }
+    return ruleIndex[id]
   }
 
   /// `LT-001[level=pmd] the rule's title`: ``CaseIdentity/caseName`` and the
@@ -385,16 +423,22 @@ struct SuiteBuffer {
   static func caseTitle(_ identity: CaseIdentity) -> String {
     var bytes: [UInt8] = []
     bytes.reserveCapacity(128)
-    _ = PlainText.appendCaseTitle(identity, to: &bytes, allowing: { _ in true })
+    _ = PlainText.appendCaseTitle(identity, to: &bytes, allowing: AnyBytes())
     return String(decoding: bytes, as: UTF8.self)
   }
 
-  private func result(of verdict: Verdict) -> BufferedCase.Result? {
+  /// The result element of a case that did not pass, and the testcase's end.
+  ///
+  /// The body (the message, the details, the sources and the rule's place,
+  /// separated by blank lines) is built as bytes and goes into the markup as
+  /// it is when it needs no cutting (the common case); a body to cut takes
+  /// the String path.
+  private mutating func appendResult(of verdict: Verdict) {
     let element: String
     let type: String?
     let fallback: String
     switch verdict.outcome {
-    case .pass: return nil
+    case .pass: return
     case .fail:
       (element, type, fallback) = ("failure", "ContractViolation", "the walker broke the contract")
     // Not a word ActiveSupport reads as a type hint (GitLab would refuse those).
@@ -403,17 +447,42 @@ struct SuiteBuffer {
     }
     let worded = verdict.message
     let message = worded.isEmpty ? fallback : worded
-    var sections = [message]
+    bodyScratch.removeAll(keepingCapacity: true)
+    bodyScratch.append(contentsOf: message.utf8)
     let details = verdict.details
-    if !details.isEmpty { sections.append(details) }
-    var trailer: [String] = []
-    if !verdict.sources.isEmpty {
-      trailer.append("sources: " + verdict.sources.joined(separator: "; "))
+    if !details.isEmpty {
+      PlainText.append("\n\n", to: &bodyScratch)
+      bodyScratch.append(contentsOf: details.utf8)
     }
-    if let location = verdict.identity.location { trailer.append("rule at \(location)") }
-    if !trailer.isEmpty { sections.append(trailer.joined(separator: "\n")) }
+    let location = verdict.identity.location
+    if !verdict.sources.isEmpty || location != nil {
+      PlainText.append("\n\n", to: &bodyScratch)
+      if !verdict.sources.isEmpty {
+        PlainText.append("sources: ", to: &bodyScratch)
+        for (index, source) in verdict.sources.enumerated() {
+          if index > 0 { PlainText.append("; ", to: &bodyScratch) }
+          bodyScratch.append(contentsOf: source.utf8)
+        }
+        if location != nil { bodyScratch.append(UInt8(ascii: "\n")) }
+      }
+      if let location { 
+        PlainText.append("rule at ", to: &bodyScratch)
+        bodyScratch.append(contentsOf: location.description.utf8)
+      }
+    }
+    let overBudget = bodyBytes > options.suiteBodyBudget && bodyScratch.count > JUnitReporter.overBudgetBodyBytes
+    if !overBudget, bodyScratch.count <= JUnitReporter.bodyHeadBytes + JUnitReporter.bodyTailBytes {
+      bodyBytes += bodyScratch.count
+      markup.openChildren()
+      markup.startTag(dynamic: element, depth: caseDepth + 1)
+      markup.attribute("message", JUnitReporter.attributeText(message))
+      if let type { markup.attribute("type", type) }
+      markup.textContent(bytes: bodyScratch, close: element)
+      markup.endTag("testcase", depth: caseDepth)
+      return
+    }
     var body = ReportText.truncated(
-      sections.joined(separator: "\n\n"),
+      String(decoding: bodyScratch, as: UTF8.self),
       headBytes: JUnitReporter.bodyHeadBytes, tailBytes: JUnitReporter.bodyTailBytes)
     if bodyBytes > options.suiteBodyBudget,
       body.utf8.count > JUnitReporter.overBudgetBodyBytes
@@ -425,8 +494,10 @@ struct SuiteBuffer {
         + "\n[this suite's failure bodies passed \(options.suiteBodyBudget) bytes; "
         + "run the replay command for the whole story]"
     }
-    return .init(
+    bodyBytes += body.utf8.count
+    let result = BufferedCase.Result(
       element: element, type: type, message: JUnitReporter.attributeText(message), body: body)
+    JUnitSuiteWriter.appendResult(result, depth: caseDepth, to: markup)
   }
 
   private func uniqued(_ items: [String]) -> [String] {

@@ -79,6 +79,10 @@ public final class KTAPReporter: VerdictSink {
     suite!.count += 1
     suite!.tally.add(verdict.outcome)
     if verdict.outcome == .pass, Self.appendPlainPass(verdict, number: suite!.count, to: &suite!.lines) { return }
+    if verdict.outcome == .fail || verdict.outcome == .error {
+      Self.appendFailureLines(for: verdict, number: suite!.count, to: &suite!.lines)
+      return
+    }
     for line in Self.lines(for: verdict, number: suite!.count) {
       PlainText.append("  ", to: &suite!.lines)
       suite!.lines.append(contentsOf: line.utf8)
@@ -96,7 +100,7 @@ public final class KTAPReporter: VerdictSink {
     XMLMarkup.appendDecimal(number, to: &bytes)
     bytes.append(UInt8(ascii: " "))
     let nameStart = bytes.count
-    guard PlainText.appendCaseTitle(verdict.identity, to: &bytes, allowing: { $0 >= 0x20 && $0 < 0x7F }),
+    guard PlainText.appendCaseTitle(verdict.identity, to: &bytes, allowing: PrintableExcept.printable),
       bytes.count > nameStart, bytes.count - nameStart <= 500
     else {
       bytes.removeSubrange(start...)
@@ -164,18 +168,79 @@ public final class KTAPReporter: VerdictSink {
       let worded = verdict.message
       let message = ConsoleReporter.oneLine(worded.isEmpty ? fallback : worded)
       var lines = ["# \(identity.caseName.oneLineName): \(message)"]
-      let text = verdict.details
+      // Worded once: the details end with it too.
+      let replayCommand = verdict.replayCommand
+      let text = VerdictText.details(verdict, replayCommand: replayCommand)
       let details = text.isEmpty ? (lines: [], count: 0) : Self.lines(of: text, keeping: detailLines)
       for line in details.lines { lines.append(diagnostic(line)) }
       if details.count > detailLines {
         lines.append("# … \(details.count - detailLines) more lines of details")
-        if let replay = verdict.replayCommand {
+        if let replay = replayCommand {
           lines.append(diagnostic("Replay: " + replay))
         }
       }
       if verdict.outcome == .fail { return lines + ["not ok \(number) \(name)"] }
       let directive = VerdictText.isTimeout(verdict) ? "TIMEOUT" : "ERROR"
       return lines + ["not ok \(number) \(name) # \(directive) \(message)"]
+    }
+  }
+
+  /// ``lines(for:number:)`` of a failure or an error, indented and appended
+  /// as bytes: a line of details that is printable ASCII of at most 300
+  /// bytes (what ``diagnostic(_:)`` keeps as it is) is copied without
+  /// becoming a String.
+  static func appendFailureLines(for verdict: Verdict, number: Int, to bytes: inout [UInt8]) {
+    let identity = verdict.identity
+    var title = identity.caseName
+    if !identity.ruleTitle.isEmpty { title += " " + identity.ruleTitle }
+    let name = Self.name(title)
+    let fallback = verdict.outcome == .fail ? "the walker broke the contract" : "the case could not be judged"
+    let worded = verdict.message
+    let message = ConsoleReporter.oneLine(worded.isEmpty ? fallback : worded)
+    func appendLine(_ line: String) {
+      PlainText.append("  ", to: &bytes)
+      bytes.append(contentsOf: line.utf8)
+      bytes.append(UInt8(ascii: "\n"))
+    }
+    appendLine("# \(identity.caseName.oneLineName): \(message)")
+    // Worded once: the details end with it too.
+    let replayCommand = verdict.replayCommand
+    var text = VerdictText.details(verdict, replayCommand: replayCommand)
+    var count = 0
+    if !text.isEmpty {
+      text.withUTF8 { utf8 in
+        // The pieces `lines(of:keeping:)` gives: split at LF, but not after CR.
+        var start = 0
+        func piece(_ end: Int) {
+          defer { count += 1 }
+          guard count < detailLines else { return }
+          let line = UnsafeBufferPointer(rebasing: utf8[start..<end])
+          if line.count <= 300, PrintableExcept.printable.allowsAll(line), !line.starts(with: "Subtest".utf8) {
+            PlainText.append(line.isEmpty ? "  #\n" : "  # ", to: &bytes)
+            if !line.isEmpty {
+              bytes.append(contentsOf: line)
+              bytes.append(UInt8(ascii: "\n"))
+            }
+          } else {
+            appendLine(diagnostic(String(decoding: line, as: UTF8.self)))
+          }
+        }
+        for index in 0..<utf8.count where utf8[index] == 0x0A && !(index > 0 && utf8[index - 1] == 0x0D) {
+          piece(index)
+          start = index + 1
+        }
+        piece(utf8.count)
+      }
+    }
+    if count > detailLines {
+      appendLine("# … \(count - detailLines) more lines of details")
+      if let replay = replayCommand { appendLine(diagnostic("Replay: " + replay)) }
+    }
+    if verdict.outcome == .fail {
+      appendLine("not ok \(number) \(name)")
+    } else {
+      let directive = VerdictText.isTimeout(verdict) ? "TIMEOUT" : "ERROR"
+      appendLine("not ok \(number) \(name) # \(directive) \(message)")
     }
   }
 

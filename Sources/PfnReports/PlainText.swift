@@ -13,10 +13,10 @@ enum PlainText {
   /// Appends `text`'s bytes; returns false if one is not allowed (what was
   /// appended stays: the caller removes the whole line).
   @inline(__always)
-  static func append(_ text: String, to bytes: inout [UInt8], allowing isAllowed: (UInt8) -> Bool) -> Bool {
+  static func append(_ text: String, to bytes: inout [UInt8], allowing policy: some BytePolicy) -> Bool {
     var text = text
     return text.withUTF8 { utf8 in
-      for byte in utf8 where !isAllowed(byte) { return false }
+      guard policy.allowsAll(utf8) else { return false }
       bytes.append(contentsOf: utf8)
       return true
     }
@@ -26,23 +26,112 @@ enum PlainText {
   /// a space and the title when there is one) without building the string.
   @inline(__always)
   static func appendCaseTitle(
-    _ identity: CaseIdentity, to bytes: inout [UInt8], allowing isAllowed: (UInt8) -> Bool
+    _ identity: CaseIdentity, to bytes: inout [UInt8], allowing policy: some BytePolicy
   ) -> Bool {
-    guard append(identity.ruleID, to: &bytes, allowing: isAllowed) else { return false }
+    guard append(identity.ruleID, to: &bytes, allowing: policy) else { return false }
     if !identity.parameters.isEmpty {
       bytes.append(UInt8(ascii: "["))
       for (index, parameter) in identity.parameters.enumerated() {
         if index > 0 { bytes.append(UInt8(ascii: ",")) }
-        guard append(parameter.name, to: &bytes, allowing: isAllowed) else { return false }
+        guard append(parameter.name, to: &bytes, allowing: policy) else { return false }
         bytes.append(UInt8(ascii: "="))
-        guard append(parameter.value, to: &bytes, allowing: isAllowed) else { return false }
+        guard append(parameter.value, to: &bytes, allowing: policy) else { return false }
       }
       bytes.append(UInt8(ascii: "]"))
     }
     if !identity.ruleTitle.isEmpty {
       bytes.append(UInt8(ascii: " "))
-      guard append(identity.ruleTitle, to: &bytes, allowing: isAllowed) else { return false }
+      guard append(identity.ruleTitle, to: &bytes, allowing: policy) else { return false }
     }
     return true
+  }
+}
+
+/// Which bytes a format carries unchanged.
+protocol BytePolicy {
+  /// Whether every byte of `utf8` is one.
+  func allowsAll(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool
+}
+
+/// Every byte.
+struct AnyBytes: BytePolicy {
+  @inline(__always)
+  func allowsAll(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool { true }
+}
+
+/// Printable ASCII (0x20 to 0x7E) but up to four bytes, checked a word at a time.
+struct PrintableExcept: BytePolicy {
+  let excluded: (UInt8, UInt8, UInt8, UInt8)
+
+  /// Unused places are DEL, which is not printable anyway.
+  init(_ first: UInt8 = 0x7F, _ second: UInt8 = 0x7F, _ third: UInt8 = 0x7F, _ fourth: UInt8 = 0x7F) {
+    excluded = (first, second, third, fourth)
+  }
+
+  /// Printable ASCII, nothing excluded.
+  static let printable = PrintableExcept()
+
+  @inline(__always)
+  func allows(_ byte: UInt8) -> Bool {
+    byte >= 0x20 && byte < 0x7F && byte != excluded.0 && byte != excluded.1 && byte != excluded.2
+      && byte != excluded.3
+  }
+
+  @inline(__always)
+  func allowsAll(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+    // A word that fails holds a byte that is not allowed; the bytes after the
+    // last whole word are checked one by one.
+    var index = ByteWords.plainPrefix(utf8, from: 0, excluding: excluded.0, excluded.1, excluded.2, excluded.3)
+    while index < utf8.count {
+      guard allows(utf8[index]) else { return false }
+      index += 1
+    }
+    return true
+  }
+}
+
+/// Eight bytes at a time: whether a word of text holds a byte that a plain
+/// run cannot, so that scans over long clean text (failure bodies, YAML
+/// scalars) test a word where they tested a byte.
+enum ByteWords {
+  private static let ones: UInt64 = 0x0101_0101_0101_0101
+  private static let highBits: UInt64 = 0x8080_8080_8080_8080
+
+  /// Whether some byte of `word` is `byte`.
+  @inline(__always)
+  static func contains(_ word: UInt64, _ byte: UInt8) -> Bool {
+    let matched = word ^ (ones &* UInt64(byte))
+    return (matched &- ones) & ~matched & highBits != 0
+  }
+
+  /// Whether every byte of `word` is printable ASCII (0x20 to 0x7E).
+  @inline(__always)
+  static func isPrintableASCII(_ word: UInt64) -> Bool {
+    guard word & highBits == 0 else { return false }
+    // A byte below 0x20, or 0x7F (which becomes 0x80 or more after adding 1).
+    let below = (word &- ones &* 0x20) & ~word & highBits
+    let delete = (word &+ ones) & highBits
+    return below | delete == 0
+  }
+
+  /// How many bytes from `start` on are printable ASCII other than
+  /// `excluded1`…`excluded4`, counted a word at a time (a word with any other
+  /// byte ends the count; the caller goes on byte by byte from there).
+  @inline(__always)
+  static func plainPrefix(
+    _ bytes: UnsafeBufferPointer<UInt8>, from start: Int,
+    excluding excluded1: UInt8, _ excluded2: UInt8, _ excluded3: UInt8, _ excluded4: UInt8
+  ) -> Int {
+    guard let base = bytes.baseAddress else { return 0 }
+    let raw = UnsafeRawPointer(base)
+    var offset = start
+    while offset + 8 <= bytes.count {
+      let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+      guard isPrintableASCII(word), !contains(word, excluded1), !contains(word, excluded2),
+        !contains(word, excluded3), !contains(word, excluded4)
+      else { break }
+      offset += 8
+    }
+    return offset - start
   }
 }

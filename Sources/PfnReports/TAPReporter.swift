@@ -94,7 +94,7 @@ public final class TAPReporter: VerdictSink {
     let identity = verdict.identity
     if plainPrefix?.key != identity.key {
       var prefix: [UInt8] = []
-      let plain = PlainText.append(identity.key.description, to: &prefix, allowing: Self.isPlain)
+      let plain = PlainText.append(identity.key.description, to: &prefix, allowing: Self.plainBytes)
       prefix.append(UInt8(ascii: " "))
       plainPrefix = (identity.key, plain ? prefix : nil)
     }
@@ -105,7 +105,7 @@ public final class TAPReporter: VerdictSink {
     PlainText.append(" - ", to: &bytes)
     let descriptionStart = bytes.count
     bytes.append(contentsOf: prefix)
-    guard PlainText.appendCaseTitle(identity, to: &bytes, allowing: Self.isPlain),
+    guard PlainText.appendCaseTitle(identity, to: &bytes, allowing: Self.plainBytes),
       bytes.count - descriptionStart <= 1000
     else {
       bytes.removeSubrange(start...)
@@ -114,6 +114,9 @@ public final class TAPReporter: VerdictSink {
     bytes.append(UInt8(ascii: "\n"))
     return true
   }
+
+  /// The bytes TAP descriptions carry as they are (``isPlain(_:)``).
+  static let plainBytes = PrintableExcept(UInt8(ascii: "\\"), UInt8(ascii: "#"))
 
   /// A byte TAP descriptions carry as it is.
   @inline(__always)
@@ -168,9 +171,9 @@ public final class TAPReporter: VerdictSink {
   /// is when there is nothing to escape or cut.
   private static func appendDescription(_ identity: CaseIdentity, to bytes: inout [UInt8]) {
     let start = bytes.count
-    if PlainText.append(identity.key.description, to: &bytes, allowing: isPlain) {
+    if PlainText.append(identity.key.description, to: &bytes, allowing: plainBytes) {
       bytes.append(UInt8(ascii: " "))
-      if PlainText.appendCaseTitle(identity, to: &bytes, allowing: isPlain), bytes.count - start <= 1000 { return }
+      if PlainText.appendCaseTitle(identity, to: &bytes, allowing: plainBytes), bytes.count - start <= 1000 { return }
     }
     bytes.removeSubrange(start...)
     var description = "\(identity.key.description) \(identity.caseName)"
@@ -217,12 +220,14 @@ public final class TAPReporter: VerdictSink {
       appendQuoted(schedule, to: &bytes)
       bytes.append(UInt8(ascii: "\n"))
     }
-    if let replay = verdict.replayCommand {
+    // Worded once: the details end with it too.
+    let replayCommand = verdict.replayCommand
+    if let replay = replayCommand {
       PlainText.append("  replay: ", to: &bytes)
       appendQuoted(replay, to: &bytes)
       bytes.append(UInt8(ascii: "\n"))
     }
-    let details = verdict.details
+    let details = VerdictText.details(verdict, replayCommand: replayCommand)
     if !details.isEmpty {
       PlainText.append("  details: ", to: &bytes)
       appendQuoted(
@@ -271,6 +276,10 @@ public final class TAPReporter: VerdictSink {
       var index = 0
       var runStart = 0
       while index < utf8.count {
+        // Clean text a word at a time first.
+        index += ByteWords.plainPrefix(
+          utf8, from: index, excluding: UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "\""), UInt8(ascii: "\""))
+        guard index < utf8.count else { break }
         let byte = utf8[index]
         // Runs of bytes that stay as they are are copied whole: printable ASCII
         // but `"` and `\`, and every non-ASCII byte that cannot begin a C1

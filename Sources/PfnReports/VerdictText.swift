@@ -36,6 +36,24 @@ public enum VerdictText {
     }
   }
 
+  /// The headline of a failed expectation whose file, text and explanation
+  /// are each one line: its explanation without leading spaces (the second
+  /// line of `FILE:L:C: expect TEXT\n    EXPLANATION`, as ``secondLine(of:)``
+  /// finds it). `nil` for any other, which takes the general path.
+  private static func oneLineExplanation(_ expectation: FailedExpectation) -> String? {
+    func oneLine(_ text: String) -> Bool {
+      !text.utf8.contains { $0 == 0x0A || $0 == 0x0D }
+    }
+    let explanation = expectation.explanation
+    // A first byte that is not ASCII could join the indentation's last space
+    // into one Character (a combining mark), which the general path keeps.
+    guard let first = explanation.utf8.first, first < 0x80, oneLine(explanation), oneLine(expectation.text),
+      oneLine(expectation.location.file)
+    else { return nil }
+    guard first == UInt8(ascii: " ") else { return explanation }
+    return String(explanation.drop { $0 == " " })
+  }
+
   /// Who the case checks: "walker", or "caller" in a caller rule's case.
   static func subject(_ story: CaseStory) -> String { story.caller == nil ? "walker" : "caller" }
 
@@ -47,9 +65,12 @@ public enum VerdictText {
       if let fault { return "the \(subject) faulted: \(fault)" }
       // Only the first failure is worded: the headline is its explanation.
       guard let firstExpectation = expectations.first else { return "" }
+      let more = expectations.count > 1 ? " (+\(expectations.count - 1) more)" : ""
+      // One line each: the second line of the worded expectation is the explanation.
+      if let headline = oneLineExplanation(firstExpectation) { return more.isEmpty ? headline : headline + more }
       let first = failureTexts([firstExpectation], nil)[0]
       let headline = secondLine(of: first).map { String($0.drop { $0 == " " }) } ?? first
-      return headline + (expectations.count > 1 ? " (+\(expectations.count - 1) more)" : "")
+      return headline + more
     case .notApplicable(let reason): return reason
     case .planning(let message): return message
     case .worldNotBuilt(let reason): return "the rule's world cannot be built: \(reason)"
@@ -103,6 +124,12 @@ public enum VerdictText {
   /// The whole story: each failed expectation with what was expected and what
   /// happened, the world, the host calls the walker made, and how to replay the case.
   public static func details(_ verdict: Verdict) -> String {
+    details(verdict, replayCommand: verdict.replayCommand)
+  }
+
+  /// ``details(_:)`` with the replay command already worded (``command(_:)``
+  /// of the verdict's replay), for a reporter that also prints it on its own.
+  static func details(_ verdict: Verdict, replayCommand: String?) -> String {
     let story = verdict.story
     switch verdict.outcome {
     case .pass: return story.exploration.map { "Races: " + summary($0) } ?? ""
@@ -114,7 +141,10 @@ public enum VerdictText {
     switch verdict.cause {
     case .broken(let expectations, let fault)?:
       lines.add("Failed:")
-      for item in failureTexts(expectations, fault) { lines.add("  ", item) }
+      for expectation in expectations {
+        lines.add("  ", expectation.location.description, ": expect ", expectation.text, "\n    ", expectation.explanation)
+      }
+      if let fault { lines.add("  the walker faulted: ", fault) }
     case .timeout(_, _, .worker)?, .crash?, .exit?, .garbage?:
       lines.add("The \(subject(story)) \(workerDeath(verdict.cause!)).")
     case .planning?, .workerFailed?, .workerDiedOutsideCase?, nil:
@@ -162,7 +192,7 @@ public enum VerdictText {
       for item in story.standardError { lines.add("  ", item) }
     }
     if let pinned = pinnedSchedule(verdict) { lines.add("As a rule: \(pinned)") }
-    if let replay = verdict.replay { lines.add("Replay: \(command(replay))") }
+    if let replayCommand { lines.add("Replay: ", replayCommand) }
     return lines.text
   }
 
@@ -184,26 +214,45 @@ public enum VerdictText {
 
   /// The shell command that reruns the case.
   public static func command(_ replay: Replay) -> String {
-    // Words of ASCII letters, digits and `-_./:=@%+,` need no quotes (what
-    // `shellQuoted` keeps as it is); only the others go through it.
-    (["pfnspec"] + replay.arguments).map { word in
-      var word = word
-      let plain = word.withUTF8 { utf8 in
-        !utf8.isEmpty && utf8.allSatisfy { byte in
-          switch byte {
-          case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
-            UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: "="), UInt8(ascii: "@"), UInt8(ascii: "%"),
-            UInt8(ascii: "+"), UInt8(ascii: ","):
-            true
-          default: false
-          }
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(256)
+    PlainText.append("pfnspec", to: &bytes)
+    for word in replay.arguments {
+      bytes.append(UInt8(ascii: " "))
+      appendShellWord(word, to: &bytes)
+    }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  /// One word of a command, over its bytes: words of ASCII letters, digits and
+  /// `-_./:=@%+,` need no quotes (what `shellQuoted` keeps as it is); only
+  /// the others are quoted.
+  private static func appendShellWord(_ word: String, to bytes: inout [UInt8]) {
+    var word = word
+    let plain = word.withUTF8 { utf8 in
+      guard !utf8.isEmpty else { return false }
+      for byte in utf8 {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+          UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
+          UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: "="), UInt8(ascii: "@"), UInt8(ascii: "%"),
+          UInt8(ascii: "+"), UInt8(ascii: ","):
+          continue
+        default: return false
         }
       }
-      if plain { return word }
-      // Without a `'`, quoting is wrapping in `'…'` (what `shellQuoted` does then).
-      return word.utf8.contains(UInt8(ascii: "'")) ? shellQuoted(word) : "'" + word + "'"
-    }.joined(separator: " ")
+      bytes.append(contentsOf: utf8)
+      return true
+    }
+    if plain { return }
+    // Without a `'`, quoting is wrapping in `'…'` (what `shellQuoted` does then).
+    if word.utf8.contains(UInt8(ascii: "'")) {
+      bytes.append(contentsOf: shellQuoted(word).utf8)
+    } else {
+      bytes.append(UInt8(ascii: "'"))
+      bytes.append(contentsOf: word.utf8)
+      bytes.append(UInt8(ascii: "'"))
+    }
   }
 
   /// Whether the case could not be judged because the walker did not finish in time.
@@ -243,22 +292,34 @@ extension Verdict {
   public var replayCommand: String? { replay.map(VerdictText.command) }
 }
 
-/// Lines joined by `\n` as they come, without an array of them.
+/// Lines joined by `\n` as they come, as bytes, without an array of them.
 struct JoinedLines {
-  private(set) var text = ""
+  private var bytes: [UInt8] = []
   private var count = 0
 
-  mutating func add(_ line: String) {
-    if count > 0 { text += "\n" }
-    text += line
+  init() { bytes.reserveCapacity(1024) }
+
+  /// The lines so far, joined.
+  var text: String { String(decoding: bytes, as: UTF8.self) }
+
+  /// Adds the pieces as one line.
+  mutating func add(_ pieces: String...) {
+    if count > 0 { bytes.append(UInt8(ascii: "\n")) }
+    for piece in pieces { bytes.append(contentsOf: piece.utf8) }
     count += 1
   }
 
-  /// Adds `prefix` and `line` as one line.
+  /// ``add(_:)`` of one or two pieces, without an array of them.
+  mutating func add(_ line: String) {
+    if count > 0 { bytes.append(UInt8(ascii: "\n")) }
+    bytes.append(contentsOf: line.utf8)
+    count += 1
+  }
+
   mutating func add(_ prefix: String, _ line: String) {
-    if count > 0 { text += "\n" }
-    text += prefix
-    text += line
+    if count > 0 { bytes.append(UInt8(ascii: "\n")) }
+    bytes.append(contentsOf: prefix.utf8)
+    bytes.append(contentsOf: line.utf8)
     count += 1
   }
 }

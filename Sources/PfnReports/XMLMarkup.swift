@@ -38,33 +38,39 @@ final class XMLMarkup {
   /// `<name` at `depth` (two spaces a level); attributes follow.
   @inline(__always)
   func startTag(_ name: StaticString, depth: Int) {
-    indent(depth)
-    bytes.append(UInt8(ascii: "<"))
-    append(name)
+    edit { bytes in
+      Self.putIndent(depth, &bytes)
+      bytes.append(UInt8(ascii: "<"))
+      Self.put(name, &bytes)
+    }
   }
 
   /// `<name` for an element name that is not a literal (a result's).
   func startTag(dynamic name: String, depth: Int) {
-    indent(depth)
-    bytes.append(UInt8(ascii: "<"))
-    bytes.append(contentsOf: name.utf8)
+    edit { bytes in
+      Self.putIndent(depth, &bytes)
+      bytes.append(UInt8(ascii: "<"))
+      bytes.append(contentsOf: name.utf8)
+    }
   }
 
   /// Closes a start tag whose element has children: `>` and a line break.
   @inline(__always)
-  func openChildren() { append(">\n") }
+  func openChildren() { edit { Self.put(">\n", &$0) } }
 
   /// Ends an element without content: `/>` and a line break.
   @inline(__always)
-  func closeEmpty() { append("/>\n") }
+  func closeEmpty() { edit { Self.put("/>\n", &$0) } }
 
   /// `</name>` at `depth` and a line break, after an element's children.
   @inline(__always)
   func endTag(_ name: StaticString, depth: Int) {
-    indent(depth)
-    append("</")
-    append(name)
-    append(">\n")
+    edit { bytes in
+      Self.putIndent(depth, &bytes)
+      Self.put("</", &bytes)
+      Self.put(name, &bytes)
+      Self.put(">\n", &bytes)
+    }
   }
 
   /// An element that holds text: `>text</name>` and a line break, after its attributes.
@@ -76,9 +82,37 @@ final class XMLMarkup {
     append(">\n")
   }
 
+  /// ``textContent(_:close:)`` of text given as UTF-8 bytes.
+  func textContent(bytes text: [UInt8], close name: String) {
+    let plain = edit { bytes -> Bool in
+      guard text.withUnsafeBufferPointer({ Self.allPlain($0, Self.isPlainInText) }) else { return false }
+      bytes.append(UInt8(ascii: ">"))
+      bytes.append(contentsOf: text)
+      Self.put("</", &bytes)
+      bytes.append(contentsOf: name.utf8)
+      Self.put(">\n", &bytes)
+      return true
+    }
+    if !plain { textContent(String(decoding: text, as: UTF8.self), close: name) }
+  }
+
   /// ` name="value"`, the value escaped as in an attribute.
   @inline(__always)
   func attribute(_ name: StaticString, _ value: String) {
+    // Most values are plain: written in one access to the buffer.
+    let plain = edit { bytes -> Bool in
+      var value = value
+      return value.withUTF8 { utf8 -> Bool in
+        guard Self.allPlain(utf8, Self.isPlainInAttribute) else { return false }
+        bytes.append(UInt8(ascii: " "))
+        Self.put(name, &bytes)
+        Self.put("=\"", &bytes)
+        bytes.append(contentsOf: utf8)
+        bytes.append(UInt8(ascii: "\""))
+        return true
+      }
+    }
+    guard !plain else { return }
     bytes.append(UInt8(ascii: " "))
     append(name)
     append("=\"")
@@ -98,11 +132,13 @@ final class XMLMarkup {
   /// ` name="…"` for a value escaped once beforehand (``escapedAttributeValue(_:)``).
   @inline(__always)
   func attribute(_ name: StaticString, escaped value: [UInt8]) {
-    bytes.append(UInt8(ascii: " "))
-    append(name)
-    append("=\"")
-    bytes.append(contentsOf: value)
-    bytes.append(UInt8(ascii: "\""))
+    edit { bytes in
+      bytes.append(UInt8(ascii: " "))
+      Self.put(name, &bytes)
+      Self.put("=\"", &bytes)
+      bytes.append(contentsOf: value)
+      bytes.append(UInt8(ascii: "\""))
+    }
   }
 
   /// ` name="S.SSS"` for seconds (``ReportText/seconds(_:)``).
@@ -125,11 +161,29 @@ final class XMLMarkup {
   /// ` name="N"` for a decimal integer.
   @inline(__always)
   func attribute(_ name: StaticString, decimal value: Int) {
-    bytes.append(UInt8(ascii: " "))
-    append(name)
-    append("=\"")
-    appendDecimal(value)
-    bytes.append(UInt8(ascii: "\""))
+    edit { bytes in
+      bytes.append(UInt8(ascii: " "))
+      Self.put(name, &bytes)
+      Self.put("=\"", &bytes)
+      Self.appendDecimal(value, to: &bytes)
+      bytes.append(UInt8(ascii: "\""))
+    }
+  }
+
+  /// One access to the buffer for a whole piece of markup: every access to a
+  /// class's stored property is checked for exclusivity at run time, so the
+  /// pieces written for each testcase share one check instead of one per byte run.
+  @inline(__always)
+  private func edit<Result>(_ body: (inout [UInt8]) -> Result) -> Result { body(&bytes) }
+
+  @inline(__always)
+  private static func put(_ text: StaticString, _ bytes: inout [UInt8]) {
+    text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+  }
+
+  @inline(__always)
+  private static func putIndent(_ depth: Int, _ bytes: inout [UInt8]) {
+    for _ in 0..<(depth * 2) { bytes.append(UInt8(ascii: " ")) }
   }
 
   /// Bytes that are already markup at the right depth.
@@ -157,10 +211,28 @@ final class XMLMarkup {
   private func appendPlain(_ text: String, where plain: (UInt8) -> Bool) -> Bool {
     var text = text
     return text.withUTF8 { utf8 -> Bool in
-      for byte in utf8 where !plain(byte) { return false }
+      guard Self.allPlain(utf8, plain) else { return false }
       bytes.append(contentsOf: utf8)
       return true
     }
+  }
+
+  /// Whether every byte is `plain`: clean text a word at a time (printable
+  /// ASCII without `<>&"` is plain in attributes and text alike), the
+  /// rest byte by byte.
+  @inline(__always)
+  private static func allPlain(_ utf8: UnsafeBufferPointer<UInt8>, _ plain: (UInt8) -> Bool) -> Bool {
+    var index = 0
+    while index < utf8.count {
+      index += ByteWords.plainPrefix(
+        utf8, from: index, excluding: UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"), UInt8(ascii: "\""))
+      let end = min(index + 8, utf8.count)
+      while index < end {
+        guard plain(utf8[index]) else { return false }
+        index += 1
+      }
+    }
+    return true
   }
 
   /// A non-negative decimal, without going through a String.
@@ -174,13 +246,18 @@ final class XMLMarkup {
       bytes.append(contentsOf: String(value).utf8)
       return
     }
-    var divisor = 1
-    while divisor <= value / 10 { divisor *= 10 }
-    var rest = value
-    while divisor > 0 {
-      bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
-      rest %= divisor
-      divisor /= 10
+    // Digits from the last, dividing by the constant 10 (a multiplication),
+    // into a buffer on the stack: every test point's number goes through here.
+    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    withUnsafeMutableBytes(of: &digits) { buffer in
+      var rest = UInt(value)
+      var start = buffer.count
+      repeat {
+        start -= 1
+        buffer[start] = UInt8(ascii: "0") + UInt8(rest % 10)
+        rest /= 10
+      } while rest > 0
+      bytes.append(contentsOf: buffer[start...])
     }
   }
 
@@ -198,6 +275,10 @@ final class XMLMarkup {
     bytes.append(UInt8(ascii: "0") + UInt8(fraction / 10 % 10))
     bytes.append(UInt8(ascii: "0") + UInt8(fraction % 10))
   }
+
+  /// ``isPlainInAttribute(_:)`` as a ``BytePolicy``.
+  static let plainInAttribute = PrintableExcept(
+    UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"), UInt8(ascii: "\""))
 
   /// Printable ASCII that libxml2 copies unchanged into an attribute value
   /// (it writes `<`, `>`, `&`, `"` and TAB, LF, CR as references).

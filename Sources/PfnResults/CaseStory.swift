@@ -44,39 +44,120 @@ public struct CaseStory: Sendable, Hashable, Codable {
     }
   }
 
-  public var rule: RuleLine?
+  /// The facts, behind one shared reference: a verdict is copied from the
+  /// engine to every reporter, and a copy is then one retain instead of one
+  /// per field. A story with nothing in it (every passing case) shares one
+  /// storage, so it costs no allocation either.
+  private var storage: Storage
+
+  public var rule: RuleLine? {
+    get { storage.fields.rule }
+    _modify { yield &uniqueFields.rule }
+  }
   /// The caller of a caller rule's case; its lookups went to the walker of `target`.
-  public var caller: CallerLine?
-  public var target: TargetLine?
+  public var caller: CallerLine? {
+    get { storage.fields.caller }
+    _modify { yield &uniqueFields.caller }
+  }
+  public var target: TargetLine? {
+    get { storage.fields.target }
+    _modify { yield &uniqueFields.target }
+  }
   /// The world the rule built, one line per entry or VMA.
-  public var world: [String]?
+  public var world: [String]? {
+    get { storage.fields.world }
+    _modify { yield &uniqueFields.world }
+  }
   /// The schedule of another CPU that the verdict is about (race cases and replays).
-  public var schedule: [ScheduleStepRecord]?
+  public var schedule: [ScheduleStepRecord]? {
+    get { storage.fields.schedule }
+    _modify { yield &uniqueFields.schedule }
+  }
   /// What exploring the race case found.
-  public var exploration: ExplorationStatistics?
+  public var exploration: ExplorationStatistics? {
+    get { storage.fields.exploration }
+    _modify { yield &uniqueFields.exploration }
+  }
   /// The scheduling points of the reported run, for pictures of the schedule.
-  public var timeline: ScheduleTimeline?
+  public var timeline: ScheduleTimeline? {
+    get { storage.fields.timeline }
+    _modify { yield &uniqueFields.timeline }
+  }
   /// The host calls and the other CPU's steps, in order.
-  public var trace: [String]
-  public var lockdepWarnings: [String]
+  public var trace: [String] {
+    get { storage.fields.trace }
+    _modify { yield &uniqueFields.trace }
+  }
+  public var lockdepWarnings: [String] {
+    get { storage.fields.lockdepWarnings }
+    _modify { yield &uniqueFields.lockdepWarnings }
+  }
   /// The locks the walker still held when the case ended.
-  public var stillHeld: [String]
+  public var stillHeld: [String] {
+    get { storage.fields.stillHeld }
+    _modify { yield &uniqueFields.stillHeld }
+  }
   /// The last lines a dead worker wrote on its standard error.
-  public var standardError: [String]
+  public var standardError: [String] {
+    get { storage.fields.standardError }
+    _modify { yield &uniqueFields.standardError }
+  }
 
   public init(
     rule: RuleLine? = nil, target: TargetLine? = nil, world: [String]? = nil,
     schedule: [ScheduleStepRecord]? = nil, exploration: ExplorationStatistics? = nil, trace: [String] = [],
     lockdepWarnings: [String] = [], stillHeld: [String] = [], standardError: [String] = []
   ) {
-    self.rule = rule
-    self.target = target
-    self.world = world
-    self.schedule = schedule
-    self.exploration = exploration
-    self.trace = trace
-    self.lockdepWarnings = lockdepWarnings
-    self.stillHeld = stillHeld
-    self.standardError = standardError
+    if rule == nil, target == nil, world == nil, schedule == nil, exploration == nil, trace.isEmpty,
+      lockdepWarnings.isEmpty, stillHeld.isEmpty, standardError.isEmpty
+    {
+      storage = Storage.empty
+      return
+    }
+    storage = Storage(
+      Fields(
+        rule: rule, target: target, world: world, schedule: schedule, exploration: exploration, trace: trace,
+        lockdepWarnings: lockdepWarnings, stillHeld: stillHeld, standardError: standardError))
   }
+
+  /// The fields, in the order (and so with the coding keys) the story always had.
+  private struct Fields: Sendable, Hashable, Codable {
+    var rule: RuleLine?
+    var caller: CallerLine?
+    var target: TargetLine?
+    var world: [String]?
+    var schedule: [ScheduleStepRecord]?
+    var exploration: ExplorationStatistics?
+    var timeline: ScheduleTimeline?
+    var trace: [String]
+    var lockdepWarnings: [String]
+    var stillHeld: [String]
+    var standardError: [String]
+  }
+
+  /// Never changed once shared: a story about to change takes a copy of its own first.
+  private final class Storage: @unchecked Sendable {
+    var fields: Fields
+    init(_ fields: Fields) { self.fields = fields }
+    static let empty = Storage(Fields(trace: [], lockdepWarnings: [], stillHeld: [], standardError: []))
+  }
+
+  /// The fields of a storage this story alone holds, for a change.
+  private var uniqueFields: Fields {
+    get { storage.fields }
+    _modify {
+      if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
+      yield &storage.fields
+    }
+  }
+
+  public static func == (lhs: CaseStory, rhs: CaseStory) -> Bool {
+    lhs.storage === rhs.storage || lhs.storage.fields == rhs.storage.fields
+  }
+
+  public func hash(into hasher: inout Hasher) { storage.fields.hash(into: &hasher) }
+
+  public init(from decoder: any Decoder) throws { storage = Storage(try Fields(from: decoder)) }
+
+  public func encode(to encoder: any Encoder) throws { try storage.fields.encode(to: encoder) }
 }

@@ -47,19 +47,32 @@ public struct Replay: Sendable, Hashable, Codable {
       case .sharedObject, .command: return [RunFlag.replayCommand, token] + walker.arguments + callerArguments
       }
     }
+    // Built in one array (every failing case's report words this).
     var words = [RunFlag.runCommand]
+    words.reserveCapacity(16)
     // Every field is data: a spec path that starts with '-' is written as a
     // path, a value that starts with '-' is joined to its flag.
     if let spec { words.append(spec.hasPrefix("-") ? "./" + spec : spec) }
-    var pairs = [(RunFlag.rule, rule), (RunFlag.caseName, caseName)] + Self.pairs(walker.arguments + callerArguments)
-    pairs += [(RunFlag.arch, arch), (RunFlag.seed, String(seed))]
-    if let kernel { pairs.append((RunFlag.kernel, kernel)) }
-    for (flag, value) in pairs { words += value.hasPrefix("-") ? ["\(flag)=\(value)"] : [flag, value] }
+    func add(_ flag: String, _ value: String) {
+      if value.hasPrefix("-") {
+        words.append(flag + "=" + value)
+      } else {
+        words.append(flag)
+        words.append(value)
+      }
+    }
+    add(RunFlag.rule, rule)
+    add(RunFlag.caseName, caseName)
+    switch walker {
+    case .builtin(let name): add(RunFlag.walker, name)
+    case .sharedObject(let path): add(RunFlag.walker, path)
+    case .command(let command): add(RunFlag.walkerCommand, command)
+    }
+    if let caller { add(RunFlag.caller, caller) }
+    add(RunFlag.arch, arch)
+    add(RunFlag.seed, String(seed))
+    if let kernel { add(RunFlag.kernel, kernel) }
     return words
-  }
-
-  private static func pairs(_ words: [String]) -> [(String, String)] {
-    stride(from: 0, to: words.count - 1, by: 2).map { (words[$0], words[$0 + 1]) }
   }
 }
 

@@ -106,6 +106,7 @@ public struct CaseOrdinal: Sendable, Hashable, Codable, Comparable, CustomString
   public var rule: Int
   public var index: Int
 
+  @inlinable
   public init(suite: Int, rule: Int, index: Int) {
     self.suite = suite
     self.rule = rule

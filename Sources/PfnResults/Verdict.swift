@@ -18,6 +18,7 @@ public struct CaseParameter: Sendable, Hashable, Codable {
   public var name: String
   public var value: String
 
+  @inlinable
   public init(name: String, value: String) {
     self.name = name
     self.value = value
@@ -31,6 +32,7 @@ public struct SuiteKey: Sendable, Hashable, Codable, CustomStringConvertible {
   public var walker: String
   public var arch: String
 
+  @inlinable
   public init(suite: String, walker: String, arch: String) {
     self.suite = suite
     self.walker = walker
@@ -45,6 +47,7 @@ public struct SpecLocation: Sendable, Hashable, Codable, CustomStringConvertible
   public var file: String
   public var line: Int
 
+  @inlinable
   public init(file: String, line: Int) {
     self.file = file
     self.line = line
@@ -62,6 +65,7 @@ public struct CaseIdentity: Sendable, Hashable, Codable {
   public var parameters: [CaseParameter]
   public var location: SpecLocation?
 
+  @inlinable
   public init(
     key: SuiteKey, ruleID: String, ruleTitle: String,
     parameters: [CaseParameter] = [], location: SpecLocation? = nil
@@ -76,7 +80,19 @@ public struct CaseIdentity: Sendable, Hashable, Codable {
   /// `LT-001[level=pmd,addr=0x7f0040000123]`: stable, unique within a suite key.
   public var caseName: String {
     guard !parameters.isEmpty else { return ruleID }
-    return "\(ruleID)[" + parameters.map { "\($0.name)=\($0.value)" }.joined(separator: ",") + "]"
+    // Built over the bytes: every failing case's replay command names it.
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(64)
+    bytes.append(contentsOf: ruleID.utf8)
+    bytes.append(UInt8(ascii: "["))
+    for (index, parameter) in parameters.enumerated() {
+      if index > 0 { bytes.append(UInt8(ascii: ",")) }
+      bytes.append(contentsOf: parameter.name.utf8)
+      bytes.append(UInt8(ascii: "="))
+      bytes.append(contentsOf: parameter.value.utf8)
+    }
+    bytes.append(UInt8(ascii: "]"))
+    return String(decoding: bytes, as: UTF8.self)
   }
 }
 
@@ -106,6 +122,7 @@ public struct Verdict: Sendable, Codable {
   /// that the reports of a sharded run merge back in the unsharded order.
   public var ordinal: CaseOrdinal?
 
+  @inlinable
   public init(
     identity: CaseIdentity, outcome: Outcome, cause: VerdictCause? = nil, story: CaseStory = CaseStory(),
     replay: Replay? = nil, sources: [String] = [], profile: String = "", seed: UInt64 = 0, seconds: Double = 0,
