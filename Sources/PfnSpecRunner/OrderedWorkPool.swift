@@ -37,7 +37,7 @@ struct OrderedWorkPool {
     let costs = (0..<count).map(cost)
     // Stable: equal costs keep their order, so the schedule is the same every run.
     let order = (0..<count).sorted { costs[$0] != costs[$1] ? costs[$0] > costs[$1] : $0 < $1 }
-    let state = SharedState<Output>(order: order, count: count, work: work)
+    let state = SharedState<Output>(order: order, costs: costs, work: work)
     for _ in 0..<jobs {
       let thread = Thread { state.workUntilDone() }
       // Rules are evaluated recursively and walkers may be deep: the main thread's stack size.
@@ -53,7 +53,10 @@ struct OrderedWorkPool {
   private final class SharedState<Output>: PartSharing, @unchecked Sendable {
     private let condition = NSCondition()
     private let order: [Int]
+    private let costs: [Int]
     private var next = 0
+    /// The estimated cost of the pieces no thread has started.
+    private var unstarted: Int
     private var cancelled = false
     private var results: [Output?]
     private let work: (Int, PartSharing?) -> Output
@@ -72,9 +75,11 @@ struct OrderedWorkPool {
       var body: () -> Void
     }
 
-    init(order: [Int], count: Int, work: @escaping (Int, PartSharing?) -> Output) {
+    init(order: [Int], costs: [Int], work: @escaping (Int, PartSharing?) -> Output) {
       self.order = order
-      self.results = Array(repeating: nil, count: count)
+      self.costs = costs
+      self.unstarted = costs.reduce(0, &+)
+      self.results = Array(repeating: nil, count: costs.count)
       self.work = work
     }
 
@@ -89,6 +94,7 @@ struct OrderedWorkPool {
         if !cancelled, next < order.count {
           let index = order[next]
           next += 1
+          unstarted -= costs[index]
           runningPieces += 1
           condition.unlock()
           let output = work(index, self)
@@ -111,6 +117,12 @@ struct OrderedWorkPool {
       condition.lock()
       part.group.unfinished -= 1
       condition.broadcast()
+    }
+
+    var unstartedCost: Int {
+      condition.lock()
+      defer { condition.unlock() }
+      return unstarted
     }
 
     func runAll(_ bodies: [() -> Void]) {
@@ -158,4 +170,8 @@ protocol PartSharing: AnyObject, Sendable {
   /// included), and returns when all have run. Bodies must only touch state
   /// of their own or state that is safe to share.
   func runAll(_ bodies: [() -> Void])
+
+  /// The estimated cost (as the pool was given it) of the pieces no thread
+  /// has started yet: the work the other threads still have to take.
+  var unstartedCost: Int { get }
 }

@@ -153,7 +153,11 @@ public final class Runner {
         return self.verdicts(
           piece.rule, piece.file, piece.walker, piece.arch, piece.key, caller: piece.caller,
           position: (piece.suiteOrdinal, piece.ruleOrdinal), planned: prepared?.plans[first + index],
-          splitting: sharing.map { ScheduleSplitting(sharing: $0, jobs: parallelJobs) })
+          splitting: sharing.map {
+            ScheduleSplitting(
+              sharing: $0, jobs: parallelJobs,
+              pieceCost: piece.estimatedCost(raceBound: self.options.raceBound))
+          })
       },
       deliver: { (index: Int, verdicts: [Verdict]) in
         let piece = pieces[first + index]

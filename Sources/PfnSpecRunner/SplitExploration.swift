@@ -8,18 +8,25 @@ struct ScheduleSplitting {
   var sharing: any PartSharing
   /// The pool's threads.
   var jobs: Int
+  /// The estimated cost of the piece the case belongs to (as the pool was given it).
+  var pieceCost: Int = 0
 
   /// How many shares a case's tree at `bound` is explored as; `nil` keeps it
-  /// on one thread. Trees grow about eightfold per step: at bound 2 the run's
-  /// many cases keep the threads busy on their own; at bound 3 a share per
-  /// thread, since a thread that finishes early takes another case's share;
-  /// at bound 4 and above a few cases dominate the run, and more shares than
-  /// threads even out the shares' unequal costs at its end. Each share also
-  /// runs the schedules above the split (about 5% more CPU with a share per
-  /// thread at bound 3, 11% with two), so not more than that.
+  /// on one thread. Each share also runs the schedules above the split (about
+  /// 5% more CPU with a share per thread at bound 3, 11% with two), so a tree
+  /// is split only where that buys time. Trees grow about eightfold per step:
+  /// at bound 2 the run's many cases keep the threads busy on their own; at
+  /// bound 3 a share per thread, and only once the pieces nobody has started
+  /// cost less than this one (before that the other threads have work of
+  /// their own, and the extra CPU would only slow the run); at bound 4 and
+  /// above a few cases dominate the run, and more shares than threads even
+  /// out the shares' unequal costs at its end.
   func shares(bound: Int) -> Int? {
     guard jobs > 1, bound >= 3 else { return nil }
-    return (bound == 3 ? 1 : 4) * jobs
+    if bound == 3 {
+      return sharing.unstartedCost < pieceCost ? jobs : nil
+    }
+    return 4 * jobs
   }
 }
 

@@ -109,15 +109,20 @@ struct SplitExplorationTests {
     expectEqual(budget, "the schedule budget")
   }
 
-  @Test("a split needs two jobs and a bound above 2; a bound-4 tree is dealt more finely")
+  @Test("a split needs two jobs and a bound above 2; at bound 3 only once the other threads run short of work")
   func shareCounts() {
     final class Inline: PartSharing {
+      let unstartedCost: Int
+      init(unstartedCost: Int = 0) { self.unstartedCost = unstartedCost }
       func runAll(_ bodies: [() -> Void]) { bodies.forEach { $0() } }
     }
-    #expect(ScheduleSplitting(sharing: Inline(), jobs: 1).shares(bound: 4) == nil)
-    #expect(ScheduleSplitting(sharing: Inline(), jobs: 2).shares(bound: 2) == nil)
-    let three = ScheduleSplitting(sharing: Inline(), jobs: 2).shares(bound: 3) ?? 0
+    #expect(ScheduleSplitting(sharing: Inline(), jobs: 1, pieceCost: 10).shares(bound: 4) == nil)
+    #expect(ScheduleSplitting(sharing: Inline(), jobs: 2, pieceCost: 10).shares(bound: 2) == nil)
+    let three = ScheduleSplitting(sharing: Inline(unstartedCost: 9), jobs: 2, pieceCost: 10).shares(bound: 3) ?? 0
     #expect(three >= 2)
-    #expect((ScheduleSplitting(sharing: Inline(), jobs: 2).shares(bound: 4) ?? 0) > three)
+    // Other pieces worth as much as this one are still waiting: no split, no extra CPU.
+    #expect(ScheduleSplitting(sharing: Inline(unstartedCost: 10), jobs: 2, pieceCost: 10).shares(bound: 3) == nil)
+    #expect(
+      (ScheduleSplitting(sharing: Inline(unstartedCost: 1000), jobs: 2, pieceCost: 10).shares(bound: 4) ?? 0) > three)
   }
 }
