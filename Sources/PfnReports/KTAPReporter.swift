@@ -78,7 +78,7 @@ public final class KTAPReporter: VerdictSink {
     }
     suite!.count += 1
     suite!.tally.add(verdict.outcome)
-    if verdict.outcome == .pass, Self.appendPlainPass(verdict, number: suite!.count, to: &suite!.lines) { return }
+    if verdict.outcome == .pass, appendPlainPass(verdict, number: suite!.count, to: &suite!.lines) { return }
     if verdict.outcome == .fail || verdict.outcome == .error {
       Self.appendFailureLines(for: verdict, number: suite!.count, to: &suite!.lines)
       return
@@ -94,24 +94,30 @@ public final class KTAPReporter: VerdictSink {
   /// when the name is printable ASCII of at most 500 bytes (`#` becomes `_`):
   /// the same bytes as ``lines(for:number:)``. Returns false, leaving `bytes`
   /// as it was, otherwise.
-  private static func appendPlainPass(_ verdict: Verdict, number: Int, to bytes: inout [UInt8]) -> Bool {
-    let start = bytes.count
-    PlainText.append("  ok ", to: &bytes)
-    XMLMarkup.appendDecimal(number, to: &bytes)
-    bytes.append(UInt8(ascii: " "))
-    let nameStart = bytes.count
-    guard PlainText.appendCaseTitle(verdict.identity, to: &bytes, allowing: PrintableExcept.printable),
-      bytes.count > nameStart, bytes.count - nameStart <= 500
-    else {
-      bytes.removeSubrange(start...)
-      return false
+  private func appendPlainPass(_ verdict: Verdict, number: Int, to bytes: inout [UInt8]) -> Bool {
+    // Assembled in `lineStorage`, which holds any line whose name fits in 500 bytes.
+    var line = LineAssembly(lineStorage)
+    _ = line.append("  ok ")
+    _ = line.appendDecimal(number)
+    _ = line.append(UInt8(ascii: " "))
+    let nameStart = line.count
+    guard line.appendCaseTitle(verdict.identity, allowing: PrintableExcept.printable),
+      line.count > nameStart, line.count - nameStart <= 500
+    else { return false }
+    let assembled = line.bytes
+    for index in nameStart..<assembled.count where assembled[index] == UInt8(ascii: "#") {
+      assembled[index] = UInt8(ascii: "_")
     }
-    for index in nameStart..<bytes.count where bytes[index] == UInt8(ascii: "#") {
-      bytes[index] = UInt8(ascii: "_")
-    }
-    bytes.append(UInt8(ascii: "\n"))
+    guard line.append(UInt8(ascii: "\n")) else { return false }
+    bytes.append(contentsOf: UnsafeBufferPointer(line.bytes))
     return true
   }
+
+  /// Where ``appendPlainPass(_:number:to:)`` assembles a line: `  ok `, a
+  /// number, a space, a name of at most 500 bytes and a line feed.
+  private let lineStorage = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1100)
+
+  deinit { lineStorage.deallocate() }
 
   public func suiteFinished(_ key: SuiteKey) { closeSuite() }
 
@@ -205,10 +211,10 @@ public final class KTAPReporter: VerdictSink {
     appendLine("# \(identity.caseName.oneLineName): \(message)")
     // Worded once: the details end with it too.
     let replayCommand = verdict.replayCommand
-    var text = VerdictText.details(verdict, replayCommand: replayCommand)
+    let text = VerdictText.detailsBytes(verdict, replayCommand: replayCommand)
     var count = 0
     if !text.isEmpty {
-      text.withUTF8 { utf8 in
+      text.withUnsafeBufferPointer { utf8 in
         // The pieces `lines(of:keeping:)` gives: split at LF, but not after CR.
         var start = 0
         func piece(_ end: Int) {

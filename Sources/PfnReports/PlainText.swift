@@ -135,3 +135,103 @@ enum ByteWords {
     return offset - start
   }
 }
+
+/// A line assembled with plain stores into memory its reporter owns, then
+/// appended to the report's buffer in one piece: a passing case's line is
+/// a dozen short pieces, and each `Array.append` checks uniqueness and
+/// capacity again. Every append returns false when the piece does not fit
+/// (or, for text, has a byte its policy does not allow); the caller then
+/// drops the line and takes its general path.
+struct LineAssembly {
+  private let base: UnsafeMutablePointer<UInt8>
+  private let capacity: Int
+  /// How many bytes the line has so far.
+  private(set) var count = 0
+
+  /// A line in `storage`, which must outlive it.
+  init(_ storage: UnsafeMutableBufferPointer<UInt8>) {
+    base = storage.baseAddress!
+    capacity = storage.count
+  }
+
+  /// The line so far.
+  var bytes: UnsafeMutableBufferPointer<UInt8> { UnsafeMutableBufferPointer(start: base, count: count) }
+
+  @inline(__always)
+  mutating func append(_ byte: UInt8) -> Bool {
+    guard count < capacity else { return false }
+    base[count] = byte
+    count += 1
+    return true
+  }
+
+  @inline(__always)
+  mutating func append(_ piece: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard piece.count <= capacity - count else { return false }
+    if let source = piece.baseAddress {
+      UnsafeMutableRawPointer(base + count).copyMemory(from: source, byteCount: piece.count)
+    }
+    count += piece.count
+    return true
+  }
+
+  @inline(__always)
+  mutating func append(_ literal: StaticString) -> Bool {
+    append(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+  }
+
+  /// Appends `text`'s bytes if `policy` allows every one and they fit.
+  @inline(__always)
+  mutating func append(_ text: String, allowing policy: some BytePolicy) -> Bool {
+    if let appended = text.utf8.withContiguousStorageIfAvailable({ policy.allowsAll($0) && append($0) }) {
+      return appended
+    }
+    var text = text
+    return text.withUTF8 { policy.allowsAll($0) && append($0) }
+  }
+
+  /// Appends `value` in decimal (``XMLMarkup/appendDecimal(_:to:)``'s digits).
+  @inline(__always)
+  mutating func appendDecimal(_ value: Int) -> Bool {
+    guard value >= 0 else {
+      var text = String(value)
+      return text.withUTF8 { append($0) }
+    }
+    var digits = 1
+    var rest = UInt(value) / 10
+    while rest > 0 {
+      digits += 1
+      rest /= 10
+    }
+    guard digits <= capacity - count else { return false }
+    rest = UInt(value)
+    var index = count + digits
+    repeat {
+      index -= 1
+      base[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+      rest /= 10
+    } while rest > 0
+    count += digits
+    return true
+  }
+
+  /// ``PlainText/appendCaseTitle(_:to:allowing:)`` into the line.
+  @inline(__always)
+  mutating func appendCaseTitle(_ identity: CaseIdentity, allowing policy: some BytePolicy) -> Bool {
+    guard append(identity.ruleID, allowing: policy) else { return false }
+    if !identity.parameters.isEmpty {
+      guard append(UInt8(ascii: "[")) else { return false }
+      for (index, parameter) in identity.parameters.enumerated() {
+        if index > 0 { guard append(UInt8(ascii: ",")) else { return false } }
+        guard append(parameter.name, allowing: policy), append(UInt8(ascii: "=")),
+          append(parameter.value, allowing: policy)
+        else { return false }
+      }
+      guard append(UInt8(ascii: "]")) else { return false }
+    }
+    if !identity.ruleTitle.isEmpty {
+      guard append(UInt8(ascii: " ")), append(identity.ruleTitle, allowing: policy) else { return false }
+    }
+    return true
+  }
+}

@@ -99,21 +99,25 @@ public final class TAPReporter: VerdictSink {
       plainPrefix = (identity.key, plain ? prefix : nil)
     }
     guard let prefix = plainPrefix?.bytes else { return false }
-    let start = bytes.count
-    PlainText.append("ok ", to: &bytes)
-    XMLMarkup.appendDecimal(number, to: &bytes)
-    PlainText.append(" - ", to: &bytes)
-    let descriptionStart = bytes.count
-    bytes.append(contentsOf: prefix)
-    guard PlainText.appendCaseTitle(identity, to: &bytes, allowing: Self.plainBytes),
-      bytes.count - descriptionStart <= 1000
-    else {
-      bytes.removeSubrange(start...)
-      return false
-    }
-    bytes.append(UInt8(ascii: "\n"))
+    // Assembled in `lineStorage`, which holds any line whose description fits in 1,000 bytes.
+    var line = LineAssembly(lineStorage)
+    _ = line.append("ok ")
+    _ = line.appendDecimal(number)
+    _ = line.append(" - ")
+    let descriptionStart = line.count
+    guard prefix.withUnsafeBufferPointer({ line.append($0) }),
+      line.appendCaseTitle(identity, allowing: Self.plainBytes),
+      line.count - descriptionStart <= 1000, line.append(UInt8(ascii: "\n"))
+    else { return false }
+    bytes.append(contentsOf: UnsafeBufferPointer(line.bytes))
     return true
   }
+
+  /// Where ``appendPlainPass(_:number:to:)`` assembles a line: `ok `, a
+  /// number, ` - `, a description of at most 1,000 bytes and a line feed.
+  private let lineStorage = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1100)
+
+  deinit { lineStorage.deallocate() }
 
   /// The bytes TAP descriptions carry as they are (``isPlain(_:)``).
   static let plainBytes = PrintableExcept(UInt8(ascii: "\\"), UInt8(ascii: "#"))
@@ -198,13 +202,13 @@ public final class TAPReporter: VerdictSink {
     PlainText.append("\n  severity: ", to: &bytes)
     PlainText.append(severity, to: &bytes)
     PlainText.append("\n  suite: ", to: &bytes)
-    appendQuoted(identity.key.description, to: &bytes)
+    appendQuotedSuite(identity.key, to: &bytes)
     PlainText.append("\n  rule: ", to: &bytes)
     appendQuoted(identity.ruleID, to: &bytes)
     bytes.append(UInt8(ascii: "\n"))
     if let location = identity.location {
       PlainText.append("  at: ", to: &bytes)
-      appendQuoted(location.description, to: &bytes)
+      appendQuotedLocation(location, to: &bytes)
       bytes.append(UInt8(ascii: "\n"))
     }
     if !verdict.sources.isEmpty {
@@ -227,11 +231,18 @@ public final class TAPReporter: VerdictSink {
       appendQuoted(replay, to: &bytes)
       bytes.append(UInt8(ascii: "\n"))
     }
-    let details = VerdictText.details(verdict, replayCommand: replayCommand)
+    // As bytes: details short enough to keep whole are quoted without becoming a String.
+    let details = VerdictText.detailsBytes(verdict, replayCommand: replayCommand)
     if !details.isEmpty {
       PlainText.append("  details: ", to: &bytes)
-      appendQuoted(
-        ReportText.truncated(details, headBytes: detailsHeadBytes, tailBytes: detailsTailBytes), to: &bytes)
+      if details.count <= detailsHeadBytes + detailsTailBytes {
+        appendQuoted(utf8: details, to: &bytes)
+      } else {
+        appendQuoted(
+          ReportText.truncated(
+            String(decoding: details, as: UTF8.self), headBytes: detailsHeadBytes, tailBytes: detailsTailBytes),
+          to: &bytes)
+      }
       bytes.append(UInt8(ascii: "\n"))
     }
     PlainText.append("  ...\n", to: &bytes)
@@ -244,6 +255,47 @@ public final class TAPReporter: VerdictSink {
     guard bytes.count - start > maxLineBytes else { return }
     bytes.removeSubrange(start...)
     bytes.append(contentsOf: quoted(text).utf8)
+  }
+
+  /// ``quoted(_:)`` of the text whose UTF-8 is `utf8`, appended to `bytes`.
+  private static func appendQuoted(utf8: [UInt8], to bytes: inout [UInt8]) {
+    let start = bytes.count
+    bytes.append(UInt8(ascii: "\""))
+    utf8.withUnsafeBufferPointer { appendQuotedBody($0, to: &bytes) }
+    bytes.append(UInt8(ascii: "\""))
+    guard bytes.count - start > maxLineBytes else { return }
+    bytes.removeSubrange(start...)
+    bytes.append(contentsOf: quoted(String(decoding: utf8, as: UTF8.self)).utf8)
+  }
+
+  /// ``quoted(_:)`` of `key.description` (`suite/walker/arch`), escaped a
+  /// field at a time without building the string: escaping works byte by
+  /// byte within each field's valid UTF-8, so the pieces join as the whole would.
+  private static func appendQuotedSuite(_ key: SuiteKey, to bytes: inout [UInt8]) {
+    let start = bytes.count
+    bytes.append(UInt8(ascii: "\""))
+    appendQuotedBody(key.suite, to: &bytes)
+    bytes.append(UInt8(ascii: "/"))
+    appendQuotedBody(key.walker, to: &bytes)
+    bytes.append(UInt8(ascii: "/"))
+    appendQuotedBody(key.arch, to: &bytes)
+    bytes.append(UInt8(ascii: "\""))
+    guard bytes.count - start > maxLineBytes else { return }
+    bytes.removeSubrange(start...)
+    bytes.append(contentsOf: quoted(key.description).utf8)
+  }
+
+  /// ``quoted(_:)`` of `location.description` (`file:line`), as ``appendQuotedSuite(_:to:)``.
+  private static func appendQuotedLocation(_ location: SpecLocation, to bytes: inout [UInt8]) {
+    let start = bytes.count
+    bytes.append(UInt8(ascii: "\""))
+    appendQuotedBody(location.file, to: &bytes)
+    bytes.append(UInt8(ascii: ":"))
+    XMLMarkup.appendDecimal(location.line, to: &bytes)
+    bytes.append(UInt8(ascii: "\""))
+    guard bytes.count - start > maxLineBytes else { return }
+    bytes.removeSubrange(start...)
+    bytes.append(contentsOf: quoted(location.description).utf8)
   }
 
   /// ``quoted(_:)`` within ``maxLineBytes``: a longer value keeps its head
@@ -269,10 +321,22 @@ public final class TAPReporter: VerdictSink {
 
   /// ``quotedWhole(_:)``, appended to `result`.
   static func appendQuotedWhole(_ text: String, to result: inout [UInt8]) {
+    result.append(UInt8(ascii: "\""))
+    appendQuotedBody(text, to: &result)
+    result.append(UInt8(ascii: "\""))
+  }
+
+  /// ``appendQuotedWhole(_:to:)`` without the quotes.
+  private static func appendQuotedBody(_ text: String, to result: inout [UInt8]) {
     var text = text
-    text.withUTF8 { utf8 in
+    text.withUTF8 { appendQuotedBody($0, to: &result) }
+  }
+
+  /// The escaped body of a YAML double-quoted scalar whose UTF-8 is `utf8`
+  /// (valid UTF-8: a multi-byte sequence never ends it).
+  private static func appendQuotedBody(_ utf8: UnsafeBufferPointer<UInt8>, to result: inout [UInt8]) {
+    do {
       result.reserveCapacity(result.count + utf8.count + 16)
-      result.append(UInt8(ascii: "\""))
       var index = 0
       var runStart = 0
       while index < utf8.count {
@@ -323,7 +387,6 @@ public final class TAPReporter: VerdictSink {
         }
       }
       if runStart < index { result.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index])) }
-      result.append(UInt8(ascii: "\""))
     }
   }
 

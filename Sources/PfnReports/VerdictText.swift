@@ -130,10 +130,16 @@ public enum VerdictText {
   /// ``details(_:)`` with the replay command already worded (``command(_:)``
   /// of the verdict's replay), for a reporter that also prints it on its own.
   static func details(_ verdict: Verdict, replayCommand: String?) -> String {
+    String(decoding: detailsBytes(verdict, replayCommand: replayCommand), as: UTF8.self)
+  }
+
+  /// ``details(_:replayCommand:)`` as its UTF-8 bytes, for a reporter that
+  /// copies or escapes them without making a String of them first.
+  static func detailsBytes(_ verdict: Verdict, replayCommand: String?) -> [UInt8] {
     let story = verdict.story
     switch verdict.outcome {
-    case .pass: return story.exploration.map { "Races: " + summary($0) } ?? ""
-    case .skipped: return ""
+    case .pass: return story.exploration.map { Array(("Races: " + summary($0)).utf8) } ?? []
+    case .skipped: return []
     case .fail, .error: break
     }
     // One string grown in place: the same text as lines joined by "\n".
@@ -193,7 +199,7 @@ public enum VerdictText {
     }
     if let pinned = pinnedSchedule(verdict) { lines.add("As a rule: \(pinned)") }
     if let replayCommand { lines.add("Replay: ", replayCommand) }
-    return lines.text
+    return lines.bytes
   }
 
   /// The failing schedule as a rule pins it (`given schedule { before read_pmd: zap pmd }`),
@@ -294,7 +300,8 @@ extension Verdict {
 
 /// Lines joined by `\n` as they come, as bytes, without an array of them.
 struct JoinedLines {
-  private var bytes: [UInt8] = []
+  /// The lines so far, joined, as UTF-8.
+  private(set) var bytes: [UInt8] = []
   private var count = 0
 
   init() { bytes.reserveCapacity(1024) }
