@@ -197,9 +197,20 @@ public final class KTAPReporter: VerdictSink {
   /// becoming a String.
   static func appendFailureLines(for verdict: Verdict, number: Int, to bytes: inout [UInt8]) {
     let identity = verdict.identity
-    var title = identity.caseName
-    if !identity.ruleTitle.isEmpty { title += " " + identity.ruleTitle }
-    let name = Self.name(title)
+    // The names, as bytes, when the case's name and title are printable
+    // ASCII of at most 500 bytes: what `name(_:)` gives then (`#` becomes
+    // `_`), the case's name being the title's first bytes.
+    var plainName: [UInt8] = []
+    plainName.reserveCapacity(128)
+    var caseNameCount = 0
+    if PlainText.appendCaseTitle(identity, to: &plainName, allowing: PrintableExcept.printable),
+      !plainName.isEmpty, plainName.count <= 500
+    {
+      caseNameCount = identity.ruleTitle.isEmpty ? plainName.count : plainName.count - 1 - identity.ruleTitle.utf8.count
+      for index in plainName.indices where plainName[index] == UInt8(ascii: "#") { plainName[index] = UInt8(ascii: "_") }
+    } else {
+      plainName.removeAll()
+    }
     let fallback = verdict.outcome == .fail ? "the walker broke the contract" : "the case could not be judged"
     let worded = verdict.message
     let message = ConsoleReporter.oneLine(worded.isEmpty ? fallback : worded)
@@ -208,7 +219,19 @@ public final class KTAPReporter: VerdictSink {
       bytes.append(contentsOf: line.utf8)
       bytes.append(UInt8(ascii: "\n"))
     }
-    appendLine("# \(identity.caseName.oneLineName): \(message)")
+    if plainName.isEmpty {
+      appendLine("# \(identity.caseName.oneLineName): \(message)")
+    } else {
+      PlainText.append("  # ", to: &bytes)
+      if caseNameCount == 0 {
+        bytes.append(UInt8(ascii: "_"))
+      } else {
+        plainName.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<caseNameCount])) }
+      }
+      PlainText.append(": ", to: &bytes)
+      bytes.append(contentsOf: message.utf8)
+      bytes.append(UInt8(ascii: "\n"))
+    }
     // Worded once: the details end with it too.
     let replayCommand = verdict.replayCommand
     let text = VerdictText.detailsBytes(verdict, replayCommand: replayCommand)
@@ -242,12 +265,21 @@ public final class KTAPReporter: VerdictSink {
       appendLine("# … \(count - detailLines) more lines of details")
       if let replay = replayCommand { appendLine(diagnostic("Replay: " + replay)) }
     }
-    if verdict.outcome == .fail {
-      appendLine("not ok \(number) \(name)")
+    PlainText.append("  not ok ", to: &bytes)
+    XMLMarkup.appendDecimal(number, to: &bytes)
+    bytes.append(UInt8(ascii: " "))
+    if plainName.isEmpty {
+      var title = identity.caseName
+      if !identity.ruleTitle.isEmpty { title += " " + identity.ruleTitle }
+      bytes.append(contentsOf: Self.name(title).utf8)
     } else {
-      let directive = VerdictText.isTimeout(verdict) ? "TIMEOUT" : "ERROR"
-      appendLine("not ok \(number) \(name) # \(directive) \(message)")
+      bytes.append(contentsOf: plainName)
     }
+    if verdict.outcome != .fail {
+      PlainText.append(VerdictText.isTimeout(verdict) ? " # TIMEOUT " : " # ERROR ", to: &bytes)
+      bytes.append(contentsOf: message.utf8)
+    }
+    bytes.append(UInt8(ascii: "\n"))
   }
 
   /// The first `limit` lines of `text` and how many there are: the pieces
