@@ -20,9 +20,11 @@ public final class RaceObserver: SchedulingObserver {
 
   public struct Point {
     public var call: HostCall
-    /// What could run before any step at this point.
+    /// What could run before any step at this point (empty before
+    /// ``RaceObserver/enabledNeededFrom`` at a point without a step).
     public var enabled: [EnabledOp]
-    /// What could run after this point's steps, before the call.
+    /// What could run after this point's steps, before the call (empty
+    /// before ``RaceObserver/enabledNeededFrom`` after a step).
     public var enabledAfter: [EnabledOp]
   }
 
@@ -38,6 +40,11 @@ public final class RaceObserver: SchedulingObserver {
     return points
   }()
   public private(set) var performed: [Schedule.Step] = []
+  /// The first point whose enabled operations anyone reads: the explorer
+  /// extends a schedule only from its last step's point on, and a schedule
+  /// at the bound not at all (`Int.max`). An untraced point of a fixed
+  /// schedule before it, with no step of its own, skips computing them.
+  public var enabledNeededFrom = 0
   public private(set) var infeasible = false
   /// The states earlier schedules of the same exploration came to; with them,
   /// a run that comes to one again stops there (see ``VisitedStates``).
@@ -98,12 +105,12 @@ public final class RaceObserver: SchedulingObserver {
       return
     }
     let world = host.world
-    let enabled = world.enabledAdversaryOps(kinds, address: address)
     let tracing = host.tracing
     if !tracing, let fixedLastPoint {
-      try fixedStepsUntraced(call, point: point, enabled: enabled, host: host, address: address, last: fixedLastPoint)
+      try fixedStepsUntraced(call, point: point, host: host, address: address, last: fixedLastPoint)
       return
     }
+    let enabled = world.enabledAdversaryOps(kinds, address: address)
     // Formatting values costs; only a traced run (the one reported) records them.
     var record =
       tracing
@@ -185,21 +192,33 @@ public final class RaceObserver: SchedulingObserver {
   /// for it, without the timeline and without copying the mode.
   @inline(__always)
   private func fixedStepsUntraced(
-    _ call: HostCall, point: Int, enabled: [EnabledOp], host: ModelHost, address: UInt64, last: Int
+    _ call: HostCall, point: Int, host: ModelHost, address: UInt64, last: Int
   ) throws {
     let world = host.world
+    // Most points of a schedule at the bound have no step and extend nothing:
+    // what could run there is not asked (the answer would only be cached).
+    let needed = point >= enabledNeededFrom || fixedSteps.contains { $0.point == point }
+    let enabled = needed ? world.enabledAdversaryOps(kinds, address: address) : []
     var now = enabled
+    // After a step, what could run next is asked only when something reads it:
+    // a later step here, or the explorer extending the schedule from this point.
+    var stale = false
     var record: ScheduleTimeline.Point? = nil
     // Several steps at one point run in order; each must be possible then.
     for step in fixedSteps where step.point == point {
+      if stale {
+        now = world.enabledAdversaryOps(kinds, address: address)
+        stale = false
+      }
       guard let enabledOp = now.first(where: { $0.op == step.op }) else {
         infeasible = true
         points.append(Point(call: call, enabled: enabled, enabledAfter: now))
         return
       }
       try perform(enabledOp, point: point, call: call, host: host, address: address, record: &record)
-      now = world.enabledAdversaryOps(kinds, address: address)
+      stale = true
     }
+    if stale { now = point >= enabledNeededFrom ? world.enabledAdversaryOps(kinds, address: address) : [] }
     points.append(Point(call: call, enabled: enabled, enabledAfter: now))
     // After a fixed schedule's last step the rest of the run depends only on
     // the world and on what was observed: if an earlier schedule came here,

@@ -236,6 +236,11 @@ public struct ScheduleExplorer<Run: ExplorableRun> {
   public func run(_ schedule: Schedule, tracing: Bool, visited: VisitedStates? = nil) -> (Run, RaceObserver) {
     let observer = RaceObserver(kinds: kinds, mode: .fixed(schedule))
     observer.visited = visited
+    // An untraced run is extended (by `BoundedScheduleSearch`) from its last
+    // step's point on, if it is shorter than the bound; a traced one keeps every point.
+    if !tracing {
+      observer.enabledNeededFrom = schedule.steps.count < policy.bound ? schedule.steps.last?.point ?? 0 : Int.max
+    }
     return (body(observer, tracing), observer)
   }
 
