@@ -17,10 +17,13 @@ extension SchedulingObserver {
 /// written to a trace that failure reports show.
 public final class ModelHost: WalkerHost {
   public let world: World
-  public var observer: (any SchedulingObserver)?
+  public var observer: (any SchedulingObserver)? {
+    get { schedulingObserver }
+    set { schedulingObserver = newValue }
+  }
   /// Host calls allowed per walk; more means the walker does not terminate.
   public var stepLimit: Int
-  public private(set) var steps = 0
+  public var steps: Int { stepCount }
   /// The host calls and other CPUs' steps, oldest first. A long trace keeps
   /// its beginning (where races usually start) and its end, and says how many
   /// lines it left out between them.
@@ -30,17 +33,31 @@ public final class ModelHost: WalkerHost {
   public var traceLimit = 400
   /// Off while the explorer runs schedules that will not be reported:
   /// formatting every call is most of a run's cost.
-  public var tracing = true
+  public var tracing: Bool {
+    get { keepsTrace }
+    set { keepsTrace = newValue }
+  }
+  // The storage of `observer`, `steps` and `tracing`, read at every host call.
+  // Public stored properties of a class pay a dynamic exclusivity check at
+  // every access; private ones, which only this module touches, are left to
+  // the optimizer, which drops the checks it can prove needless.
+  private var schedulingObserver: (any SchedulingObserver)?
+  private var stepCount = 0
+  private var keepsTrace = true
   public private(set) var droppedTraceLines = 0
   private var traceHead: [String] = []
   private var traceTail: [String] = []
 
   public init(world: World, stepLimit: Int = 10_000) {
     self.world = world
+    self.arch = world.arch
     self.stepLimit = stepLimit
   }
 
-  private var arch: any Architecture { world.arch }
+  /// The world's architecture, held here as a constant: every helper call
+  /// reads it in place, where a computed property copied the existential
+  /// (and retained what the architecture holds) at every call.
+  private let arch: any Architecture
 
   // Scheduling points are named at every step: literals, so that naming one
   // costs neither a formatting nor a lazy global's check.
@@ -74,14 +91,14 @@ public final class ModelHost: WalkerHost {
 
   /// Counts a shared-state access, gives the observer its turn, and checks the limit.
   private func step(_ call: @autoclosure () -> HostCall) throws {
-    steps += 1
-    if steps > stepLimit { throw WalkerFault.stepLimit(stepLimit) }
-    if let observer { try observer.willPerform(call(), host: self) }
+    stepCount += 1
+    if stepCount > stepLimit { throw WalkerFault.stepLimit(stepLimit) }
+    if let observer = schedulingObserver { try observer.willPerform(call(), host: self) }
   }
 
   /// Adds a line to the trace: the host's own calls, and what another CPU did.
   public func log(_ line: @autoclosure () -> String) {
-    guard tracing else { return }
+    guard keepsTrace else { return }
     let line = line()
     if traceHead.count < traceLimit / 4 {
       traceHead.append(line)
@@ -97,11 +114,11 @@ public final class ModelHost: WalkerHost {
   /// A scheduling point that is not a walker call: the moment the caller uses
   /// the outputs, between start() and end(). Another CPU may act here too.
   public func checkpoint(_ call: HostCall) throws {
-    if let observer { try observer.willPerform(call, host: self) }
+    if let observer = schedulingObserver { try observer.willPerform(call, host: self) }
   }
 
   /// Starts a new walk's count (the trace goes on, so a case shows every call).
-  public func resetSteps() { steps = 0 }
+  public func resetSteps() { stepCount = 0 }
 
   // MARK: Architecture constants
   public var archName: String { arch.name }
@@ -127,7 +144,7 @@ public final class ModelHost: WalkerHost {
     }
     try step(HostCall(Self.offsetName(level), reading: parent))
     guard let value = world.value(at: parent) else { throw WalkerFault.wildPointer(parent) }
-    observer?.observe(value)
+    schedulingObserver?.observe(value)
     let table = arch.tableAddress(value, parentLevel)
     let pointer = EntryPointer(address: table + UInt64(world.geometry.index(address, level) * 8))
     log("\(level)_offset(\(parent) = \(hex(value))) = \(pointer)")
@@ -137,7 +154,7 @@ public final class ModelHost: WalkerHost {
   public func read(_ entry: EntryPointer, _ level: PageLevel) throws -> UInt64 {
     try step(HostCall(Self.readName(level), reading: entry))
     guard let value = world.value(at: entry) else { throw WalkerFault.wildPointer(entry) }
-    observer?.observe(value)
+    schedulingObserver?.observe(value)
     log("read \(level)@\(entry) = \(hex(value))")
     return value
   }
@@ -184,7 +201,7 @@ public final class ModelHost: WalkerHost {
     while true {
       try step(HostCall("pte_offset_map_lock", reading: pmd))
       guard let value = world.value(at: pmd) else { throw WalkerFault.wildPointer(pmd) }
-      observer?.observe(value)
+      schedulingObserver?.observe(value)
       if arch.isNone(value, .pmd) || !arch.isPresent(value, .pmd) || arch.isTransHuge(value, .pmd)
         || arch.isLeaf(value, .pmd)
       {
@@ -209,7 +226,7 @@ public final class ModelHost: WalkerHost {
       try world.acquire(lock)
       // Recheck that the pmd still points to this table now that the lock is held.
       let recheck = world.value(at: pmd)
-      observer?.observe(recheck ?? 0)
+      schedulingObserver?.observe(recheck ?? 0)
       if recheck != value {
         try world.release(lock)
         try world.unmapTable(containing: world.pointer(pfn: tablePFN, index: 0))
@@ -254,19 +271,19 @@ public final class ModelHost: WalkerHost {
     case .iMmapRwsem(let mapping): held = world.heldMappings.contains(mapping)
     }
     log("lockdep_is_held(\(lock)) = \(held)")
-    observer?.observe(held ? 1 : 0)
+    schedulingObserver?.observe(held ? 1 : 0)
     return held
   }
 
   public func peek(_ entry: EntryPointer) -> UInt64? {
     let value = world.value(at: entry)
-    observer?.observe(value ?? 0x5eed)
+    schedulingObserver?.observe(value ?? 0x5eed)
     return value
   }
 
   public var holdsSpinlock: Bool {
     let held = !world.heldLocks.isEmpty
-    observer?.observe(held ? 1 : 0)
+    schedulingObserver?.observe(held ? 1 : 0)
     return held
   }
 
@@ -287,7 +304,7 @@ public final class ModelHost: WalkerHost {
       world.recordLockdepWarning(what)
       var hasher = Hasher()
       hasher.combine(what)
-      observer?.observe(UInt64(bitPattern: Int64(hasher.finalize())))
+      schedulingObserver?.observe(UInt64(bitPattern: Int64(hasher.finalize())))
     }
   }
 }

@@ -225,24 +225,22 @@ struct CaseExecutor {
             observer.observe(UInt64(bitPattern: Int64(hasher.finalize())))
           }
         case .end(let range):
-          guard var current = args, var state = evaluator.state else {
+          guard var current = args, let started = evaluator.state else {
             throw EvaluationError(message: "end() before any start()", range: range)
           }
           // The caller uses the outputs now; another CPU may act here too.
-          try host.checkpoint(HostCall("caller uses the outputs", reads: world.pathPointers(state.address)))
-          state.protectedUntilEnd = world.translate(state.address) == state.expected
+          try host.checkpoint(HostCall("caller uses the outputs", reads: world.pathPointers(started.address)))
+          let protectedUntilEnd = world.translate(started.address) == started.expected
           let before = current
           host.resetSteps()
           host.log("── end() ──")
           try walker.end(&current, host: host)
           host.log("── end() returned ──")
-          state.args = current
-          state.argsBefore = before
-          evaluator.state = state
+          evaluator.state = started.ended(args: current, argsBefore: before, protectedUntilEnd: protectedUntilEnd)
           args = current
           if let observer {
             var hasher = Hasher()
-            hasher.combine(state.protectedUntilEnd)
+            hasher.combine(Optional(protectedUntilEnd))
             hasher.combine(current)
             observer.observe(UInt64(bitPattern: Int64(hasher.finalize())))
           }

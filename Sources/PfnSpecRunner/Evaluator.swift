@@ -31,32 +31,100 @@ struct Target {
 }
 
 /// The state after the last `call`, which `expect` clauses judge.
-struct CallState {
-  var address: UInt64
-  var result: Int32?
-  var args: FollowPfnmapArgs
-  var argsBefore: FollowPfnmapArgs
+///
+/// A class with constant fields: every name read from it in an `expect`
+/// borrows it, where a struct was copied (the world retained, three args
+/// copied) at every read. A later call makes a new one.
+final class CallState {
+  let address: UInt64
+  let result: Int32?
+  let args: FollowPfnmapArgs
+  let argsBefore: FollowPfnmapArgs
   /// The oracle's reading of the address at the moment start() returned.
-  var expected: Translation?
-  var world: World
+  let expected: Translation?
+  let world: World
   /// After end(): whether the leaf still said what `expected` says when the
   /// caller used the outputs, just before end().
-  var protectedUntilEnd: Bool?
+  let protectedUntilEnd: Bool?
   /// The args of the start() before the last one, as the walker left them.
-  var previous: FollowPfnmapArgs?
+  let previous: FollowPfnmapArgs?
+
+  init(
+    address: UInt64, result: Int32?, args: FollowPfnmapArgs, argsBefore: FollowPfnmapArgs, expected: Translation?,
+    world: World, protectedUntilEnd: Bool? = nil, previous: FollowPfnmapArgs?
+  ) {
+    self.address = address
+    self.result = result
+    self.args = args
+    self.argsBefore = argsBefore
+    self.expected = expected
+    self.world = world
+    self.protectedUntilEnd = protectedUntilEnd
+    self.previous = previous
+  }
+
+  /// The state after end(): the same start(), with the args end() left.
+  func ended(args: FollowPfnmapArgs, argsBefore: FollowPfnmapArgs, protectedUntilEnd: Bool) -> CallState {
+    CallState(
+      address: address, result: result, args: args, argsBefore: argsBefore, expected: expected, world: world,
+      protectedUntilEnd: protectedUntilEnd, previous: previous)
+  }
 }
 
 /// Evaluates expressions of a rule. Every name resolves here, by the
 /// vocabulary's meaning; nothing here knows any rule.
 struct Evaluator {
-  var target: Target
-  var bindings: [String: Value] = [:]
-  var spec = WorldSpec()
+  /// What a case fixes before its first call, the same for every run of it:
+  /// behind one reference, so that the evaluator a run copies (every schedule
+  /// of a race case) costs one retain instead of a copy of each part.
+  private final class CaseParts {
+    let target: Target
+    let bindings: [String: Value]
+    let spec: WorldSpec
+    /// The source text of the file, to quote expressions in explanations.
+    let source: String
+
+    init(target: Target, bindings: [String: Value], spec: WorldSpec, source: String) {
+      self.target = target
+      self.bindings = bindings
+      self.spec = spec
+      self.source = source
+    }
+  }
+
+  private var parts: CaseParts
   var state: CallState?
   /// What the caller did, after `call caller(...)`.
   var callerState: CallerCaseState?
-  /// The source text of the file, to quote expressions in explanations.
-  var source: String
+
+  init(
+    target: Target, bindings: [String: Value] = [:], spec: WorldSpec = WorldSpec(), state: CallState? = nil,
+    callerState: CallerCaseState? = nil, source: String
+  ) {
+    parts = CaseParts(target: target, bindings: bindings, spec: spec, source: source)
+    self.state = state
+    self.callerState = callerState
+  }
+
+  // The parts are read in place (`_read` borrows them from the shared box);
+  // only planning changes them, and a change makes a box of its own, so that
+  // evaluators copied before it keep what they had.
+  var target: Target {
+    _read { yield parts.target }
+    set { parts = CaseParts(target: newValue, bindings: parts.bindings, spec: parts.spec, source: parts.source) }
+  }
+  var bindings: [String: Value] {
+    _read { yield parts.bindings }
+    set { parts = CaseParts(target: parts.target, bindings: newValue, spec: parts.spec, source: parts.source) }
+  }
+  var spec: WorldSpec {
+    _read { yield parts.spec }
+    set { parts = CaseParts(target: parts.target, bindings: parts.bindings, spec: newValue, source: parts.source) }
+  }
+  var source: String {
+    _read { yield parts.source }
+    set { parts = CaseParts(target: parts.target, bindings: parts.bindings, spec: parts.spec, source: newValue) }
+  }
 
   func text(_ expr: Expr) -> String {
     let utf8 = Array(source.utf8)

@@ -32,29 +32,51 @@ public final class RaceObserver: SchedulingObserver {
   public private(set) var mode: Mode
   /// The address the case's start() looks up; the adversary works on the
   /// entries that map it.
-  public var address: UInt64?
-  public private(set) var points: [Point] = {
+  public var address: UInt64? {
+    get { lookedUpAddress }
+    set { lookedUpAddress = newValue }
+  }
+  public var points: [Point] { pointList }
+  public var performed: [Schedule.Step] { performedSteps }
+  /// The first point whose enabled operations anyone reads: the explorer
+  /// extends a schedule only from its last step's point on, and a schedule
+  /// at the bound not at all (`Int.max`). An untraced point of a fixed
+  /// schedule before it, with no step of its own, skips computing them.
+  public var enabledNeededFrom: Int {
+    get { neededFrom }
+    set { neededFrom = newValue }
+  }
+  public var infeasible: Bool { foundInfeasible }
+  /// The states earlier schedules of the same exploration came to; with them,
+  /// a run that comes to one again stops there (see ``VisitedStates``).
+  public var visited: VisitedStates? {
+    get { visitedStates }
+    set { visitedStates = newValue }
+  }
+  /// This run came to a state an earlier schedule had already come to and
+  /// stopped there: it goes on as that one did.
+  public var pruned: Bool { stoppedAtVisited }
+  /// A digest of every value the walker and the judging code got from the
+  /// shared state so far (see `SchedulingObserver.observe(_:)`).
+  public var observed: UInt64 { observedDigest }
+
+  // The storage of the properties above, read at every scheduling point.
+  // Public stored properties of a class pay a dynamic exclusivity check at
+  // every access; private ones, which only this module touches, are left to
+  // the optimizer, which drops the checks it can prove needless.
+  private var lookedUpAddress: UInt64?
+  private var pointList: [Point] = {
     // Room for a typical walk's points at once, not grown one doubling at a time.
     var points: [Point] = []
     points.reserveCapacity(24)
     return points
   }()
-  public private(set) var performed: [Schedule.Step] = []
-  /// The first point whose enabled operations anyone reads: the explorer
-  /// extends a schedule only from its last step's point on, and a schedule
-  /// at the bound not at all (`Int.max`). An untraced point of a fixed
-  /// schedule before it, with no step of its own, skips computing them.
-  public var enabledNeededFrom = 0
-  public private(set) var infeasible = false
-  /// The states earlier schedules of the same exploration came to; with them,
-  /// a run that comes to one again stops there (see ``VisitedStates``).
-  public var visited: VisitedStates?
-  /// This run came to a state an earlier schedule had already come to and
-  /// stopped there: it goes on as that one did.
-  public private(set) var pruned = false
-  /// A digest of every value the walker and the judging code got from the
-  /// shared state so far (see `SchedulingObserver.observe(_:)`).
-  public private(set) var observed: UInt64 = 0
+  private var performedSteps: [Schedule.Step] = []
+  private var neededFrom = 0
+  private var foundInfeasible = false
+  private var visitedStates: VisitedStates?
+  private var stoppedAtVisited = false
+  private var observedDigest: UInt64 = 0
   /// The points of a traced run with the values involved, for pictures of the
   /// schedule; left empty while the explorer runs untraced schedules.
   public private(set) var timeline = ScheduleTimeline()
@@ -90,18 +112,18 @@ public final class RaceObserver: SchedulingObserver {
     locks.isEmpty ? "nothing" : locks.map(\.description).joined(separator: ", ")
   }
 
-  public func observe(_ value: UInt64) { observed = World.mix(observed, value) }
+  public func observe(_ value: UInt64) { observedDigest = World.mix(observedDigest, value) }
 
   public func willPerform(_ call: HostCall, host: ModelHost) throws {
     // A walker that swallows the stop (`try?`) is stopped again at its next call.
-    if pruned { throw VisitedStates.Stop() }
-    let point = points.count
+    if stoppedAtVisited { throw VisitedStates.Stop() }
+    let point = pointList.count
     if isPinned, case .pinned(var program) = mode {
       program.arrive(at: SchedulePoints.name(of: call))
       mode = .pinned(program)
     }
-    guard let address else {
-      points.append(Point(call: call, enabled: [], enabledAfter: []))
+    guard let address = lookedUpAddress else {
+      pointList.append(Point(call: call, enabled: [], enabledAfter: []))
       return
     }
     let world = host.world
@@ -141,12 +163,12 @@ public final class RaceObserver: SchedulingObserver {
         now = world.enabledAdversaryOps(kinds, address: address)
       }
       mode = .pinned(program)
-      points.append(Point(call: call, enabled: enabled, enabledAfter: now))
+      pointList.append(Point(call: call, enabled: enabled, enabledAfter: now))
       return
     case .fixed(let schedule):
       fixedSteps = schedule.steps
     case .random(var generator, let chance, let maxSteps):
-      if performed.count < maxSteps, !enabled.isEmpty, generator.next() % 1000 < chance {
+      if performedSteps.count < maxSteps, !enabled.isEmpty, generator.next() % 1000 < chance {
         ops = [enabled[Int(generator.next() % UInt64(enabled.count))].op]
       }
       mode = .random(generator, chance: chance, maxSteps: maxSteps)
@@ -155,8 +177,8 @@ public final class RaceObserver: SchedulingObserver {
     // Several steps at one point run in order; each must be possible then.
     func take(_ op: AdversaryOp) throws -> Bool {
       guard let enabledOp = now.first(where: { $0.op == op }) else {
-        infeasible = true
-        points.append(Point(call: call, enabled: enabled, enabledAfter: now))
+        foundInfeasible = true
+        pointList.append(Point(call: call, enabled: enabled, enabledAfter: now))
         return false
       }
       try perform(enabledOp, point: point, call: call, host: host, address: address, record: &record)
@@ -169,20 +191,20 @@ public final class RaceObserver: SchedulingObserver {
     for step in fixedSteps where step.point == point {
       guard try take(step.op) else { return }
     }
-    points.append(Point(call: call, enabled: enabled, enabledAfter: now))
+    pointList.append(Point(call: call, enabled: enabled, enabledAfter: now))
     // After a fixed schedule's last step the rest of the run depends only on
     // the world and on what was observed: if an earlier schedule came here,
     // this one goes on as that one did.
-    if let visited, record == nil, case .fixed(let schedule) = mode {
+    if let visited = visitedStates, record == nil, case .fixed(let schedule) = mode {
       let last = schedule.steps.last?.point ?? 0
       guard point >= last else { return }
-      let key = World.mix(World.mix(World.mix(world.explorationKey, observed), UInt64(host.steps)), UInt64(point))
+      let key = World.mix(World.mix(World.mix(world.explorationKey, observedDigest), UInt64(host.steps)), UInt64(point))
       let new = visited.insert(key: key)
       // At its last step's point a schedule stops at a known state: its extensions
       // are the other's. Later, only one that is not extended (at the bound) may.
       let stops = schedule.steps.isEmpty ? false : point == last || schedule.steps.count >= visited.bound
       if !new && stops {
-        pruned = true
+        stoppedAtVisited = true
         throw VisitedStates.Stop()
       }
     }
@@ -197,7 +219,7 @@ public final class RaceObserver: SchedulingObserver {
     let world = host.world
     // Most points of a schedule at the bound have no step and extend nothing:
     // what could run there is not asked (the answer would only be cached).
-    let needed = point >= enabledNeededFrom || fixedSteps.contains { $0.point == point }
+    let needed = point >= neededFrom || fixedSteps.contains { $0.point == point }
     let enabled = needed ? world.enabledAdversaryOps(kinds, address: address) : []
     var now = enabled
     // After a step, what could run next is asked only when something reads it:
@@ -211,26 +233,26 @@ public final class RaceObserver: SchedulingObserver {
         stale = false
       }
       guard let enabledOp = now.first(where: { $0.op == step.op }) else {
-        infeasible = true
-        points.append(Point(call: call, enabled: enabled, enabledAfter: now))
+        foundInfeasible = true
+        pointList.append(Point(call: call, enabled: enabled, enabledAfter: now))
         return
       }
       try perform(enabledOp, point: point, call: call, host: host, address: address, record: &record)
       stale = true
     }
-    if stale { now = point >= enabledNeededFrom ? world.enabledAdversaryOps(kinds, address: address) : [] }
-    points.append(Point(call: call, enabled: enabled, enabledAfter: now))
+    if stale { now = point >= neededFrom ? world.enabledAdversaryOps(kinds, address: address) : [] }
+    pointList.append(Point(call: call, enabled: enabled, enabledAfter: now))
     // After a fixed schedule's last step the rest of the run depends only on
     // the world and on what was observed: if an earlier schedule came here,
     // this one goes on as that one did.
-    guard let visited, point >= last else { return }
-    let key = World.mix(World.mix(World.mix(world.explorationKey, observed), UInt64(host.steps)), UInt64(point))
+    guard let visited = visitedStates, point >= last else { return }
+    let key = World.mix(World.mix(World.mix(world.explorationKey, observedDigest), UInt64(host.steps)), UInt64(point))
     let new = visited.insert(key: key)
     // At its last step's point a schedule stops at a known state: its extensions
     // are the other's. Later, only one that is not extended (at the bound) may.
     let stops = fixedSteps.isEmpty ? false : point == last || fixedSteps.count >= visited.bound
     if !new && stops {
-      pruned = true
+      stoppedAtVisited = true
       throw VisitedStates.Stop()
     }
   }
@@ -249,7 +271,7 @@ public final class RaceObserver: SchedulingObserver {
         entry: Self.name(pointer, in: world), before: before, after: world.value(at: pointer) ?? before)
       record?.steps.append(ScheduleTimeline.Step(operation: "\(op)", entry: value))
     }
-    performed.append(Schedule.Step(point: point, op: op))
+    performedSteps.append(Schedule.Step(point: point, op: op))
   }
 
   /// `pmd@0x5008`: an entry named by the level of its table.
