@@ -138,11 +138,15 @@ struct CaseExecutor {
     if let splitting = settings.splitting, !caches, settings.partition == nil, settings.budget.time == nil,
       let shares = splitting.shares(bound: bound)
     {
-      // Each share runs on its own thread, in a world of its own.
+      // Each share runs on its own thread, in a world of its own, with its
+      // own copies of what every schedule retains (the evaluator's case
+      // parts, the adversary's kinds): reference counts the threads do not
+      // share, so that their atomic updates do not contend.
       result = SplitExploration.explore(shares: shares, on: splitting.sharing) { _ in
         var share = self
         share.pristine = PristineWorld()
-        return share.explorer(kinds: race.kinds, bound: bound)
+        share.planned.evaluator = planned.evaluator.withOwnCaseParts()
+        return share.explorer(kinds: race.kinds.map { $0 }, bound: bound)
       }
     } else {
       result = explorer(kinds: race.kinds, bound: bound).explore()
@@ -174,10 +178,9 @@ struct CaseExecutor {
 
   func runOnce(_ observer: RaceObserver?, tracing: Bool = true) -> Run {
     var evaluator = planned.evaluator
-    let target = evaluator.target
     let world: World
     do {
-      if pristine.built == nil { pristine.built = Result { try evaluator.spec.build(target) } }
+      if pristine.built == nil { pristine.built = Result { try evaluator.spec.build(evaluator.target) } }
       // A run that is traced may be reported, so it keeps a world of its own;
       // the explorer's other runs are judged at once and share one.
       world = try pristine.world(reusing: !tracing && observer != nil)

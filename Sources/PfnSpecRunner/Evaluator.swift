@@ -106,6 +106,16 @@ struct Evaluator {
     self.callerState = callerState
   }
 
+  /// The same evaluator with its case parts in a box of its own. Threads
+  /// that explore shares of one case each copy the evaluator at every
+  /// schedule: one box retained by all of them would be one contended
+  /// reference count.
+  func withOwnCaseParts() -> Evaluator {
+    var copy = self
+    copy.parts = CaseParts(target: target, bindings: bindings, spec: spec, source: source)
+    return copy
+  }
+
   // The parts are read in place (`_read` borrows them from the shared box);
   // only planning changes them, and a change makes a box of its own, so that
   // evaluators copied before it keep what they had.
