@@ -198,15 +198,19 @@ enum OutputField: String, Sendable, CaseIterable {
   /// The API level from which the field exists (`addr_mask` from 6.15).
   var gate: Vocabulary.Gate? {
     switch self {
-    case .addrMask: Vocabulary.Gate(name: PfnVocabulary.apiName, version: Version(6, 15))
+    case .addrMask: Vocabulary.Gate(name: PfnVocabulary.apiName, version: Self.addrMaskFrom)
     case .pfn, .pgprot, .writable, .special: nil
     }
   }
+  private static let addrMaskFrom = Version(6, 15)
 
-  /// Whether a walker claiming `api` has this field.
+  /// Whether a walker claiming `api` has this field: what `gate` says,
+  /// without making the gate (asked whenever a rule reads an output).
   func exists(for api: KernelRelease) -> Bool {
-    guard let gate else { return true }
-    return api >= KernelRelease(gate.version.major, gate.version.minor)
+    switch self {
+    case .addrMask: api >= KernelRelease(Self.addrMaskFrom.major, Self.addrMaskFrom.minor)
+    case .pfn, .pgprot, .writable, .special: true
+    }
   }
 
   /// The members of an outputs record.
@@ -215,11 +219,21 @@ enum OutputField: String, Sendable, CaseIterable {
 
   /// The fields a walker claiming `api` has, in declaration order.
   static func fields(of args: FollowPfnmapArgs, api: KernelRelease) -> [Value.Field] {
-    allCases.filter { $0.exists(for: api) }.map { Value.Field($0.rawValue, $0.value(in: args)) }
+    // One array, sized once: a rule reads these at every schedule.
+    var fields: [Value.Field] = []
+    fields.reserveCapacity(allCases.count)
+    for field in allCases where field.exists(for: api) { fields.append(Value.Field(field.rawValue, field.value(in: args))) }
+    return fields
   }
 
-  static func fields(of translation: Translation, api: KernelRelease) -> [Value.Field] {
-    allCases.filter { $0.exists(for: api) }.map { Value.Field($0.rawValue, $0.value(in: translation)) }
+  /// With room for `extra` more fields, which `expected` adds.
+  static func fields(of translation: Translation, api: KernelRelease, extra: Int = 0) -> [Value.Field] {
+    var fields: [Value.Field] = []
+    fields.reserveCapacity(allCases.count + extra)
+    for field in allCases where field.exists(for: api) {
+      fields.append(Value.Field(field.rawValue, field.value(in: translation)))
+    }
+    return fields
   }
 }
 
@@ -461,9 +475,10 @@ extension PfnVocabulary {
           guard let t = state.expected else {
             return .missing("no present leaf maps \(Value.integer(state.address))")
           }
-          return .record(
-            OutputField.fields(of: t, api: evaluator.api)
-              + [.init(existsMember, .boolean(true)), .init("level", .level(t.level))])
+          var fields = OutputField.fields(of: t, api: evaluator.api, extra: 2)
+          fields.append(.init(existsMember, .boolean(true)))
+          fields.append(.init("level", .level(t.level)))
+          return .record(fields)
         }),
       .init(
         "previous", .record("outputs"), expect,

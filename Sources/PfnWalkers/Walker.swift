@@ -7,7 +7,14 @@ public enum APILevel: String, Sendable, Hashable, Codable, CaseIterable, Compara
   /// v6.15: adds the `addr_mask` output.
   case v6_15 = "6.15"
 
-  public var release: KernelRelease { KernelRelease(rawValue)! }
+  /// The release the level names; a switch, not a parse of `rawValue`: it is
+  /// asked whenever a rule reads an output.
+  public var release: KernelRelease {
+    switch self {
+    case .v6_12: KernelRelease(6, 12)
+    case .v6_15: KernelRelease(6, 15)
+    }
+  }
   public static func < (a: Self, b: Self) -> Bool { a.release < b.release }
 }
 
