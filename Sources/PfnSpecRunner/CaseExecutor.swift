@@ -149,7 +149,9 @@ struct CaseExecutor {
         return share.explorer(kinds: race.kinds.map { $0 }, bound: bound)
       }
     } else {
-      result = explorer(kinds: race.kinds, bound: bound).explore()
+      // The kinds copied for this case: every schedule's observer retains
+      // them, and cases of one rule run on different threads.
+      result = explorer(kinds: race.kinds.map { $0 }, bound: bound).explore()
     }
     settings.totals?.add(result.statistics)
     return judgement(result.run, schedule: result.schedule, statistics: result.statistics)

@@ -63,7 +63,10 @@ extension Evaluator {
       case .target(let value): return .constant(value(target))
       // The world spec is fixed for the case; a name that cannot be worked out throws when reached.
       case .world(let value): return (try? value(self, expr.range)).map(CompiledExpr.constant) ?? .interpreted(expr)
-      case .state(let value): return .state(name: name, value: value, range: expr.range)
+      // Wrapped in a closure of this case's own: the vocabulary's closures are
+      // shared by every thread, and each evaluation retains the one it calls.
+      case .state(let value):
+        return .state(name: name, value: { try value($0, $1, $2) }, range: expr.range)
       }
     case .member(let base, let member):
       let compiled = compile(base)
