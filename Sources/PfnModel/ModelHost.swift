@@ -91,9 +91,15 @@ public final class ModelHost: WalkerHost {
 
   /// Counts a shared-state access, gives the observer its turn, and checks the limit.
   private func step(_ call: @autoclosure () -> HostCall) throws {
+    try step(call(), observer: schedulingObserver)
+  }
+
+  /// `step(_:)` with the observer a call already loaded: a call that also
+  /// tells it what it read loads it once (every load retains it).
+  private func step(_ call: @autoclosure () -> HostCall, observer: (any SchedulingObserver)?) throws {
     stepCount += 1
     if stepCount > stepLimit { throw WalkerFault.stepLimit(stepLimit) }
-    if let observer = schedulingObserver { try observer.willPerform(call(), host: self) }
+    if let observer { try observer.willPerform(call(), host: self) }
   }
 
   /// Adds a line to the trace: the host's own calls, and what another CPU did.
@@ -142,9 +148,10 @@ public final class ModelHost: WalkerHost {
       log("\(level)_offset(\(parent)) = \(parent) (folded)")
       return parent
     }
-    try step(HostCall(Self.offsetName(level), reading: parent))
+    let observer = schedulingObserver
+    try step(HostCall(Self.offsetName(level), reading: parent), observer: observer)
     guard let value = world.value(at: parent) else { throw WalkerFault.wildPointer(parent) }
-    schedulingObserver?.observe(value)
+    observer?.observe(value)
     let table = arch.tableAddress(value, parentLevel)
     let pointer = EntryPointer(address: table + UInt64(world.geometry.index(address, level) * 8))
     log("\(level)_offset(\(parent) = \(hex(value))) = \(pointer)")
@@ -152,9 +159,10 @@ public final class ModelHost: WalkerHost {
   }
 
   public func read(_ entry: EntryPointer, _ level: PageLevel) throws -> UInt64 {
-    try step(HostCall(Self.readName(level), reading: entry))
+    let observer = schedulingObserver
+    try step(HostCall(Self.readName(level), reading: entry), observer: observer)
     guard let value = world.value(at: entry) else { throw WalkerFault.wildPointer(entry) }
-    schedulingObserver?.observe(value)
+    observer?.observe(value)
     log("read \(level)@\(entry) = \(hex(value))")
     return value
   }
@@ -198,10 +206,11 @@ public final class ModelHost: WalkerHost {
   public func pteOffsetMapLock(_ mm: MMRef, _ pmd: EntryPointer, _ address: UInt64) throws
     -> (pte: EntryPointer, lock: LockRef)?
   {
+    let observer = schedulingObserver
     while true {
-      try step(HostCall("pte_offset_map_lock", reading: pmd))
+      try step(HostCall("pte_offset_map_lock", reading: pmd), observer: observer)
       guard let value = world.value(at: pmd) else { throw WalkerFault.wildPointer(pmd) }
-      schedulingObserver?.observe(value)
+      observer?.observe(value)
       if arch.isNone(value, .pmd) || !arch.isPresent(value, .pmd) || arch.isTransHuge(value, .pmd)
         || arch.isLeaf(value, .pmd)
       {
@@ -222,11 +231,11 @@ public final class ModelHost: WalkerHost {
       }
       let lock = LockID.pteTable(pfn: tablePFN)
       world.mapTable(tablePFN)
-      try step(HostCall("pte_offset_map_lock (lock)", reading: pmd, locking: lock))
+      try step(HostCall("pte_offset_map_lock (lock)", reading: pmd, locking: lock), observer: observer)
       try world.acquire(lock)
       // Recheck that the pmd still points to this table now that the lock is held.
       let recheck = world.value(at: pmd)
-      schedulingObserver?.observe(recheck ?? 0)
+      observer?.observe(recheck ?? 0)
       if recheck != value {
         try world.release(lock)
         try world.unmapTable(containing: world.pointer(pfn: tablePFN, index: 0))
