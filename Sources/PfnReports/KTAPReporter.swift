@@ -232,9 +232,8 @@ public final class KTAPReporter: VerdictSink {
       bytes.append(contentsOf: message.utf8)
       bytes.append(UInt8(ascii: "\n"))
     }
-    // Worded once: the details end with it too.
-    let replayCommand = verdict.replayCommand
-    let text = VerdictText.detailsBytes(verdict, replayCommand: replayCommand)
+    // Worded once: the details end with the replay command.
+    let (text, replayCommand) = VerdictText.detailsBytes(verdict)
     var count = 0
     if !text.isEmpty {
       text.withUnsafeBufferPointer { utf8 in
@@ -263,7 +262,9 @@ public final class KTAPReporter: VerdictSink {
     }
     if count > detailLines {
       appendLine("# … \(count - detailLines) more lines of details")
-      if let replay = replayCommand { appendLine(diagnostic("Replay: " + replay)) }
+      if let replayCommand {
+        appendLine(diagnostic("Replay: " + String(decoding: text[replayCommand], as: UTF8.self)))
+      }
     }
     PlainText.append("  not ok ", to: &bytes)
     XMLMarkup.appendDecimal(number, to: &bytes)

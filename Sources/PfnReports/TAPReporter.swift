@@ -224,16 +224,16 @@ public final class TAPReporter: VerdictSink {
       appendQuoted(schedule, to: &bytes)
       bytes.append(UInt8(ascii: "\n"))
     }
-    // Worded once: the details end with it too.
-    let replayCommand = verdict.replayCommand
-    if let replay = replayCommand {
-      PlainText.append("  replay: ", to: &bytes)
-      appendQuoted(replay, to: &bytes)
-      bytes.append(UInt8(ascii: "\n"))
-    }
-    // As bytes: details short enough to keep whole are quoted without becoming a String.
-    let details = VerdictText.detailsBytes(verdict, replayCommand: replayCommand)
-    if !details.isEmpty {
+    // Worded once, as bytes: the details end with the replay command, and
+    // details short enough to keep whole are quoted without becoming a String.
+    let (details, replayCommand) = VerdictText.detailsBytes(verdict)
+    details.withUnsafeBufferPointer { details in
+      if let replayCommand {
+        PlainText.append("  replay: ", to: &bytes)
+        appendQuoted(utf8: UnsafeBufferPointer(rebasing: details[replayCommand]), to: &bytes)
+        bytes.append(UInt8(ascii: "\n"))
+      }
+      guard !details.isEmpty else { return }
       PlainText.append("  details: ", to: &bytes)
       if details.count <= detailsHeadBytes + detailsTailBytes {
         appendQuoted(utf8: details, to: &bytes)
@@ -258,10 +258,10 @@ public final class TAPReporter: VerdictSink {
   }
 
   /// ``quoted(_:)`` of the text whose UTF-8 is `utf8`, appended to `bytes`.
-  private static func appendQuoted(utf8: [UInt8], to bytes: inout [UInt8]) {
+  private static func appendQuoted(utf8: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
     let start = bytes.count
     bytes.append(UInt8(ascii: "\""))
-    utf8.withUnsafeBufferPointer { appendQuotedBody($0, to: &bytes) }
+    appendQuotedBody(utf8, to: &bytes)
     bytes.append(UInt8(ascii: "\""))
     guard bytes.count - start > maxLineBytes else { return }
     bytes.removeSubrange(start...)
