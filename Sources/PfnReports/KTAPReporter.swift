@@ -45,6 +45,9 @@ public final class KTAPReporter: VerdictSink {
     var tally = Tally()
   }
 
+  /// Where a failing case's details are worded, kept for the next one.
+  private var detailsBuffer: [UInt8] = []
+
   /// The last suite's line buffer, kept for the next suite's lines.
   private var spareLines: [UInt8] = []
 
@@ -80,7 +83,7 @@ public final class KTAPReporter: VerdictSink {
     suite!.tally.add(verdict.outcome)
     if verdict.outcome == .pass, appendPlainPass(verdict, number: suite!.count, to: &suite!.lines) { return }
     if verdict.outcome == .fail || verdict.outcome == .error {
-      Self.appendFailureLines(for: verdict, number: suite!.count, to: &suite!.lines)
+      Self.appendFailureLines(for: verdict, number: suite!.count, to: &suite!.lines, detailsBuffer: &detailsBuffer)
       return
     }
     for line in Self.lines(for: verdict, number: suite!.count) {
@@ -195,7 +198,9 @@ public final class KTAPReporter: VerdictSink {
   /// as bytes: a line of details that is printable ASCII of at most 300
   /// bytes (what ``diagnostic(_:)`` keeps as it is) is copied without
   /// becoming a String.
-  static func appendFailureLines(for verdict: Verdict, number: Int, to bytes: inout [UInt8]) {
+  static func appendFailureLines(
+    for verdict: Verdict, number: Int, to bytes: inout [UInt8], detailsBuffer: inout [UInt8]
+  ) {
     let identity = verdict.identity
     // The names, as bytes, when the case's name and title are printable
     // ASCII of at most 500 bytes: what `name(_:)` gives then (`#` becomes
@@ -233,7 +238,8 @@ public final class KTAPReporter: VerdictSink {
       bytes.append(UInt8(ascii: "\n"))
     }
     // Worded once: the details end with the replay command.
-    let (text, replayCommand) = VerdictText.detailsBytes(verdict)
+    let replayCommand = VerdictText.detailsBytes(verdict, into: &detailsBuffer)
+    let text = detailsBuffer
     var count = 0
     if !text.isEmpty {
       text.withUnsafeBufferPointer { utf8 in

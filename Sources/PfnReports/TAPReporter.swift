@@ -40,6 +40,8 @@ public final class TAPReporter: VerdictSink {
   /// `suite/walker/arch ` of the last suite seen, when it is plain text (see ``PlainText``).
   private var plainPrefix: (key: SuiteKey, bytes: [UInt8]?)?
   private var pendingError: (any Error)?
+  /// Where a failing case's details are worded, kept for the next one.
+  private var detailsBuffer: [UInt8] = []
 
   /// Creates a reporter writing to `path` (`-` for standard output) in TAP
   /// `version` 13 or 14.
@@ -64,7 +66,7 @@ public final class TAPReporter: VerdictSink {
       if verdict.outcome == .pass, appendPlainPass(verdict, number: count, to: &writer.buffer) {
         try writer.flushIfFull()
       } else {
-        Self.appendLines(for: verdict, number: count, to: &writer.buffer)
+        Self.appendLines(for: verdict, number: count, to: &writer.buffer, detailsBuffer: &detailsBuffer)
         try writer.flushIfFull()
       }
     } catch {
@@ -131,13 +133,17 @@ public final class TAPReporter: VerdictSink {
   /// The test point for `verdict`, with its YAML block when it did not pass.
   static func lines(for verdict: Verdict, number: Int) -> String {
     var bytes: [UInt8] = []
-    appendLines(for: verdict, number: number, to: &bytes)
+    var detailsBuffer: [UInt8] = []
+    appendLines(for: verdict, number: number, to: &bytes, detailsBuffer: &detailsBuffer)
     return String(decoding: bytes, as: UTF8.self)
   }
 
   /// ``lines(for:number:)``, appended to `bytes`: each text of the verdict
-  /// (message, details, replay command) is worded once.
-  static func appendLines(for verdict: Verdict, number: Int, to bytes: inout [UInt8]) {
+  /// (message, details, replay command) is worded once, the details in
+  /// `detailsBuffer` (a reporter's, reused from case to case).
+  static func appendLines(
+    for verdict: Verdict, number: Int, to bytes: inout [UInt8], detailsBuffer: inout [UInt8]
+  ) {
     switch verdict.outcome {
     case .pass:
       PlainText.append("ok ", to: &bytes)
@@ -165,7 +171,9 @@ public final class TAPReporter: VerdictSink {
       PlainText.append(" - ", to: &bytes)
       appendDescription(verdict.identity, to: &bytes)
       bytes.append(UInt8(ascii: "\n"))
-      appendYAML(verdict, message: message, severity: verdict.outcome == .fail ? "fail" : "error", to: &bytes)
+      appendYAML(
+        verdict, message: message, severity: verdict.outcome == .fail ? "fail" : "error", to: &bytes,
+        detailsBuffer: &detailsBuffer)
       return
     }
     bytes.append(UInt8(ascii: "\n"))
@@ -175,7 +183,7 @@ public final class TAPReporter: VerdictSink {
   /// is when there is nothing to escape or cut.
   private static func appendDescription(_ identity: CaseIdentity, to bytes: inout [UInt8]) {
     let start = bytes.count
-    if PlainText.append(identity.key.description, to: &bytes, allowing: plainBytes) {
+    if appendPlainKey(identity.key, to: &bytes) {
       bytes.append(UInt8(ascii: " "))
       if PlainText.appendCaseTitle(identity, to: &bytes, allowing: plainBytes), bytes.count - start <= 1000 { return }
     }
@@ -183,6 +191,16 @@ public final class TAPReporter: VerdictSink {
     var description = "\(identity.key.description) \(identity.caseName)"
     if !identity.ruleTitle.isEmpty { description += " " + identity.ruleTitle }
     bytes.append(contentsOf: escape(description).utf8)
+  }
+
+  /// `suite/walker/arch` (`key.description`) as it is, a field at a time
+  /// without building it (`/` is plain); false when a byte is not plain.
+  private static func appendPlainKey(_ key: SuiteKey, to bytes: inout [UInt8]) -> Bool {
+    guard PlainText.append(key.suite, to: &bytes, allowing: plainBytes) else { return false }
+    bytes.append(UInt8(ascii: "/"))
+    guard PlainText.append(key.walker, to: &bytes, allowing: plainBytes) else { return false }
+    bytes.append(UInt8(ascii: "/"))
+    return PlainText.append(key.arch, to: &bytes, allowing: plainBytes)
   }
 
   /// One line, with `\` and `#` escaped so neither starts a directive.
@@ -194,7 +212,10 @@ public final class TAPReporter: VerdictSink {
       with: Array("\\#".utf8))
   }
 
-  private static func appendYAML(_ verdict: Verdict, message: String, severity: StaticString, to bytes: inout [UInt8]) {
+  private static func appendYAML(
+    _ verdict: Verdict, message: String, severity: StaticString, to bytes: inout [UInt8],
+    detailsBuffer: inout [UInt8]
+  ) {
     let identity = verdict.identity
     PlainText.append("  ---\n  message: ", to: &bytes)
     let fallback = verdict.outcome == .fail ? "the walker broke the contract" : "the case could not be judged"
@@ -226,8 +247,8 @@ public final class TAPReporter: VerdictSink {
     }
     // Worded once, as bytes: the details end with the replay command, and
     // details short enough to keep whole are quoted without becoming a String.
-    let (details, replayCommand) = VerdictText.detailsBytes(verdict)
-    details.withUnsafeBufferPointer { details in
+    let replayCommand = VerdictText.detailsBytes(verdict, into: &detailsBuffer)
+    detailsBuffer.withUnsafeBufferPointer { details in
       if let replayCommand {
         PlainText.append("  replay: ", to: &bytes)
         appendQuoted(utf8: UnsafeBufferPointer(rebasing: details[replayCommand]), to: &bytes)
