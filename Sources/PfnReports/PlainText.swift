@@ -251,6 +251,22 @@ struct LineAssembly {
     return policy.allowsAll(UnsafeBufferPointer(start: base + start, count: count - start))
   }
 
+  /// Replaces every `byte` of the line from `start` on with `replacement`,
+  /// looking at a word at a time for lines without it.
+  @inline(__always)
+  mutating func replaceAll(_ byte: UInt8, with replacement: UInt8, from start: Int) {
+    var index = start
+    let raw = UnsafeRawPointer(base)
+    while index + 8 <= count {
+      if ByteWords.contains(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self), byte) { break }
+      index += 8
+    }
+    while index < count {
+      if base[index] == byte { base[index] = replacement }
+      index += 1
+    }
+  }
+
   /// Appends `text`'s bytes if they fit.
   @inline(__always)
   mutating func append(_ text: String) -> Bool {
