@@ -37,8 +37,14 @@ public final class TAPReporter: VerdictSink {
 
   private var spool: TextSpool?
   private var count = 0
-  /// `suite/walker/arch ` of the last suite seen, when it is plain text (see ``PlainText``).
-  private var plainPrefix: (key: SuiteKey, bytes: [UInt8]?)?
+  /// The last suite seen, whose `suite/walker/arch ` is in ``plainPrefixStorage``.
+  private var plainPrefixKey: SuiteKey?
+  /// How many bytes of ``plainPrefixStorage`` the prefix fills, or -1 when it
+  /// is not plain text (see ``PlainText``) or longer than a description may be.
+  private var plainPrefixCount = -1
+  /// `suite/walker/arch ` of ``plainPrefixKey``, in memory the reporter owns
+  /// (no reference to count for each line).
+  private let plainPrefixStorage = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1001)
   private var pendingError: (any Error)?
   /// Where a failing case's details are worded, kept for the next one.
   private var detailsBuffer: [UInt8] = []
@@ -94,20 +100,23 @@ public final class TAPReporter: VerdictSink {
   /// ``lines(for:number:)``. Returns false, leaving `bytes` as it was, otherwise.
   private func appendPlainPass(_ verdict: Verdict, number: Int, to bytes: inout [UInt8]) -> Bool {
     let identity = verdict.identity
-    if plainPrefix?.key != identity.key {
+    if plainPrefixKey != identity.key {
       var prefix: [UInt8] = []
       let plain = PlainText.append(identity.key.description, to: &prefix, allowing: Self.plainBytes)
       prefix.append(UInt8(ascii: " "))
-      plainPrefix = (identity.key, plain ? prefix : nil)
+      plainPrefixKey = identity.key
+      // A prefix past 1,000 bytes makes every description too long for this path.
+      plainPrefixCount = plain && prefix.count <= plainPrefixStorage.count ? prefix.count : -1
+      if plainPrefixCount >= 0 { _ = plainPrefixStorage.initialize(from: prefix) }
     }
-    guard let prefix = plainPrefix?.bytes else { return false }
+    guard plainPrefixCount >= 0 else { return false }
     // Assembled in `lineStorage`, which holds any line whose description fits in 1,000 bytes.
     var line = LineAssembly(lineStorage)
     _ = line.append("ok ")
     _ = line.appendDecimal(number)
     _ = line.append(" - ")
     let descriptionStart = line.count
-    guard prefix.withUnsafeBufferPointer({ line.append($0) }),
+    guard line.append(UnsafeBufferPointer(start: plainPrefixStorage.baseAddress, count: plainPrefixCount)),
       line.appendCaseTitle(identity, allowing: Self.plainBytes),
       line.count - descriptionStart <= 1000, line.append(UInt8(ascii: "\n"))
     else { return false }
@@ -119,7 +128,10 @@ public final class TAPReporter: VerdictSink {
   /// number, ` - `, a description of at most 1,000 bytes and a line feed.
   private let lineStorage = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1100)
 
-  deinit { lineStorage.deallocate() }
+  deinit {
+    lineStorage.deallocate()
+    plainPrefixStorage.deallocate()
+  }
 
   /// The bytes TAP descriptions carry as they are (``isPlain(_:)``).
   static let plainBytes = PrintableExcept(UInt8(ascii: "\\"), UInt8(ascii: "#"))

@@ -297,7 +297,9 @@ private struct SyntheticVerdicts {
     while value >> (4 * digits) != 0 { digits += 1 }
     let count = prefix.count + digits
     return String(unsafeUninitializedCapacity: count) { buffer in
-      for (offset, byte) in prefix.enumerated() { buffer[offset] = byte }
+      if let start = prefix.baseAddress {
+        UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: start, byteCount: prefix.count)
+      }
       var rest = value
       for offset in stride(from: count - 1, through: prefix.count, by: -1) {
         let digit = UInt8(rest & 0xF)
