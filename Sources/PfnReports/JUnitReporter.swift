@@ -449,10 +449,11 @@ struct SuiteBuffer {
     let message = worded.isEmpty ? fallback : worded
     bodyScratch.removeAll(keepingCapacity: true)
     bodyScratch.append(contentsOf: message.utf8)
-    let details = verdict.details
+    // As bytes: the details never become a String (they are valid UTF-8, so the bytes are the same).
+    let details = VerdictText.detailsBytes(verdict).bytes
     if !details.isEmpty {
       PlainText.append("\n\n", to: &bodyScratch)
-      bodyScratch.append(contentsOf: details.utf8)
+      bodyScratch.append(contentsOf: details)
     }
     let location = verdict.identity.location
     if !verdict.sources.isEmpty || location != nil {

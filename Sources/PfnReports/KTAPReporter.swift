@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 import PfnResults
 
 /// Writes a run in the kernel's KTAP v1 format
@@ -45,6 +52,9 @@ public final class KTAPReporter: VerdictSink {
     var tally = Tally()
   }
 
+  /// Where a failing case's details are worded, kept for the next one.
+  private var detailsBuffer: [UInt8] = []
+
   /// The last suite's line buffer, kept for the next suite's lines.
   private var spareLines: [UInt8] = []
 
@@ -76,26 +86,38 @@ public final class KTAPReporter: VerdictSink {
       closeSuite()
       openSuite(verdict.identity.key)
     }
-    suite!.count += 1
-    suite!.tally.add(verdict.outcome)
-    if verdict.outcome == .pass, appendPlainPass(verdict, number: suite!.count, to: &suite!.lines) { return }
-    if verdict.outcome == .fail || verdict.outcome == .error {
-      Self.appendFailureLines(for: verdict, number: suite!.count, to: &suite!.lines)
+    // Worked on out of the property and put back, so that each change is
+    // not one more checked access to it (its line buffer moves, uncopied).
+    var open = suite!
+    suite = nil
+    defer { suite = open }
+    open.count += 1
+    open.tally.add(verdict.outcome)
+    switch verdict.outcome {
+    case .pass:
+      if appendPlainResult(verdict, number: open.count, skipReason: nil, to: &open.lines) { return }
+    case .skipped:
+      let worded = verdict.message
+      let reason = ConsoleReporter.oneLine(worded.isEmpty ? "the rule does not apply" : worded)
+      if appendPlainResult(verdict, number: open.count, skipReason: reason, to: &open.lines) { return }
+    case .fail, .error:
+      Self.appendFailureLines(for: verdict, number: open.count, to: &open.lines, detailsBuffer: &detailsBuffer)
       return
     }
-    for line in Self.lines(for: verdict, number: suite!.count) {
-      PlainText.append("  ", to: &suite!.lines)
-      suite!.lines.append(contentsOf: line.utf8)
-      suite!.lines.append(UInt8(ascii: "\n"))
+    for line in Self.lines(for: verdict, number: open.count) {
+      PlainText.append("  ", to: &open.lines)
+      open.lines.append(contentsOf: line.utf8)
+      open.lines.append(UInt8(ascii: "\n"))
     }
   }
 
-  /// `  ok N name` of a pass, appended as bytes without building a string,
-  /// when the name is printable ASCII of at most 500 bytes (`#` becomes `_`):
-  /// the same bytes as ``lines(for:number:)``. Returns false, leaving `bytes`
-  /// as it was, otherwise.
-  private func appendPlainPass(_ verdict: Verdict, number: Int, to bytes: inout [UInt8]) -> Bool {
-    // Assembled in `lineStorage`, which holds any line whose name fits in 500 bytes.
+  /// `  ok N name` of a pass, or `  ok N name # SKIP reason` of a skip
+  /// (`reason` already made one line), appended as bytes without building a
+  /// string, when the name is printable ASCII of at most 500 bytes (`#`
+  /// becomes `_`): the same bytes as ``lines(for:number:)``. Returns false,
+  /// leaving `bytes` as it was, otherwise.
+  private func appendPlainResult(_ verdict: Verdict, number: Int, skipReason: String?, to bytes: inout [UInt8]) -> Bool {
+    // Assembled in `lineStorage`, which holds any pass whose name fits in 500 bytes.
     var line = LineAssembly(lineStorage)
     _ = line.append("  ok ")
     _ = line.appendDecimal(number)
@@ -104,17 +126,18 @@ public final class KTAPReporter: VerdictSink {
     guard line.appendCaseTitle(verdict.identity, allowing: PrintableExcept.printable),
       line.count > nameStart, line.count - nameStart <= 500
     else { return false }
-    let assembled = line.bytes
-    for index in nameStart..<assembled.count where assembled[index] == UInt8(ascii: "#") {
-      assembled[index] = UInt8(ascii: "_")
+    line.replaceAll(UInt8(ascii: "#"), with: UInt8(ascii: "_"), from: nameStart)
+    if let skipReason {
+      guard line.append(" # SKIP "), line.append(skipReason) else { return false }
     }
     guard line.append(UInt8(ascii: "\n")) else { return false }
     bytes.append(contentsOf: UnsafeBufferPointer(line.bytes))
     return true
   }
 
-  /// Where ``appendPlainPass(_:number:to:)`` assembles a line: `  ok `, a
-  /// number, a space, a name of at most 500 bytes and a line feed.
+  /// Where ``appendPlainResult(_:number:skipReason:to:)`` assembles a line:
+  /// `  ok `, a number, a space, a name of at most 500 bytes, a skip's
+  /// directive when it fits, and a line feed.
   private let lineStorage = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1100)
 
   deinit { lineStorage.deallocate() }
@@ -149,7 +172,8 @@ public final class KTAPReporter: VerdictSink {
     }
     do {
       try spool.writer.write(header)
-      try spool.writer.write(bytes: open.lines)
+      // Straight from the suite's buffer to the spool, not copied into the writer's first.
+      try open.lines.withUnsafeBytes { try spool.writer.write($0) }
       try spool.writer.write(text)
     } catch { pendingError = error }
     spareLines = open.lines
@@ -195,7 +219,9 @@ public final class KTAPReporter: VerdictSink {
   /// as bytes: a line of details that is printable ASCII of at most 300
   /// bytes (what ``diagnostic(_:)`` keeps as it is) is copied without
   /// becoming a String.
-  static func appendFailureLines(for verdict: Verdict, number: Int, to bytes: inout [UInt8]) {
+  static func appendFailureLines(
+    for verdict: Verdict, number: Int, to bytes: inout [UInt8], detailsBuffer: inout [UInt8]
+  ) {
     let identity = verdict.identity
     // The names, as bytes, when the case's name and title are printable
     // ASCII of at most 500 bytes: what `name(_:)` gives then (`#` becomes
@@ -232,9 +258,9 @@ public final class KTAPReporter: VerdictSink {
       bytes.append(contentsOf: message.utf8)
       bytes.append(UInt8(ascii: "\n"))
     }
-    // Worded once: the details end with it too.
-    let replayCommand = verdict.replayCommand
-    let text = VerdictText.detailsBytes(verdict, replayCommand: replayCommand)
+    // Worded once: the details end with the replay command.
+    let replayCommand = VerdictText.detailsBytes(verdict, into: &detailsBuffer)
+    let text = detailsBuffer
     var count = 0
     if !text.isEmpty {
       text.withUnsafeBufferPointer { utf8 in
@@ -244,7 +270,7 @@ public final class KTAPReporter: VerdictSink {
           defer { count += 1 }
           guard count < detailLines else { return }
           let line = UnsafeBufferPointer(rebasing: utf8[start..<end])
-          if line.count <= 300, PrintableExcept.printable.allowsAll(line), !line.starts(with: "Subtest".utf8) {
+          if line.count <= 300, PrintableExcept.printable.allowsAll(line), !Self.startsWithSubtest(line) {
             PlainText.append(line.isEmpty ? "  #\n" : "  # ", to: &bytes)
             if !line.isEmpty {
               bytes.append(contentsOf: line)
@@ -254,7 +280,13 @@ public final class KTAPReporter: VerdictSink {
             appendLine(diagnostic(String(decoding: line, as: UTF8.self)))
           }
         }
-        for index in 0..<utf8.count where utf8[index] == 0x0A && !(index > 0 && utf8[index - 1] == 0x0D) {
+        // Each line feed found by `memchr`, not a byte at a time.
+        guard let base = utf8.baseAddress else { return piece(0) }
+        var searched = 0
+        while searched < utf8.count, let found = memchr(base + searched, 0x0A, utf8.count - searched) {
+          let index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+          searched = index + 1
+          if index > 0 && utf8[index - 1] == 0x0D { continue }
           piece(index)
           start = index + 1
         }
@@ -263,7 +295,9 @@ public final class KTAPReporter: VerdictSink {
     }
     if count > detailLines {
       appendLine("# … \(count - detailLines) more lines of details")
-      if let replay = replayCommand { appendLine(diagnostic("Replay: " + replay)) }
+      if let replayCommand {
+        appendLine(diagnostic("Replay: " + String(decoding: text[replayCommand], as: UTF8.self)))
+      }
     }
     PlainText.append("  not ok ", to: &bytes)
     XMLMarkup.appendDecimal(number, to: &bytes)
@@ -303,6 +337,15 @@ public final class KTAPReporter: VerdictSink {
       count += 1
     }
     return (lines, count)
+  }
+
+  /// Whether a line of details starts with `Subtest` (``diagnostic(_:)``
+  /// puts such a line in parentheses).
+  @inline(__always)
+  private static func startsWithSubtest(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+    let subtest: StaticString = "Subtest"
+    return line.count >= subtest.utf8CodeUnitCount
+      && memcmp(line.baseAddress!, subtest.utf8Start, subtest.utf8CodeUnitCount) == 0
   }
 
   /// A name as KTAP allows it: one line, no `#`.

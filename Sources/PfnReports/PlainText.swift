@@ -10,6 +10,13 @@ enum PlainText {
     literal.withUTF8Buffer { bytes.append(contentsOf: $0) }
   }
 
+  /// Appends `text`'s bytes, copied in one piece from its storage.
+  @inline(__always)
+  static func append(_ text: String, to bytes: inout [UInt8]) {
+    if text.utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) != nil { return }
+    bytes.append(contentsOf: text.utf8)
+  }
+
   /// Appends `text`'s bytes; returns false if one is not allowed (what was
   /// appended stays: the caller removes the whole line).
   @inline(__always)
@@ -72,21 +79,28 @@ struct PrintableExcept: BytePolicy {
   static let printable = PrintableExcept()
 
   @inline(__always)
-  func allows(_ byte: UInt8) -> Bool {
-    byte >= 0x20 && byte < 0x7F && byte != excluded.0 && byte != excluded.1 && byte != excluded.2
-      && byte != excluded.3
-  }
-
-  @inline(__always)
   func allowsAll(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
-    // A word that fails holds a byte that is not allowed; the bytes after the
-    // last whole word are checked one by one.
-    var index = ByteWords.plainPrefix(utf8, from: 0, excluding: excluded.0, excluded.1, excluded.2, excluded.3)
-    while index < utf8.count {
-      guard allows(utf8[index]) else { return false }
-      index += 1
+    // Whole words first; the bytes after the last whole word are checked as
+    // one word too: the last eight bytes (overlapping ones already checked),
+    // or, in text shorter than a word, the text padded with its own first
+    // byte. Names are mostly short pieces (`pmd`, `addr`, `LT-001`).
+    let count = utf8.count
+    guard count > 0, let base = utf8.baseAddress else { return true }
+    let raw = UnsafeRawPointer(base)
+    let whole = ByteWords.plainPrefix(utf8, from: 0, excluding: excluded.0, excluded.1, excluded.2, excluded.3)
+    if whole == count { return true }
+    // A word that failed holds a byte that is not allowed.
+    if whole + 8 <= count { return false }
+    var last: UInt64
+    if count >= 8 {
+      last = raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+    } else {
+      last = ByteWords.repeated(base[0])
+      withUnsafeMutableBytes(of: &last) { word in
+        for index in 0..<count { word[index] = base[index] }
+      }
     }
-    return true
+    return ByteWords.isPlain(last, excluding: excluded.0, excluded.1, excluded.2, excluded.3)
   }
 }
 
@@ -114,6 +128,19 @@ enum ByteWords {
     return below | delete == 0
   }
 
+  /// `byte` in every byte of a word.
+  @inline(__always)
+  static func repeated(_ byte: UInt8) -> UInt64 { ones &* UInt64(byte) }
+
+  /// Whether every byte of `word` is printable ASCII other than `excluded1`…`excluded4`.
+  @inline(__always)
+  static func isPlain(
+    _ word: UInt64, excluding excluded1: UInt8, _ excluded2: UInt8, _ excluded3: UInt8, _ excluded4: UInt8
+  ) -> Bool {
+    isPrintableASCII(word) && !contains(word, excluded1) && !contains(word, excluded2)
+      && !contains(word, excluded3) && !contains(word, excluded4)
+  }
+
   /// How many bytes from `start` on are printable ASCII other than
   /// `excluded1`…`excluded4`, counted a word at a time (a word with any other
   /// byte ends the count; the caller goes on byte by byte from there).
@@ -127,9 +154,7 @@ enum ByteWords {
     var offset = start
     while offset + 8 <= bytes.count {
       let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-      guard isPrintableASCII(word), !contains(word, excluded1), !contains(word, excluded2),
-        !contains(word, excluded3), !contains(word, excluded4)
-      else { break }
+      guard isPlain(word, excluding: excluded1, excluded2, excluded3, excluded4) else { break }
       offset += 8
     }
     return offset - start
@@ -180,16 +205,6 @@ struct LineAssembly {
     append(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
   }
 
-  /// Appends `text`'s bytes if `policy` allows every one and they fit.
-  @inline(__always)
-  mutating func append(_ text: String, allowing policy: some BytePolicy) -> Bool {
-    if let appended = text.utf8.withContiguousStorageIfAvailable({ policy.allowsAll($0) && append($0) }) {
-      return appended
-    }
-    var text = text
-    return text.withUTF8 { policy.allowsAll($0) && append($0) }
-  }
-
   /// Appends `value` in decimal (``XMLMarkup/appendDecimal(_:to:)``'s digits).
   @inline(__always)
   mutating func appendDecimal(_ value: Int) -> Bool {
@@ -215,23 +230,48 @@ struct LineAssembly {
     return true
   }
 
-  /// ``PlainText/appendCaseTitle(_:to:allowing:)`` into the line.
+  /// ``PlainText/appendCaseTitle(_:to:allowing:)`` into the line. The
+  /// pieces are copied first and checked once, as one run of bytes, after:
+  /// the separators (`[`, `,`, `=`, `]`, space) must be bytes `policy` allows.
   @inline(__always)
   mutating func appendCaseTitle(_ identity: CaseIdentity, allowing policy: some BytePolicy) -> Bool {
-    guard append(identity.ruleID, allowing: policy) else { return false }
+    let start = count
+    guard append(identity.ruleID) else { return false }
     if !identity.parameters.isEmpty {
       guard append(UInt8(ascii: "[")) else { return false }
       for (index, parameter) in identity.parameters.enumerated() {
         if index > 0 { guard append(UInt8(ascii: ",")) else { return false } }
-        guard append(parameter.name, allowing: policy), append(UInt8(ascii: "=")),
-          append(parameter.value, allowing: policy)
-        else { return false }
+        guard append(parameter.name), append(UInt8(ascii: "=")), append(parameter.value) else { return false }
       }
       guard append(UInt8(ascii: "]")) else { return false }
     }
     if !identity.ruleTitle.isEmpty {
-      guard append(UInt8(ascii: " ")), append(identity.ruleTitle, allowing: policy) else { return false }
+      guard append(UInt8(ascii: " ")), append(identity.ruleTitle) else { return false }
     }
-    return true
+    return policy.allowsAll(UnsafeBufferPointer(start: base + start, count: count - start))
+  }
+
+  /// Replaces every `byte` of the line from `start` on with `replacement`,
+  /// looking at a word at a time for lines without it.
+  @inline(__always)
+  mutating func replaceAll(_ byte: UInt8, with replacement: UInt8, from start: Int) {
+    var index = start
+    let raw = UnsafeRawPointer(base)
+    while index + 8 <= count {
+      if ByteWords.contains(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self), byte) { break }
+      index += 8
+    }
+    while index < count {
+      if base[index] == byte { base[index] = replacement }
+      index += 1
+    }
+  }
+
+  /// Appends `text`'s bytes if they fit.
+  @inline(__always)
+  mutating func append(_ text: String) -> Bool {
+    if let appended = text.utf8.withContiguousStorageIfAvailable({ append($0) }) { return appended }
+    var text = text
+    return text.withUTF8 { append($0) }
   }
 }

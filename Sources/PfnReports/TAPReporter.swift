@@ -37,9 +37,17 @@ public final class TAPReporter: VerdictSink {
 
   private var spool: TextSpool?
   private var count = 0
-  /// `suite/walker/arch ` of the last suite seen, when it is plain text (see ``PlainText``).
-  private var plainPrefix: (key: SuiteKey, bytes: [UInt8]?)?
+  /// The last suite seen, whose `suite/walker/arch ` is in ``plainPrefixStorage``.
+  private var plainPrefixKey: SuiteKey?
+  /// How many bytes of ``plainPrefixStorage`` the prefix fills, or -1 when it
+  /// is not plain text (see ``PlainText``) or longer than a description may be.
+  private var plainPrefixCount = -1
+  /// `suite/walker/arch ` of ``plainPrefixKey``, in memory the reporter owns
+  /// (no reference to count for each line).
+  private let plainPrefixStorage = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1001)
   private var pendingError: (any Error)?
+  /// Where a failing case's details are worded, kept for the next one.
+  private var detailsBuffer: [UInt8] = []
 
   /// Creates a reporter writing to `path` (`-` for standard output) in TAP
   /// `version` 13 or 14.
@@ -64,7 +72,7 @@ public final class TAPReporter: VerdictSink {
       if verdict.outcome == .pass, appendPlainPass(verdict, number: count, to: &writer.buffer) {
         try writer.flushIfFull()
       } else {
-        Self.appendLines(for: verdict, number: count, to: &writer.buffer)
+        Self.appendLines(for: verdict, number: count, to: &writer.buffer, detailsBuffer: &detailsBuffer)
         try writer.flushIfFull()
       }
     } catch {
@@ -92,20 +100,23 @@ public final class TAPReporter: VerdictSink {
   /// ``lines(for:number:)``. Returns false, leaving `bytes` as it was, otherwise.
   private func appendPlainPass(_ verdict: Verdict, number: Int, to bytes: inout [UInt8]) -> Bool {
     let identity = verdict.identity
-    if plainPrefix?.key != identity.key {
+    if plainPrefixKey != identity.key {
       var prefix: [UInt8] = []
       let plain = PlainText.append(identity.key.description, to: &prefix, allowing: Self.plainBytes)
       prefix.append(UInt8(ascii: " "))
-      plainPrefix = (identity.key, plain ? prefix : nil)
+      plainPrefixKey = identity.key
+      // A prefix past 1,000 bytes makes every description too long for this path.
+      plainPrefixCount = plain && prefix.count <= plainPrefixStorage.count ? prefix.count : -1
+      if plainPrefixCount >= 0 { _ = plainPrefixStorage.initialize(from: prefix) }
     }
-    guard let prefix = plainPrefix?.bytes else { return false }
+    guard plainPrefixCount >= 0 else { return false }
     // Assembled in `lineStorage`, which holds any line whose description fits in 1,000 bytes.
     var line = LineAssembly(lineStorage)
     _ = line.append("ok ")
     _ = line.appendDecimal(number)
     _ = line.append(" - ")
     let descriptionStart = line.count
-    guard prefix.withUnsafeBufferPointer({ line.append($0) }),
+    guard line.append(UnsafeBufferPointer(start: plainPrefixStorage.baseAddress, count: plainPrefixCount)),
       line.appendCaseTitle(identity, allowing: Self.plainBytes),
       line.count - descriptionStart <= 1000, line.append(UInt8(ascii: "\n"))
     else { return false }
@@ -117,7 +128,10 @@ public final class TAPReporter: VerdictSink {
   /// number, ` - `, a description of at most 1,000 bytes and a line feed.
   private let lineStorage = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1100)
 
-  deinit { lineStorage.deallocate() }
+  deinit {
+    lineStorage.deallocate()
+    plainPrefixStorage.deallocate()
+  }
 
   /// The bytes TAP descriptions carry as they are (``isPlain(_:)``).
   static let plainBytes = PrintableExcept(UInt8(ascii: "\\"), UInt8(ascii: "#"))
@@ -131,13 +145,17 @@ public final class TAPReporter: VerdictSink {
   /// The test point for `verdict`, with its YAML block when it did not pass.
   static func lines(for verdict: Verdict, number: Int) -> String {
     var bytes: [UInt8] = []
-    appendLines(for: verdict, number: number, to: &bytes)
+    var detailsBuffer: [UInt8] = []
+    appendLines(for: verdict, number: number, to: &bytes, detailsBuffer: &detailsBuffer)
     return String(decoding: bytes, as: UTF8.self)
   }
 
   /// ``lines(for:number:)``, appended to `bytes`: each text of the verdict
-  /// (message, details, replay command) is worded once.
-  static func appendLines(for verdict: Verdict, number: Int, to bytes: inout [UInt8]) {
+  /// (message, details, replay command) is worded once, the details in
+  /// `detailsBuffer` (a reporter's, reused from case to case).
+  static func appendLines(
+    for verdict: Verdict, number: Int, to bytes: inout [UInt8], detailsBuffer: inout [UInt8]
+  ) {
     switch verdict.outcome {
     case .pass:
       PlainText.append("ok ", to: &bytes)
@@ -165,7 +183,9 @@ public final class TAPReporter: VerdictSink {
       PlainText.append(" - ", to: &bytes)
       appendDescription(verdict.identity, to: &bytes)
       bytes.append(UInt8(ascii: "\n"))
-      appendYAML(verdict, message: message, severity: verdict.outcome == .fail ? "fail" : "error", to: &bytes)
+      appendYAML(
+        verdict, message: message, severity: verdict.outcome == .fail ? "fail" : "error", to: &bytes,
+        detailsBuffer: &detailsBuffer)
       return
     }
     bytes.append(UInt8(ascii: "\n"))
@@ -175,7 +195,7 @@ public final class TAPReporter: VerdictSink {
   /// is when there is nothing to escape or cut.
   private static func appendDescription(_ identity: CaseIdentity, to bytes: inout [UInt8]) {
     let start = bytes.count
-    if PlainText.append(identity.key.description, to: &bytes, allowing: plainBytes) {
+    if appendPlainKey(identity.key, to: &bytes) {
       bytes.append(UInt8(ascii: " "))
       if PlainText.appendCaseTitle(identity, to: &bytes, allowing: plainBytes), bytes.count - start <= 1000 { return }
     }
@@ -183,6 +203,16 @@ public final class TAPReporter: VerdictSink {
     var description = "\(identity.key.description) \(identity.caseName)"
     if !identity.ruleTitle.isEmpty { description += " " + identity.ruleTitle }
     bytes.append(contentsOf: escape(description).utf8)
+  }
+
+  /// `suite/walker/arch` (`key.description`) as it is, a field at a time
+  /// without building it (`/` is plain); false when a byte is not plain.
+  private static func appendPlainKey(_ key: SuiteKey, to bytes: inout [UInt8]) -> Bool {
+    guard PlainText.append(key.suite, to: &bytes, allowing: plainBytes) else { return false }
+    bytes.append(UInt8(ascii: "/"))
+    guard PlainText.append(key.walker, to: &bytes, allowing: plainBytes) else { return false }
+    bytes.append(UInt8(ascii: "/"))
+    return PlainText.append(key.arch, to: &bytes, allowing: plainBytes)
   }
 
   /// One line, with `\` and `#` escaped so neither starts a directive.
@@ -194,7 +224,10 @@ public final class TAPReporter: VerdictSink {
       with: Array("\\#".utf8))
   }
 
-  private static func appendYAML(_ verdict: Verdict, message: String, severity: StaticString, to bytes: inout [UInt8]) {
+  private static func appendYAML(
+    _ verdict: Verdict, message: String, severity: StaticString, to bytes: inout [UInt8],
+    detailsBuffer: inout [UInt8]
+  ) {
     let identity = verdict.identity
     PlainText.append("  ---\n  message: ", to: &bytes)
     let fallback = verdict.outcome == .fail ? "the walker broke the contract" : "the case could not be judged"
@@ -224,16 +257,16 @@ public final class TAPReporter: VerdictSink {
       appendQuoted(schedule, to: &bytes)
       bytes.append(UInt8(ascii: "\n"))
     }
-    // Worded once: the details end with it too.
-    let replayCommand = verdict.replayCommand
-    if let replay = replayCommand {
-      PlainText.append("  replay: ", to: &bytes)
-      appendQuoted(replay, to: &bytes)
-      bytes.append(UInt8(ascii: "\n"))
-    }
-    // As bytes: details short enough to keep whole are quoted without becoming a String.
-    let details = VerdictText.detailsBytes(verdict, replayCommand: replayCommand)
-    if !details.isEmpty {
+    // Worded once, as bytes: the details end with the replay command, and
+    // details short enough to keep whole are quoted without becoming a String.
+    let replayCommand = VerdictText.detailsBytes(verdict, into: &detailsBuffer)
+    detailsBuffer.withUnsafeBufferPointer { details in
+      if let replayCommand {
+        PlainText.append("  replay: ", to: &bytes)
+        appendQuoted(utf8: UnsafeBufferPointer(rebasing: details[replayCommand]), to: &bytes)
+        bytes.append(UInt8(ascii: "\n"))
+      }
+      guard !details.isEmpty else { return }
       PlainText.append("  details: ", to: &bytes)
       if details.count <= detailsHeadBytes + detailsTailBytes {
         appendQuoted(utf8: details, to: &bytes)
@@ -258,10 +291,10 @@ public final class TAPReporter: VerdictSink {
   }
 
   /// ``quoted(_:)`` of the text whose UTF-8 is `utf8`, appended to `bytes`.
-  private static func appendQuoted(utf8: [UInt8], to bytes: inout [UInt8]) {
+  private static func appendQuoted(utf8: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
     let start = bytes.count
     bytes.append(UInt8(ascii: "\""))
-    utf8.withUnsafeBufferPointer { appendQuotedBody($0, to: &bytes) }
+    appendQuotedBody(utf8, to: &bytes)
     bytes.append(UInt8(ascii: "\""))
     guard bytes.count - start > maxLineBytes else { return }
     bytes.removeSubrange(start...)

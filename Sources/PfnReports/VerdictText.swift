@@ -124,31 +124,76 @@ public enum VerdictText {
   /// The whole story: each failed expectation with what was expected and what
   /// happened, the world, the host calls the walker made, and how to replay the case.
   public static func details(_ verdict: Verdict) -> String {
-    details(verdict, replayCommand: verdict.replayCommand)
+    String(decoding: detailsBytes(verdict).bytes, as: UTF8.self)
   }
 
   /// ``details(_:)`` with the replay command already worded (``command(_:)``
   /// of the verdict's replay), for a reporter that also prints it on its own.
   static func details(_ verdict: Verdict, replayCommand: String?) -> String {
-    String(decoding: detailsBytes(verdict, replayCommand: replayCommand), as: UTF8.self)
+    var lines = JoinedLines()
+    detailsLines(verdict, into: &lines)
+    if let replayCommand, lines.isWorded { lines.add("Replay: ", replayCommand) }
+    return lines.text
   }
 
-  /// ``details(_:replayCommand:)`` as its UTF-8 bytes, for a reporter that
+  /// ``details(_:)`` as its UTF-8 bytes, with the replay command worded into
+  /// them once, and where that command lies in them (the command that ends
+  /// the details is the one a report shows on its own): for a reporter that
   /// copies or escapes them without making a String of them first.
-  static func detailsBytes(_ verdict: Verdict, replayCommand: String?) -> [UInt8] {
+  static func detailsBytes(_ verdict: Verdict) -> (bytes: [UInt8], replayCommand: Range<Int>?) {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(1024)
+    let replayCommand = detailsBytes(verdict, into: &bytes)
+    return (bytes, replayCommand)
+  }
+
+  /// ``detailsBytes(_:)`` written into `storage` (emptied first, keeping its
+  /// capacity), for a reporter that words many verdicts with one buffer;
+  /// returns where the replay command lies in it.
+  static func detailsBytes(_ verdict: Verdict, into storage: inout [UInt8]) -> Range<Int>? {
+    var lines = JoinedLines(reusing: &storage)
+    defer { storage = lines.bytes }
+    detailsLines(verdict, into: &lines)
+    guard let replay = verdict.replay, lines.isWorded else { return nil }
+    lines.startLine()
+    PlainText.append("Replay: ", to: &lines.bytes)
+    let start = lines.bytes.count
+    appendCommand(replay, to: &lines.bytes)
+    return start..<lines.bytes.count
+  }
+
+  /// The details without the replay command, added to `lines`, which are
+  /// left not ``JoinedLines/isWorded`` unless the outcome words one (a
+  /// failure or an error does).
+  private static func detailsLines(_ verdict: Verdict, into lines: inout JoinedLines) {
     let story = verdict.story
     switch verdict.outcome {
-    case .pass: return story.exploration.map { Array(("Races: " + summary($0)).utf8) } ?? []
-    case .skipped: return []
+    case .pass:
+      if let exploration = story.exploration { lines.add("Races: " + summary(exploration)) }
+      lines.isWorded = false
+      return
+    case .skipped:
+      lines.isWorded = false
+      return
     case .fail, .error: break
     }
-    // One string grown in place: the same text as lines joined by "\n".
-    var lines = JoinedLines()
     switch verdict.cause {
     case .broken(let expectations, let fault)?:
       lines.add("Failed:")
       for expectation in expectations {
-        lines.add("  ", expectation.location.description, ": expect ", expectation.text, "\n    ", expectation.explanation)
+        // `  FILE:L:C: expect TEXT\n    EXPLANATION`, a piece at a time.
+        lines.startLine()
+        PlainText.append("  ", to: &lines.bytes)
+        let location = expectation.location
+        PlainText.append(location.file, to: &lines.bytes)
+        lines.bytes.append(UInt8(ascii: ":"))
+        XMLMarkup.appendDecimal(location.line, to: &lines.bytes)
+        lines.bytes.append(UInt8(ascii: ":"))
+        XMLMarkup.appendDecimal(location.column, to: &lines.bytes)
+        PlainText.append(": expect ", to: &lines.bytes)
+        PlainText.append(expectation.text, to: &lines.bytes)
+        PlainText.append("\n    ", to: &lines.bytes)
+        PlainText.append(expectation.explanation, to: &lines.bytes)
       }
       if let fault { lines.add("  the walker faulted: ", fault) }
     case .timeout(_, _, .worker)?, .crash?, .exit?, .garbage?:
@@ -198,8 +243,6 @@ public enum VerdictText {
       for item in story.standardError { lines.add("  ", item) }
     }
     if let pinned = pinnedSchedule(verdict) { lines.add("As a rule: \(pinned)") }
-    if let replayCommand { lines.add("Replay: ", replayCommand) }
-    return lines.bytes
   }
 
   /// The failing schedule as a rule pins it (`given schedule { before read_pmd: zap pmd }`),
@@ -222,43 +265,92 @@ public enum VerdictText {
   public static func command(_ replay: Replay) -> String {
     var bytes: [UInt8] = []
     bytes.reserveCapacity(256)
-    PlainText.append("pfnspec", to: &bytes)
-    for word in replay.arguments {
-      bytes.append(UInt8(ascii: " "))
-      appendShellWord(word, to: &bytes)
-    }
+    appendCommand(replay, to: &bytes)
     return String(decoding: bytes, as: UTF8.self)
   }
 
-  /// One word of a command, over its bytes: words of ASCII letters, digits and
-  /// `-_./:=@%+,` need no quotes (what `shellQuoted` keeps as it is); only
-  /// the others are quoted.
-  private static func appendShellWord(_ word: String, to bytes: inout [UInt8]) {
-    var word = word
-    let plain = word.withUTF8 { utf8 in
-      guard !utf8.isEmpty else { return false }
-      for byte in utf8 {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-          UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
-          UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: "="), UInt8(ascii: "@"), UInt8(ascii: "%"),
-          UInt8(ascii: "+"), UInt8(ascii: ","):
-          continue
-        default: return false
-        }
+  /// ``command(_:)``, appended to `bytes` a word at a time, without an
+  /// array of the words or a String of the command.
+  static func appendCommand(_ replay: Replay, to bytes: inout [UInt8]) {
+    PlainText.append("pfnspec", to: &bytes)
+    replay.forEachArgument { word in
+      bytes.append(UInt8(ascii: " "))
+      switch word {
+      case .whole(let text): appendShellWord(text, to: &bytes)
+      case .joined(let flag, let value): appendShellWord(flag, "=", value, word: word, to: &bytes)
+      case .relative(let path): appendShellWord("./", "", path, word: word, to: &bytes)
       }
+    }
+  }
+
+  /// Whether every byte is one a shell word carries without quotes: ASCII
+  /// letters, digits and `-_./:=@%+,` (what `shellQuoted` keeps as it is).
+  private static func isShellPlain(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+    for byte in utf8 {
+      // One bit per ASCII byte: bytes 0 to 63 in the first mask, 64 to 127 in the second.
+      let mask = byte < 64 ? shellPlainLow : byte < 128 ? shellPlainHigh : 0
+      guard mask >> (byte & 63) & 1 != 0 else { return false }
+    }
+    return true
+  }
+
+  /// The bits of ``isShellPlain(_:)``'s bytes: `%+,-./0-9:=` and `@A-Z_a-z`.
+  private static let shellPlainLow: UInt64 = shellMask("%+,-./0123456789:=", base: 0)
+  private static let shellPlainHigh: UInt64 = shellMask(
+    "@ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz", base: 64)
+
+  private static func shellMask(_ bytes: String, base: UInt8) -> UInt64 {
+    bytes.utf8.reduce(0) { $0 | 1 << UInt64($1 - base) }
+  }
+
+  /// One word of a command, over its bytes: a word that is not empty and
+  /// ``isShellPlain(_:)`` needs no quotes; only the others are quoted.
+  private static func appendShellWord(_ word: String, to bytes: inout [UInt8]) {
+    let appended = word.utf8.withContiguousStorageIfAvailable { appendShellWord(utf8: $0, of: word, to: &bytes) }
+    if appended != nil { return }
+    var copy = word
+    copy.withUTF8 { appendShellWord(utf8: $0, of: word, to: &bytes) }
+  }
+
+  /// ``appendShellWord(_:to:)`` of `word`, whose UTF-8 is `utf8`.
+  private static func appendShellWord(utf8: UnsafeBufferPointer<UInt8>, of word: String, to bytes: inout [UInt8]) {
+    if !utf8.isEmpty, isShellPlain(utf8) {
       bytes.append(contentsOf: utf8)
-      return true
+      return
     }
-    if plain { return }
+    let quote = UInt8(ascii: "'")
     // Without a `'`, quoting is wrapping in `'…'` (what `shellQuoted` does then).
-    if word.utf8.contains(UInt8(ascii: "'")) {
+    if utf8.contains(quote) {
       bytes.append(contentsOf: shellQuoted(word).utf8)
-    } else {
-      bytes.append(UInt8(ascii: "'"))
-      bytes.append(contentsOf: word.utf8)
-      bytes.append(UInt8(ascii: "'"))
+      return
     }
+    bytes.append(quote)
+    bytes.append(contentsOf: utf8)
+    bytes.append(quote)
+  }
+
+  /// ``appendShellWord(_:to:)`` of `word`, the three pieces joined, without
+  /// joining them: it is never empty, and quoting looks at each byte alone.
+  private static func appendShellWord(
+    _ head: String, _ middle: StaticString, _ tail: String, word: Replay.ArgumentWord, to bytes: inout [UInt8]
+  ) {
+    let middleBytes = UnsafeBufferPointer(start: middle.utf8Start, count: middle.utf8CodeUnitCount)
+    var head = head
+    var tail = tail
+    let plain = head.withUTF8 { isShellPlain($0) } && tail.withUTF8 { isShellPlain($0) }
+    if !plain {
+      let quote = UInt8(ascii: "'")
+      // A `'` needs `shellQuoted`'s general form, over the whole word.
+      if head.utf8.contains(quote) || tail.utf8.contains(quote) {
+        bytes.append(contentsOf: shellQuoted(word.text).utf8)
+        return
+      }
+      bytes.append(quote)
+    }
+    bytes.append(contentsOf: head.utf8)
+    bytes.append(contentsOf: middleBytes)
+    bytes.append(contentsOf: tail.utf8)
+    if !plain { bytes.append(UInt8(ascii: "'")) }
   }
 
   /// Whether the case could not be judged because the walker did not finish in time.
@@ -300,33 +392,52 @@ extension Verdict {
 
 /// Lines joined by `\n` as they come, as bytes, without an array of them.
 struct JoinedLines {
-  /// The lines so far, joined, as UTF-8.
-  private(set) var bytes: [UInt8] = []
+  /// The lines so far, joined, as UTF-8. A caller may write a line's bytes
+  /// here itself after ``startLine()``.
+  var bytes: [UInt8]
   private var count = 0
+  /// Whether these lines are a failure's or an error's worded details (not
+  /// a pass's or a skip's fixed ones), which end with the replay command.
+  var isWorded = true
 
-  init() { bytes.reserveCapacity(1024) }
+  init() {
+    bytes = []
+    bytes.reserveCapacity(1024)
+  }
+
+  /// Lines in `storage`'s buffer, which is emptied (and taken: the caller
+  /// gets it back from ``bytes``).
+  init(reusing storage: inout [UInt8]) {
+    bytes = []
+    swap(&bytes, &storage)
+    bytes.removeAll(keepingCapacity: true)
+  }
 
   /// The lines so far, joined.
   var text: String { String(decoding: bytes, as: UTF8.self) }
 
+  /// Begins a line whose bytes the caller appends to ``bytes``.
+  @inline(__always)
+  mutating func startLine() {
+    if count > 0 { bytes.append(UInt8(ascii: "\n")) }
+    count += 1
+  }
+
   /// Adds the pieces as one line.
   mutating func add(_ pieces: String...) {
-    if count > 0 { bytes.append(UInt8(ascii: "\n")) }
-    for piece in pieces { bytes.append(contentsOf: piece.utf8) }
-    count += 1
+    startLine()
+    for piece in pieces { PlainText.append(piece, to: &bytes) }
   }
 
   /// ``add(_:)`` of one or two pieces, without an array of them.
   mutating func add(_ line: String) {
-    if count > 0 { bytes.append(UInt8(ascii: "\n")) }
-    bytes.append(contentsOf: line.utf8)
-    count += 1
+    startLine()
+    PlainText.append(line, to: &bytes)
   }
 
   mutating func add(_ prefix: String, _ line: String) {
-    if count > 0 { bytes.append(UInt8(ascii: "\n")) }
-    bytes.append(contentsOf: prefix.utf8)
-    bytes.append(contentsOf: line.utf8)
-    count += 1
+    startLine()
+    PlainText.append(prefix, to: &bytes)
+    PlainText.append(line, to: &bytes)
   }
 }

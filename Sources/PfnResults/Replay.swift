@@ -41,24 +41,65 @@ public struct Replay: Sendable, Hashable, Codable {
 
   /// The `pfnspec` arguments that rerun the case (without `pfnspec` itself).
   public var arguments: [String] {
-    if let token {
-      switch walker {
-      case .builtin: return [RunFlag.replayCommand, token] + callerArguments
-      case .sharedObject, .command: return [RunFlag.replayCommand, token] + walker.arguments + callerArguments
+    var words: [String] = []
+    words.reserveCapacity(16)
+    forEachArgument { words.append($0.text) }
+    return words
+  }
+
+  /// One word of ``arguments``, in the pieces it is made of, so that a
+  /// reporter can write it without building it: a flag or value as it is, a
+  /// value joined to its flag (`--case=-x`), or a spec path made a path (`./-x.pfnspec`).
+  public enum ArgumentWord {
+    case whole(String)
+    /// `flag=value`, for a value that starts with `-`.
+    case joined(flag: String, value: String)
+    /// `./path`, for a spec path that starts with `-`.
+    case relative(path: String)
+
+    /// The word.
+    public var text: String {
+      switch self {
+      case .whole(let word): word
+      case .joined(let flag, let value): flag + "=" + value
+      case .relative(let path): "./" + path
       }
     }
-    // Built in one array (every failing case's report words this).
-    var words = [RunFlag.runCommand]
-    words.reserveCapacity(16)
+  }
+
+  /// Calls `body` with each word of ``arguments`` in order, without an array
+  /// of them (every failing case's report words its replay command).
+  public func forEachArgument(_ body: (ArgumentWord) -> Void) {
+    if let token {
+      body(.whole(RunFlag.replayCommand))
+      body(.whole(token))
+      switch walker {
+      case .builtin: break
+      case .sharedObject(let path):
+        body(.whole(RunFlag.walker))
+        body(.whole(path))
+      case .command(let command):
+        body(.whole(RunFlag.walkerCommand))
+        body(.whole(command))
+      }
+      // A token names a built-in caller itself; a caller from a shared
+      // object is named again, as walkers are.
+      if let caller, caller.contains("/") {
+        body(.whole(RunFlag.caller))
+        body(.whole(caller))
+      }
+      return
+    }
+    body(.whole(RunFlag.runCommand))
     // Every field is data: a spec path that starts with '-' is written as a
     // path, a value that starts with '-' is joined to its flag.
-    if let spec { words.append(spec.hasPrefix("-") ? "./" + spec : spec) }
+    if let spec { body(Self.startsWithDash(spec) ? .relative(path: spec) : .whole(spec)) }
     func add(_ flag: String, _ value: String) {
-      if value.hasPrefix("-") {
-        words.append(flag + "=" + value)
+      if Self.startsWithDash(value) {
+        body(.joined(flag: flag, value: value))
       } else {
-        words.append(flag)
-        words.append(value)
+        body(.whole(flag))
+        body(.whole(value))
       }
     }
     add(RunFlag.rule, rule)
@@ -72,17 +113,12 @@ public struct Replay: Sendable, Hashable, Codable {
     add(RunFlag.arch, arch)
     add(RunFlag.seed, String(seed))
     if let kernel { add(RunFlag.kernel, kernel) }
-    return words
   }
-}
 
-extension Replay {
-  /// `--caller NAME` for a caller case. A token names a built-in caller
-  /// itself; a caller from a shared object is named again, as walkers are.
-  var callerArguments: [String] {
-    guard let caller else { return [] }
-    if token != nil && !caller.contains("/") { return [] }
-    return [RunFlag.caller, caller]
+  /// `text.hasPrefix("-")`, which compares Characters (a `-` with a combining
+  /// mark after it is no dash), asked only when the first byte is one.
+  private static func startsWithDash(_ text: String) -> Bool {
+    text.utf8.first == UInt8(ascii: "-") && text.hasPrefix("-")
   }
 }
 

@@ -80,19 +80,43 @@ public struct CaseIdentity: Sendable, Hashable, Codable {
   /// `LT-001[level=pmd,addr=0x7f0040000123]`: stable, unique within a suite key.
   public var caseName: String {
     guard !parameters.isEmpty else { return ruleID }
-    // Built over the bytes: every failing case's replay command names it.
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(64)
-    bytes.append(contentsOf: ruleID.utf8)
-    bytes.append(UInt8(ascii: "["))
-    for (index, parameter) in parameters.enumerated() {
-      if index > 0 { bytes.append(UInt8(ascii: ",")) }
-      bytes.append(contentsOf: parameter.name.utf8)
-      bytes.append(UInt8(ascii: "="))
-      bytes.append(contentsOf: parameter.value.utf8)
+    // Written straight into the string, measured first (every failing
+    // case's replay command names it): one allocation, no byte array.
+    var count = ruleID.utf8.count + 1 + parameters.count
+    for parameter in parameters { count += parameter.name.utf8.count + 1 + parameter.value.utf8.count }
+    return String(unsafeUninitializedCapacity: count) { buffer in
+      var offset = 0
+      func put(_ text: String) {
+        let copied = text.utf8.withContiguousStorageIfAvailable { source -> Int in
+          if let start = source.baseAddress {
+            UnsafeMutableRawPointer(buffer.baseAddress! + offset).copyMemory(from: start, byteCount: source.count)
+          }
+          return source.count
+        }
+        if let copied {
+          offset += copied
+          return
+        }
+        for byte in text.utf8 {
+          buffer[offset] = byte
+          offset += 1
+        }
+      }
+      func put(_ byte: UInt8) {
+        buffer[offset] = byte
+        offset += 1
+      }
+      put(ruleID)
+      put(UInt8(ascii: "["))
+      for (index, parameter) in parameters.enumerated() {
+        if index > 0 { put(UInt8(ascii: ",")) }
+        put(parameter.name)
+        put(UInt8(ascii: "="))
+        put(parameter.value)
+      }
+      put(UInt8(ascii: "]"))
+      return offset
     }
-    bytes.append(UInt8(ascii: "]"))
-    return String(decoding: bytes, as: UTF8.self)
   }
 }
 

@@ -267,7 +267,8 @@ private struct SyntheticVerdicts {
   private let levels = ["pte", "pmd", "pud"].map { CaseParameter(name: "level", value: $0) }
   private let sources = (0..<33).map { ["contract#C\($0 + 1)"] }
   private let emptyStory = CaseStory()
-  private let traceLines = (0..<12).map { "host call \($0): read pmd entry 0x" }
+  /// A failure's host calls, up to the address each reads (`host call 3: read pmd entry 0x`).
+  private let traceLinePrefixes = (0..<12).map { Array("host call \($0): read pmd entry 0x".utf8) }
   private let skippedCause = VerdictCause.notApplicable(reason: "no PUD leaves on this architecture")
   private let failedCause = VerdictCause.broken(
     expectations: [
@@ -285,14 +286,22 @@ private struct SyntheticVerdicts {
   /// `prefix` and `value` in lowercase hexadecimal, as `prefix + String(value, radix: 16)`
   /// spells it, written straight into the string (a small one needs no allocation).
   static func hex(_ value: Int, prefix: StaticString) -> String {
+    hex(value, prefix: UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount))
+  }
+
+  /// ``hex(_:prefix:)`` after the bytes of `prefix`: one allocation for a
+  /// string too long to be small, as an engine that formats a line once makes it.
+  static func hex(_ value: Int, prefix: UnsafeBufferPointer<UInt8>) -> String {
     precondition(value >= 0)
     var digits = 1
     while value >> (4 * digits) != 0 { digits += 1 }
-    let count = prefix.utf8CodeUnitCount + digits
+    let count = prefix.count + digits
     return String(unsafeUninitializedCapacity: count) { buffer in
-      prefix.withUTF8Buffer { for (offset, byte) in $0.enumerated() { buffer[offset] = byte } }
+      if let start = prefix.baseAddress {
+        UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: start, byteCount: prefix.count)
+      }
       var rest = value
-      for offset in stride(from: count - 1, through: prefix.utf8CodeUnitCount, by: -1) {
+      for offset in stride(from: count - 1, through: prefix.count, by: -1) {
         let digit = UInt8(rest & 0xF)
         buffer[offset] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
         rest >>= 4
@@ -329,7 +338,12 @@ private struct SyntheticVerdicts {
     case .fail, .error:
       verdict.cause = outcome == .fail ? failedCause : errorCause
       var story = CaseStory()
-      story.trace = traceLines.enumerated().map { $1 + Self.hex(index &* 31 + $0, prefix: "") }
+      var trace: [String] = []
+      trace.reserveCapacity(traceLinePrefixes.count)
+      for (line, prefix) in traceLinePrefixes.enumerated() {
+        trace.append(prefix.withUnsafeBufferPointer { Self.hex(index &* 31 + line, prefix: $0) })
+      }
+      story.trace = trace
       verdict.story = story
       verdict.replay = PfnResults.Replay(
         spec: "Specs/bench.pfnspec", rule: rules[rule], caseName: verdict.identity.caseName,

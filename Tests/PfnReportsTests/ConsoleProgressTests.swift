@@ -38,6 +38,34 @@ struct ConsoleProgressTests {
     #expect(VerdictText.command(replay) == "pfnspec replay v1.abc")
   }
 
+  @Test("a replay command's odd words: joined to their flag, made a path, quoted as each word alone")
+  func replayCommandOddWords() {
+    var replay = Replay(
+      spec: "-it's.pfnspec", rule: "R 1", caseName: "-c d", walker: .command("-w 'x'"), arch: "x86_64", seed: 1,
+      kernel: "-6.1", caller: "/lib/c.so")
+    #expect(
+      replay.arguments == [
+        "run", "./-it's.pfnspec", "--rule", "R 1", "--case=-c d", "--walker-cmd=-w 'x'", "--caller", "/lib/c.so",
+        "--arch", "x86_64", "--seed", "1", "--kernel=-6.1",
+      ])
+    #expect(
+      VerdictText.command(replay)
+        == #"pfnspec run './-it'\''s.pfnspec' --rule 'R 1' '--case=-c d' '--walker-cmd=-w '\''x'\''' "#
+        + "--caller /lib/c.so --arch x86_64 --seed 1 --kernel=-6.1")
+    // A dash with a combining mark after it is another Character: not a flag's value to join.
+    replay = Replay(spec: nil, rule: "", caseName: "-\u{301}x", walker: .builtin("reference"), arch: "arm64", seed: 0)
+    #expect(replay.arguments == ["run", "--rule", "", "--case", "-\u{301}x", "--walker", "reference", "--arch", "arm64", "--seed", "0"])
+    #expect(VerdictText.command(replay) == "pfnspec run --rule '' --case '-\u{301}x' --walker reference --arch arm64 --seed 0")
+    // A token names a built-in caller itself, and a caller from a shared object again.
+    replay.token = "v1.t"
+    replay.caller = "kvm-like"
+    #expect(VerdictText.command(replay) == "pfnspec replay v1.t")
+    replay.caller = "/lib/c.so"
+    replay.walker = .sharedObject(path: "/w.so")
+    #expect(replay.arguments == ["replay", "v1.t", "--walker", "/w.so", "--caller", "/lib/c.so"])
+    #expect(VerdictText.command(replay) == "pfnspec replay v1.t --walker /w.so --caller /lib/c.so")
+  }
+
   @Test(
     "a progress line only on a terminal and never in CI",
     arguments: [
