@@ -126,6 +126,18 @@ public final class ModelHost: WalkerHost {
   /// Starts a new walk's count (the trace goes on, so a case shows every call).
   public func resetSteps() { stepCount = 0 }
 
+  /// Makes this host as new over the same world, for another run with
+  /// `observer`: an explorer runs many schedules in one world, one after
+  /// another, and one host serves them all instead of one allocated per run.
+  public func reset(observer: (any SchedulingObserver)?, tracing: Bool) {
+    schedulingObserver = observer
+    keepsTrace = tracing
+    stepCount = 0
+    droppedTraceLines = 0
+    traceHead.removeAll(keepingCapacity: true)
+    traceTail.removeAll(keepingCapacity: true)
+  }
+
   // MARK: Architecture constants
   public var archName: String { arch.name }
   public var pageShift: Int { world.geometry.pageShift }

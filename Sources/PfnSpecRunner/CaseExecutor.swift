@@ -53,6 +53,8 @@ struct CaseExecutor {
     /// each starts by coming back to the checkpoint, undoing what the one
     /// before changed, instead of copying the built world.
     var reused: (world: World, start: World.Checkpoint)?
+    /// The host over `reused`'s world, made new for each of those runs.
+    var reusedHost: ModelHost?
     /// The rule's clauses from the first call on, compiled for the case once
     /// (names resolved, what the case fixes folded) instead of per schedule.
     var clauses: [CompiledClause]?
@@ -191,9 +193,16 @@ struct CaseExecutor {
         outcome: .error, cause: .worldNotBuilt(reason: "\(error)"), host: nil,
         observer: observer, stateHash: 0)
     }
-    let host = ModelHost(world: world)
-    host.observer = observer
-    host.tracing = tracing
+    let host: ModelHost
+    if !tracing, observer != nil, let reusedHost = pristine.reusedHost, reusedHost.world === world {
+      reusedHost.reset(observer: observer, tracing: tracing)
+      host = reusedHost
+    } else {
+      host = ModelHost(world: world)
+      host.observer = observer
+      host.tracing = tracing
+      if !tracing, observer != nil { pristine.reusedHost = host }
+    }
     var failures: [FailedExpectation] = []
     var args: FollowPfnmapArgs?
     func stopped(_ outcome: Outcome, _ cause: VerdictCause?) -> Run {

@@ -29,14 +29,25 @@ public final class RaceObserver: SchedulingObserver {
   }
 
   public let kinds: [AdversaryKind]
-  public private(set) var mode: Mode
+  public var mode: Mode { currentMode }
   /// The address the case's start() looks up; the adversary works on the
   /// entries that map it.
   public var address: UInt64? {
     get { lookedUpAddress }
     set { lookedUpAddress = newValue }
   }
+  /// The points met, in order. Empty, with ``pointCount`` still counting,
+  /// when the run was told not to keep them (``keepsPoints``).
   public var points: [Point] { pointList }
+  /// How many scheduling points the run met.
+  public var pointCount: Int { metPoints }
+  /// Whether the points are kept for ``points``: an untraced schedule that
+  /// nobody extends (at the bound) needs only their count, and keeping each
+  /// one copies its host call and retains its enabled operations.
+  public var keepsPoints: Bool {
+    get { keepPoints }
+    set { keepPoints = newValue }
+  }
   public var performed: [Schedule.Step] { performedSteps }
   /// The first point whose enabled operations anyone reads: the explorer
   /// extends a schedule only from its last step's point on, and a schedule
@@ -64,7 +75,10 @@ public final class RaceObserver: SchedulingObserver {
   // Public stored properties of a class pay a dynamic exclusivity check at
   // every access; private ones, which only this module touches, are left to
   // the optimizer, which drops the checks it can prove needless.
+  private var currentMode: Mode
   private var lookedUpAddress: UInt64?
+  private var metPoints = 0
+  private var keepPoints = true
   private var pointList: [Point] = {
     // Room for a typical walk's points at once, not grown one doubling at a time.
     var points: [Point] = []
@@ -81,17 +95,22 @@ public final class RaceObserver: SchedulingObserver {
   /// schedule; left empty while the explorer runs untraced schedules.
   public private(set) var timeline = ScheduleTimeline()
 
-  // A fixed schedule's steps, read at every point: kept apart from `mode`
-  // (which never changes for a fixed schedule) as constants, so that a point
-  // neither copies the mode nor checks exclusive access to it.
-  private let isPinned: Bool
-  private let fixedSteps: [Schedule.Step]
+  // A fixed schedule's steps, read at every point: kept apart from the mode
+  // (which never changes during a fixed schedule's run), so that a point
+  // does not copy the mode; set only when a run begins.
+  private var isPinned = false
+  private var fixedSteps: [Schedule.Step] = []
   /// The point of a fixed schedule's last step (0 without steps); `nil` for other modes.
-  private let fixedLastPoint: Int?
+  private var fixedLastPoint: Int?
 
   public init(kinds: [AdversaryKind], mode: Mode) {
     self.kinds = kinds
-    self.mode = mode
+    self.currentMode = mode
+    setMode(mode)
+  }
+
+  private func setMode(_ mode: Mode) {
+    currentMode = mode
     switch mode {
     case .fixed(let schedule):
       isPinned = false
@@ -108,6 +127,24 @@ public final class RaceObserver: SchedulingObserver {
     }
   }
 
+  /// Makes this observer as new, for another run in `mode`: an explorer runs
+  /// its schedules one after another with one observer, keeping the storage
+  /// of its lists instead of allocating an observer and its lists per schedule.
+  public func reset(_ mode: Mode) {
+    setMode(mode)
+    lookedUpAddress = nil
+    metPoints = 0
+    keepPoints = true
+    pointList.removeAll(keepingCapacity: true)
+    performedSteps.removeAll(keepingCapacity: true)
+    neededFrom = 0
+    foundInfeasible = false
+    visitedStates = nil
+    stoppedAtVisited = false
+    observedDigest = 0
+    if !timeline.points.isEmpty { timeline = ScheduleTimeline() }
+  }
+
   static func describe(_ locks: [LockID]) -> String {
     locks.isEmpty ? "nothing" : locks.map(\.description).joined(separator: ", ")
   }
@@ -117,13 +154,13 @@ public final class RaceObserver: SchedulingObserver {
   public func willPerform(_ call: HostCall, host: ModelHost) throws {
     // A walker that swallows the stop (`try?`) is stopped again at its next call.
     if stoppedAtVisited { throw VisitedStates.Stop() }
-    let point = pointList.count
-    if isPinned, case .pinned(var program) = mode {
+    let point = metPoints
+    if isPinned, case .pinned(var program) = currentMode {
       program.arrive(at: SchedulePoints.name(of: call))
-      mode = .pinned(program)
+      currentMode = .pinned(program)
     }
     guard let address = lookedUpAddress else {
-      pointList.append(Point(call: call, enabled: [], enabledAfter: []))
+      met(Point(call: call, enabled: [], enabledAfter: []))
       return
     }
     let world = host.world
@@ -153,7 +190,7 @@ public final class RaceObserver: SchedulingObserver {
     // The steps due here: a fixed schedule's are read in place, not copied out at every point.
     var ops: [AdversaryOp] = []
     var fixedSteps: [Schedule.Step] = []
-    switch mode {
+    switch currentMode {
     case .pinned(var program):
       // One step after another, each once its point has come and its locks are free.
       var now = enabled
@@ -162,8 +199,8 @@ public final class RaceObserver: SchedulingObserver {
         program.advance()
         now = world.enabledAdversaryOps(kinds, address: address)
       }
-      mode = .pinned(program)
-      pointList.append(Point(call: call, enabled: enabled, enabledAfter: now))
+      currentMode = .pinned(program)
+      met(Point(call: call, enabled: enabled, enabledAfter: now))
       return
     case .fixed(let schedule):
       fixedSteps = schedule.steps
@@ -171,14 +208,14 @@ public final class RaceObserver: SchedulingObserver {
       if performedSteps.count < maxSteps, !enabled.isEmpty, generator.next() % 1000 < chance {
         ops = [enabled[Int(generator.next() % UInt64(enabled.count))].op]
       }
-      mode = .random(generator, chance: chance, maxSteps: maxSteps)
+      currentMode = .random(generator, chance: chance, maxSteps: maxSteps)
     }
     var now = enabled
     // Several steps at one point run in order; each must be possible then.
     func take(_ op: AdversaryOp) throws -> Bool {
       guard let enabledOp = now.first(where: { $0.op == op }) else {
         foundInfeasible = true
-        pointList.append(Point(call: call, enabled: enabled, enabledAfter: now))
+        met(Point(call: call, enabled: enabled, enabledAfter: now))
         return false
       }
       try perform(enabledOp, point: point, call: call, host: host, address: address, record: &record)
@@ -191,11 +228,11 @@ public final class RaceObserver: SchedulingObserver {
     for step in fixedSteps where step.point == point {
       guard try take(step.op) else { return }
     }
-    pointList.append(Point(call: call, enabled: enabled, enabledAfter: now))
+    met(Point(call: call, enabled: enabled, enabledAfter: now))
     // After a fixed schedule's last step the rest of the run depends only on
     // the world and on what was observed: if an earlier schedule came here,
     // this one goes on as that one did.
-    if let visited = visitedStates, record == nil, case .fixed(let schedule) = mode {
+    if let visited = visitedStates, record == nil, case .fixed(let schedule) = currentMode {
       let last = schedule.steps.last?.point ?? 0
       guard point >= last else { return }
       let key = World.mix(World.mix(World.mix(world.explorationKey, observedDigest), UInt64(host.steps)), UInt64(point))
@@ -208,6 +245,13 @@ public final class RaceObserver: SchedulingObserver {
         throw VisitedStates.Stop()
       }
     }
+  }
+
+  /// Counts a point, and keeps it when ``keepsPoints`` says so.
+  @inline(__always)
+  private func met(_ point: @autoclosure () -> Point) {
+    metPoints += 1
+    if keepPoints { pointList.append(point()) }
   }
 
   /// A point of an untraced run of a fixed schedule: what `willPerform` does
@@ -234,14 +278,14 @@ public final class RaceObserver: SchedulingObserver {
       }
       guard let enabledOp = now.first(where: { $0.op == step.op }) else {
         foundInfeasible = true
-        pointList.append(Point(call: call, enabled: enabled, enabledAfter: now))
+        met(Point(call: call, enabled: enabled, enabledAfter: now))
         return
       }
       try perform(enabledOp, point: point, call: call, host: host, address: address, record: &record)
       stale = true
     }
     if stale { now = point >= neededFrom ? world.enabledAdversaryOps(kinds, address: address) : [] }
-    pointList.append(Point(call: call, enabled: enabled, enabledAfter: now))
+    met(Point(call: call, enabled: enabled, enabledAfter: now))
     // After a fixed schedule's last step the rest of the run depends only on
     // the world and on what was observed: if an earlier schedule came here,
     // this one goes on as that one did.

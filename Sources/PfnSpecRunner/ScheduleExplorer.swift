@@ -234,12 +234,25 @@ public struct ScheduleExplorer<Run: ExplorableRun> {
   /// Runs the case under exactly `schedule`; with `visited`, the run stops
   /// early at a state already explored (the observer says it was pruned).
   public func run(_ schedule: Schedule, tracing: Bool, visited: VisitedStates? = nil) -> (Run, RaceObserver) {
-    let observer = RaceObserver(kinds: kinds, mode: .fixed(schedule))
+    run(schedule, tracing: tracing, visited: visited, reusing: nil)
+  }
+
+  /// `run(_:tracing:visited:)` in `observer`, made new for it, when one is
+  /// given: the bounded search's schedules run one after another with one
+  /// observer, which keeps its lists' storage from one to the next.
+  private func run(_ schedule: Schedule, tracing: Bool, visited: VisitedStates?, reusing observer: RaceObserver?)
+    -> (Run, RaceObserver)
+  {
+    let observer = observer.map { $0.reset(.fixed(schedule)); return $0 } ?? RaceObserver(kinds: kinds, mode: .fixed(schedule))
     observer.visited = visited
     // An untraced run is extended (by `BoundedScheduleSearch`) from its last
     // step's point on, if it is shorter than the bound; a traced one keeps every point.
     if !tracing {
-      observer.enabledNeededFrom = schedule.steps.count < policy.bound ? schedule.steps.last?.point ?? 0 : Int.max
+      let extended = schedule.steps.count < policy.bound
+      observer.enabledNeededFrom = extended ? schedule.steps.last?.point ?? 0 : Int.max
+      // A schedule at the bound is neither extended nor the base of the random
+      // schedules (the schedule without steps is): its points are only counted.
+      observer.keepsPoints = extended || schedule.steps.isEmpty
     }
     return (body(observer, tracing), observer)
   }
@@ -278,6 +291,10 @@ public struct ScheduleExplorer<Run: ExplorableRun> {
     var base: (run: Run, points: [RaceObserver.Point])?
     var last: Run?
     let visited = policy.stateCaching && policy.partition == nil ? VisitedStates(bound: policy.bound) : nil
+    // The bounded search's untraced runs share one observer. What a run returns
+    // may hold it, but nothing reads it there: a passing run's verdict says
+    // nothing of its points, and a failing one runs again, traced, with its own.
+    let reused = RaceObserver(kinds: kinds, mode: .fixed(Schedule()))
     while let schedule = search.nextSchedule() {
       if let watch, !watch.proceed(schedule) {
         statistics.truncated = true
@@ -286,7 +303,7 @@ public struct ScheduleExplorer<Run: ExplorableRun> {
       // Every share runs the schedule without steps (the root of the tree); the first counts it.
       let counted = schedule.steps.isEmpty ? policy.partition.map({ $0.index == 0 }) ?? true : search.owned
       if counted { statistics.schedules += 1 }
-      let (run, observer) = self.run(schedule, tracing: false, visited: visited)
+      let (run, observer) = self.run(schedule, tracing: false, visited: visited, reusing: reused)
       watch?.ran(schedule, counted: counted, infeasible: observer.infeasible, failed: run.failed)
       if observer.infeasible { continue }
       // Its end state and outcome are an earlier schedule's, and so are its extensions.
