@@ -22,7 +22,7 @@ public final class ModelHost: WalkerHost {
     set { schedulingObserver = newValue }
   }
   /// Host calls allowed per walk; more means the walker does not terminate.
-  public var stepLimit: Int
+  @exclusivity(unchecked) public var stepLimit: Int
   public var steps: Int { stepCount }
   /// The host calls and other CPUs' steps, oldest first. A long trace keeps
   /// its beginning (where races usually start) and its end, and says how many
@@ -30,7 +30,7 @@ public final class ModelHost: WalkerHost {
   public var trace: [String] {
     droppedTraceLines == 0 ? traceHead + traceTail : traceHead + ["... \(droppedTraceLines) lines not shown ..."] + traceTail
   }
-  public var traceLimit = 400
+  @exclusivity(unchecked) public var traceLimit = 400
   /// Off while the explorer runs schedules that will not be reported:
   /// formatting every call is most of a run's cost.
   public var tracing: Bool {
@@ -38,15 +38,16 @@ public final class ModelHost: WalkerHost {
     set { keepsTrace = newValue }
   }
   // The storage of `observer`, `steps` and `tracing`, read at every host call.
-  // Public stored properties of a class pay a dynamic exclusivity check at
-  // every access; private ones, which only this module touches, are left to
-  // the optimizer, which drops the checks it can prove needless.
-  private var schedulingObserver: (any SchedulingObserver)?
-  private var stepCount = 0
-  private var keepsTrace = true
-  public private(set) var droppedTraceLines = 0
-  private var traceHead: [String] = []
-  private var traceTail: [String] = []
+  // A class's stored properties pay a dynamic exclusivity check at every
+  // access the optimizer cannot prove safe; these are never accessed while an
+  // access to them is open (no method lends them out across a call), and a
+  // host serves one thread, so the checks are switched off for them.
+  @exclusivity(unchecked) private var schedulingObserver: (any SchedulingObserver)?
+  @exclusivity(unchecked) private var stepCount = 0
+  @exclusivity(unchecked) private var keepsTrace = true
+  @exclusivity(unchecked) public private(set) var droppedTraceLines = 0
+  @exclusivity(unchecked) private var traceHead: [String] = []
+  @exclusivity(unchecked) private var traceTail: [String] = []
 
   public init(world: World, stepLimit: Int = 10_000) {
     self.world = world

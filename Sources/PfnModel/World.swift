@@ -63,8 +63,13 @@ public final class World {
   public let geometry: Geometry
   public let mm = MMRef(id: 1)
 
+  // Every stored property below is read or written at scheduling points.
+  // Dynamic exclusivity checks (one per access the optimizer cannot prove
+  // safe) are off for them: no method lends one out across a call that could
+  // touch it again, and a world is used by one thread at a time.
+
   /// The page tables, flat, with the content hash and the undo log.
-  private(set) var tables: TableStore
+  @exclusivity(unchecked) private(set) var tables: TableStore
   /// An XOR of one digest per non-zero entry (Zobrist hashing): updated on
   /// every store, so that telling end states apart costs nothing per state.
   var contentHash: UInt64 { tables.contentHash }
@@ -74,43 +79,43 @@ public final class World {
   var mutations: Int { tables.mutations }
   // The last answer of `existingPath`, valid while `mutations` has not moved;
   // not copied with the world.
-  private var pathCacheMutations = Int.min
-  private var pathCacheAddress: UInt64 = 0
-  private var pathCache = PerLevel<EntryPointer?>(repeating: nil)
+  @exclusivity(unchecked) private var pathCacheMutations = Int.min
+  @exclusivity(unchecked) private var pathCacheAddress: UInt64 = 0
+  @exclusivity(unchecked) private var pathCache = PerLevel<EntryPointer?>(repeating: nil)
   // The last answer of `enabledAdversaryOps`, valid while `mutations` has not
   // moved: plain fields, so that checking it copies no struct of arrays.
   /// The `mutations` the cached answer is for; never a real count when there is none.
-  var enabledCacheMutations = Int.min
-  var enabledCacheAddress: UInt64 = 0
-  var enabledCacheKinds: [AdversaryKind] = []
-  var enabledCacheOps: [EnabledOp] = []
+  @exclusivity(unchecked) var enabledCacheMutations = Int.min
+  @exclusivity(unchecked) var enabledCacheAddress: UInt64 = 0
+  @exclusivity(unchecked) var enabledCacheKinds: [AdversaryKind] = []
+  @exclusivity(unchecked) var enabledCacheOps: [EnabledOp] = []
   /// The enabled operations of every state met so far (see `EnabledMemo`).
-  var enabledMemo = EnabledMemo()
+  @exclusivity(unchecked) var enabledMemo = EnabledMemo()
   /// How many tables exist.
   var tableCount: Int { tables.tables.count }
-  private var nextFramePFN: UInt64 = 0x1000
+  @exclusivity(unchecked) private var nextFramePFN: UInt64 = 0x1000
   /// The frame the next table would take.
   var nextFreePFN: UInt64 { nextFramePFN }
   /// The pfn of the top-level table.
-  public private(set) var rootPFN: UInt64 = 0
+  @exclusivity(unchecked) public private(set) var rootPFN: UInt64 = 0
 
-  public private(set) var vmas: [VMAView] = []
-  private var mappings: [FileRef: MappingRef] = [:]
+  @exclusivity(unchecked) public private(set) var vmas: [VMAView] = []
+  @exclusivity(unchecked) private var mappings: [FileRef: MappingRef] = [:]
 
   // What the caller holds on entry.
-  public var mmapMode: MmapMode = .read
-  public var heldMappings: Set<MappingRef> = []
+  @exclusivity(unchecked) public var mmapMode: MmapMode = .read
+  @exclusivity(unchecked) public var heldMappings: Set<MappingRef> = []
 
   // What the walker did.
-  public private(set) var heldLocks: [LockID] = []
-  public private(set) var mappedTables: [UInt64: Int] = [:]
+  @exclusivity(unchecked) public private(set) var heldLocks: [LockID] = []
+  @exclusivity(unchecked) public private(set) var mappedTables: [UInt64: Int] = [:]
   /// An XOR of `mix(pfn, count)` over ``mappedTables``, kept on every map and
   /// unmap so that ``explorationKey`` does not walk the dictionary.
-  private(set) var mappedDigest: UInt64 = 0
-  public private(set) var lockdepWarnings: [String] = []
+  @exclusivity(unchecked) private(set) var mappedDigest: UInt64 = 0
+  @exclusivity(unchecked) public private(set) var lockdepWarnings: [String] = []
   /// Plain reads of entries another CPU may change, without their lock (``DataRace``).
-  public private(set) var dataRaces: [DataRace] = []
-  public private(set) var writes: [EntryWrite] = []
+  @exclusivity(unchecked) public private(set) var dataRaces: [DataRace] = []
+  @exclusivity(unchecked) public private(set) var writes: [EntryWrite] = []
   /// Operations another CPU performed (see `Adversary.swift`).
   public internal(set) var adversarySteps = 0
   /// Completed invalidations of any range (what `mmu_invalidate_seq` counts).
@@ -121,7 +126,7 @@ public final class World {
   }
   /// Whether a listener was registered (it may have gone since): a plain flag,
   /// so that a world without one never loads the weak reference at every point.
-  private(set) var mayHaveInvalidationListener = false
+  @exclusivity(unchecked) private(set) var mayHaveInvalidationListener = false
 
   public init(arch: any Architecture, release: KernelRelease = .newest) {
     self.arch = arch

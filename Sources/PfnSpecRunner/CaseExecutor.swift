@@ -232,11 +232,9 @@ struct CaseExecutor {
             expected: expected, world: world, previous: args)
           args = current
           if let observer {
-            var hasher = Hasher()
-            hasher.combine(result)
-            hasher.combine(current)
-            hasher.combine(expected)
-            observer.observe(UInt64(bitPattern: Int64(hasher.finalize())))
+            var digest = Self.digest(of: current, into: UInt64(UInt32(bitPattern: result)))
+            digest = Self.digest(of: expected, into: digest)
+            observer.observe(digest)
           }
         case .end(let range):
           guard var current = args, let started = evaluator.state else {
@@ -253,10 +251,7 @@ struct CaseExecutor {
           evaluator.state = started.ended(args: current, argsBefore: before, protectedUntilEnd: protectedUntilEnd)
           args = current
           if let observer {
-            var hasher = Hasher()
-            hasher.combine(Optional(protectedUntilEnd))
-            hasher.combine(current)
-            observer.observe(UInt64(bitPattern: Int64(hasher.finalize())))
+            observer.observe(Self.digest(of: current, into: protectedUntilEnd ? 1 : 2))
           }
         case .caller(let address, let range):
           guard let caller else {
@@ -300,6 +295,36 @@ struct CaseExecutor {
     }
     guard failures.isEmpty else { return stopped(.fail, .broken(expectations: failures, fault: nil)) }
     return stopped(.pass, nil)
+  }
+
+  /// Every field of `args` mixed into `digest`: what a run learned from a
+  /// call, for state caching (a `Hasher` over the same fields cost more than
+  /// the rest of the schedule's bookkeeping at that point).
+  static func digest(of args: FollowPfnmapArgs, into digest: UInt64) -> UInt64 {
+    let file: UInt64 = args.vma.file.map { UInt64(bitPattern: Int64($0.id)) &+ 1 } ?? 0
+    let lock: UInt64 = args.lock.map { World.lockCode($0.id) } ?? 0
+    let ptep: UInt64 = args.ptep.map { $0.address | 1 } ?? 0
+    let flags: UInt64 = (args.writable ? 1 : 0) | (args.special ? 2 : 0)
+    let values: [UInt64] = [
+      args.vma.start, args.vma.end, args.vma.flags.rawValue, file, UInt64(bitPattern: Int64(args.vma.mm.id)),
+      args.address, lock, ptep, args.pfn, args.pgprot, flags, args.addrMask,
+    ]
+    var digest = digest
+    for value in values { digest = World.mix(digest, value) }
+    return digest
+  }
+
+  /// The translation the oracle read, mixed into `digest` (`nil` differs from every leaf).
+  static func digest(of translation: Translation?, into digest: UInt64) -> UInt64 {
+    guard let t = translation else { return World.mix(digest, 0) }
+    let flags: UInt64 = (t.writable ? 1 : 0) | (t.special ? 2 : 0)
+    let values: [UInt64] = [
+      UInt64(t.level.rawValue) + 1, t.pointer.address, t.entry, t.pfn, t.pgprot, flags, t.addrMask,
+      World.lockCode(t.lock),
+    ]
+    var digest = digest
+    for value in values { digest = World.mix(digest, value) }
+    return digest
   }
 
   private func point(_ position: SourcePosition) -> SourcePoint {

@@ -72,36 +72,36 @@ public final class RaceObserver: SchedulingObserver {
   public var observed: UInt64 { observedDigest }
 
   // The storage of the properties above, read at every scheduling point.
-  // Public stored properties of a class pay a dynamic exclusivity check at
-  // every access; private ones, which only this module touches, are left to
-  // the optimizer, which drops the checks it can prove needless.
-  private var currentMode: Mode
-  private var lookedUpAddress: UInt64?
-  private var metPoints = 0
-  private var keepPoints = true
-  private var pointList: [Point] = {
+  // Dynamic exclusivity checks are off for it: no method lends a property
+  // out across a call that could touch it again, and an observer serves one
+  // run on one thread at a time.
+  @exclusivity(unchecked) private var currentMode: Mode
+  @exclusivity(unchecked) private var lookedUpAddress: UInt64?
+  @exclusivity(unchecked) private var metPoints = 0
+  @exclusivity(unchecked) private var keepPoints = true
+  @exclusivity(unchecked) private var pointList: [Point] = {
     // Room for a typical walk's points at once, not grown one doubling at a time.
     var points: [Point] = []
     points.reserveCapacity(24)
     return points
   }()
-  private var performedSteps: [Schedule.Step] = []
-  private var neededFrom = 0
-  private var foundInfeasible = false
-  private var visitedStates: VisitedStates?
-  private var stoppedAtVisited = false
-  private var observedDigest: UInt64 = 0
+  @exclusivity(unchecked) private var performedSteps: [Schedule.Step] = []
+  @exclusivity(unchecked) private var neededFrom = 0
+  @exclusivity(unchecked) private var foundInfeasible = false
+  @exclusivity(unchecked) private var visitedStates: VisitedStates?
+  @exclusivity(unchecked) private var stoppedAtVisited = false
+  @exclusivity(unchecked) private var observedDigest: UInt64 = 0
   /// The points of a traced run with the values involved, for pictures of the
   /// schedule; left empty while the explorer runs untraced schedules.
-  public private(set) var timeline = ScheduleTimeline()
+  @exclusivity(unchecked) public private(set) var timeline = ScheduleTimeline()
 
   // A fixed schedule's steps, read at every point: kept apart from the mode
   // (which never changes during a fixed schedule's run), so that a point
   // does not copy the mode; set only when a run begins.
-  private var isPinned = false
-  private var fixedSteps: [Schedule.Step] = []
+  @exclusivity(unchecked) private var isPinned = false
+  @exclusivity(unchecked) private var fixedSteps: [Schedule.Step] = []
   /// The point of a fixed schedule's last step (0 without steps); `nil` for other modes.
-  private var fixedLastPoint: Int?
+  @exclusivity(unchecked) private var fixedLastPoint: Int?
 
   public init(kinds: [AdversaryKind], mode: Mode) {
     self.kinds = kinds
@@ -343,10 +343,11 @@ public final class RaceObserver: SchedulingObserver {
 public final class VisitedStates {
   // An open-addressed set (linear probing, at most half full): the keys are
   // digests already, so they pick their slot without being hashed again.
-  // Zero marks an empty slot; the key zero is kept aside.
-  private var slots = [UInt64](repeating: 0, count: 1024)
-  private var hasZero = false
-  private var stored = 0
+  // Zero marks an empty slot; the key zero is kept aside. Asked at every
+  // scheduling point by one thread: no dynamic exclusivity checks.
+  @exclusivity(unchecked) private var slots = [UInt64](repeating: 0, count: 1024)
+  @exclusivity(unchecked) private var hasZero = false
+  @exclusivity(unchecked) private var stored = 0
   /// Schedules with this many steps are not extended.
   public let bound: Int
 

@@ -271,6 +271,9 @@ public final class Runner {
       let story = CaseStory(rule: CaseStory.RuleLine(id: rule.id.value, title: nil, file: file.path, line: rule.range.start.line))
       return [verdict([], .error, .planning(message: message), story: story, began.secondsElapsed)]
     case .cases(let planned):
+      // Every case of the rule names its spec file the same way; asking the
+      // working folder once per case cost more than a race-free case's run.
+      let spec = absolutePath(file.path)
       return planned.enumerated().compactMap { index, plannedCase in
         let caseIdentity = identity(plannedCase.parameters)
         let name = caseIdentity.caseName
@@ -284,7 +287,7 @@ public final class Runner {
         let caseBegan = clock.now
         var executor = CaseExecutor(
           rule: rule, file: file, walker: walker, caller: caller, planned: plannedCase,
-          replay: replay(file: file, rule: rule, caseName: name, walker: descriptor, caller: caller, arch: arch.name))
+          replay: replay(spec: spec, rule: rule, caseName: name, walker: descriptor, caller: caller, arch: arch.name))
         executor.settings = ExplorationSettings(
           bound: options.raceBound, randomSchedules: options.randomSchedules, budget: options.explorationBudget,
           forced: options.forcedSchedule, totals: options.explorationTotals, seed: options.seed,
@@ -294,7 +297,7 @@ public final class Runner {
         let seed = options.seed
         executor.token = { schedule in
           ReplayToken(
-            spec: absolutePath(file.path), rule: rule.id.value, caseName: name, walker: descriptor.name, arch: arch.name,
+            spec: spec, rule: rule.id.value, caseName: name, walker: descriptor.name, arch: arch.name,
             seed: seed, kernel: release, schedule: schedule, caller: caller?.descriptor.name
           ).encoded
         }
@@ -323,13 +326,13 @@ public final class Runner {
     ).plan()
   }
 
-  /// How to rerun one case of this run.
+  /// How to rerun one case of this run; `spec` is its spec file's absolute path.
   func replay(
-    file: SpecFile, rule: Rule, caseName: String, walker: WalkerDescriptor, caller: (any Caller)? = nil, arch: String
+    spec: String, rule: Rule, caseName: String, walker: WalkerDescriptor, caller: (any Caller)? = nil, arch: String
   ) -> Replay {
     // The spec and a shared object's path are absolute: the command works from any folder.
     Replay(
-      spec: absolutePath(file.path), rule: rule.id.value, caseName: caseName, walker: Replay.Walker(walker), arch: arch,
+      spec: spec, rule: rule.id.value, caseName: caseName, walker: Replay.Walker(walker), arch: arch,
       seed: options.seed, kernel: options.release == .newest ? nil : options.release.description,
       caller: caller.map { $0.descriptor.replayArguments?.last ?? $0.descriptor.name })
   }
