@@ -21,7 +21,7 @@ extension World {
   }
 
   /// One step of splitmix64 over the running digest and a value.
-  public static func mix(_ digest: UInt64, _ value: UInt64) -> UInt64 {
+  @inlinable public static func mix(_ digest: UInt64, _ value: UInt64) -> UInt64 {
     var z = digest &+ 0x9E37_79B9_7F4A_7C15 ^ value
     z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
     z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB

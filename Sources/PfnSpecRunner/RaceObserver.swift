@@ -102,6 +102,8 @@ public final class RaceObserver: SchedulingObserver {
   @exclusivity(unchecked) private var fixedSteps: [Schedule.Step] = []
   /// The point of a fixed schedule's last step (0 without steps); `nil` for other modes.
   @exclusivity(unchecked) private var fixedLastPoint: Int?
+  /// Bit `p` set: the fixed schedule has a step at point `p` (points below 64).
+  @exclusivity(unchecked) private var fixedStepMask: UInt64 = 0
 
   public init(kinds: [AdversaryKind], mode: Mode) {
     self.kinds = kinds
@@ -116,6 +118,8 @@ public final class RaceObserver: SchedulingObserver {
       isPinned = false
       fixedSteps = schedule.steps
       fixedLastPoint = schedule.steps.last?.point ?? 0
+      fixedStepMask = 0
+      for step in schedule.steps where step.point < 64 { fixedStepMask |= 1 << UInt64(step.point) }
     case .random:
       isPinned = false
       fixedSteps = []
@@ -260,37 +264,58 @@ public final class RaceObserver: SchedulingObserver {
   private func fixedStepsUntraced(
     _ call: HostCall, point: Int, host: ModelHost, address: UInt64, last: Int
   ) throws {
-    let world = host.world
     // Most points of a schedule at the bound have no step and extend nothing:
     // what could run there is not asked (the answer would only be cached).
-    let needed = point >= neededFrom || fixedSteps.contains { $0.point == point }
-    let enabled = needed ? world.enabledAdversaryOps(kinds, address: address) : []
+    let hasStep = hasFixedStep(at: point)
+    guard hasStep || point >= neededFrom else {
+      met(Point(call: call, enabled: [], enabledAfter: []))
+      guard point >= last, let visited = visitedStates else { return }
+      try recordState(host: host, point: point, last: last, visited: visited)
+      return
+    }
+    let world = host.world
+    let enabled = world.enabledAdversaryOps(kinds, address: address)
     var now = enabled
     // After a step, what could run next is asked only when something reads it:
     // a later step here, or the explorer extending the schedule from this point.
     var stale = false
     var record: ScheduleTimeline.Point? = nil
     // Several steps at one point run in order; each must be possible then.
-    for step in fixedSteps where step.point == point {
-      if stale {
-        now = world.enabledAdversaryOps(kinds, address: address)
-        stale = false
+    if hasStep {
+      for step in fixedSteps where step.point == point {
+        if stale {
+          now = world.enabledAdversaryOps(kinds, address: address)
+          stale = false
+        }
+        guard let enabledOp = now.first(where: { $0.op == step.op }) else {
+          foundInfeasible = true
+          met(Point(call: call, enabled: enabled, enabledAfter: now))
+          return
+        }
+        try perform(enabledOp, point: point, call: call, host: host, address: address, record: &record)
+        stale = true
       }
-      guard let enabledOp = now.first(where: { $0.op == step.op }) else {
-        foundInfeasible = true
-        met(Point(call: call, enabled: enabled, enabledAfter: now))
-        return
-      }
-      try perform(enabledOp, point: point, call: call, host: host, address: address, record: &record)
-      stale = true
     }
     if stale { now = point >= neededFrom ? world.enabledAdversaryOps(kinds, address: address) : [] }
     met(Point(call: call, enabled: enabled, enabledAfter: now))
-    // After a fixed schedule's last step the rest of the run depends only on
-    // the world and on what was observed: if an earlier schedule came here,
-    // this one goes on as that one did.
-    guard let visited = visitedStates, point >= last else { return }
-    let key = World.mix(World.mix(World.mix(world.explorationKey, observedDigest), UInt64(host.steps)), UInt64(point))
+    guard point >= last, let visited = visitedStates else { return }
+    try recordState(host: host, point: point, last: last, visited: visited)
+  }
+
+  /// Whether the fixed schedule has a step at `point`: a bit test for the
+  /// first 64 points, where a scan of the steps retained the list at every point.
+  @inline(__always)
+  private func hasFixedStep(at point: Int) -> Bool {
+    point < 64 ? fixedStepMask & (1 << UInt64(point)) != 0 : fixedSteps.contains { $0.point == point }
+  }
+
+  /// After a fixed schedule's last step the rest of the run depends only on
+  /// the world and on what was observed: if an earlier schedule came here,
+  /// this one goes on as that one did.
+  @inline(__always)
+  private func recordState(host: ModelHost, point: Int, last: Int, visited: VisitedStates) throws {
+    let key = World.mix(
+      World.mix(World.mix(host.world.explorationKey, observedDigest), UInt64(host.steps)), UInt64(point))
     let new = visited.insert(key: key)
     // At its last step's point a schedule stops at a known state: its extensions
     // are the other's. Later, only one that is not extended (at the bound) may.

@@ -80,6 +80,10 @@ public final class Runner {
   public let arches: [any Architecture]
   public let options: RunOptions
   private lazy var resumeGate = ResumeGate(options.resume)
+  /// Each spec file's absolute path, for replay commands: made once, where
+  /// asking the working folder for every rule's cases cost more than running
+  /// a race-free case.
+  private let absoluteSpecPaths: [String: String]
 
   /// - Parameters:
   ///   - files: Checked spec files (run only files without errors).
@@ -98,6 +102,7 @@ public final class Runner {
     self.callers = callers
     self.arches = arches
     self.options = options
+    self.absoluteSpecPaths = Dictionary(files.map { ($0.path, absolutePath($0.path)) }, uniquingKeysWith: { a, _ in a })
   }
 
   /// The rules of each suite, in the order the suites first appear.
@@ -271,9 +276,7 @@ public final class Runner {
       let story = CaseStory(rule: CaseStory.RuleLine(id: rule.id.value, title: nil, file: file.path, line: rule.range.start.line))
       return [verdict([], .error, .planning(message: message), story: story, began.secondsElapsed)]
     case .cases(let planned):
-      // Every case of the rule names its spec file the same way; asking the
-      // working folder once per case cost more than a race-free case's run.
-      let spec = absolutePath(file.path)
+      let spec = absoluteSpecPaths[file.path] ?? absolutePath(file.path)
       return planned.enumerated().compactMap { index, plannedCase in
         let caseIdentity = identity(plannedCase.parameters)
         let name = caseIdentity.caseName
