@@ -274,7 +274,7 @@ private struct SyntheticVerdicts {
   private let sources = (0..<33).map { ["contract#C\($0 + 1)"] }
   private let emptyStory = CaseStory()
   /// A failure's host calls, up to the address each reads (`host call 3: read pmd entry 0x`).
-  private let traceLinePrefixes = (0..<12).map { "host call \($0): read pmd entry 0x" }
+  private let traceLinePrefixes = (0..<12).map { Array("host call \($0): read pmd entry 0x".utf8) }
   private let skippedCause = VerdictCause.notApplicable(reason: "no PUD leaves on this architecture")
   private let failedCause = VerdictCause.broken(
     expectations: [
@@ -290,9 +290,10 @@ private struct SyntheticVerdicts {
     outcome: .pass, profile: "6.12/strict", seed: 7, seconds: 0.0001)
 
   /// A failing case's story and replay, held here while passing cases carry
-  /// the empty ones, so that the next failing case writes its own host calls
-  /// and replay into the same storage (as the C writer formats into static
-  /// buffers): each case's values are still made for each case.
+  /// the empty ones, so that the next failing case sets its own host calls
+  /// and replay in the same story, array and replay (as the C writer formats
+  /// into static buffers): each case's values, each host call's line a new
+  /// string, are still made for each case.
   private var spareStory = CaseStory(trace: Array(repeating: "", count: 12))
   private var spareReplay: PfnResults.Replay? = PfnResults.Replay(
     spec: "Specs/bench.pfnspec", rule: "", caseName: "", walker: .builtin(""), arch: "", seed: 7)
@@ -324,15 +325,6 @@ private struct SyntheticVerdicts {
       }
       return count
     }
-  }
-
-  /// `prefix + String(value, radix: 16)` written into `text`, replacing
-  /// what it held: in its own storage when no one else holds it (a line of
-  /// host calls is too long to be a small string).
-  static func hex(_ value: Int, prefix: String, into text: inout String) {
-    text.removeAll(keepingCapacity: true)
-    text.append(prefix)
-    text.append(hex(value, prefix: ""))
   }
 
   /// Makes `verdict`, the previous case's, case `index`.
@@ -371,10 +363,12 @@ private struct SyntheticVerdicts {
         swap(&verdict.replay, &spareReplay)
         verdictHoldsFailure = true
       }
-      // Each host call's line written again into its string (a new one if a
-      // sink kept the last: the story and its lines are values).
+      // Each host call's line made anew, into the same array (a new story if
+      // a sink kept the last: it is a value).
       for line in 0..<traceLinePrefixes.count {
-        Self.hex(index &* 31 + line, prefix: traceLinePrefixes[line], into: &verdict.story.trace[line])
+        verdict.story.trace[line] = traceLinePrefixes[line].withUnsafeBufferPointer {
+          Self.hex(index &* 31 + line, prefix: $0)
+        }
       }
       verdict.replay!.rule = rules[rule]
       verdict.replay!.caseName = verdict.identity.caseName
