@@ -31,7 +31,9 @@ import PfnResults
 /// could not be judged, `# TIMEOUT message` when such a case hung. Names never
 /// contain `#`. A suite whose cases all skipped is itself `ok … # SKIP`; one
 /// with a failure or error is `not ok`. Diagnostic lines (`# …`) come before
-/// the result line they are about. Memory holds one suite's lines.
+/// the result line they are about. Memory holds one suite's lines. As with
+/// ``TAPReporter``, a planned suite count (``RunInfo/plannedSuites``) lets a
+/// file report be written in place after its plan instead of spooled.
 public final class KTAPReporter: VerdictSink {
   /// The file, or `-` for standard output.
   public let path: String
@@ -65,7 +67,11 @@ public final class KTAPReporter: VerdictSink {
     suiteCount = 0
     suite = nil
     pendingError = nil
-    do { spool = try TextReportTarget(path: path).makeSpool() } catch { pendingError = error }
+    // A planned suite count lets the plan be written first, into the report itself.
+    let expectedHeader = info.plannedSuites.map(Self.header(suiteCount:))
+    do { spool = try TextReportTarget(path: path).makeSpool(expectedHeader: expectedHeader) } catch {
+      pendingError = error
+    }
   }
 
   public func suiteStarted(_ key: SuiteKey) {
@@ -149,9 +155,11 @@ public final class KTAPReporter: VerdictSink {
     defer { spool = nil }
     if let pendingError { throw pendingError }
     guard let spool else { return }
-    try TextReportTarget(path: path).write(
-      header: "KTAP version 1\n1..\(suiteCount)\n", spool: spool)
+    try TextReportTarget(path: path).write(header: Self.header(suiteCount: suiteCount), spool: spool)
   }
+
+  /// The version line and the plan of a run of `suiteCount` suites.
+  private static func header(suiteCount: Int) -> String { "KTAP version 1\n1..\(suiteCount)\n" }
 
   private func closeSuite() {
     guard let open = suite else { return }

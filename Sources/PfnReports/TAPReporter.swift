@@ -21,7 +21,10 @@ import PfnResults
 /// location and replay command; an error is a `not ok` point with
 /// `severity: error` and a `# ERROR` comment line before it, since TAP has no
 /// error directive. `#` and `\` in descriptions are escaped as TAP 14 says.
-/// The points go to a spool while the run streams, so memory stays flat.
+/// The points go to a spool while the run streams, so memory stays flat;
+/// when the run says how many cases it plans (``RunInfo/plannedCases``), a
+/// file report is written in place after its plan, and copied only if the
+/// run ends with another count.
 public final class TAPReporter: VerdictSink {
   /// The file, or `-` for standard output.
   public let path: String
@@ -59,7 +62,18 @@ public final class TAPReporter: VerdictSink {
   public func runStarted(_ info: RunInfo) {
     count = 0
     pendingError = nil
-    do { spool = try TextReportTarget(path: path).makeSpool() } catch { pendingError = error }
+    // A planned count lets the plan be written first, into the report itself.
+    let expectedHeader = info.plannedCases.map(header(count:))
+    do { spool = try TextReportTarget(path: path).makeSpool(expectedHeader: expectedHeader) } catch {
+      pendingError = error
+    }
+  }
+
+  /// The version line and the plan of a run of `count` cases.
+  private func header(count: Int) -> String {
+    // `1..0` alone is a skip-all; prove wants the reason after a bare SKIP.
+    let plan = count == 0 ? "1..0 # SKIP no case matched" : "1..\(count)"
+    return "TAP version \(version)\n\(plan)\n"
   }
 
   public func suiteStarted(_ key: SuiteKey) {}
@@ -86,10 +100,7 @@ public final class TAPReporter: VerdictSink {
     defer { spool = nil }
     if let pendingError { throw pendingError }
     guard let spool else { return }
-    // `1..0` alone is a skip-all; prove wants the reason after a bare SKIP.
-    let plan = count == 0 ? "1..0 # SKIP no case matched" : "1..\(count)"
-    try TextReportTarget(path: path).write(
-      header: "TAP version \(version)\n\(plan)\n", spool: spool)
+    try TextReportTarget(path: path).write(header: header(count: count), spool: spool)
   }
 
   // MARK: - Lines

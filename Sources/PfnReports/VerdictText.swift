@@ -41,8 +41,10 @@ public enum VerdictText {
   /// line of `FILE:L:C: expect TEXT\n    EXPLANATION`, as ``secondLine(of:)``
   /// finds it). `nil` for any other, which takes the general path.
   private static func oneLineExplanation(_ expectation: FailedExpectation) -> String? {
+    // Over the contiguous bytes, not the UTF-8 view's iterator (every failing case asks).
     func oneLine(_ text: String) -> Bool {
-      !text.utf8.contains { $0 == 0x0A || $0 == 0x0D }
+      var text = text
+      return text.withUTF8 { utf8 in !utf8.contains { $0 == 0x0A || $0 == 0x0D } }
     }
     let explanation = expectation.explanation
     // A first byte that is not ASCII could join the indentation's last space

@@ -177,6 +177,16 @@ public struct RunInfo: Sendable, Codable {
   /// Seconds since 1970, UTC.
   public var startTime: Double
   public var hostname: String
+  /// How many verdicts the run will deliver, when its producer knows it
+  /// before the first one (`nil`: not known). A reporter whose header
+  /// carries the count (TAP's plan `1..N`) can then write the header first
+  /// instead of spooling its lines; it must still be right if the run ends
+  /// with another count.
+  public var plannedCases: Int?
+  /// How many suites (runs of one ``SuiteKey`` between `suiteStarted` and
+  /// `suiteFinished`) the run will deliver, when known before the first
+  /// (KTAP's plan `1..S`); `nil` when not known.
+  public var plannedSuites: Int?
 
   public init(
     toolVersion: String, seed: UInt64, specPaths: [String], walkers: [String],

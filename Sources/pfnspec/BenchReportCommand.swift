@@ -217,17 +217,23 @@ struct BenchReport: ParsableCommand {
     let began = clock.now
     let beganCPU = processCPUSeconds()
     var generator = SyntheticVerdicts()
-    sink.runStarted(generator.info)
+    // The generator knows the run's size, as an engine that plans its cases first does.
+    var info = generator.info
+    info.plannedCases = cases
+    info.plannedSuites = (cases + casesPerSuite - 1) / casesPerSuite
+    sink.runStarted(info)
     var tally = Tally()
     var index = 0
     var suite = 0
+    // A local value, lent to the sink as it is (no copy of the verdict per case).
+    var verdict = SyntheticVerdicts.firstVerdict
     while index < cases {
       let key = SuiteKey(suite: "suite\(suite / 8)", walker: "walker\(suite % 4)", arch: suite % 8 < 4 ? "x86_64" : "arm64")
       sink.suiteStarted(key)
       for position in 0..<min(casesPerSuite, cases - index) {
-        generator.makeVerdict(index, key: key, suite: suite, position: position)
-        sink.record(generator.verdict)
-        tally.add(generator.verdict.outcome)
+        generator.makeVerdict(index, key: key, suite: suite, position: position, into: &verdict)
+        sink.record(verdict)
+        tally.add(verdict.outcome)
         index += 1
       }
       sink.suiteFinished(key)
@@ -278,10 +284,21 @@ private struct SyntheticVerdicts {
     ], fault: nil)
   private let errorCause = VerdictCause.worldNotBuilt(reason: "the world could not be built")
 
-  /// The current case's verdict, set by ``makeVerdict(_:key:suite:position:)``.
-  private(set) var verdict = Verdict(
+  /// The verdict the generator's cases are written into, case after case.
+  static let firstVerdict = Verdict(
     identity: CaseIdentity(key: SuiteKey(suite: "", walker: "", arch: ""), ruleID: "", ruleTitle: ""),
     outcome: .pass, profile: "6.12/strict", seed: 7, seconds: 0.0001)
+
+  /// A failing case's story and replay, held here while passing cases carry
+  /// the empty ones, so that the next failing case sets its own host calls
+  /// and replay in the same story, array and replay (as the C writer formats
+  /// into static buffers): each case's values, each host call's line a new
+  /// string, are still made for each case.
+  private var spareStory = CaseStory(trace: Array(repeating: "", count: 12))
+  private var spareReplay: PfnResults.Replay? = PfnResults.Replay(
+    spec: "Specs/bench.pfnspec", rule: "", caseName: "", walker: .builtin(""), arch: "", seed: 7)
+  /// Whether the verdict holds the failure's story and replay (not the spares).
+  private var verdictHoldsFailure = false
 
   /// `prefix` and `value` in lowercase hexadecimal, as `prefix + String(value, radix: 16)`
   /// spells it, written straight into the string (a small one needs no allocation).
@@ -290,7 +307,7 @@ private struct SyntheticVerdicts {
   }
 
   /// ``hex(_:prefix:)`` after the bytes of `prefix`: one allocation for a
-  /// string too long to be small, as an engine that formats a line once makes it.
+  /// string too long to be small.
   static func hex(_ value: Int, prefix: UnsafeBufferPointer<UInt8>) -> String {
     precondition(value >= 0)
     var digits = 1
@@ -310,8 +327,8 @@ private struct SyntheticVerdicts {
     }
   }
 
-  /// Makes case `index` the current ``verdict``.
-  mutating func makeVerdict(_ index: Int, key: SuiteKey, suite: Int, position: Int) {
+  /// Makes `verdict`, the previous case's, case `index`.
+  mutating func makeVerdict(_ index: Int, key: SuiteKey, suite: Int, position: Int, into verdict: inout Verdict) {
     let rule = position % 20
     if verdict.identity.key != key { verdict.identity.key = key }
     verdict.identity.ruleID = rules[rule]
@@ -333,21 +350,30 @@ private struct SyntheticVerdicts {
     switch outcome {
     case .pass, .skipped:
       verdict.cause = outcome == .pass ? nil : skippedCause
-      verdict.story = emptyStory
-      verdict.replay = nil
+      if verdictHoldsFailure {
+        // The empty story and no replay, the failure's kept for the next failing case.
+        swap(&verdict.story, &spareStory)
+        swap(&verdict.replay, &spareReplay)
+        verdictHoldsFailure = false
+      }
     case .fail, .error:
       verdict.cause = outcome == .fail ? failedCause : errorCause
-      var story = CaseStory()
-      var trace: [String] = []
-      trace.reserveCapacity(traceLinePrefixes.count)
-      for (line, prefix) in traceLinePrefixes.enumerated() {
-        trace.append(prefix.withUnsafeBufferPointer { Self.hex(index &* 31 + line, prefix: $0) })
+      if !verdictHoldsFailure {
+        swap(&verdict.story, &spareStory)
+        swap(&verdict.replay, &spareReplay)
+        verdictHoldsFailure = true
       }
-      story.trace = trace
-      verdict.story = story
-      verdict.replay = PfnResults.Replay(
-        spec: "Specs/bench.pfnspec", rule: rules[rule], caseName: verdict.identity.caseName,
-        walker: .builtin(key.walker), arch: key.arch, seed: 7)
+      // Each host call's line made anew, into the same array (a new story if
+      // a sink kept the last: it is a value).
+      for line in 0..<traceLinePrefixes.count {
+        verdict.story.trace[line] = traceLinePrefixes[line].withUnsafeBufferPointer {
+          Self.hex(index &* 31 + line, prefix: $0)
+        }
+      }
+      verdict.replay!.rule = rules[rule]
+      verdict.replay!.caseName = verdict.identity.caseName
+      verdict.replay!.walker = .builtin(key.walker)
+      verdict.replay!.arch = key.arch
     }
   }
 }

@@ -40,12 +40,37 @@ import Testing
     #expect(digest == Self.expected[report.rawValue], "report \(report.rawValue)")
   }
 
+  /// A run that says its size up front has TAP and KTAP write the report in
+  /// place after the plan instead of spooling it: the same bytes, and no
+  /// file left beside the report, whether the planned count is right or not.
+  @Test(arguments: [ReportCase.tap, .tap14, .ktap])
+  func plannedCountsWriteTheSameBytes(_ report: ReportCase) throws {
+    let run = variedRun()
+    // The count the plan line gives (`1..N`, the second line).
+    let directory = makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    _ = try report.write(run, to: directory)
+    let planLine = readText("\(directory)/report").split(separator: "\n")[1]
+    let count = try #require(Int(planLine.dropFirst(3)))
+    for planned in [count, count + 1, count - 1, 0] {
+      var info = makeRunInfo(startTime: 1_767_323_045.75, hostname: "ci-runner-<7>&\"é\"")
+      if report == .ktap { info.plannedSuites = planned } else { info.plannedCases = planned }
+      let plannedDirectory = makeTemporaryDirectory()
+      defer { try? FileManager.default.removeItem(atPath: plannedDirectory) }
+      let digest = try report.write(run, to: plannedDirectory, info: info)
+      #expect(digest == Self.expected[report.rawValue], "report \(report.rawValue) planned \(planned) of \(count)")
+    }
+  }
+
   enum ReportCase: String, CaseIterable, CustomTestStringConvertible {
     case junit, junitDeterministic, junitFileLine, junitShard, junitParts, ant, surefire, tap, tap14, ktap, html
 
     var testDescription: String { rawValue }
 
-    func write(_ run: [(SuiteKey, [Verdict])], to directory: String) throws -> String {
+    func write(
+      _ run: [(SuiteKey, [Verdict])], to directory: String,
+      info: RunInfo = makeRunInfo(startTime: 1_767_323_045.75, hostname: "ci-runner-<7>&\"é\"")
+    ) throws -> String {
       let path = "\(directory)/report"
       var options = JUnitOptions()
       let sink: any VerdictSink
@@ -70,7 +95,7 @@ import Testing
       case .ktap: sink = KTAPReporter(path: path)
       case .html: sink = HTMLReporter(path: path)
       }
-      try feed(sink, run, info: makeRunInfo(startTime: 1_767_323_045.75, hostname: "ci-runner-<7>&\"é\""))
+      try feed(sink, run, info: info)
       var hash: UInt64 = 0xcbf2_9ce4_8422_2325
       var total = 0
       for name in try FileManager.default.contentsOfDirectory(atPath: directory).sorted() {

@@ -226,6 +226,39 @@ struct KTAPValidator {
   }
 }
 
+@Suite("text report targets")
+struct TextReportTargetTests {
+  @Test("a header known up front is written first and the file named in place; another header is copied in front")
+  func headerKnownUpFront() throws {
+    for header in ["H 1..2\n", "H 1..3\n"] {
+      let directory = makeTemporaryDirectory()
+      defer { removeDirectory(directory) }
+      let target = TextReportTarget(path: "\(directory)/report.txt")
+      let spool = try target.makeSpool(expectedHeader: "H 1..2\n")
+      // Unnamed files exist on the file systems the tests run on (ext4, tmpfs).
+      #expect(spool.writtenHeader == Array("H 1..2\n".utf8))
+      try spool.writer.write("ok 1\nok 2\n")
+      #expect(directoryEntries(directory).isEmpty, "nothing named before the end")
+      try target.write(header: header, spool: spool)
+      #expect(readText("\(directory)/report.txt") == header + "ok 1\nok 2\n")
+      #expect(directoryEntries(directory) == ["report.txt"])
+    }
+  }
+
+  @Test("without a header known up front the lines are spooled")
+  func spooledWithoutHeader() throws {
+    let directory = makeTemporaryDirectory()
+    defer { removeDirectory(directory) }
+    let target = TextReportTarget(path: "\(directory)/report.txt")
+    let spool = try target.makeSpool()
+    #expect(spool.writtenHeader == nil)
+    try spool.writer.write("ok 1\n")
+    try target.write(header: "H 1..1\n", spool: spool)
+    #expect(readText("\(directory)/report.txt") == "H 1..1\nok 1\n")
+    #expect(directoryEntries(directory) == ["report.txt"])
+  }
+}
+
 @Suite("KTAP reporter")
 struct KTAPReporterTests {
   @Test("follows KTAP v1: versions, plans, two-space nesting, subtest names, uppercase directives")
