@@ -51,7 +51,9 @@ public func runProcess(
   let output = Pipe()
   process.standardOutput = output
   // Standard error goes to a file so that neither pipe can fill up and block the child.
-  let errorPath = makeTemporaryDirectory() + "/stderr"
+  let errorDirectory = makeTemporaryDirectory()
+  defer { try? FileManager.default.removeItem(atPath: errorDirectory) }
+  let errorPath = errorDirectory + "/stderr"
   _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
   process.standardError = FileHandle(forWritingAtPath: errorPath)
   try process.run()
