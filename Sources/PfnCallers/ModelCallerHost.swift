@@ -33,7 +33,13 @@ public struct CallerViolations: Sendable, Hashable {
 /// ``ModelHost`` (so the walker's own calls stay scheduling points), every
 /// caller call is a scheduling point too, and an oracle judges every use of a
 /// pfn against the page tables at the moment it happens.
-public final class ModelCallerHost: CallerHost, InvalidationListener {
+///
+/// State caching: a caller is deterministic code whose only inputs are what
+/// this host hands it (lookup results, fault results, notifier callbacks with
+/// their ranges), so each of those is observed (``SchedulingObserver/observe(_:)``),
+/// and what this host keeps about the run (lookups, live maps, page
+/// references, locks, notifiers, violations) is an ``ExplorationStateSource``.
+public final class ModelCallerHost: CallerHost, InvalidationListener, ExplorationStateSource {
   public let walkerHost: ModelHost
   public let walker: any Walker
   public let request: CallerRequest
@@ -81,6 +87,51 @@ public final class ModelCallerHost: CallerHost, InvalidationListener {
     self.walker = walker
     self.request = request
     walkerHost.world.invalidationListener = self
+    walkerHost.stateSource = self
+  }
+
+  /// Tells the explorer of a value the caller got.
+  private func observe(_ value: UInt64) { walkerHost.observer?.observe(value) }
+
+  public var explorationDigest: UInt64 {
+    var digest = World.mix(UInt64(steps), UInt64(lookups))
+    digest = World.mix(digest, UInt64(nextNotifier) << 32 | UInt64(notifiers.count))
+    for lookup in lookupsMade {
+      let flags: UInt64 = (lookup.open ? 1 : 0) | (lookup.args.writable ? 2 : 0) | (lookup.args.special ? 4 : 0)
+      for value in [lookup.address, lookup.args.pfn, lookup.args.pgprot, lookup.firstPFN, lookup.pages, flags] {
+        digest = World.mix(digest, value)
+      }
+    }
+    digest = World.mix(digest, UInt64(liveMaps.count))
+    for map in liveMaps {
+      let flags: UInt64 = (map.writable ? 1 : 0) | (map.stale ? 2 : 0) | (map.address == nil ? 4 : 0)
+      for value in [Self.code(map.kind.rawValue), map.key, map.pfn, map.pages, map.address ?? 0, flags] {
+        digest = World.mix(digest, value)
+      }
+    }
+    for (pfn, count) in pageRefCounts.sorted(by: { $0.key < $1.key }) {
+      digest = World.mix(World.mix(digest, pfn), UInt64(count))
+    }
+    for lock in callerLocks.map(\.id).sorted() { digest = World.mix(digest, lock) }
+    digest = World.mix(digest, 0x10C)
+    for lock in notifierLocks.map(\.id).sorted() { digest = World.mix(digest, lock) }
+    // The violations' words, not only their number: a later rule reads them.
+    let kinds = [
+      violations.staleUses, violations.staleMaps, violations.usesAfterEnd, violations.pageRefs,
+      violations.sleepsInWindow, violations.pairingErrors,
+    ]
+    for kind in kinds {
+      digest = World.mix(digest, UInt64(kind.count))
+      for line in kind { digest = World.mix(digest, Self.code(line)) }
+    }
+    return digest
+  }
+
+  /// A stable digest of text (FNV-1a over its UTF-8 bytes).
+  private static func code(_ text: String) -> UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    return hash
   }
 
   public var world: World { walkerHost.world }
@@ -132,6 +183,9 @@ public final class ModelCallerHost: CallerHost, InvalidationListener {
     do { result = try walker.start(&args, host: walkerHost) } catch let fault as WalkerFault {
       throw CallerFault.walker(fault)
     }
+    observe(UInt64(UInt32(bitPattern: result)))
+    let flags: UInt64 = (args.writable ? 1 : 0) | (args.special ? 2 : 0)
+    for value in [args.pfn, args.pgprot, args.addrMask, flags] { observe(value) }
     if result == 0 {
       let leafPages: UInt64
       let offset: UInt64
@@ -204,6 +258,7 @@ public final class ModelCallerHost: CallerHost, InvalidationListener {
     sleeping("fixup_user_fault()")
     // A fault cannot populate a pfnmap here: it succeeds only where a leaf is.
     let mapped = world.translate(address).map { !write || $0.writable } ?? false
+    observe(mapped ? 0 : 1)
     log("fixup_user_fault(\(hex(address)), \(write ? "write" : "read")) = \(mapped ? 0 : -Errno.EFAULT)")
     return mapped ? 0 : -Errno.EFAULT
   }
@@ -255,6 +310,7 @@ public final class ModelCallerHost: CallerHost, InvalidationListener {
 
   public func invalidateRangeStart(_ range: InvalidationRange) throws {
     guard !notifiers.isEmpty else { return }
+    observeCallback(0x5747, range)
     onOtherCPU = true
     defer { onOtherCPU = false }
     for (id, notifier) in notifiers {
@@ -268,6 +324,7 @@ public final class ModelCallerHost: CallerHost, InvalidationListener {
 
   public func invalidateRangeEnd(_ range: InvalidationRange) throws {
     if !notifiers.isEmpty {
+      observeCallback(0xE4D, range)
       onOtherCPU = true
       defer { onOtherCPU = false }
       for (id, notifier) in notifiers {
@@ -288,6 +345,14 @@ public final class ModelCallerHost: CallerHost, InvalidationListener {
             + "[\(hex(range.start)), \(hex(range.end))): \(problem)")
       }
     }
+  }
+
+  /// A notifier callback is an input to the caller's notifiers: its range and event.
+  private func observeCallback(_ which: UInt64, _ range: InvalidationRange) {
+    observe(which)
+    observe(range.start)
+    observe(range.end)
+    observe(Self.code(range.event.rawValue))
   }
 
   // MARK: Uses

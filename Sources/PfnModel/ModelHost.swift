@@ -13,6 +13,15 @@ extension SchedulingObserver {
   public func observe(_ value: UInt64) {}
 }
 
+/// State that lives beside the world for the rest of a run and decides what
+/// the run does next (a caller host's lookups, maps, locks and violations):
+/// an explorer that caches visited states mixes its digest into the state
+/// key, so that two runs meet only when it is the same too.
+public protocol ExplorationStateSource: AnyObject {
+  /// A digest of the state, equal for equal states.
+  var explorationDigest: UInt64 { get }
+}
+
 /// The host interface backed by the model: every call is checked, counted and
 /// written to a trace that failure reports show.
 public final class ModelHost: WalkerHost {
@@ -45,6 +54,10 @@ public final class ModelHost: WalkerHost {
   @exclusivity(unchecked) private var schedulingObserver: (any SchedulingObserver)?
   @exclusivity(unchecked) private var stepCount = 0
   @exclusivity(unchecked) private var keepsTrace = true
+  /// State of the run kept outside the world, which a cached state must match
+  /// too; cleared by ``reset(observer:tracing:)``.
+  /// Held weakly: the source (a caller host) holds this host.
+  @exclusivity(unchecked) public weak var stateSource: (any ExplorationStateSource)?
   @exclusivity(unchecked) public private(set) var droppedTraceLines = 0
   @exclusivity(unchecked) private var traceHead: [String] = []
   @exclusivity(unchecked) private var traceTail: [String] = []
@@ -133,6 +146,7 @@ public final class ModelHost: WalkerHost {
   public func reset(observer: (any SchedulingObserver)?, tracing: Bool) {
     schedulingObserver = observer
     keepsTrace = tracing
+    stateSource = nil
     stepCount = 0
     droppedTraceLines = 0
     traceHead.removeAll(keepingCapacity: true)

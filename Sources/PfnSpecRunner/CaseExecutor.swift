@@ -136,7 +136,7 @@ struct CaseExecutor {
     let result: ScheduleExplorer<Run>.Result
     // Shares explore without state caching, so a case that caches runs whole:
     // its counts must not depend on --jobs.
-    let caches = settings.stateCaching && caller == nil
+    let caches = settings.stateCaching
     if let splitting = settings.splitting, !caches, settings.partition == nil, settings.budget.time == nil,
       let shares = splitting.shares(bound: bound)
     {
@@ -170,9 +170,9 @@ struct CaseExecutor {
     var policy = ExplorationPolicy(
       bound: bound, reduction: settings.reduction, randomSchedules: settings.randomSchedules, randomSeed: randomSeed)
     policy.partition = settings.partition
-    // A caller keeps state of its own (notifiers it registered, retries) that
-    // the observed values do not cover: its schedules all run to the end.
-    policy.stateCaching = settings.stateCaching && caller == nil
+    // A caller's state is covered too: what it got is observed, and what its
+    // host keeps is part of the state key (``ModelCallerHost``).
+    policy.stateCaching = settings.stateCaching
     return ScheduleExplorer(kinds: kinds, policy: policy, budget: settings.budget) { observer, tracing in
       runOnce(observer, tracing: tracing)
     }

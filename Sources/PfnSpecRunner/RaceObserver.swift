@@ -239,8 +239,7 @@ public final class RaceObserver: SchedulingObserver {
     if let visited = visitedStates, record == nil, case .fixed(let schedule) = currentMode {
       let last = schedule.steps.last?.point ?? 0
       guard point >= last else { return }
-      let key = World.mix(World.mix(World.mix(world.explorationKey, observedDigest), UInt64(host.steps)), UInt64(point))
-      let new = visited.insert(key: key)
+      let new = visited.insert(key: stateKey(host: host, point: point))
       // At its last step's point a schedule stops at a known state: its extensions
       // are the other's. Later, only one that is not extended (at the bound) may.
       let stops = schedule.steps.isEmpty ? false : point == last || schedule.steps.count >= visited.bound
@@ -309,14 +308,22 @@ public final class RaceObserver: SchedulingObserver {
     point < 64 ? fixedStepMask & (1 << UInt64(point)) != 0 : fixedSteps.contains { $0.point == point }
   }
 
+  /// Where a run is: the world, what was observed, the host calls made, the
+  /// point, and the state kept beside the world (a caller host's).
+  @inline(__always)
+  private func stateKey(host: ModelHost, point: Int) -> UInt64 {
+    let key = World.mix(
+      World.mix(World.mix(host.world.explorationKey, observedDigest), UInt64(host.steps)), UInt64(point))
+    guard let source = host.stateSource else { return key }
+    return World.mix(key, source.explorationDigest)
+  }
+
   /// After a fixed schedule's last step the rest of the run depends only on
   /// the world and on what was observed: if an earlier schedule came here,
   /// this one goes on as that one did.
   @inline(__always)
   private func recordState(host: ModelHost, point: Int, last: Int, visited: VisitedStates) throws {
-    let key = World.mix(
-      World.mix(World.mix(host.world.explorationKey, observedDigest), UInt64(host.steps)), UInt64(point))
-    let new = visited.insert(key: key)
+    let new = visited.insert(key: stateKey(host: host, point: point))
     // At its last step's point a schedule stops at a known state: its extensions
     // are the other's. Later, only one that is not extended (at the bound) may.
     let stops = fixedSteps.isEmpty ? false : point == last || fixedSteps.count >= visited.bound

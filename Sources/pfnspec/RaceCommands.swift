@@ -294,8 +294,19 @@ struct BenchExplore: ParsableCommand {
     let callers = BuiltinCallers.implementations
     let callerBaseline = try measure(set, bound: 0, reduction: true, callers: callers)
     let callerSuite = try measure(set, bound: 1, reduction: true, callers: callers)
+    let callersCached = try measure(set, bound: bound, reduction: true, callers: callers)
+    let callersUncached = try measure(set, bound: bound, reduction: true, stateCaching: false, callers: callers)
     line("callers bound 0 (no race, baseline)", callerBaseline)
-    line("callers bound 1 with reduction    ", callerSuite)
+    line("callers bound 1 with every reduction", callerSuite)
+    line("callers bound \(bound) with every reduction", callersCached)
+    line("callers bound \(bound) without state caching", callersUncached)
+    print(
+      String(
+        format: "caller state caching at bound %d: %.1fx fewer schedules, %.1fx less CPU, the same %d distinct end states%@",
+        bound, Double(callersUncached.totals.schedules) / Double(max(1, callersCached.totals.schedules)),
+        callersUncached.cpuSeconds / max(callersCached.cpuSeconds, 1e-9), callersCached.totals.distinctStates,
+        callersCached.totals.distinctStates == callersUncached.totals.distinctStates
+          ? "" : " (NOT the same: \(callersUncached.totals.distinctStates) without caching)"))
     let walkerRate = reduced.schedulesPerCoreSecond
     let callerRate = callerSuite.schedulesPerCoreSecond
     print(

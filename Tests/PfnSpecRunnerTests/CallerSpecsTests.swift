@@ -79,6 +79,48 @@ struct CallerSpecsTests {
     #expect(analysis.rulesKillingNoMutant.isEmpty, "\(analysis.rulesKillingNoMutant)")
   }
 
+  @Test(
+    "state caching loses nothing on callers: the same cases fail with the same schedules, the same end states",
+    arguments: [2])
+  func stateCachingIsSound(bound: Int) throws {
+    func explore(_ caching: Bool) throws -> [Verdict] {
+      var options = RunOptions()
+      options.rules = Set(shippedSpecs.rules.filter(\.callsCaller).map(\.id.value))
+      options.raceBound = bound
+      options.randomSchedules = 0
+      options.raceStateCaching = caching
+      options.jobs = 2
+      let sink = CollectingSink()
+      try Runner(
+        files: shippedSpecs.files, sources: shippedSpecs.sources, walkers: [ReferenceWalker()],
+        callers: BuiltinCallers.all, arches: [X86_64()],
+        options: options
+      ).run(into: sink)
+      return sink.verdicts
+    }
+    func name(_ verdict: Verdict) -> String { "\(verdict.identity.key) \(verdict.identity.caseName)" }
+    let cached = try explore(true)
+    let full = try explore(false)
+    let failingCached = Dictionary(
+      uniqueKeysWithValues: cached.filter { $0.outcome != .pass }.map { (name($0), "\($0.story.schedule ?? [])") })
+    let failingFull = Dictionary(
+      uniqueKeysWithValues: full.filter { $0.outcome != .pass }.map { (name($0), "\($0.story.schedule ?? [])") })
+    #expect(!failingCached.isEmpty)
+    // Caching keeps the search's order: the counterexamples are the same schedules.
+    #expect(failingCached == failingFull)
+    func states(_ verdicts: [Verdict]) -> [String: Int] {
+      Dictionary(
+        uniqueKeysWithValues: verdicts.filter { $0.outcome == .pass }.compactMap { verdict in
+          verdict.story.exploration.map { (name(verdict), $0.distinctStates) }
+        })
+    }
+    #expect(!states(cached).isEmpty)
+    #expect(states(cached) == states(full))
+    let explored = { (verdicts: [Verdict]) in verdicts.compactMap(\.story.exploration) }
+    #expect(explored(cached).map(\.pruned).reduce(0, +) > 0)
+    #expect(explored(full).allSatisfy { $0.pruned == 0 })
+  }
+
   @Test("a VFIO-like failure reads as a story: end(), the other CPU's zap, and the IOMMU that still maps the pfn")
   func vfioTrace() throws {
     let verdict = try #require(
