@@ -94,28 +94,45 @@ public final class ModelCallerHost: CallerHost, InvalidationListener, Exploratio
   private func observe(_ value: UInt64) { walkerHost.observer?.observe(value) }
 
   public var explorationDigest: UInt64 {
+    // Asked at every scheduling point from a schedule's last step on: values
+    // are mixed one by one (no array made), sorting only where two or more.
     var digest = World.mix(UInt64(steps), UInt64(lookups))
     digest = World.mix(digest, UInt64(nextNotifier) << 32 | UInt64(notifiers.count))
     for lookup in lookupsMade {
       let flags: UInt64 = (lookup.open ? 1 : 0) | (lookup.args.writable ? 2 : 0) | (lookup.args.special ? 4 : 0)
-      for value in [lookup.address, lookup.args.pfn, lookup.args.pgprot, lookup.firstPFN, lookup.pages, flags] {
-        digest = World.mix(digest, value)
-      }
+      digest = World.mix(World.mix(World.mix(digest, lookup.address), lookup.args.pfn), lookup.args.pgprot)
+      digest = World.mix(World.mix(World.mix(digest, lookup.firstPFN), lookup.pages), flags)
     }
     digest = World.mix(digest, UInt64(liveMaps.count))
     for map in liveMaps {
-      let flags: UInt64 = (map.writable ? 1 : 0) | (map.stale ? 2 : 0) | (map.address == nil ? 4 : 0)
-      for value in [Self.code(map.kind.rawValue), map.key, map.pfn, map.pages, map.address ?? 0, flags] {
-        digest = World.mix(digest, value)
+      let flags: UInt64 =
+        (map.writable ? 1 : 0) | (map.stale ? 2 : 0) | (map.address == nil ? 4 : 0) | Self.code(map.kind) << 3
+      digest = World.mix(World.mix(World.mix(digest, map.key), map.pfn), map.pages)
+      digest = World.mix(World.mix(digest, map.address ?? 0), flags)
+    }
+    if pageRefCounts.count == 1, let (pfn, count) = pageRefCounts.first {
+      digest = World.mix(World.mix(digest, pfn), UInt64(count))
+    } else if pageRefCounts.count > 1 {
+      for (pfn, count) in pageRefCounts.sorted(by: { $0.key < $1.key }) {
+        digest = World.mix(World.mix(digest, pfn), UInt64(count))
       }
     }
-    for (pfn, count) in pageRefCounts.sorted(by: { $0.key < $1.key }) {
-      digest = World.mix(World.mix(digest, pfn), UInt64(count))
-    }
-    for lock in callerLocks.map(\.id).sorted() { digest = World.mix(digest, lock) }
+    digest = Self.mix(digest, callerLocks)
     digest = World.mix(digest, 0x10C)
-    for lock in notifierLocks.map(\.id).sorted() { digest = World.mix(digest, lock) }
-    // The violations' words, not only their number: a later rule reads them.
+    digest = Self.mix(digest, notifierLocks)
+    return World.mix(digest, violationsDigest)
+  }
+
+  /// The violations' words, not only their number (a later rule reads them),
+  /// worked out again only when one was added: they are only ever appended.
+  private var violationsDigest: UInt64 {
+    // Appended only: their number tells whether any was added since.
+    let count =
+      violations.staleUses.count + violations.staleMaps.count + violations.usesAfterEnd.count
+      + violations.pageRefs.count + violations.sleepsInWindow.count + violations.pairingErrors.count
+    guard count > 0 else { return 0 }
+    if let cached = cachedViolationsDigest, cached.count == count { return cached.digest }
+    var digest: UInt64 = 0
     let kinds = [
       violations.staleUses, violations.staleMaps, violations.usesAfterEnd, violations.pageRefs,
       violations.sleepsInWindow, violations.pairingErrors,
@@ -124,7 +141,26 @@ public final class ModelCallerHost: CallerHost, InvalidationListener, Exploratio
       digest = World.mix(digest, UInt64(kind.count))
       for line in kind { digest = World.mix(digest, Self.code(line)) }
     }
+    cachedViolationsDigest = (count, digest)
     return digest
+  }
+  private var cachedViolationsDigest: (count: Int, digest: UInt64)?
+
+  /// The locks of a set, mixed in one order whatever the set's.
+  private static func mix(_ digest: UInt64, _ locks: Set<CallerSpinlock>) -> UInt64 {
+    switch locks.count {
+    case 0: return digest
+    case 1: return World.mix(digest, locks.first!.id)
+    default: return locks.map(\.id).sorted().reduce(digest, World.mix)
+    }
+  }
+
+  private static func code(_ kind: MapKind) -> UInt64 {
+    switch kind {
+    case .iommu: 1
+    case .secondaryMMU: 2
+    case .deviceTable: 3
+    }
   }
 
   /// A stable digest of text (FNV-1a over its UTF-8 bytes).
