@@ -180,12 +180,14 @@ public final class ModelCallerHost: CallerHost, InvalidationListener, Exploratio
   // MARK: Scheduling points
 
   /// Counts a caller call and lets the other CPU act before it.
-  private func point(_ name: String) throws {
+  /// `name` is worded only for a point of the caller's own CPU (a notifier's
+  /// calls run on the other CPU and are no points).
+  private func point(_ name: @autoclosure () -> String) throws {
     if onOtherCPU { return }
     steps += 1
     if steps > stepLimit { throw CallerFault.stepLimit(stepLimit) }
     let reads = world.pathPointers(request.address)
-    try walkerHost.checkpoint(HostCall("caller: \(name)", reads: reads))
+    try walkerHost.checkpoint(HostCall("caller: " + name(), reads: reads))
   }
 
   private func log(_ line: @autoclosure () -> String) {
@@ -415,29 +417,30 @@ public final class ModelCallerHost: CallerHost, InvalidationListener, Exploratio
   }
 
   /// Judges a new use: stale now, or outside the window that produced its pfn.
-  private func judgeUse(_ what: String, pfn: UInt64, write: Bool) -> (address: UInt64?, stale: Bool) {
+  /// `what` is worded only for a violation: most uses are judged fine.
+  private func judgeUse(_ what: @autoclosure () -> String, pfn: UInt64, write: Bool) -> (address: UInt64?, stale: Bool) {
     let source = provenance(pfn)
     if let problem = mismatch(pfn: pfn, address: source?.address, write: write) {
-      violations.staleUses.append("\(what): \(problem)")
+      violations.staleUses.append("\(what()): \(problem)")
       return (source?.address, true)
     }
     if let source, !source.lookup.open {
-      violations.usesAfterEnd.append("\(what) after end() of the lookup of \(hex(source.lookup.address))")
+      violations.usesAfterEnd.append("\(what()) after end() of the lookup of \(hex(source.lookup.address))")
     }
     return (source?.address, false)
   }
 
   public func access(pfn: UInt64, write: Bool) throws {
     try point("\(write ? "write to" : "read of") pfn \(hex(pfn))")
-    let what = "a \(write ? "write to" : "read of") pfn \(hex(pfn))"
-    _ = judgeUse(what, pfn: pfn, write: write)
-    log(what)
+    func what() -> String { "a \(write ? "write to" : "read of") pfn \(hex(pfn))" }
+    _ = judgeUse(what(), pfn: pfn, write: write)
+    log(what())
   }
 
   public func map(_ kind: MapKind, key: UInt64, pfn: UInt64, pages: UInt64, writable: Bool) throws {
     try point("map \(kind) \(hex(key))")
-    let what = "a new \(kind) map \(hex(key)) of pfn \(hex(pfn))" + (writable ? " (writable)" : "")
-    let judged = judgeUse(what, pfn: pfn, write: writable)
+    let judged = judgeUse(
+      "a new \(kind) map \(hex(key)) of pfn \(hex(pfn))" + (writable ? " (writable)" : ""), pfn: pfn, write: writable)
     liveMaps.removeAll { $0.kind == kind && $0.key == key }
     liveMaps.append(
       LiveMap(kind: kind, key: key, pfn: pfn, pages: max(pages, 1), address: judged.address, writable: writable,

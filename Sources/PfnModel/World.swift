@@ -82,6 +82,10 @@ public final class World {
   @exclusivity(unchecked) private var pathCacheMutations = Int.min
   @exclusivity(unchecked) private var pathCacheAddress: UInt64 = 0
   @exclusivity(unchecked) private var pathCache = PerLevel<EntryPointer?>(repeating: nil)
+  /// `pathPointers`'s last answer, kept as `existingPath`'s is.
+  @exclusivity(unchecked) private var pointersCacheMutations = Int.min
+  @exclusivity(unchecked) private var pointersCacheAddress: UInt64 = 0
+  @exclusivity(unchecked) private var pointersCache: [EntryPointer] = []
   // The last answer of `enabledAdversaryOps`, valid while `mutations` has not
   // moved: plain fields, so that checking it copies no struct of arrays.
   /// The `mutations` the cached answer is for; never a real count when there is none.
@@ -529,9 +533,21 @@ public final class World {
 
   /// The entries a walk for `address` reads below the top level, as far as
   /// they exist now.
+  /// A caller asks this at every one of its calls: the last answer is kept
+  /// while no entry or table has changed, so that asking again makes no array.
   public func pathPointers(_ address: UInt64) -> [EntryPointer] {
+    let now = mutations
+    if pointersCacheMutations == now, pointersCacheAddress == address { return pointersCache }
     let path = existingPath(address)
-    return [PageLevel.p4d, .pud, .pmd, .pte].compactMap { level in geometry.folded[level] ? nil : path[level] }
+    var pointers: [EntryPointer] = []
+    pointers.reserveCapacity(4)
+    for level in [PageLevel.p4d, .pud, .pmd, .pte] where !geometry.folded[level] {
+      if let pointer = path[level] { pointers.append(pointer) }
+    }
+    pointersCacheMutations = now
+    pointersCacheAddress = address
+    pointersCache = pointers
+    return pointers
   }
 
   /// The lock that protects the entry at `level` for `address`, if that entry
