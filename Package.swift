@@ -97,7 +97,7 @@ let package = Package(
     .target(name: "PfnWalkers", dependencies: ["PfnModel"]),
     // The `Caller` protocol, the caller host over the model with its oracle of
     // uses, and the built-in callers (examples, unsafe shapes, mutants).
-    .target(name: "PfnCallers", dependencies: ["PfnModel", "PfnWalkers"]),
+    .target(name: "PfnCallers", dependencies: ["PfnModel", "PfnWalkers", "PfnSupport"]),
     // The rule language: lexer, parser, located AST, semantic checks, diagnostics.
     .target(name: "PfnSpecLanguage"),
     // Small helpers shared by the modules: shell quoting, seconds of a Duration,

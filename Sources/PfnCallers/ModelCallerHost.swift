@@ -1,4 +1,5 @@
 import PfnModel
+import PfnSupport
 import PfnWalkers
 
 /// What a caller did that breaks a caller duty of the contract, by kind. The
@@ -139,7 +140,7 @@ public final class ModelCallerHost: CallerHost, InvalidationListener, Exploratio
     ]
     for kind in kinds {
       digest = World.mix(digest, UInt64(kind.count))
-      for line in kind { digest = World.mix(digest, Self.code(line)) }
+      for line in kind { digest = World.mix(digest, stableHash([line])) }
     }
     cachedViolationsDigest = (count, digest)
     return digest
@@ -163,12 +164,6 @@ public final class ModelCallerHost: CallerHost, InvalidationListener, Exploratio
     }
   }
 
-  /// A stable digest of text (FNV-1a over its UTF-8 bytes).
-  private static func code(_ text: String) -> UInt64 {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-    return hash
-  }
 
   public var world: World { walkerHost.world }
   public var pageShift: Int { world.arch.pageShift }
@@ -223,7 +218,10 @@ public final class ModelCallerHost: CallerHost, InvalidationListener, Exploratio
     }
     observe(UInt64(UInt32(bitPattern: result)))
     let flags: UInt64 = (args.writable ? 1 : 0) | (args.special ? 2 : 0)
-    for value in [args.pfn, args.pgprot, args.addrMask, flags] { observe(value) }
+    observe(args.pfn)
+    observe(args.pgprot)
+    observe(args.addrMask)
+    observe(flags)
     if result == 0 {
       let leafPages: UInt64
       let offset: UInt64
@@ -390,7 +388,7 @@ public final class ModelCallerHost: CallerHost, InvalidationListener, Exploratio
     observe(which)
     observe(range.start)
     observe(range.end)
-    observe(Self.code(range.event.rawValue))
+    observe(stableHash([range.event.rawValue]))
   }
 
   // MARK: Uses

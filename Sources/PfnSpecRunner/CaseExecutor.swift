@@ -305,26 +305,20 @@ struct CaseExecutor {
     let lock: UInt64 = args.lock.map { World.lockCode($0.id) } ?? 0
     let ptep: UInt64 = args.ptep.map { $0.address | 1 } ?? 0
     let flags: UInt64 = (args.writable ? 1 : 0) | (args.special ? 2 : 0)
-    let values: [UInt64] = [
-      args.vma.start, args.vma.end, args.vma.flags.rawValue, file, UInt64(bitPattern: Int64(args.vma.mm.id)),
-      args.address, lock, ptep, args.pfn, args.pgprot, flags, args.addrMask,
-    ]
-    var digest = digest
-    for value in values { digest = World.mix(digest, value) }
-    return digest
+    // Mixed one by one: an array of the values was made at every call.
+    var digest = World.mix(World.mix(World.mix(digest, args.vma.start), args.vma.end), args.vma.flags.rawValue)
+    digest = World.mix(World.mix(World.mix(digest, file), UInt64(bitPattern: Int64(args.vma.mm.id))), args.address)
+    digest = World.mix(World.mix(World.mix(digest, lock), ptep), args.pfn)
+    return World.mix(World.mix(World.mix(digest, args.pgprot), flags), args.addrMask)
   }
 
   /// The translation the oracle read, mixed into `digest` (`nil` differs from every leaf).
   static func digest(of translation: Translation?, into digest: UInt64) -> UInt64 {
     guard let t = translation else { return World.mix(digest, 0) }
     let flags: UInt64 = (t.writable ? 1 : 0) | (t.special ? 2 : 0)
-    let values: [UInt64] = [
-      UInt64(t.level.rawValue) + 1, t.pointer.address, t.entry, t.pfn, t.pgprot, flags, t.addrMask,
-      World.lockCode(t.lock),
-    ]
-    var digest = digest
-    for value in values { digest = World.mix(digest, value) }
-    return digest
+    var digest = World.mix(World.mix(digest, UInt64(t.level.rawValue) + 1), t.pointer.address)
+    digest = World.mix(World.mix(World.mix(digest, t.entry), t.pfn), t.pgprot)
+    return World.mix(World.mix(World.mix(digest, flags), t.addrMask), World.lockCode(t.lock))
   }
 
   private func point(_ position: SourcePosition) -> SourcePoint {

@@ -236,17 +236,8 @@ public final class RaceObserver: SchedulingObserver {
     // After a fixed schedule's last step the rest of the run depends only on
     // the world and on what was observed: if an earlier schedule came here,
     // this one goes on as that one did.
-    if let visited = visitedStates, record == nil, case .fixed(let schedule) = currentMode {
-      let last = schedule.steps.last?.point ?? 0
-      guard point >= last else { return }
-      let new = visited.insert(key: stateKey(host: host, point: point))
-      // At its last step's point a schedule stops at a known state: its extensions
-      // are the other's. Later, only one that is not extended (at the bound) may.
-      let stops = schedule.steps.isEmpty ? false : point == last || schedule.steps.count >= visited.bound
-      if !new && stops {
-        stoppedAtVisited = true
-        throw VisitedStates.Stop()
-      }
+    if let visited = visitedStates, record == nil, let last = fixedLastPoint, point >= last {
+      try recordState(host: host, point: point, last: last, visited: visited)
     }
   }
 
