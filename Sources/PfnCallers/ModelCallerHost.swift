@@ -216,6 +216,8 @@ public final class ModelCallerHost: CallerHost, InvalidationListener, Exploratio
     do { result = try walker.start(&args, host: walkerHost) } catch let fault as WalkerFault {
       throw CallerFault.walker(fault)
     }
+    // What the lookup's window covers is read from the world when the walker does not say it.
+    walkerHost.noteReadOutsideCalls()
     observe(UInt64(UInt32(bitPattern: result)))
     let flags: UInt64 = (args.writable ? 1 : 0) | (args.special ? 2 : 0)
     observe(args.pfn)

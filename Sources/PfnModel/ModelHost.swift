@@ -7,10 +7,16 @@ public protocol SchedulingObserver: AnyObject {
   /// the rest of a run does, so an explorer can tell when two schedules have
   /// come to the same place.
   func observe(_ value: UInt64)
+  /// Hears that code outside the host's calls read the shared state after
+  /// the last call (the code judging a walker reads the translation when
+  /// start() returns): an explorer must not move a step of the other CPU from
+  /// the next point to before that call, which would change what was read.
+  func readOutsideCalls()
 }
 
 extension SchedulingObserver {
   public func observe(_ value: UInt64) {}
+  public func readOutsideCalls() {}
 }
 
 /// State that lives beside the world for the rest of a run and decides what
@@ -141,6 +147,10 @@ public final class ModelHost: WalkerHost {
   public func resetSteps() { stepCount = 0 }
 
   /// Makes this host as new over the same world, for another run with
+  /// Code outside the host calls (the code judging a walker or a caller)
+  /// read the shared state since the last call (`SchedulingObserver.readOutsideCalls()`).
+  public func noteReadOutsideCalls() { schedulingObserver?.readOutsideCalls() }
+
   /// `observer`: an explorer runs many schedules in one world, one after
   /// another, and one host serves them all instead of one allocated per run.
   public func reset(observer: (any SchedulingObserver)?, tracing: Bool) {

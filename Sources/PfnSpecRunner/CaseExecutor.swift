@@ -243,6 +243,7 @@ struct CaseExecutor {
           // The caller uses the outputs now; another CPU may act here too.
           try host.checkpoint(HostCall("caller uses the outputs", reads: world.pathPointers(started.address)))
           let protectedUntilEnd = world.translate(started.address) == started.expected
+          host.noteReadOutsideCalls()
           let before = current
           host.resetSteps()
           host.log("── end() ──")
@@ -275,6 +276,9 @@ struct CaseExecutor {
         case .invalid(let error):
           throw error
         }
+        // The clause's judging code read the world after the last host call
+        // (the translation start() is judged by, the values expectations name).
+        host.noteReadOutsideCalls()
       } catch let stop as VisitedStates.Stop {
         // A run cut short at an explored state, as the last catch below would
         // say it, without the casts and the interpolation: half the schedules at bound 2 end so.

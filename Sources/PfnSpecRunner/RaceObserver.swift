@@ -26,6 +26,16 @@ public final class RaceObserver: SchedulingObserver {
     /// What could run after this point's steps, before the call (empty
     /// before ``RaceObserver/enabledNeededFrom`` after a step).
     public var enabledAfter: [EnabledOp]
+    /// Code outside the host calls read the world after this point's call,
+    /// before the next point (``RaceObserver/readOutsideCalls()``): no step
+    /// commutes with the call then.
+    public var readAfterCall = false
+
+    public init(call: HostCall, enabled: [EnabledOp], enabledAfter: [EnabledOp]) {
+      self.call = call
+      self.enabled = enabled
+      self.enabledAfter = enabledAfter
+    }
   }
 
   public let kinds: [AdversaryKind]
@@ -154,6 +164,10 @@ public final class RaceObserver: SchedulingObserver {
   }
 
   public func observe(_ value: UInt64) { observedDigest = World.mix(observedDigest, value) }
+
+  public func readOutsideCalls() {
+    if keepPoints && !pointList.isEmpty { pointList[pointList.count - 1].readAfterCall = true }
+  }
 
   public func willPerform(_ call: HostCall, host: ModelHost) throws {
     // A walker that swallows the stop (`try?`) is stopped again at its next call.

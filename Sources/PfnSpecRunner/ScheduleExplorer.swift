@@ -51,8 +51,9 @@ public struct ExplorationBudget: Sendable, Hashable {
 public struct ExplorationPolicy: Sendable, Hashable {
   /// Adversary steps explored exhaustively.
   public var bound: Int
-  /// Skip a schedule of the bound's length whose last step cannot interfere
-  /// with the call after it: moving that step later gives the same run.
+  /// Skip a schedule whose run another schedule repeats: a step that cannot
+  /// interfere with the call before it gives the same run one point earlier
+  /// (see ``BoundedScheduleSearch``).
   public var reduction = true
   /// Seeded random schedules with more steps than the bound.
   public var randomSchedules = 16
@@ -146,24 +147,37 @@ public struct BoundedScheduleSearch {
   }
 
   /// One more step after the last one of `schedule`, at each point from the
-  /// last step's on. Schedules shorter than the bound are all run: they are
-  /// the prefixes of the longer ones. With reduction, a schedule of the
-  /// bound's length is run only if its last step stands right before a call
-  /// that touches what the step touches (or at the last point).
+  /// last step's on.
+  ///
+  /// With reduction, a step that starts the steps of a point is tried there
+  /// only if it touches what the call before that point touches (a call's
+  /// footprint: what it reads, writes or locks). Otherwise the step and that
+  /// call commute: the same run comes with the step one point earlier, last
+  /// of the steps there, and moving it on so gives a schedule this search
+  /// tries, whose extensions it tries too. Steps after the first at a point
+  /// are always tried (there is no call between them), and so are steps at
+  /// the first point (there is no call before it). Every schedule tried is so
+  /// the earliest-moved representative of the schedules that give its run.
+  ///
+  /// A call's footprint is what the run that recorded it saw; the call right
+  /// after the parent's last steps was worded before those steps ran (a
+  /// checkpoint reads the path the steps may change), so a step after it is
+  /// always tried. So is one after a call that code outside the host calls
+  /// read the world behind (``RaceObserver/Point/readAfterCall``).
   private mutating func candidates(extending schedule: Schedule, points: [RaceObserver.Point]) -> (
     [Schedule], [Bool]
   ) {
-    let final = schedule.steps.count + 1 == policy.bound
     let first = schedule.steps.last?.point ?? 0
     guard first < points.count else { return ([], []) }
     var result: [Schedule] = []
     for index in first..<points.count {
+      let joinsLastPoint = !schedule.steps.isEmpty && index == first
       // At the point of the previous step, what is possible after it.
-      let enabledOps = index == schedule.steps.last?.point ? points[index].enabledAfter : points[index].enabled
+      let enabledOps = joinsLastPoint ? points[index].enabledAfter : points[index].enabled
       for enabled in enabledOps {
-        let isLast = index == points.count - 1
-        if final && policy.reduction && !isLast
-          && !points[index].call.conflicts(writing: enabled.writes, locking: enabled.locks)
+        if policy.reduction && !joinsLastPoint && index > 0 && (schedule.steps.isEmpty || index - 1 > first)
+          && !points[index - 1].readAfterCall
+          && !points[index - 1].call.conflicts(writing: enabled.writes, locking: enabled.locks)
         {
           continue
         }

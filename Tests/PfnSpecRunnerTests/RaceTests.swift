@@ -86,7 +86,7 @@ struct RaceTests {
   /// behaviour differs (the others behave as the reference under races).
   /// Each reduction is turned off on its own, the other left on.
   static let reductionRuns: [(walkers: String, bound: Int, reduction: String)] = [
-    ("all", 2, "last step"), ("race", 3, "last step"), ("all", 2, "state caching"), ("race", 3, "state caching"),
+    ("all", 2, "commuting steps"), ("race", 3, "commuting steps"), ("all", 2, "state caching"), ("race", 3, "state caching"),
   ]
 
   @Test(
@@ -101,7 +101,7 @@ struct RaceTests {
     func explore(_ reduce: Bool) throws -> [Verdict] {
       try run(shippedSpecs, walkers: subjects, arches: Self.reductionArches) {
         $0.tags = ["race"]
-        $0.raceReduction = reduction == "last step" ? reduce : true
+        $0.raceReduction = reduction == "commuting steps" ? reduce : true
         $0.raceStateCaching = reduction == "state caching" ? reduce : true
         $0.raceBound = bound
         $0.randomSchedules = 0

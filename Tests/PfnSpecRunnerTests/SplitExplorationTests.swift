@@ -50,9 +50,9 @@ struct SplitExplorationTests {
 
   @Test("a schedule budget reached part-way stops the split run where one thread stops")
   func splitRunsStopAtTheBudget() throws {
-    let one = try raceRun(jobs: 1, random: 0, budget: 700)
+    let one = try raceRun(jobs: 1, random: 0, budget: 300)
     #expect(one.contains { $0.contains("truncated=true") })
-    let split = try raceRun(jobs: 2, random: 0, budget: 700)
+    let split = try raceRun(jobs: 2, random: 0, budget: 300)
     for (mine, theirs) in zip(split, one) where mine != theirs {
       Issue.record("--jobs 2 differs:\n\(mine)\none job:\n\(theirs)")
     }
