@@ -59,6 +59,9 @@ public final class ConsoleReporter: VerdictSink {
   private var suiteMarks: [Cell: Mark] = [:]
   private var problems: [Problem] = []
   private var problemCount = 0
+  /// Passing race cases whose exploration a limit stopped: the first ones, and how many.
+  private var partial: [String] = []
+  private var partialCount = 0
   private let progress: Bool
   private var progressShown = false
   private var runBegan = ContinuousClock.now
@@ -102,6 +105,8 @@ public final class ConsoleReporter: VerdictSink {
     suiteMarks = [:]
     problems = []
     problemCount = 0
+    partial = []
+    partialCount = 0
     progressShown = false
     runBegan = ContinuousClock.now
     lastProgress = runBegan
@@ -125,6 +130,12 @@ public final class ConsoleReporter: VerdictSink {
       .merge(mark)
 
     guard verdict.outcome == .fail || verdict.outcome == .error else {
+      if verdict.outcome == .pass, let note = VerdictText.partialExploration(verdict) {
+        partialCount += 1
+        if partial.count < failureListLimit {
+          partial.append(Self.oneLine("\(identity.key) \(identity.caseName): \(note)"))
+        }
+      }
       if progress { showProgress(identity.key) }
       return
     }
@@ -181,6 +192,16 @@ public final class ConsoleReporter: VerdictSink {
       }
       if problemCount > problems.count {
         print("  … and \(problemCount - problems.count) more (see the JUnit report)")
+      }
+    }
+
+    if partialCount > 0 {
+      // A pass that covered less than its rule asks for is said as loudly as a failure.
+      print("")
+      print("explored in part (\(partialCount)): these race cases passed what ran before a limit stopped them:")
+      for line in partial { print("  \(line)") }
+      if partialCount > partial.count {
+        print("  … and \(partialCount - partial.count) more (see the JUnit report)")
       }
     }
 

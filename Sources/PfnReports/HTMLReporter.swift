@@ -47,6 +47,9 @@ public final class HTMLReporter: VerdictSink {
   /// Failing and erroring cases per contract clause.
   private var clauseFailures: [String: Int] = [:]
   private var problemCount = 0
+  /// Passing race cases a limit stopped: the first ``storyLimit`` of them, and how many.
+  private var partial: [String] = []
+  private var partialCount = 0
   private var storiesDrawn = 0
   private var spool: TextSpool?
   private var pendingError: (any Error)?
@@ -79,6 +82,8 @@ public final class HTMLReporter: VerdictSink {
     cellStoryCounts = [:]
     clauseFailures = [:]
     problemCount = 0
+    partial = []
+    partialCount = 0
     storiesDrawn = 0
     pendingError = nil
     do { spool = try TextReportTarget(path: path).makeSpool() } catch { pendingError = error }
@@ -92,6 +97,10 @@ public final class HTMLReporter: VerdictSink {
     let cell = Cell(
       row: rows.index(of: identity.ruleID), column: columns.index(of: "\(identity.key.walker)/\(identity.key.arch)"))
     marks[cell, default: Mark(verdict.outcome)].merge(Mark(verdict.outcome))
+    if verdict.outcome == .pass, let note = VerdictText.partialExploration(verdict) {
+      partialCount += 1
+      if partial.count < storyLimit { partial.append("\(identity.key) \(identity.caseName): \(note)") }
+    }
     guard verdict.outcome == .fail || verdict.outcome == .error else { return }
     problemCount += 1
     for source in verdict.sources where source.hasPrefix("contract#") {
@@ -114,7 +123,7 @@ public final class HTMLReporter: VerdictSink {
     guard let spool else { return }
     try TextReportTarget(path: path).write(
       header: pageHead(seconds: seconds) + matrix() + failuresHead(), spool: spool,
-      footer: failuresFoot() + coverageSection() + pageFoot())
+      footer: failuresFoot() + partialSection() + coverageSection() + pageFoot())
   }
 
   // MARK: - Page
@@ -235,6 +244,17 @@ public final class HTMLReporter: VerdictSink {
     return "<p class=\"budget\">… and \(problemCount - storiesDrawn) more failures and errors not drawn: this page "
       + "draws at most \(storyLimit) stories, at most \(storiesPerCell) per matrix cell "
       + "(the JUnit and TAP reports list every case).</p>\n</section>\n"
+  }
+
+  /// Passes that covered less than their rule asks for, listed as loudly as failures.
+  private func partialSection() -> String {
+    guard partialCount > 0 else { return "" }
+    var out = "<section id=\"partial\">\n<h2>Explored in part (\(partialCount))</h2>\n"
+    out += "<p>These race cases passed what ran before a limit stopped them.</p>\n<ul>\n"
+    for line in partial { out += "<li>\(Self.text(line))</li>\n" }
+    out += "</ul>\n"
+    if partialCount > partial.count { out += "<p>… and \(partialCount - partial.count) more.</p>\n" }
+    return out + "</section>\n"
   }
 
   private func coverageSection() -> String {

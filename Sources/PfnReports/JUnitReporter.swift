@@ -404,7 +404,16 @@ struct SuiteBuffer {
       markup.attribute("line", decimal: location.line)
     }
     guard verdict.outcome != .pass else {
-      markup.closeEmpty()
+      // A pass that covered less than its rule asks for says so where the
+      // dialect lets a testcase hold output (Ant's schema does not).
+      if options.dialect != .ant, let note = VerdictText.partialExploration(verdict) {
+        markup.openChildren()
+        markup.startTag("system-out", depth: caseDepth + 1)
+        markup.textContent(note, close: "system-out")
+        markup.endTag("testcase", depth: caseDepth)
+      } else {
+        markup.closeEmpty()
+      }
       return
     }
     appendResult(of: verdict)

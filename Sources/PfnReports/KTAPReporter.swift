@@ -101,7 +101,11 @@ public final class KTAPReporter: VerdictSink {
     open.tally.add(verdict.outcome)
     switch verdict.outcome {
     case .pass:
-      if appendPlainResult(verdict, number: open.count, skipReason: nil, to: &open.lines) { return }
+      if verdict.story.exploration?.truncated != true,
+        appendPlainResult(verdict, number: open.count, skipReason: nil, to: &open.lines)
+      {
+        return
+      }
     case .skipped:
       let worded = verdict.message
       let reason = ConsoleReporter.oneLine(worded.isEmpty ? "the rule does not apply" : worded)
@@ -195,6 +199,8 @@ public final class KTAPReporter: VerdictSink {
     let name = Self.name(title)
     switch verdict.outcome {
     case .pass:
+      // A diagnostic before the result, as a failure's are.
+      if let note = VerdictText.partialExploration(verdict) { return ["# \(note)", "ok \(number) \(name)"] }
       return ["ok \(number) \(name)"]
     case .skipped:
       let worded = verdict.message

@@ -83,7 +83,9 @@ public final class TAPReporter: VerdictSink {
     count += 1
     do {
       let writer = spool.writer
-      if verdict.outcome == .pass, appendPlainPass(verdict, number: count, to: &writer.buffer) {
+      if verdict.outcome == .pass, verdict.story.exploration?.truncated != true,
+        appendPlainPass(verdict, number: count, to: &writer.buffer)
+      {
         try writer.flushIfFull()
       } else {
         Self.appendLines(for: verdict, number: count, to: &writer.buffer, detailsBuffer: &detailsBuffer)
@@ -173,6 +175,10 @@ public final class TAPReporter: VerdictSink {
       XMLMarkup.appendDecimal(number, to: &bytes)
       PlainText.append(" - ", to: &bytes)
       appendDescription(verdict.identity, to: &bytes)
+      if let note = VerdictText.partialExploration(verdict) {
+        PlainText.append("\n# ", to: &bytes)
+        bytes.append(contentsOf: note.utf8)
+      }
     case .skipped:
       let message = verdict.message
       PlainText.append("ok ", to: &bytes)

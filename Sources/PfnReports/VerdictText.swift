@@ -367,6 +367,18 @@ public enum VerdictText {
       ? "no adversary step" : schedule.map { "\($0.operation) at point \($0.point)" }.joined(separator: ", ")
   }
 
+  /// What a race case that passed left unexplored, when a limit stopped its
+  /// exploration before every schedule up to its bound ran (`nil` otherwise):
+  /// it passed what ran, which is less than its rule asks for.
+  public static func partialExploration(_ verdict: Verdict) -> String? {
+    guard verdict.outcome == .pass, let statistics = verdict.story.exploration, statistics.truncated else {
+      return nil
+    }
+    return "explored in part: a limit stopped exploring after \(statistics.schedules) schedule(s), "
+      + "before every schedule of up to \(statistics.bound) adversary step(s) ran "
+      + "(raise --race-limit, or lower --race-bound)"
+  }
+
   /// `explored 12 schedule(s), 4 distinct end state(s), up to 2 adversary step(s)`.
   public static func summary(_ statistics: ExplorationStatistics) -> String {
     var text =

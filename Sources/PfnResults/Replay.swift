@@ -151,6 +151,7 @@ public enum RunFlag {
   public static let contract = "--contract"
   public static let raceBound = "--race-bound"
   public static let raceRandom = "--race-random"
+  public static let raceLimit = "--race-limit"
   public static let shard = "--shard"
   public static let shardSchedules = "--shard-schedules"
 

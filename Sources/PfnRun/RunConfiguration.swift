@@ -35,6 +35,8 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
   public var raceBound: Int?
   /// Seeded random schedules per race case beyond the bound.
   public var raceRandom = 16
+  /// Schedules explored per race case before exploring stops (default: 50,000).
+  public var raceLimit: Int?
   public var shard: Shard?
   /// With a shard: split the schedule tree of each race case by prefix (every
   /// shard runs the race cases, each exploring its share) instead of
@@ -100,6 +102,7 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
     for name in cases { arguments += [RunFlag.caseName, name] }
     if let raceBound { arguments += [RunFlag.raceBound, String(raceBound)] }
     arguments += [RunFlag.raceRandom, String(raceRandom)]
+    if let raceLimit { arguments += [RunFlag.raceLimit, String(raceLimit)] }
     if let shard { arguments += [RunFlag.shard, shard.description] }
     if shardSchedules { arguments.append(RunFlag.shardSchedules) }
     for caller in effectiveCallers { arguments += [RunFlag.caller, caller] }
@@ -132,6 +135,7 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
       case RunFlag.caseName: cases.append(try value(argument))
       case RunFlag.raceBound: raceBound = try number(argument)
       case RunFlag.raceRandom: raceRandom = try number(argument)
+      case RunFlag.raceLimit: raceLimit = try number(argument)
       case RunFlag.caller: callers.append(try value(argument))
       case RunFlag.callerRulesOnly: callerRulesOnly = true
       case RunFlag.shardSchedules: shardSchedules = true

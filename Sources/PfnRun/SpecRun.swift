@@ -128,6 +128,10 @@ public final class SpecRun {
     }
     guard configuration.raceRandom >= 0 else { throw RunError.invalid("--race-random takes a count") }
     options.randomSchedules = configuration.raceRandom
+    if let limit = configuration.raceLimit {
+      guard limit >= 1 else { throw RunError.invalid("--race-limit takes a count of schedules, at least 1") }
+      options.explorationBudget.schedules = limit
+    }
     options.hostname = configuration.deterministic ? "localhost" : ProcessInfo.processInfo.hostName
     options.startTime = configuration.deterministic ? 0 : Date().timeIntervalSince1970
     options.shard = configuration.shard

@@ -251,6 +251,7 @@ struct Run: ParsableCommand {
     configuration.cases = cases
     configuration.raceBound = races.raceBound
     configuration.raceRandom = races.raceRandom
+    configuration.raceLimit = races.raceLimit
     configuration.shard = try reports.selectedShard()
     configuration.shardSchedules = reports.shardSchedules
     configuration.jobs = plugins.jobs

@@ -19,6 +19,12 @@ struct RaceOptions: ParsableArguments {
   @Option(help: "Seeded random schedules per race case beyond the bound.")
   var raceRandom: Int = 16
 
+  @Option(
+    help: ArgumentHelp(
+      "Schedules explored per race case before exploring stops (default: 50000).",
+      discussion: "A case that passes what ran before the limit is reported as explored in part."))
+  var raceLimit: Int?
+
   func apply(to options: inout RunOptions) throws {
     if let raceBound {
       guard (0...6).contains(raceBound) else { throw ValidationError("--race-bound takes 0 to 6") }
@@ -26,6 +32,10 @@ struct RaceOptions: ParsableArguments {
     }
     guard raceRandom >= 0 else { throw ValidationError("--race-random takes a count") }
     options.randomSchedules = raceRandom
+    if let raceLimit {
+      guard raceLimit >= 1 else { throw ValidationError("--race-limit takes a count of schedules, at least 1") }
+      options.explorationBudget.schedules = raceLimit
+    }
   }
 }
 

@@ -12,6 +12,19 @@ struct ExitCodeTests {
     try runProcess(pfnspecExecutable, arguments + ["--color", "never"], in: directory)
   }
 
+  @Test("a race case the schedule limit stops passes, exit 0, and the summary says it was explored in part")
+  func partialExploration() throws {
+    let stopped = try pfnspec(
+      ["run", "--case", "RC-001[level=pmd]", "--arch", "x86_64", "--race-bound", "3", "--race-limit", "20", "--quiet"])
+    #expect(stopped.status == 0, "\(stopped.error)")
+    #expect(stopped.output.contains("explored in part (1):"), "\(stopped.output)")
+    #expect(stopped.output.contains("a limit stopped exploring after 20 schedule(s)"), "\(stopped.output)")
+    let whole = try pfnspec(["run", "--case", "RC-001[level=pmd]", "--arch", "x86_64", "--race-bound", "3", "--quiet"])
+    #expect(whole.status == 0 && !whole.output.contains("explored in part"), "\(whole.output)")
+    let refused = try pfnspec(["run", "--case", "RC-001[level=pmd]", "--race-limit", "0"])
+    #expect(refused.status != 0 && refused.error.contains("--race-limit"), "\(refused.error)")
+  }
+
   @Test("a --rule that names no rule exits 2 and names the nearest rule")
   func unknownRule() throws {
     let result = try pfnspec(["run", "--rule", "LT-01", "--arch", "x86_64", "--quiet"])

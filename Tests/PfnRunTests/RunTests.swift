@@ -20,6 +20,7 @@ struct RunTests {
     configuration.cases = ["LT-001[level=pmd]"]
     configuration.raceBound = 1
     configuration.raceRandom = 3
+    configuration.raceLimit = 500
     configuration.shard = Shard(index: 1, count: 4)
     configuration.callers = ["kvm-like", "mutants"]
     configuration.callerRulesOnly = true
