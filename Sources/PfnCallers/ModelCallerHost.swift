@@ -178,11 +178,40 @@ public final class ModelCallerHost: CallerHost, InvalidationListener, Exploratio
   /// `name` is worded only for a point of the caller's own CPU (a notifier's
   /// calls run on the other CPU and are no points).
   private func point(_ name: @autoclosure () -> String) throws {
+    try point(named: "caller: " + name())
+  }
+
+  /// ``point(_:)`` with the whole name given (a literal, which costs nothing to pass).
+  private func point(named name: @autoclosure () -> String) throws {
     if onOtherCPU { return }
     steps += 1
     if steps > stepLimit { throw CallerFault.stepLimit(stepLimit) }
     let reads = world.pathPointers(request.address)
-    try walkerHost.checkpoint(HostCall("caller: " + name(), reads: reads))
+    try walkerHost.checkpoint(HostCall(name(), reads: reads))
+  }
+
+  /// ``point(_:)`` for a call named `head`, `value` in hex and `tail`
+  /// (`head` a literal that starts with `caller: `): the name is worded only
+  /// when a trace or a counterexample shows it.
+  private func point(_ head: String, hex value: UInt64, _ tail: String = "", decimal: Bool = false) throws {
+    if onOtherCPU { return }
+    steps += 1
+    if steps > stepLimit { throw CallerFault.stepLimit(stepLimit) }
+    let reads = world.pathPointers(request.address)
+    try walkerHost.checkpoint(
+      decimal ? HostCall(head, decimal: value, tail, reads: reads) : HostCall(head, hex: value, tail, reads: reads))
+  }
+
+  /// `caller: map <kind> ` or `caller: unmap <kind> `, as literals.
+  private static func mapHead(_ kind: MapKind, unmap: Bool) -> String {
+    switch (kind, unmap) {
+    case (.iommu, false): "caller: map iommu "
+    case (.iommu, true): "caller: unmap iommu "
+    case (.secondaryMMU, false): "caller: map secondary-mmu "
+    case (.secondaryMMU, true): "caller: unmap secondary-mmu "
+    case (.deviceTable, false): "caller: map device-table "
+    case (.deviceTable, true): "caller: unmap device-table "
+    }
   }
 
   private func log(_ line: @autoclosure () -> String) {
@@ -209,7 +238,7 @@ public final class ModelCallerHost: CallerHost, InvalidationListener, Exploratio
   // MARK: Lookups
 
   public func followPfnmapStart(_ args: inout FollowPfnmapArgs) throws -> Int32 {
-    try point("follow_pfnmap_start(\(hex(args.address)))")
+    try point("caller: follow_pfnmap_start(", hex: args.address, ")")
     lookups += 1
     walkerHost.resetSteps()
     let result: Int32
@@ -249,7 +278,7 @@ public final class ModelCallerHost: CallerHost, InvalidationListener, Exploratio
   }
 
   public func followPfnmapEnd(_ args: inout FollowPfnmapArgs) throws {
-    try point("follow_pfnmap_end(\(hex(args.address)))")
+    try point("caller: follow_pfnmap_end(", hex: args.address, ")")
     guard let index = lookupsMade.lastIndex(where: { $0.open && $0.address == args.address }) else {
       violations.pairingErrors.append(
         "follow_pfnmap_end(\(hex(args.address))) without a successful start() open for it "
@@ -276,14 +305,14 @@ public final class ModelCallerHost: CallerHost, InvalidationListener, Exploratio
   }
 
   public func mmapReadLock() throws {
-    try point("mmap_read_lock")
+    try point(named: "caller: mmap_read_lock")
     sleeping("mmap_read_lock()")
     if world.mmapMode == .none { world.mmapMode = .read }
     log("mmap_read_lock()")
   }
 
   public func mmapReadUnlock() throws {
-    try point("mmap_read_unlock")
+    try point(named: "caller: mmap_read_unlock")
     if let window = lookupsMade.last(where: \.open) {
       violations.sleepsInWindow.append("mmap_read_unlock() between start() and end() for \(hex(window.address))")
     }
@@ -292,7 +321,7 @@ public final class ModelCallerHost: CallerHost, InvalidationListener, Exploratio
   }
 
   public func fixupUserFault(_ address: UInt64, write: Bool) throws -> Int32 {
-    try point("fixup_user_fault(\(hex(address)))")
+    try point("caller: fixup_user_fault(", hex: address, ")")
     sleeping("fixup_user_fault()")
     // A fault cannot populate a pfnmap here: it succeeds only where a leaf is.
     let mapped = world.translate(address).map { !write || $0.writable } ?? false
@@ -312,7 +341,7 @@ public final class ModelCallerHost: CallerHost, InvalidationListener, Exploratio
   public var blocksInvalidation: Bool { !notifiers.isEmpty && !callerLocks.isEmpty }
 
   public func spinLock(_ lock: CallerSpinlock) throws {
-    try point("spin_lock(\(lock))")
+    try point("caller: spin_lock(caller lock #", hex: lock.id, ")", decimal: true)
     if onOtherCPU {
       guard notifierLocks.insert(lock).inserted else { throw CallerFault.lock("\(lock) taken twice by a notifier") }
     } else {
@@ -322,14 +351,14 @@ public final class ModelCallerHost: CallerHost, InvalidationListener, Exploratio
   }
 
   public func spinUnlock(_ lock: CallerSpinlock) throws {
-    try point("spin_unlock(\(lock))")
+    try point("caller: spin_unlock(caller lock #", hex: lock.id, ")", decimal: true)
     let released = onOtherCPU ? notifierLocks.remove(lock) : callerLocks.remove(lock)
     guard released != nil else { throw CallerFault.lock("unlock of \(lock), which is not held") }
     log("spin_unlock(\(lock))")
   }
 
   public func registerNotifier(_ notifier: any MMUNotifier) throws -> NotifierID {
-    try point("mmu_notifier_register")
+    try point(named: "caller: mmu_notifier_register")
     let id = NotifierID(id: nextNotifier)
     nextNotifier += 1
     notifiers.append((id, notifier))
@@ -338,7 +367,7 @@ public final class ModelCallerHost: CallerHost, InvalidationListener, Exploratio
   }
 
   public func unregisterNotifier(_ id: NotifierID) throws {
-    try point("mmu_notifier_unregister")
+    try point(named: "caller: mmu_notifier_unregister")
     guard let index = notifiers.firstIndex(where: { $0.0 == id }) else {
       throw CallerFault.badHandle("notifier #\(id.id) is not registered")
     }
@@ -431,14 +460,14 @@ public final class ModelCallerHost: CallerHost, InvalidationListener, Exploratio
   }
 
   public func access(pfn: UInt64, write: Bool) throws {
-    try point("\(write ? "write to" : "read of") pfn \(hex(pfn))")
+    try point(write ? "caller: write to pfn " : "caller: read of pfn ", hex: pfn)
     func what() -> String { "a \(write ? "write to" : "read of") pfn \(hex(pfn))" }
     _ = judgeUse(what(), pfn: pfn, write: write)
     log(what())
   }
 
   public func map(_ kind: MapKind, key: UInt64, pfn: UInt64, pages: UInt64, writable: Bool) throws {
-    try point("map \(kind) \(hex(key))")
+    try point(Self.mapHead(kind, unmap: false), hex: key)
     let judged = judgeUse(
       "a new \(kind) map \(hex(key)) of pfn \(hex(pfn))" + (writable ? " (writable)" : ""), pfn: pfn, write: writable)
     liveMaps.removeAll { $0.kind == kind && $0.key == key }
@@ -449,14 +478,14 @@ public final class ModelCallerHost: CallerHost, InvalidationListener, Exploratio
   }
 
   public func unmap(_ kind: MapKind, key: UInt64) throws {
-    try point("unmap \(kind) \(hex(key))")
+    try point(Self.mapHead(kind, unmap: true), hex: key)
     let before = liveMaps.count
     liveMaps.removeAll { $0.kind == kind && $0.key == key }
     log("\(kind) unmap \(hex(key))" + (before == liveMaps.count ? " (nothing mapped there)" : ""))
   }
 
   public func getPage(pfn: UInt64) throws {
-    try point("get_page(pfn \(hex(pfn)))")
+    try point("caller: get_page(pfn ", hex: pfn, ")")
     if let source = provenance(pfn), source.lookup.args.special {
       violations.pageRefs.append(
         "get_page() on pfn \(hex(pfn)), which the lookup of \(hex(source.lookup.address)) reported special: "
@@ -469,7 +498,7 @@ public final class ModelCallerHost: CallerHost, InvalidationListener, Exploratio
   }
 
   public func putPage(pfn: UInt64) throws {
-    try point("put_page(pfn \(hex(pfn)))")
+    try point("caller: put_page(pfn ", hex: pfn, ")")
     guard let count = pageRefCounts[pfn], count > 0 else {
       throw CallerFault.badHandle("put_page(pfn \(hex(pfn))) without a reference taken")
     }

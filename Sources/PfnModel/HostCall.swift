@@ -2,7 +2,21 @@
 /// it reads, writes, takes and releases. Two operations that share none of
 /// these commute, which is what lets the explorer skip equivalent schedules.
 public struct HostCall: Sendable, Hashable, CustomStringConvertible {
-  public var name: String
+  /// What the call is called, as traces, timelines and counterexamples show it.
+  public var name: String {
+    get {
+      switch wording {
+      case .text(let text): text
+      case .hex(let head, let value, let tail): head + "0x" + String(value, radix: 16) + tail
+      case .decimal(let head, let value, let tail): head + String(value) + tail
+      }
+    }
+    set { wording = .text(newValue) }
+  }
+  // A name that ends in a number is kept in parts and worded only when read:
+  // most scheduling points are never shown, and wording a number costs more
+  // than the rest of making the call.
+  private var wording: Wording
   // Every model host call reads, writes or locks at most one thing: held
   // inline, so that making a call (at every scheduling point) allocates nothing.
   private var readSet: SmallList<EntryPointer>
@@ -23,17 +37,41 @@ public struct HostCall: Sendable, Hashable, CustomStringConvertible {
     set { lockSet = SmallList(newValue) }
   }
 
+  private enum Wording: Sendable, Hashable {
+    case text(String)
+    case hex(head: String, value: UInt64, tail: String)
+    case decimal(head: String, value: UInt64, tail: String)
+  }
+
   public init(_ name: String, reads: [EntryPointer] = [], writes: [EntryPointer] = [], locks: [LockID] = []) {
-    self.name = name
+    self.wording = .text(name)
     self.readSet = SmallList(reads)
     self.writeSet = SmallList(writes)
     self.lockSet = SmallList(locks)
   }
 
+  /// A call named `head`, `value` in hex and `tail` (`map iommu 0x1000`),
+  /// worded only when its ``name`` is read.
+  public init(_ head: String, hex value: UInt64, _ tail: String = "", reads: [EntryPointer]) {
+    self.wording = .hex(head: head, value: value, tail: tail)
+    self.readSet = SmallList(reads)
+    self.writeSet = .none
+    self.lockSet = .none
+  }
+
+  /// A call named `head`, `value` in decimal and `tail` (`spin_lock(caller lock #1)`),
+  /// worded only when its ``name`` is read.
+  public init(_ head: String, decimal value: UInt64, _ tail: String = "", reads: [EntryPointer]) {
+    self.wording = .decimal(head: head, value: value, tail: tail)
+    self.readSet = SmallList(reads)
+    self.writeSet = .none
+    self.lockSet = .none
+  }
+
   /// A call with one entry read, and perhaps one lock: what the model host
   /// makes at most scheduling points, without an array.
   public init(_ name: String, reading entry: EntryPointer, locking lock: LockID? = nil) {
-    self.name = name
+    self.wording = .text(name)
     self.readSet = .one(entry)
     self.writeSet = .none
     self.lockSet = lock.map { .one($0) } ?? .none
@@ -41,7 +79,7 @@ public struct HostCall: Sendable, Hashable, CustomStringConvertible {
 
   /// A call with one entry written.
   public init(_ name: String, writing entry: EntryPointer) {
-    self.name = name
+    self.wording = .text(name)
     self.readSet = .none
     self.writeSet = .one(entry)
     self.lockSet = .none
@@ -49,13 +87,25 @@ public struct HostCall: Sendable, Hashable, CustomStringConvertible {
 
   /// A call that takes or releases one lock.
   public init(_ name: String, locking lock: LockID) {
-    self.name = name
+    self.wording = .text(name)
     self.readSet = .none
     self.writeSet = .none
     self.lockSet = .one(lock)
   }
 
   public var description: String { name }
+
+  /// Calls are the same when their names and footprints are, however the names are kept.
+  public static func == (lhs: HostCall, rhs: HostCall) -> Bool {
+    lhs.name == rhs.name && lhs.readSet == rhs.readSet && lhs.writeSet == rhs.writeSet && lhs.lockSet == rhs.lockSet
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(name)
+    hasher.combine(readSet)
+    hasher.combine(writeSet)
+    hasher.combine(lockSet)
+  }
 
   /// Whether this call and an operation with the given footprint could see
   /// each other's effects.
