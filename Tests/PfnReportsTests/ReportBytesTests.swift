@@ -11,19 +11,22 @@ import Testing
 /// `PFNSPEC_PRINT_REPORT_DIGESTS=1` prints the current ones.
 @Suite struct ReportBytesTests {
   /// What each report of ``variedRun`` hashes to: FNV-1a 64 over the bytes of
-  /// every file (Surefire's in name order), and the total byte count.
+  /// every file (Surefire's in name order), and the total byte count. Taken
+  /// again when passes stopped by the schedule limit came to say so: with the
+  /// `explored in part` lines (and HTML's section) taken out, every report
+  /// hashed to its digest before.
   static let expected: [String: String] = [
     "ant": "8f55b3af82ec0904 5344435",
-    "html": "d2b73940c07b5efb 439696",
-    "junit": "16121f9b9a080e47 5343928",
-    "junitDeterministic": "c172a955857d03ea 5343458",
-    "junitFileLine": "ebb7fe27a6626086 5438637",
-    "junitParts": "f70307434aaff5f3 2947665",
-    "junitShard": "69fb959caf771913 5368798",
-    "ktap": "87be178474282687 1550811",
-    "surefire": "8c52c544a511a0cf 5332055",
-    "tap": "1f9955f547c471e3 2695691",
-    "tap14": "9f2168d7a1da6f4c 2695691",
+    "html": "3e795048b1b23fc3 476762",
+    "junit": "741b54776e7318ca 5376276",
+    "junitDeterministic": "41f53300300fc34b 5375806",
+    "junitFileLine": "5fb3106412af8335 5470985",
+    "junitParts": "aa274ff2c0ce7dd0 2980013",
+    "junitShard": "560dbc4b878646fe 5401146",
+    "ktap": "d60ef687dc0819d2 1576775",
+    "surefire": "f7214ce58f0cd136 5363795",
+    "tap": "4e870c3edaa5bd56 2721351",
+    "tap14": "884fae57ba3e5f1d 2721351",
   ]
 
   @Test(arguments: ReportCase.allCases)
