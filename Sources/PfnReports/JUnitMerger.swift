@@ -155,7 +155,12 @@ public enum JUnitMerger {
           throw JUnitReportError("case \(ordinal) of suite '\(self.parts[0].name)': \(error)")
         }
         let chosen = parts[merged.failingShare ?? 0]
-        cases.append((chosen.key, chosen.testcase))
+        var testcase = chosen.testcase
+        // A pass is explored in part when any share of its tree was.
+        if testcase.result == nil, testcase.output == nil {
+          testcase.output = parts.lazy.compactMap(\.testcase.output).first
+        }
+        cases.append((chosen.key, testcase))
       }
       cases.sort { $0.key < $1.key }
       var tally = Tally()
@@ -330,6 +335,10 @@ public enum JUnitMerger {
         line: attribute(node, "line"), result: nil)
       for child in elements(of: node) {
         let element = name(of: child)
+        if element == "system-out" {
+          testcase.output = content(child)
+          continue
+        }
         guard element == "failure" || element == "error" || element == "skipped" else { continue }
         testcase.result = .init(
           element: element, type: attribute(child, "type"),

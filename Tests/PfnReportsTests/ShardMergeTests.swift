@@ -115,6 +115,48 @@ struct ShardMergeTests {
     #expect(merged == whole)
   }
 
+  @Test(
+    "a pass explored in part keeps its line through the merge of 4 shards, byte for byte",
+    arguments: [JUnitDialect.standard, .ant])
+  func mergeKeepsPartialExploration(dialect: JUnitDialect) throws {
+    let directory = makeTemporaryDirectory()
+    defer { removeDirectory(directory) }
+    var statistics = ExplorationStatistics()
+    statistics.schedules = 50_000
+    statistics.bound = 4
+    statistics.truncated = true
+    var stopped = 0
+    let run = orderedRun().map { key, verdicts in
+      (
+        key,
+        verdicts.enumerated().map { index, verdict in
+          var verdict = verdict
+          if verdict.outcome == .pass && index % 7 == 0 {
+            verdict.story.exploration = statistics
+            stopped += 1
+          }
+          return verdict
+        }
+      )
+    }
+    #expect(stopped > 0)
+    _ = try junitFiles(
+      run, options: JUnitOptions(dialect: dialect, deterministic: true), in: directory, name: "whole.xml")
+    var inputs: [String] = []
+    for index in 0..<4 {
+      let shard = Shard(index: index, count: 4)!
+      _ = try junitFiles(
+        shardOf(run, shard), options: JUnitOptions(dialect: dialect, deterministic: true, shard: shard),
+        in: directory, name: "shard\(index).xml")
+      inputs.append("\(directory)/shard\(index).xml")
+    }
+    _ = try JUnitMerger.merge(inputs: inputs, output: "\(directory)/merged.xml", dialect: dialect)
+    let whole = readBytes("\(directory)/whole.xml")
+    #expect(readBytes("\(directory)/merged.xml") == whole)
+    let lines = String(decoding: whole, as: UTF8.self).components(separatedBy: "<system-out>explored in part").count - 1
+    #expect(lines == (dialect == .ant ? 0 : stopped))
+  }
+
   @Test("reports without shard facts merge in the order given, suites of one name joined")
   func mergePlainReports() throws {
     let directory = makeTemporaryDirectory()
