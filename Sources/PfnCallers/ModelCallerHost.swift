@@ -245,7 +245,8 @@ public final class ModelCallerHost: CallerHost, InvalidationListener, Exploratio
     do { result = try walker.start(&args, host: walkerHost) } catch let fault as WalkerFault {
       throw CallerFault.walker(fault)
     }
-    // What the lookup's window covers is read from the world when the walker does not say it.
+    // What the lookup's window covers is read from the world when the walker does not say it,
+    // and the lookup joins what a notifier sees, before the caller's next call.
     walkerHost.noteReadOutsideCalls()
     observe(UInt64(UInt32(bitPattern: result)))
     let flags: UInt64 = (args.writable ? 1 : 0) | (args.special ? 2 : 0)
@@ -288,6 +289,9 @@ public final class ModelCallerHost: CallerHost, InvalidationListener, Exploratio
     }
     walkerHost.resetSteps()
     do { try walker.end(&args, host: walkerHost) } catch let fault as WalkerFault { throw CallerFault.walker(fault) }
+    // The window closes between the walker's last call and the caller's next one: a step of the
+    // other CPU is not moved from after it to before that call.
+    walkerHost.noteReadOutsideCalls()
     lookupsMade[index].open = false
     log("follow_pfnmap_end(\(hex(args.address)))")
   }
