@@ -82,16 +82,13 @@ struct ShardMergeTests {
     }
   }
 
-  @Test(
-    "merging the 4 shards of a deterministic run gives the unsharded report byte for byte",
-    arguments: [JUnitDialect.standard, .ant])
-  func mergeEqualsUnsharded(dialect: JUnitDialect) throws {
-    let directory = makeTemporaryDirectory()
-    defer { removeDirectory(directory) }
-    let run = orderedRun()
+  /// `run` as one deterministic report (`whole.xml` in `directory`) and as 4
+  /// shard reports merged (in reverse order: it must not matter) into `merged.xml`.
+  func wholeAndMerged(
+    _ run: [(SuiteKey, [Verdict])], dialect: JUnitDialect, in directory: String
+  ) throws -> (whole: [UInt8], merged: [UInt8], summary: JUnitMerger.Summary) {
     _ = try junitFiles(
-      run, options: JUnitOptions(dialect: dialect, deterministic: true), in: directory,
-      name: "whole.xml")
+      run, options: JUnitOptions(dialect: dialect, deterministic: true), in: directory, name: "whole.xml")
     var inputs: [String] = []
     for index in 0..<4 {
       let shard = Shard(index: index, count: 4)!
@@ -101,16 +98,22 @@ struct ShardMergeTests {
         part, options: JUnitOptions(dialect: dialect, deterministic: true, shard: shard),
         in: directory, name: "shard\(index).xml")
       inputs.append("\(directory)/shard\(index).xml")
-      let shardReport = readBytes(inputs.last!)
-      #expect(schemaErrors(shardReport) == [])
+      #expect(schemaErrors(readBytes(inputs.last!)) == [])
     }
-    // The order of the inputs does not matter.
     let summary = try JUnitMerger.merge(
       inputs: inputs.reversed(), output: "\(directory)/merged.xml", dialect: dialect)
+    return (readBytes("\(directory)/whole.xml"), readBytes("\(directory)/merged.xml"), summary)
+  }
+
+  @Test(
+    "merging the 4 shards of a deterministic run gives the unsharded report byte for byte",
+    arguments: [JUnitDialect.standard, .ant])
+  func mergeEqualsUnsharded(dialect: JUnitDialect) throws {
+    let directory = makeTemporaryDirectory()
+    defer { removeDirectory(directory) }
+    let (whole, merged, summary) = try wholeAndMerged(orderedRun(), dialect: dialect, in: directory)
     #expect(summary.tally.total == 6 * 4 * 5)
     #expect(summary.suites == 6)
-    let whole = readBytes("\(directory)/whole.xml")
-    let merged = readBytes("\(directory)/merged.xml")
     #expect(merged.count == whole.count)
     #expect(merged == whole)
   }
@@ -140,19 +143,8 @@ struct ShardMergeTests {
       )
     }
     #expect(stopped > 0)
-    _ = try junitFiles(
-      run, options: JUnitOptions(dialect: dialect, deterministic: true), in: directory, name: "whole.xml")
-    var inputs: [String] = []
-    for index in 0..<4 {
-      let shard = Shard(index: index, count: 4)!
-      _ = try junitFiles(
-        shardOf(run, shard), options: JUnitOptions(dialect: dialect, deterministic: true, shard: shard),
-        in: directory, name: "shard\(index).xml")
-      inputs.append("\(directory)/shard\(index).xml")
-    }
-    _ = try JUnitMerger.merge(inputs: inputs, output: "\(directory)/merged.xml", dialect: dialect)
-    let whole = readBytes("\(directory)/whole.xml")
-    #expect(readBytes("\(directory)/merged.xml") == whole)
+    let (whole, merged, _) = try wholeAndMerged(run, dialect: dialect, in: directory)
+    #expect(merged == whole)
     let lines = String(decoding: whole, as: UTF8.self).components(separatedBy: "<system-out>explored in part").count - 1
     #expect(lines == (dialect == .ant ? 0 : stopped))
   }
