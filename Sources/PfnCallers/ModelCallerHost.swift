@@ -178,28 +178,33 @@ public final class ModelCallerHost: CallerHost, InvalidationListener, Exploratio
   /// `name` is worded only for a point of the caller's own CPU (a notifier's
   /// calls run on the other CPU and are no points).
   private func point(_ name: @autoclosure () -> String) throws {
-    try point(named: "caller: " + name())
+    try point { HostCall("caller: " + name(), reads: $0) }
   }
 
   /// ``point(_:)`` with the whole name given (a literal, which costs nothing to pass).
-  private func point(named name: @autoclosure () -> String) throws {
-    if onOtherCPU { return }
-    steps += 1
-    if steps > stepLimit { throw CallerFault.stepLimit(stepLimit) }
-    let reads = world.pathPointers(request.address)
-    try walkerHost.checkpoint(HostCall(name(), reads: reads))
+  private func point(named name: String) throws {
+    try point { HostCall(name, reads: $0) }
   }
 
   /// ``point(_:)`` for a call named `head`, `value` in hex and `tail`
   /// (`head` a literal that starts with `caller: `): the name is worded only
   /// when a trace or a counterexample shows it.
-  private func point(_ head: String, hex value: UInt64, _ tail: String = "", decimal: Bool = false) throws {
+  private func point(_ head: String, hex value: UInt64, _ tail: String = "") throws {
+    try point { HostCall(head, hex: value, tail, reads: $0) }
+  }
+
+  /// ``point(_:hex:_:)`` with `value` in decimal.
+  private func point(_ head: String, decimal value: UInt64, _ tail: String = "") throws {
+    try point { HostCall(head, decimal: value, tail, reads: $0) }
+  }
+
+  /// The point itself: the call, made from the path it reads, is made only
+  /// for a call of the caller's own CPU.
+  private func point(_ call: ([EntryPointer]) -> HostCall) throws {
     if onOtherCPU { return }
     steps += 1
     if steps > stepLimit { throw CallerFault.stepLimit(stepLimit) }
-    let reads = world.pathPointers(request.address)
-    try walkerHost.checkpoint(
-      decimal ? HostCall(head, decimal: value, tail, reads: reads) : HostCall(head, hex: value, tail, reads: reads))
+    try walkerHost.checkpoint(call(world.pathPointers(request.address)))
   }
 
   /// `caller: map <kind> ` or `caller: unmap <kind> `, as literals.
@@ -345,7 +350,7 @@ public final class ModelCallerHost: CallerHost, InvalidationListener, Exploratio
   public var blocksInvalidation: Bool { !notifiers.isEmpty && !callerLocks.isEmpty }
 
   public func spinLock(_ lock: CallerSpinlock) throws {
-    try point("caller: spin_lock(caller lock #", hex: lock.id, ")", decimal: true)
+    try point("caller: spin_lock(caller lock #", decimal: lock.id, ")")
     if onOtherCPU {
       guard notifierLocks.insert(lock).inserted else { throw CallerFault.lock("\(lock) taken twice by a notifier") }
     } else {
@@ -355,7 +360,7 @@ public final class ModelCallerHost: CallerHost, InvalidationListener, Exploratio
   }
 
   public func spinUnlock(_ lock: CallerSpinlock) throws {
-    try point("caller: spin_unlock(caller lock #", hex: lock.id, ")", decimal: true)
+    try point("caller: spin_unlock(caller lock #", decimal: lock.id, ")")
     let released = onOtherCPU ? notifierLocks.remove(lock) : callerLocks.remove(lock)
     guard released != nil else { throw CallerFault.lock("unlock of \(lock), which is not held") }
     log("spin_unlock(\(lock))")

@@ -146,11 +146,11 @@ public final class ModelHost: WalkerHost {
   /// Starts a new walk's count (the trace goes on, so a case shows every call).
   public func resetSteps() { stepCount = 0 }
 
-  /// Makes this host as new over the same world, for another run with
   /// Code outside the host calls (the code judging a walker or a caller)
   /// read the shared state since the last call (`SchedulingObserver.readOutsideCalls()`).
   public func noteReadOutsideCalls() { schedulingObserver?.readOutsideCalls() }
 
+  /// Makes this host as new over the same world, for another run with
   /// `observer`: an explorer runs many schedules in one world, one after
   /// another, and one host serves them all instead of one allocated per run.
   public func reset(observer: (any SchedulingObserver)?, tracing: Bool) {

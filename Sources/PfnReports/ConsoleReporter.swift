@@ -130,7 +130,7 @@ public final class ConsoleReporter: VerdictSink {
       .merge(mark)
 
     guard verdict.outcome == .fail || verdict.outcome == .error else {
-      if verdict.outcome == .pass, let note = VerdictText.partialExploration(verdict) {
+      if let note = VerdictText.partialExploration(verdict) {
         partialCount += 1
         if partial.count < failureListLimit {
           partial.append(Self.oneLine("\(identity.key) \(identity.caseName): \(note)"))

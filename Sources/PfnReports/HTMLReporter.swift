@@ -97,7 +97,7 @@ public final class HTMLReporter: VerdictSink {
     let cell = Cell(
       row: rows.index(of: identity.ruleID), column: columns.index(of: "\(identity.key.walker)/\(identity.key.arch)"))
     marks[cell, default: Mark(verdict.outcome)].merge(Mark(verdict.outcome))
-    if verdict.outcome == .pass, let note = VerdictText.partialExploration(verdict) {
+    if let note = VerdictText.partialExploration(verdict) {
       partialCount += 1
       if partial.count < storyLimit { partial.append("\(identity.key) \(identity.caseName): \(note)") }
     }

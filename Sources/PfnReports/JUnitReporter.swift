@@ -407,10 +407,7 @@ struct SuiteBuffer {
       // A pass that covered less than its rule asks for says so where the
       // dialect lets a testcase hold output (Ant's schema does not).
       if options.dialect != .ant, let note = VerdictText.partialExploration(verdict) {
-        markup.openChildren()
-        markup.startTag("system-out", depth: caseDepth + 1)
-        markup.textContent(note, close: "system-out")
-        markup.endTag("testcase", depth: caseDepth)
+        JUnitSuiteWriter.appendOutput(note, depth: caseDepth, to: markup)
       } else {
         markup.closeEmpty()
       }

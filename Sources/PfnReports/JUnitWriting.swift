@@ -152,13 +152,18 @@ struct JUnitSuiteWriter {
     if let file = testcase.file { markup.attribute("file", file) }
     if let line = testcase.line { markup.attribute("line", line) }
     if testcase.result == nil, withOutput, let output = testcase.output {
-      markup.openChildren()
-      markup.startTag("system-out", depth: depth + 1)
-      markup.textContent(output, close: "system-out")
-      markup.endTag("testcase", depth: depth)
+      appendOutput(output, depth: depth, to: markup)
       return
     }
     appendResult(testcase.result, depth: depth, to: markup)
+  }
+
+  /// A passing testcase's `<system-out>` and the testcase's end (its start tag is open).
+  static func appendOutput(_ output: String, depth: Int, to markup: XMLMarkup) {
+    markup.openChildren()
+    markup.startTag("system-out", depth: depth + 1)
+    markup.textContent(output, close: "system-out")
+    markup.endTag("testcase", depth: depth)
   }
 
   /// A testcase's result element and its end, after the testcase's attributes.

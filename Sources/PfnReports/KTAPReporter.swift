@@ -101,7 +101,7 @@ public final class KTAPReporter: VerdictSink {
     open.tally.add(verdict.outcome)
     switch verdict.outcome {
     case .pass:
-      if verdict.story.exploration?.truncated != true,
+      if !VerdictText.isExploredInPart(verdict),
         appendPlainResult(verdict, number: open.count, skipReason: nil, to: &open.lines)
       {
         return

@@ -83,7 +83,7 @@ public final class TAPReporter: VerdictSink {
     count += 1
     do {
       let writer = spool.writer
-      if verdict.outcome == .pass, verdict.story.exploration?.truncated != true,
+      if verdict.outcome == .pass, !VerdictText.isExploredInPart(verdict),
         appendPlainPass(verdict, number: count, to: &writer.buffer)
       {
         try writer.flushIfFull()

@@ -371,12 +371,16 @@ public enum VerdictText {
   /// exploration before every schedule up to its bound ran (`nil` otherwise):
   /// it passed what ran, which is less than its rule asks for.
   public static func partialExploration(_ verdict: Verdict) -> String? {
-    guard verdict.outcome == .pass, let statistics = verdict.story.exploration, statistics.truncated else {
-      return nil
-    }
+    guard isExploredInPart(verdict), let statistics = verdict.story.exploration else { return nil }
     return "explored in part: a limit stopped exploring after \(statistics.schedules) schedule(s), "
       + "before every schedule of up to \(statistics.bound) adversary step(s) ran "
       + "(raise --race-limit, or lower --race-bound)"
+  }
+
+  /// Whether ``partialExploration(_:)`` has something to say, without wording
+  /// it: asked of every passing case by the writers' fast paths.
+  public static func isExploredInPart(_ verdict: Verdict) -> Bool {
+    verdict.outcome == .pass && verdict.story.exploration?.truncated == true
   }
 
   /// `explored 12 schedule(s), 4 distinct end state(s), up to 2 adversary step(s)`.

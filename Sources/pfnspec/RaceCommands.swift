@@ -11,7 +11,7 @@ import PfnSpecRunner
 import PfnSupport
 import PfnWalkers
 
-/// How races are explored: shared by `run` and `mutants`.
+/// How `run` explores races (the worker processes get them through `RunConfiguration`).
 struct RaceOptions: ParsableArguments {
   @Option(help: "Adversary steps explored exhaustively per race case (default: each rule's bound, usually 2).")
   var raceBound: Int?
@@ -24,19 +24,6 @@ struct RaceOptions: ParsableArguments {
       "Schedules explored per race case before exploring stops (default: 50000).",
       discussion: "A case that passes what ran before the limit is reported as explored in part."))
   var raceLimit: Int?
-
-  func apply(to options: inout RunOptions) throws {
-    if let raceBound {
-      guard (0...6).contains(raceBound) else { throw ValidationError("--race-bound takes 0 to 6") }
-      options.raceBound = raceBound
-    }
-    guard raceRandom >= 0 else { throw ValidationError("--race-random takes a count") }
-    options.randomSchedules = raceRandom
-    if let raceLimit {
-      guard raceLimit >= 1 else { throw ValidationError("--race-limit takes a count of schedules, at least 1") }
-      options.explorationBudget.schedules = raceLimit
-    }
-  }
 }
 
 struct Replay: ParsableCommand {
