@@ -45,13 +45,29 @@ struct OrderedWorkPool {
       thread.start()
     }
     defer { state.cancel() }
-    for index in 0..<count { try deliver(index, state.take(index)) }
+    var index = 0
+    while index < count {
+      // Every result already in, from the one awaited on: one lock for the lot.
+      for output in state.take(from: index) {
+        try deliver(index, output)
+        index += 1
+      }
+    }
   }
 
   /// What the threads share, behind one lock: the next piece to start, the
   /// parts pieces handed back, and the results not yet delivered.
+  ///
+  /// Nobody is woken for nothing: a finished piece wakes the deliverer only
+  /// when it is the result the deliverer waits for, and idle threads only when
+  /// the last piece ends; parts wake the threads that could run them. With
+  /// short pieces, waking every waiter at every finish cost the run more in
+  /// context switches than the second thread saved.
   private final class SharedState<Output>: PartSharing, @unchecked Sendable {
     private let condition = NSCondition()
+    /// The deliverer sleeps here, outside the lock, for the result ``awaited`` names.
+    private let delivered = DispatchSemaphore(value: 0)
+    private var awaited: Int?
     private let order: [Int]
     private let costs: [Int]
     private var next = 0
@@ -101,7 +117,12 @@ struct OrderedWorkPool {
           condition.lock()
           results[index] = output
           runningPieces -= 1
-          condition.broadcast()
+          if awaited == index {
+            awaited = nil
+            delivered.signal()
+          }
+          // Threads idle for want of parts leave once no piece can hand any back.
+          if runningPieces == 0 && (next >= order.count || cancelled) { condition.broadcast() }
           continue
         }
         if runningPieces == 0 { break }
@@ -116,7 +137,8 @@ struct OrderedWorkPool {
       part.body()
       condition.lock()
       part.group.unfinished -= 1
-      condition.broadcast()
+      // The piece that handed the group in waits for its last part.
+      if part.group.unfinished == 0 { condition.broadcast() }
     }
 
     var unstartedCost: Int {
@@ -145,12 +167,25 @@ struct OrderedWorkPool {
       condition.unlock()
     }
 
-    func take(_ index: Int) -> Output {
+    /// The result of piece `index` and of every piece after it whose result
+    /// is in, in order; waits for the first.
+    func take(from index: Int) -> [Output] {
       condition.lock()
-      defer { condition.unlock() }
-      while results[index] == nil { condition.wait() }
-      defer { results[index] = nil }
-      return results[index]!
+      if results[index] == nil {
+        awaited = index
+        condition.unlock()
+        delivered.wait()
+        condition.lock()
+      }
+      var taken: [Output] = []
+      var next = index
+      while next < results.count, let output = results[next] {
+        taken.append(output)
+        results[next] = nil
+        next += 1
+      }
+      condition.unlock()
+      return taken
     }
 
     /// Starts no more pieces (the receiver stopped early); parts of pieces
