@@ -62,6 +62,8 @@ public final class ConsoleReporter: VerdictSink {
   /// Passing race cases whose exploration a limit stopped: the first ones, and how many.
   private var partial: [String] = []
   private var partialCount = 0
+  /// What the race cases explored, summed: how much a pass stands on.
+  private var races = RaceTotals()
   private let progress: Bool
   private var progressShown = false
   private var runBegan = ContinuousClock.now
@@ -107,6 +109,7 @@ public final class ConsoleReporter: VerdictSink {
     problemCount = 0
     partial = []
     partialCount = 0
+    races = RaceTotals()
     progressShown = false
     runBegan = ContinuousClock.now
     lastProgress = runBegan
@@ -122,6 +125,7 @@ public final class ConsoleReporter: VerdictSink {
   public func record(_ verdict: Verdict) {
     let identity = verdict.identity
     counts.add(verdict.outcome)
+    if let exploration = verdict.story.exploration { races.add(exploration) }
     let column = columns.index(of: "\(identity.key.walker)/\(identity.key.arch)")
     let mark = Mark(verdict.outcome)
     ruleMarks[Cell(row: ruleRows.index(of: identity.ruleID), column: column), default: mark].merge(
@@ -206,6 +210,7 @@ public final class ConsoleReporter: VerdictSink {
     }
 
     print("")
+    if let line = races.summary { print(line) }
     print("ran \(counts.total) cases in \(ReportText.seconds(seconds)) s")
     print("errors: \(counts.errors)")
     // CI matches this line; it stays plain, without colour.

@@ -50,6 +50,7 @@ public final class HTMLReporter: VerdictSink {
   /// Passing race cases a limit stopped: the first ``storyLimit`` of them, and how many.
   private var partial: [String] = []
   private var partialCount = 0
+  private var races = RaceTotals()
   private var storiesDrawn = 0
   private var spool: TextSpool?
   private var pendingError: (any Error)?
@@ -84,6 +85,7 @@ public final class HTMLReporter: VerdictSink {
     problemCount = 0
     partial = []
     partialCount = 0
+    races = RaceTotals()
     storiesDrawn = 0
     pendingError = nil
     do { spool = try TextReportTarget(path: path).makeSpool() } catch { pendingError = error }
@@ -94,6 +96,7 @@ public final class HTMLReporter: VerdictSink {
   public func record(_ verdict: Verdict) {
     let identity = verdict.identity
     counts.add(verdict.outcome)
+    if let exploration = verdict.story.exploration { races.add(exploration) }
     let cell = Cell(
       row: rows.index(of: identity.ruleID), column: columns.index(of: "\(identity.key.walker)/\(identity.key.arch)"))
     marks[cell, default: Mark(verdict.outcome)].merge(Mark(verdict.outcome))
@@ -171,6 +174,7 @@ public final class HTMLReporter: VerdictSink {
         item("time", [ReportText.seconds(seconds) + " s"])
       }
     }
+    if let races = races.detail { lines.append("<dt>races</dt><dd>\(Self.escape(races))</dd>") }
     lines += [
       "</dl>",
       "<nav><a href=\"#matrix\">Matrix</a> <a href=\"#failures\">Failures and errors (\(problemCount))</a> "

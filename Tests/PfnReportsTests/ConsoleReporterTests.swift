@@ -162,4 +162,35 @@ struct ConsoleReporterTests {
     #expect(!separated.contains("\u{2028}") && !separated.contains("\u{2029}"))
     #expect(separated.contains(#"one\u{2028}two\u{2029}three"#))
   }
+
+  @Test("race cases' exploration is summed above the closing lines; a run without races says nothing of it")
+  func raceTotals() throws {
+    let races = SuiteKey(suite: "races", walker: "reference", arch: "x86_64")
+    func raceCase(_ level: String, schedules: Int, pruned: Int, states: Int, bound: Int, random: Int) -> Verdict {
+      var verdict = makeVerdict(races, "RC-001", .pass, parameters: [CaseParameter(name: "level", value: level)])
+      var statistics = ExplorationStatistics()
+      statistics.schedules = schedules
+      statistics.pruned = pruned
+      statistics.distinctStates = states
+      statistics.bound = bound
+      statistics.random = random
+      verdict.story.exploration = statistics
+      return verdict
+    }
+    let text = try render([
+      (races, [raceCase("pmd", schedules: 40, pruned: 7, states: 9, bound: 2, random: 16),
+               raceCase("pte", schedules: 60, pruned: 0, states: 11, bound: 3, random: 0)]),
+      (lifetime, [makeVerdict(lifetime, "LT-001", .pass)]),
+    ], quiet: true)
+    let lines = text.split(separator: "\n").map(String.init)
+    #expect(
+      lines.suffix(4).first
+        == "races: 2 cases, 100 schedules run (bounds 2 to 3, 16 of them random beyond it), 20 distinct end states, "
+        + "7 runs stopped at a state explored before")
+    #expect(!(try render([(lifetime, [makeVerdict(lifetime, "LT-001", .pass)])], quiet: true)).contains("races:"))
+
+    var one = RaceTotals()
+    one.add(raceCase("pud", schedules: 1, pruned: 0, states: 1, bound: 1, random: 0).story.exploration!)
+    #expect(one.summary == "races: 1 case, 1 schedule run (bound 1), 1 distinct end state")
+  }
 }

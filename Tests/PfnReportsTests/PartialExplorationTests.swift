@@ -82,5 +82,7 @@ struct PartialExplorationTests {
     #expect(text.contains("<section id=\"partial\">\n<h2>Explored in part (1)</h2>"))
     #expect(text.contains("<li>races/reference/x86_64 RC-001[level=pmd]: explored in part: a limit stopped"))
     #expect(!text.contains("RC-001[level=pud]: explored"))
+    // The run's list says what the race cases explored together.
+    #expect(text.contains("<dt>races</dt><dd>2 cases, 600 schedules run (bound 4), 0 distinct end states</dd>"))
   }
 }
