@@ -72,32 +72,27 @@ struct RaceTests {
     #expect(failing.contains("RC-001[level=pud]"))
   }
 
-  /// The walkers whose race behaviour differs: the reference, the 6.12
-  /// re-check bug, and the mutants only races expose.
-  static let reductionWalkers: [any Walker] =
-    [ReferenceWalker(), Mainline612Walker()] + raceMutants.map { ReferenceWalker(mutation: $0.0) }
-
   /// A few architectures with different lock layouts keep this test quick.
   static let reductionArches: [any Architecture] = Architectures.all.filter {
     ["x86_64", "arm64-4k-39", "loongarch64-16k"].contains($0.name)
   }
 
-  /// Every built-in walker at bound 2; at bound 3 the walkers whose race
-  /// behaviour differs (the others behave as the reference under races).
-  /// Each reduction is turned off on its own, the other left on.
-  static let reductionRuns: [(walkers: String, bound: Int, reduction: String)] = [
-    ("all", 2, "commuting steps"), ("race", 3, "commuting steps"), ("all", 2, "state caching"), ("race", 3, "state caching"),
+  /// Every built-in walker, mutants and legacy walkers included, at bounds 2
+  /// and 3. Each reduction is turned off on its own, the other left on.
+  static let reductionRuns: [(bound: Int, reduction: String)] = [
+    (2, "commuting steps"), (3, "commuting steps"), (2, "state caching"), (3, "state caching"),
   ]
 
   @Test(
     "the reduction loses nothing: the same cases fail, and every case reaches the same end states",
     arguments: reductionRuns)
-  func reductionIsSound(walkers: String, bound: Int, reduction: String) throws {
+  func reductionIsSound(bound: Int, reduction: String) throws {
     // A plain read is no scheduling point and in no footprint: the explorer
     // cannot see what it depends on, which is the defect RC-005 reports. The
     // reductions are sound for walkers whose every racy read is a host call.
-    let subjects = (walkers == "all" ? BuiltinWalkers.all : Self.reductionWalkers)
-      .filter { $0.descriptor.name != "mutant:\(ReferenceWalker.Mutation.plainReadPMD.rawValue)" }
+    let subjects = BuiltinWalkers.all.filter {
+      $0.descriptor.name != "mutant:\(ReferenceWalker.Mutation.plainReadPMD.rawValue)"
+    }
     func explore(_ reduce: Bool) throws -> [Verdict] {
       try run(shippedSpecs, walkers: subjects, arches: Self.reductionArches) {
         $0.tags = ["race"]
