@@ -257,6 +257,18 @@ struct BenchExplore: ParsableCommand {
         format: "reductions: %.1fx fewer schedules, %.1fx faster (state caching alone: %.1fx fewer, %.1fx faster)",
         Double(full.totals.schedules) / Double(reduced.totals.schedules), full.cpuSeconds / reduced.cpuSeconds,
         Double(uncached.totals.schedules) / Double(reduced.totals.schedules), uncached.cpuSeconds / reduced.cpuSeconds))
+    // Where the time goes: what each case costs with its one race-free schedule
+    // (planning, building the world, judging, the verdict), and what each schedule
+    // beyond it adds, which is what prefix sharing or a cheaper point would cut.
+    let extraSchedules = reduced.totals.schedules - baseline.totals.schedules
+    if extraSchedules > 0, reduced.cpuSeconds > baseline.cpuSeconds {
+      let perSchedule = (reduced.cpuSeconds - baseline.cpuSeconds) / Double(extraSchedules)
+      print(
+        String(
+          format: "per case at bound 0: %.0f µs; per schedule beyond a case's first: %.0f ns (%.0f schedules/s/core), %.0f%% of the bound-%d CPU",
+          1e6 * baseline.cpuSeconds / Double(max(1, baseline.totals.cases)), 1e9 * perSchedule, 1 / perSchedule,
+          100 * (reduced.cpuSeconds - baseline.cpuSeconds) / reduced.cpuSeconds, bound))
+    }
     // Schedule shares: how evenly --shard-schedules splits the same exploration over four runners.
     let shares = try (0..<4).map { try measure(set, bound: bound, reduction: true, share: Shard(index: $0, count: 4)!) }
     let perShare = shares.map(\.totals.schedules)
