@@ -178,11 +178,11 @@ struct OrderedWorkPool {
         condition.lock()
       }
       var taken: [Output] = []
-      var next = index
-      while next < results.count, let output = results[next] {
+      var position = index
+      while position < results.count, let output = results[position] {
         taken.append(output)
-        results[next] = nil
-        next += 1
+        results[position] = nil
+        position += 1
       }
       condition.unlock()
       return taken

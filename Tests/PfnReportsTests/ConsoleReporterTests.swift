@@ -177,11 +177,11 @@ struct ConsoleReporterTests {
       verdict.story.exploration = statistics
       return verdict
     }
-    let text = try render([
-      (races, [raceCase("pmd", schedules: 40, pruned: 7, states: 9, bound: 2, random: 16),
-               raceCase("pte", schedules: 60, pruned: 0, states: 11, bound: 3, random: 0)]),
-      (lifetime, [makeVerdict(lifetime, "LT-001", .pass)]),
-    ], quiet: true)
+    let raceCases = [
+      raceCase("pmd", schedules: 40, pruned: 7, states: 9, bound: 2, random: 16),
+      raceCase("pte", schedules: 60, pruned: 0, states: 11, bound: 3, random: 0),
+    ]
+    let text = try render([(races, raceCases), (lifetime, [makeVerdict(lifetime, "LT-001", .pass)])], quiet: true)
     let lines = text.split(separator: "\n").map(String.init)
     #expect(
       lines.suffix(4).first
